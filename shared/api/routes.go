@@ -1,0 +1,268 @@
+// Package api is RipTide's route table: every HTTP operation, the endpoint
+// group (and so the Lambda function) that serves it, its canonical
+// /api/v1 path, the unprefixed legacy paths the original service answered,
+// and the facts the homes need (auth, body, streaming, readiness).
+//
+// It is the one source every home reads: the local server mounts it, each
+// function mounts its group, the SAM template and the CDK stack are derived
+// from it and the OpenAPI document is generated from it. It therefore imports
+// nothing heavier than the standard library.
+package api
+
+import (
+	"slices"
+	"strings"
+)
+
+// Status says whether an operation is implemented. Planned operations answer
+// 501 not_implemented and are marked `x-status: planned` in OpenAPI.
+type Status string
+
+const (
+	Ready   Status = "ready"
+	Planned Status = "planned"
+)
+
+// Body describes what a request body may be.
+type Body int
+
+const (
+	// NoBody: the operation reads no body; one sent anyway is ignored.
+	NoBody Body = iota
+	// JSONBody: a JSON object is required.
+	JSONBody
+	// OptionalJSONBody: a JSON object may be sent; an empty body means defaults.
+	OptionalJSONBody
+)
+
+// Size limits, enforced on bytes read (not on Content-Length).
+const (
+	KiB = 1 << 10
+	MiB = 1 << 20
+
+	DefaultMaxBody = 1 * MiB
+	// LargeMaxBody fits raw HTML and base64 PDFs within Lambda's 6 MB
+	// synchronous payload limit (base64 of 4.4 MB is just under 6 MB).
+	LargeMaxBody = 6 * MiB
+)
+
+// Route is one HTTP operation.
+type Route struct {
+	Op      string // unique operation id, e.g. "crawl.batch"
+	Group   string // endpoint group = Lambda function name
+	Method  string
+	Path    string   // canonical path, net/http pattern syntax ("/api/v1/sessions/{id}")
+	Aliases []string // other current paths answering identically, not deprecated ("/healthz")
+	Legacy  []string // deprecated unprefixed paths of the original service
+	Summary string
+	Public  bool // no API key needed
+	Body    Body
+	MaxBody int64 // request body limit in bytes; 0 means DefaultMaxBody
+	// Stream marks responses written as a stream (NDJSON, SSE). In AWS these
+	// routes use Lambda response streaming.
+	Stream bool
+	// WebSocket marks an upgrade route; in AWS it is served by the WebSocket API.
+	WebSocket bool
+	Status    Status
+}
+
+// Paths returns the canonical path, aliases and legacy paths of r.
+func (r Route) Paths() []string {
+	out := append([]string{r.Path}, r.Aliases...)
+	return append(out, r.Legacy...)
+}
+
+// BodyLimit returns the effective request body limit.
+func (r Route) BodyLimit() int64 {
+	if r.MaxBody > 0 {
+		return r.MaxBody
+	}
+	return DefaultMaxBody
+}
+
+// Routes returns the whole route table, in a stable order.
+func Routes() []Route { return slices.Clone(routes) }
+
+// Group returns the routes of one endpoint group.
+func Group(name string) []Route {
+	var out []Route
+	for _, r := range routes {
+		if r.Group == name {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Lookup returns the route with operation id op.
+func Lookup(op string) (Route, bool) {
+	for _, r := range routes {
+		if r.Op == op {
+			return r, true
+		}
+	}
+	return Route{}, false
+}
+
+// legacy derives the deprecated unprefixed twin of a canonical /api/v1 path.
+func legacy(path string) []string {
+	return []string{strings.TrimPrefix(path, "/api/v1")}
+}
+
+const v1 = "/api/v1"
+
+var routes = []Route{
+	// health
+	{Op: "health.check", Group: "health", Method: "GET", Path: v1 + "/health", Aliases: []string{"/healthz"},
+		Summary: "Health of the service and each dependency (503 when a required one is down)", Public: true, Status: Ready},
+	{Op: "health.component", Group: "health", Method: "GET", Path: v1 + "/health/{component}", Legacy: legacy(v1 + "/health/{component}"),
+		Summary: "Health of one dependency", Public: true, Status: Ready},
+	{Op: "health.metrics", Group: "health", Method: "GET", Path: "/metrics", Aliases: []string{v1 + "/metrics"},
+		Summary: "Prometheus metrics of this instance", Public: true, Status: Ready},
+	{Op: "health.openapi", Group: "health", Method: "GET", Path: v1 + "/openapi.json",
+		Summary: "This API's OpenAPI 3.1 document", Public: true, Status: Ready},
+
+	// crawl
+	{Op: "crawl.batch", Group: "crawl", Method: "POST", Path: v1 + "/crawl", Legacy: legacy(v1 + "/crawl"),
+		Summary: "Crawl 1..100 URLs and return one result per URL", Body: JSONBody, Status: Planned},
+	{Op: "crawl.stream", Group: "crawl", Method: "POST", Path: v1 + "/crawl/stream", Legacy: legacy(v1 + "/crawl/stream"),
+		Summary: "Crawl URLs, streaming results as NDJSON in completion order", Body: JSONBody, Stream: true, Status: Planned},
+	{Op: "crawl.sse", Group: "crawl", Method: "POST", Path: v1 + "/crawl/sse", Legacy: legacy(v1 + "/crawl/sse"),
+		Summary: "Crawl URLs, streaming results as server-sent events", Body: JSONBody, Stream: true, Status: Planned},
+	{Op: "crawl.ws", Group: "crawl", Method: "GET", Path: v1 + "/crawl/ws", Legacy: legacy(v1 + "/crawl/ws"),
+		Summary: "Crawl over a WebSocket (locally; in AWS through the WebSocket API)", WebSocket: true, Status: Planned},
+	{Op: "crawl.extract", Group: "crawl", Method: "POST", Path: v1 + "/extract", Legacy: legacy(v1 + "/extract"),
+		Summary: "Extract one URL, or raw HTML", Body: JSONBody, MaxBody: LargeMaxBody, Status: Planned},
+	{Op: "crawl.chunk", Group: "crawl", Method: "POST", Path: v1 + "/content/chunk",
+		Summary: "Split text or markdown into chunks for retrieval", Body: JSONBody, MaxBody: LargeMaxBody, Status: Planned},
+
+	// render
+	{Op: "render.render", Group: "render", Method: "POST", Path: v1 + "/render", Legacy: legacy(v1 + "/render"),
+		Summary: "Render one URL in headless Chromium, with waits, actions and artifacts", Body: JSONBody, Status: Planned},
+
+	// deepsearch
+	{Op: "deepsearch.search", Group: "deepsearch", Method: "POST", Path: v1 + "/deepsearch", Legacy: legacy(v1 + "/deepsearch"),
+		Summary: "Web search, then crawl the hits", Body: JSONBody, Status: Planned},
+	{Op: "deepsearch.stream", Group: "deepsearch", Method: "POST", Path: v1 + "/deepsearch/stream", Legacy: legacy(v1 + "/deepsearch/stream"),
+		Summary: "Web search and crawl, streamed as NDJSON", Body: JSONBody, Stream: true, Status: Planned},
+	{Op: "deepsearch.query", Group: "deepsearch", Method: "GET", Path: v1 + "/search", Legacy: legacy(v1 + "/search"),
+		Summary: "Web search only", Status: Planned},
+
+	// spider
+	{Op: "spider.crawl", Group: "spider", Method: "POST", Path: v1 + "/spider/crawl", Legacy: legacy(v1 + "/spider/crawl"),
+		Summary: "Start a deep crawl (202 with a spider id, or 200 with results for small synchronous runs)", Body: JSONBody, Status: Planned},
+	{Op: "spider.status", Group: "spider", Method: "GET", Path: v1 + "/spider/status", Legacy: legacy(v1 + "/spider/status"),
+		Summary: "Status of a deep crawl (?spider_id=)", Status: Planned},
+	{Op: "spider.get", Group: "spider", Method: "GET", Path: v1 + "/spider/{id}",
+		Summary: "Status of a deep crawl", Status: Planned},
+	{Op: "spider.control", Group: "spider", Method: "POST", Path: v1 + "/spider/control", Legacy: legacy(v1 + "/spider/control"),
+		Summary: "Stop, pause, resume or reset a deep crawl", Body: JSONBody, Status: Planned},
+	{Op: "spider.results", Group: "spider", Method: "GET", Path: v1 + "/spider/{id}/results",
+		Summary: "Results of a deep crawl, paged (or NDJSON with Accept: application/x-ndjson)", Status: Planned},
+	{Op: "spider.map", Group: "spider", Method: "POST", Path: v1 + "/spider/map",
+		Summary: "List a site's URLs from sitemaps and links without extracting content", Body: JSONBody, Status: Planned},
+
+	// strategies
+	{Op: "strategies.crawl", Group: "strategies", Method: "POST", Path: v1 + "/strategies/crawl", Legacy: legacy(v1 + "/strategies/crawl"),
+		Summary: "Extract structured fields with CSS, regex, LLM or WASM strategies", Body: JSONBody, Status: Planned},
+	{Op: "strategies.info", Group: "strategies", Method: "GET", Path: v1 + "/strategies/info", Legacy: legacy(v1 + "/strategies/info"),
+		Summary: "Catalogue of extraction strategies and chunking modes", Status: Planned},
+
+	// pdf
+	{Op: "pdf.process", Group: "pdf", Method: "POST", Path: v1 + "/pdf/process", Legacy: legacy(v1 + "/pdf/process"),
+		Summary: "Extract text and metadata from a PDF", Body: JSONBody, MaxBody: LargeMaxBody, Status: Planned},
+	{Op: "pdf.stream", Group: "pdf", Method: "POST", Path: v1 + "/pdf/process-stream", Legacy: legacy(v1 + "/pdf/process-stream"),
+		Summary: "Extract a PDF with NDJSON progress", Body: JSONBody, MaxBody: LargeMaxBody, Stream: true, Status: Planned},
+	{Op: "pdf.health", Group: "pdf", Method: "GET", Path: v1 + "/pdf/health", Legacy: legacy(v1 + "/pdf/health"),
+		Summary: "PDF engine capabilities", Status: Planned},
+
+	// stealth
+	{Op: "stealth.configure", Group: "stealth", Method: "POST", Path: v1 + "/stealth/configure", Legacy: legacy(v1 + "/stealth/configure"),
+		Summary: "Resolve a stealth preset and overrides into the effective configuration", Body: JSONBody, Status: Planned},
+	{Op: "stealth.test", Group: "stealth", Method: "POST", Path: v1 + "/stealth/test", Legacy: legacy(v1 + "/stealth/test"),
+		Summary: "Run the headless-detection checks against a stealth configuration", Body: OptionalJSONBody, Status: Planned},
+	{Op: "stealth.capabilities", Group: "stealth", Method: "GET", Path: v1 + "/stealth/capabilities", Legacy: legacy(v1 + "/stealth/capabilities"),
+		Summary: "Supported stealth features and presets", Status: Planned},
+	{Op: "stealth.health", Group: "stealth", Method: "GET", Path: v1 + "/stealth/health", Legacy: legacy(v1 + "/stealth/health"),
+		Summary: "State of the browser used for stealth rendering", Status: Planned},
+
+	// tables
+	{Op: "tables.extract", Group: "tables", Method: "POST", Path: v1 + "/tables/extract",
+		Summary: "Extract tables from HTML", Body: JSONBody, MaxBody: LargeMaxBody, Status: Planned},
+	{Op: "tables.export", Group: "tables", Method: "GET", Path: v1 + "/tables/{id}/export",
+		Summary: "Export an extracted table as CSV or Markdown", Status: Planned},
+
+	// llm
+	{Op: "llm.providers", Group: "llm", Method: "GET", Path: v1 + "/llm/providers",
+		Summary: "LLM providers and their state", Status: Planned},
+	{Op: "llm.switch", Group: "llm", Method: "POST", Path: v1 + "/llm/providers/switch",
+		Summary: "Switch the active LLM provider", Body: JSONBody, Status: Planned},
+	{Op: "llm.config.get", Group: "llm", Method: "GET", Path: v1 + "/llm/config",
+		Summary: "LLM configuration (secrets redacted)", Status: Planned},
+	{Op: "llm.config.set", Group: "llm", Method: "POST", Path: v1 + "/llm/config",
+		Summary: "Configure LLM providers", Body: JSONBody, Status: Planned},
+
+	// sessions
+	{Op: "sessions.create", Group: "sessions", Method: "POST", Path: v1 + "/sessions", Legacy: legacy(v1 + "/sessions"),
+		Summary: "Create a browser session (cookie jar)", Body: OptionalJSONBody, Status: Planned},
+	{Op: "sessions.list", Group: "sessions", Method: "GET", Path: v1 + "/sessions", Legacy: legacy(v1 + "/sessions"),
+		Summary: "List sessions", Status: Planned},
+	{Op: "sessions.stats", Group: "sessions", Method: "GET", Path: v1 + "/sessions/stats", Legacy: legacy(v1 + "/sessions/stats"),
+		Summary: "Session statistics", Status: Planned},
+	{Op: "sessions.cleanup", Group: "sessions", Method: "POST", Path: v1 + "/sessions/cleanup", Legacy: legacy(v1 + "/sessions/cleanup"),
+		Summary: "Remove expired sessions", Status: Planned},
+	{Op: "sessions.get", Group: "sessions", Method: "GET", Path: v1 + "/sessions/{id}", Legacy: legacy(v1 + "/sessions/{id}"),
+		Summary: "One session", Status: Planned},
+	{Op: "sessions.delete", Group: "sessions", Method: "DELETE", Path: v1 + "/sessions/{id}", Legacy: legacy(v1 + "/sessions/{id}"),
+		Summary: "Delete a session", Status: Planned},
+	{Op: "sessions.extend", Group: "sessions", Method: "POST", Path: v1 + "/sessions/{id}/extend", Legacy: legacy(v1 + "/sessions/{id}/extend"),
+		Summary: "Extend a session's lifetime", Body: JSONBody, Status: Planned},
+	{Op: "sessions.cookies.set", Group: "sessions", Method: "POST", Path: v1 + "/sessions/{id}/cookies", Legacy: legacy(v1 + "/sessions/{id}/cookies"),
+		Summary: "Set a cookie in a session", Body: JSONBody, Status: Planned},
+	{Op: "sessions.cookies.list", Group: "sessions", Method: "GET", Path: v1 + "/sessions/{id}/cookies", Legacy: legacy(v1 + "/sessions/{id}/cookies"),
+		Summary: "All cookies of a session", Status: Planned},
+	{Op: "sessions.cookies.clear", Group: "sessions", Method: "DELETE", Path: v1 + "/sessions/{id}/cookies", Legacy: legacy(v1 + "/sessions/{id}/cookies"),
+		Summary: "Clear a session's cookies", Status: Planned},
+	{Op: "sessions.cookies.domain", Group: "sessions", Method: "GET", Path: v1 + "/sessions/{id}/cookies/{domain}", Legacy: legacy(v1 + "/sessions/{id}/cookies/{domain}"),
+		Summary: "Cookies sent to a domain", Status: Planned},
+	{Op: "sessions.cookies.get", Group: "sessions", Method: "GET", Path: v1 + "/sessions/{id}/cookies/{domain}/{name}", Legacy: legacy(v1 + "/sessions/{id}/cookies/{domain}/{name}"),
+		Summary: "One cookie", Status: Planned},
+	{Op: "sessions.cookies.delete", Group: "sessions", Method: "DELETE", Path: v1 + "/sessions/{id}/cookies/{domain}/{name}", Legacy: legacy(v1 + "/sessions/{id}/cookies/{domain}/{name}"),
+		Summary: "Delete one cookie", Status: Planned},
+
+	// workers
+	{Op: "workers.submit", Group: "workers", Method: "POST", Path: v1 + "/workers/jobs", Legacy: legacy(v1 + "/workers/jobs"),
+		Summary: "Submit an async job (202 with a job id)", Body: JSONBody, Status: Planned},
+	{Op: "workers.list", Group: "workers", Method: "GET", Path: v1 + "/workers/jobs", Legacy: legacy(v1 + "/workers/jobs"),
+		Summary: "List jobs", Status: Planned},
+	{Op: "workers.get", Group: "workers", Method: "GET", Path: v1 + "/workers/jobs/{id}", Legacy: legacy(v1 + "/workers/jobs/{id}"),
+		Summary: "One job's status", Status: Planned},
+	{Op: "workers.result", Group: "workers", Method: "GET", Path: v1 + "/workers/jobs/{id}/result", Legacy: legacy(v1 + "/workers/jobs/{id}/result"),
+		Summary: "One job's result", Status: Planned},
+	{Op: "workers.queue", Group: "workers", Method: "GET", Path: v1 + "/workers/stats/queue", Legacy: legacy(v1 + "/workers/stats/queue"),
+		Summary: "Queue statistics", Status: Planned},
+	{Op: "workers.workers", Group: "workers", Method: "GET", Path: v1 + "/workers/stats/workers", Legacy: legacy(v1 + "/workers/stats/workers"),
+		Summary: "Worker statistics", Status: Planned},
+	{Op: "workers.metrics", Group: "workers", Method: "GET", Path: v1 + "/workers/metrics", Legacy: legacy(v1 + "/workers/metrics"),
+		Summary: "Job metrics", Status: Planned},
+	{Op: "workers.schedule.create", Group: "workers", Method: "POST", Path: v1 + "/workers/schedule", Legacy: legacy(v1 + "/workers/schedule"),
+		Summary: "Create a scheduled crawl", Body: JSONBody, Status: Planned},
+	{Op: "workers.schedule.list", Group: "workers", Method: "GET", Path: v1 + "/workers/schedule", Legacy: legacy(v1 + "/workers/schedule"),
+		Summary: "List schedules", Status: Planned},
+	{Op: "workers.schedule.delete", Group: "workers", Method: "DELETE", Path: v1 + "/workers/schedule/{id}", Legacy: legacy(v1 + "/workers/schedule/{id}"),
+		Summary: "Delete a schedule", Status: Planned},
+
+	// monitoring
+	{Op: "monitoring.health_score", Group: "monitoring", Method: "GET", Path: v1 + "/monitoring/health-score", Legacy: legacy(v1 + "/monitoring/health-score"),
+		Summary: "Health score 0..100 from service-wide counters", Status: Planned},
+	{Op: "monitoring.performance_report", Group: "monitoring", Method: "GET", Path: v1 + "/monitoring/performance-report", Legacy: legacy(v1 + "/monitoring/performance-report"),
+		Summary: "Performance report with recommendations", Status: Planned},
+	{Op: "monitoring.metrics_current", Group: "monitoring", Method: "GET", Path: v1 + "/monitoring/metrics/current", Legacy: legacy(v1 + "/monitoring/metrics/current"),
+		Summary: "Current service-wide performance metrics", Status: Planned},
+	{Op: "monitoring.alert_rules", Group: "monitoring", Method: "GET", Path: v1 + "/monitoring/alerts/rules", Legacy: legacy(v1 + "/monitoring/alerts/rules"),
+		Summary: "Alert rules", Status: Planned},
+	{Op: "monitoring.alerts_active", Group: "monitoring", Method: "GET", Path: v1 + "/monitoring/alerts/active", Legacy: legacy(v1 + "/monitoring/alerts/active"),
+		Summary: "Alerts firing now", Status: Planned},
+	{Op: "monitoring.pipeline_phases", Group: "monitoring", Method: "GET", Path: v1 + "/pipeline/phases", Legacy: legacy(v1 + "/pipeline/phases"),
+		Summary: "Time spent per pipeline phase", Status: Planned},
+}

@@ -1,0 +1,148 @@
+// Package config reads RipTide's configuration from environment variables.
+// Every variable, its default and meaning is listed in Vars, which also
+// renders the configuration table in README.md (a test keeps them equal).
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Var documents one environment variable.
+type Var struct {
+	Name    string
+	Default string
+	Meaning string
+}
+
+// Vars lists every environment variable RipTide reads.
+var Vars = []Var{
+	{"RIPTIDE_ADDR", "127.0.0.1:8080", "Listen address of `riptide serve` (local server only)."},
+	{"RIPTIDE_API_KEYS", "", "Comma-separated API keys accepted in `X-API-Key` or `Authorization: Bearer`. With none set and auth on, protected routes answer 401 saying so."},
+	{"RIPTIDE_API_KEYS_SECRET_ARN", "", "Secrets Manager secret holding the API keys (AWS); read at cold start and cached."},
+	{"RIPTIDE_AUTH", "required", "`required`, or `disabled` to turn authentication off (private local use only)."},
+	{"RIPTIDE_METRICS_PUBLIC", "true", "Serve `/metrics` without an API key."},
+	{"RIPTIDE_CORS_ORIGINS", "*", "Comma-separated origins allowed by CORS; `*` any, empty none."},
+	{"RIPTIDE_LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`. Logs are JSON on stderr."},
+	{"REDIS_URL", "", "Redis URL (`redis://` or `rediss://` for TLS, with `user:password@`). Empty: an in-process Redis (miniredis), state lost on exit."},
+	{"REDIS_AUTH_SECRET_ARN", "", "Secrets Manager secret holding the Redis auth token (ElastiCache); used when REDIS_URL has no password."},
+	{"RIPTIDE_KEY_PREFIX", "riptide:", "Prefix of every Redis key, to share one Redis between deployments."},
+	{"RIPTIDE_ALLOW_CIDRS", "", "CIDRs the SSRF guard lets through although private (e.g. `127.0.0.0/8` for tests). Empty: only public addresses are fetched."},
+	{"RIPTIDE_LEGACY_SUNSET", "2027-06-30", "Date (RFC 3339 date) announced in the `Sunset` header of legacy unprefixed paths."},
+}
+
+// Config is the parsed configuration.
+type Config struct {
+	Addr          string
+	APIKeys       []string
+	APIKeysSecret string
+	AuthDisabled  bool
+	MetricsPublic bool
+	CORSOrigins   []string
+	LogLevel      slog.Level
+	RedisURL      string
+	RedisSecret   string
+	KeyPrefix     string
+	AllowCIDRs    []netip.Prefix
+	LegacySunset  time.Time
+}
+
+// LookupFunc reads one variable; os.LookupEnv is one.
+type LookupFunc func(name string) (string, bool)
+
+// FromMap is a LookupFunc over a map, for tests.
+func FromMap(m map[string]string) LookupFunc {
+	return func(name string) (string, bool) { v, ok := m[name]; return v, ok }
+}
+
+// Load parses the configuration; lookup is usually os.LookupEnv. Every value
+// is validated: a typo in a setting is an error at start, not a silent default.
+func Load(lookup LookupFunc) (Config, error) {
+	getenv := func(name string) string { v, _ := lookup(name); return v }
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, v := range Vars {
+			if v.Name == name {
+				return v.Default
+			}
+		}
+		return ""
+	}
+	var c Config
+	var errs []string
+	c.Addr = get("RIPTIDE_ADDR")
+	c.APIKeys = splitList(getenv("RIPTIDE_API_KEYS"))
+	c.APIKeysSecret = get("RIPTIDE_API_KEYS_SECRET_ARN")
+	switch a := strings.ToLower(get("RIPTIDE_AUTH")); a {
+	case "required":
+	case "disabled":
+		c.AuthDisabled = true
+	default:
+		errs = append(errs, fmt.Sprintf("RIPTIDE_AUTH=%q: want required or disabled", a))
+	}
+	var err error
+	if c.MetricsPublic, err = strconv.ParseBool(get("RIPTIDE_METRICS_PUBLIC")); err != nil {
+		errs = append(errs, fmt.Sprintf("RIPTIDE_METRICS_PUBLIC: %v", err))
+	}
+	// Set-but-empty RIPTIDE_CORS_ORIGINS disables CORS; unset means the default.
+	if v, ok := lookup("RIPTIDE_CORS_ORIGINS"); ok {
+		c.CORSOrigins = splitList(v)
+	} else {
+		c.CORSOrigins = []string{"*"}
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("RIPTIDE_LOG_LEVEL"))); err != nil {
+		errs = append(errs, fmt.Sprintf("RIPTIDE_LOG_LEVEL: %v", err))
+	}
+	c.RedisURL = get("REDIS_URL")
+	c.RedisSecret = get("REDIS_AUTH_SECRET_ARN")
+	c.KeyPrefix = get("RIPTIDE_KEY_PREFIX")
+	for _, s := range splitList(getenv("RIPTIDE_ALLOW_CIDRS")) {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(s); aerr == nil {
+				p = netip.PrefixFrom(a, a.BitLen())
+			} else {
+				errs = append(errs, fmt.Sprintf("RIPTIDE_ALLOW_CIDRS: %q is not a CIDR or address", s))
+				continue
+			}
+		}
+		c.AllowCIDRs = append(c.AllowCIDRs, p.Masked())
+	}
+	if c.LegacySunset, err = time.Parse(time.DateOnly, get("RIPTIDE_LEGACY_SUNSET")); err != nil {
+		errs = append(errs, fmt.Sprintf("RIPTIDE_LEGACY_SUNSET: %v", err))
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
+	}
+	return c, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Markdown renders Vars as the README configuration table.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("| variable | default | meaning |\n|---|---|---|\n")
+	for _, v := range Vars {
+		def := "(unset)"
+		if v.Default != "" {
+			def = "`" + v.Default + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", v.Name, def, v.Meaning)
+	}
+	return b.String()
+}

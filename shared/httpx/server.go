@@ -1,0 +1,192 @@
+package httpx
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/core"
+)
+
+// Options configures the HTTP core shared by every home.
+type Options struct {
+	Logger  *slog.Logger
+	Metrics *Metrics
+	Auth    AuthConfig
+	CORS    CORSConfig
+	// Deprecated and Sunset are announced on legacy unprefixed paths.
+	Deprecated time.Time
+	Sunset     time.Time
+}
+
+// Default dates of the legacy-path deprecation (docs/api-versioning.md).
+var (
+	DefaultDeprecated = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	DefaultSunset     = time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)
+)
+
+// NewHandler mounts routes with their handlers (keyed by operation id) and
+// wraps them in the middleware stack. A ready route without a handler, a
+// handler for an unknown or planned operation, or a path conflict is an
+// error: the route table and the code must agree.
+//
+// Order, outermost first: request id, panic recovery, access log and
+// metrics, CORS (preflight answered here), version negotiation, routing
+// (404/405), then per route: auth, content type and body limit.
+func NewHandler(opts Options, routes []api.Route, handlers map[string]http.Handler) (http.Handler, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = NewMetrics()
+	}
+	if opts.Deprecated.IsZero() {
+		opts.Deprecated = DefaultDeprecated
+	}
+	if opts.Sunset.IsZero() {
+		opts.Sunset = DefaultSunset
+	}
+	mux := http.NewServeMux()
+	methods := map[string][]string{} // path pattern -> allowed methods
+	used := map[string]bool{}
+	for _, rt := range routes {
+		h, ok := handlers[rt.Op]
+		switch {
+		case rt.Status == api.Ready && !ok:
+			return nil, fmt.Errorf("route %s (%s %s) is ready but has no handler", rt.Op, rt.Method, rt.Path)
+		case rt.Status == api.Planned && ok:
+			return nil, fmt.Errorf("route %s has a handler but is marked planned in the route table", rt.Op)
+		case !ok:
+			h = notImplemented(rt)
+		}
+		used[rt.Op] = true
+		for _, p := range rt.Paths() {
+			isLegacy := slices.Contains(rt.Legacy, p)
+			if err := register(mux, rt.Method+" "+p, routeHandler(opts, rt, isLegacy, h)); err != nil {
+				return nil, err
+			}
+			methods[p] = append(methods[p], rt.Method)
+		}
+	}
+	for op := range handlers {
+		if !used[op] {
+			return nil, fmt.Errorf("handler for %q has no route in this route set", op)
+		}
+	}
+	for p, ms := range methods {
+		if err := register(mux, p, methodNotAllowed(ms)); err != nil {
+			return nil, err
+		}
+	}
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, r, core.Errorf(core.ErrNotFound, "no route for %s %s", r.Method, r.URL.Path))
+	}))
+
+	var h http.Handler = mux
+	h = versionMiddleware(h)
+	h = corsMiddleware(opts.CORS)(h)
+	h = accessLogMiddleware(opts.Metrics)(h)
+	h = recoverMiddleware(h)
+	h = requestIDMiddleware(opts.Logger)(h)
+	return h, nil
+}
+
+// register adds a pattern, turning ServeMux's conflict panic into an error.
+func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("route pattern %q: %v", pattern, v)
+		}
+	}()
+	mux.Handle(pattern, h)
+	return nil
+}
+
+func methodNotAllowed(ms []string) http.Handler {
+	allowed := slices.Clone(ms)
+	if slices.Contains(allowed, http.MethodGet) && !slices.Contains(allowed, http.MethodHead) {
+		allowed = append(allowed, http.MethodHead)
+	}
+	sort.Strings(allowed)
+	allow := strings.Join(slices.Compact(allowed), ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		WriteError(w, r, core.Errorf(core.ErrMethodNotAllowed, "method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow))
+	})
+}
+
+func notImplemented(rt api.Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, r, core.Errorf(core.ErrNotImplemented,
+			"%s %s is planned but not implemented yet (operation %s); see /api/v1/openapi.json (x-status: planned)", rt.Method, rt.Path, rt.Op))
+	})
+}
+
+// routeHandler applies the per-route middleware: route info for logs,
+// deprecation headers, auth, content type and body limit.
+func routeHandler(opts Options, rt api.Route, isLegacy bool, next http.Handler) http.Handler {
+	route := rt
+	public := rt.Public && !(rt.Op == "health.metrics" && !opts.Auth.PublicMetrics)
+	deprecation := "@" + fmt.Sprint(opts.Deprecated.Unix())
+	sunset := opts.Sunset.UTC().Format(http.TimeFormat)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ri := Info(r.Context())
+		ri.Route = &route
+		ri.Legacy = isLegacy
+		if isLegacy {
+			h := w.Header()
+			h.Set("Deprecation", deprecation)
+			h.Set("Sunset", sunset)
+			h.Set("Link", fmt.Sprintf("<%s>; rel=\"successor-version\"", successorPath(route, r)))
+		}
+		if !public {
+			if err := opts.Auth.authenticate(r); err != nil {
+				WriteError(w, r, err)
+				return
+			}
+		}
+		if route.Body != api.NoBody && hasBody(r) {
+			if !IsJSONContentType(r.Header.Get("Content-Type")) {
+				WriteError(w, r, core.Errorf(core.ErrUnsupportedMediaType,
+					"Content-Type must be application/json, got %q", r.Header.Get("Content-Type")))
+				return
+			}
+		}
+		limit := route.BodyLimit()
+		if r.ContentLength > limit {
+			// Refuse early when the client announces too much; bodies
+			// without a length are still capped on bytes read below.
+			WriteError(w, r, core.Errorf(core.ErrPayloadTooLarge, "request body exceeds the limit of %d bytes for this route", limit))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func hasBody(r *http.Request) bool {
+	return r.ContentLength > 0 || (r.ContentLength == -1 && r.Body != nil && r.Body != http.NoBody)
+}
+
+// successorPath is the canonical twin of a legacy request path, with the
+// request's path parameters filled in.
+func successorPath(rt api.Route, r *http.Request) string {
+	p := rt.Path
+	for {
+		i := strings.Index(p, "{")
+		if i < 0 {
+			return p
+		}
+		j := strings.Index(p[i:], "}")
+		if j < 0 {
+			return p
+		}
+		name := strings.TrimSuffix(p[i+1:i+j], "...")
+		p = p[:i] + r.PathValue(name) + p[i+j+1:]
+	}
+}

@@ -1,0 +1,93 @@
+// Package testenv gives tests the real dependencies they need (Redis,
+// Chromium, moto_server, the Lambda runtime emulator) and decides what
+// happens when one is missing: skip with a clear reason by default, fail
+// when RIPTIDE_INTEGRATION=require (what .ci/run sets), so CI cannot pass
+// by skipping.
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Required reports whether missing dependencies must fail tests.
+func Required() bool {
+	return strings.EqualFold(os.Getenv("RIPTIDE_INTEGRATION"), "require")
+}
+
+// Missing skips (or, when required, fails) the test for a missing dependency.
+func Missing(t testing.TB, dep, why string) {
+	t.Helper()
+	if Required() {
+		t.Fatalf("%s missing (RIPTIDE_INTEGRATION=require): %s", dep, why)
+	}
+	t.Skipf("skipped: %s missing: %s (set RIPTIDE_INTEGRATION=require to fail instead)", dep, why)
+}
+
+// FreePort returns a free TCP port on 127.0.0.1.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// WaitForPort waits until addr accepts TCP connections.
+func WaitForPort(t testing.TB, addr string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s did not start listening within %v", addr, timeout)
+}
+
+// RedisURL returns the URL of a real Redis server for the test: the one in
+// RIPTIDE_TEST_REDIS_URL, else a fresh redis-server started on a free
+// loopback port and stopped at the end of the test.
+func RedisURL(t testing.TB) string {
+	t.Helper()
+	if u := os.Getenv("RIPTIDE_TEST_REDIS_URL"); u != "" {
+		return u
+	}
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		Missing(t, "redis-server", "install it (apt-get install redis-server) or set RIPTIDE_TEST_REDIS_URL")
+	}
+	port := FreePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start redis-server: %v", err)
+	}
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	WaitForPort(t, addr, 5*time.Second)
+	return "redis://" + addr + "/0"
+}
+
+// LookPath returns the path of a program, or skips/fails the test.
+func LookPath(t testing.TB, name, install string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		Missing(t, name, install)
+	}
+	return p
+}
