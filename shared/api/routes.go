@@ -64,6 +64,8 @@ type Route struct {
 	// WebSocket marks an upgrade route; in AWS it is served by the WebSocket API.
 	WebSocket bool
 	Status    Status
+	// Example is a sample JSON request body (sample events, OpenAPI).
+	Example string
 }
 
 // Paths returns the canonical path, aliases and legacy paths of r.
@@ -124,7 +126,8 @@ var routes = []Route{
 
 	// crawl
 	{Op: "crawl.batch", Group: "crawl", Method: "POST", Path: v1 + "/crawl", Legacy: legacy(v1 + "/crawl"),
-		Summary: "Crawl 1..100 URLs and return one result per URL", Body: JSONBody, Status: Planned},
+		Summary: "Crawl 1..100 URLs and return one result per URL", Body: JSONBody, Status: Planned,
+		Example: `{"urls":["https://example.com/"],"options":{"concurrency":4}}`},
 	{Op: "crawl.stream", Group: "crawl", Method: "POST", Path: v1 + "/crawl/stream", Legacy: legacy(v1 + "/crawl/stream"),
 		Summary: "Crawl URLs, streaming results as NDJSON in completion order", Body: JSONBody, Stream: true, Status: Planned},
 	{Op: "crawl.sse", Group: "crawl", Method: "POST", Path: v1 + "/crawl/sse", Legacy: legacy(v1 + "/crawl/sse"),

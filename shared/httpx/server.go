@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -26,7 +25,7 @@ type Options struct {
 
 // Default dates of the legacy-path deprecation (docs/api-versioning.md).
 var (
-	DefaultDeprecated = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	DefaultDeprecated = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
 	DefaultSunset     = time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)
 )
 
@@ -52,7 +51,6 @@ func NewHandler(opts Options, routes []api.Route, handlers map[string]http.Handl
 		opts.Sunset = DefaultSunset
 	}
 	mux := http.NewServeMux()
-	methods := map[string][]string{} // path pattern -> allowed methods
 	used := map[string]bool{}
 	for _, rt := range routes {
 		h, ok := handlers[rt.Op]
@@ -70,7 +68,6 @@ func NewHandler(opts Options, routes []api.Route, handlers map[string]http.Handl
 			if err := register(mux, rt.Method+" "+p, routeHandler(opts, rt, isLegacy, h)); err != nil {
 				return nil, err
 			}
-			methods[p] = append(methods[p], rt.Method)
 		}
 	}
 	for op := range handlers {
@@ -78,14 +75,7 @@ func NewHandler(opts Options, routes []api.Route, handlers map[string]http.Handl
 			return nil, fmt.Errorf("handler for %q has no route in this route set", op)
 		}
 	}
-	for p, ms := range methods {
-		if err := register(mux, p, methodNotAllowed(ms)); err != nil {
-			return nil, err
-		}
-	}
-	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, r, core.Errorf(core.ErrNotFound, "no route for %s %s", r.Method, r.URL.Path))
-	}))
+	mux.Handle("/", unmatched(mux))
 
 	var h http.Handler = mux
 	h = versionMiddleware(h)
@@ -107,14 +97,25 @@ func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
 	return nil
 }
 
-func methodNotAllowed(ms []string) http.Handler {
-	allowed := slices.Clone(ms)
-	if slices.Contains(allowed, http.MethodGet) && !slices.Contains(allowed, http.MethodHead) {
-		allowed = append(allowed, http.MethodHead)
-	}
-	sort.Strings(allowed)
-	allow := strings.Join(slices.Compact(allowed), ", ")
+// unmatched answers requests no route took: 405 with Allow when the path
+// exists for other methods (found by asking the mux about each method),
+// else 404.
+func unmatched(mux *http.ServeMux) http.Handler {
+	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allowed []string
+		for _, m := range methods {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+				allowed = append(allowed, m)
+			}
+		}
+		if len(allowed) == 0 {
+			WriteError(w, r, core.Errorf(core.ErrNotFound, "no route for %s %s", r.Method, r.URL.Path))
+			return
+		}
+		allow := strings.Join(allowed, ", ")
 		w.Header().Set("Allow", allow)
 		WriteError(w, r, core.Errorf(core.ErrMethodNotAllowed, "method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow))
 	})
@@ -131,7 +132,8 @@ func notImplemented(rt api.Route) http.Handler {
 // deprecation headers, auth, content type and body limit.
 func routeHandler(opts Options, rt api.Route, isLegacy bool, next http.Handler) http.Handler {
 	route := rt
-	public := rt.Public && !(rt.Op == "health.metrics" && !opts.Auth.PublicMetrics)
+	// /metrics is public unless configured otherwise (it can reveal traffic).
+	public := rt.Public && !(rt.Path == "/metrics" && !opts.Auth.PublicMetrics)
 	deprecation := "@" + fmt.Sprint(opts.Deprecated.Unix())
 	sunset := opts.Sunset.UTC().Format(http.TimeFormat)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

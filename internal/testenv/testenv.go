@@ -91,3 +91,24 @@ func LookPath(t testing.TB, name, install string) string {
 	}
 	return p
 }
+
+// MotoURL returns the endpoint of a moto_server (AWS APIs on loopback): the
+// one in RIPTIDE_TEST_MOTO_URL, else a fresh one started for the test.
+func MotoURL(t testing.TB) string {
+	t.Helper()
+	if u := os.Getenv("RIPTIDE_TEST_MOTO_URL"); u != "" {
+		return u
+	}
+	bin := LookPath(t, "moto_server", "moto 5 is preinstalled under pyenv on these machines (pip install 'moto[server]' elsewhere)")
+	port := FreePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start moto_server: %v", err)
+	}
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	WaitForPort(t, addr, 20*time.Second)
+	return "http://" + addr
+}

@@ -1,0 +1,92 @@
+# RipTide. The two commands a new machine needs: `make run` and `make test`.
+# Everything else a target needs, it installs itself (into ./bin) or says why it cannot.
+
+SHELL := /bin/bash
+# Build and test with the patched Go toolchain (the module proxy serves it;
+# about 8 s to fetch once). go1.26.8 has known standard-library CVEs.
+export GOTOOLCHAIN := go1.26.10
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+GO ?= go
+BIN := $(CURDIR)/bin
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+STATICCHECK_VERSION := v0.8.2
+GOVULNCHECK_VERSION := v1.9.0
+VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/riptidecrawler/riptide/shared/version.Version=$(VERSION)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: run test test-short build lint fmt sam events notice openapi generate synth test-cdk bench \
+        tools vulncheck coldstart clean help
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+run: ## start the local server (embedded Redis unless REDIS_URL is set)
+	$(GO) run ./cmd/riptide serve
+
+test: tools ## run every test (set RIPTIDE_INTEGRATION=require to fail instead of skip on missing deps)
+	$(GO) test -count=1 ./...
+	$(MAKE) test-cdk
+
+test-short: ## unit tests only, no binaries built
+	$(GO) test -short ./...
+
+build: ## build every function to build/<name>/bootstrap and build/<name>.zip
+	$(GO) run ./tools/build -ldflags '$(LDFLAGS)'
+
+lint: ## gofmt, go vet, staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+fmt: ## gofmt every file
+	gofmt -w $$(git ls-files '*.go')
+
+sam: ## regenerate template.yaml from the route table
+	$(GO) run ./tools/gen sam > template.yaml
+
+events: ## regenerate the sample Lambda events in events/
+	$(GO) run ./tools/gen events
+
+notice: ## regenerate NOTICE from the module graph
+	$(GO) run ./tools/gen notice > NOTICE
+
+openapi: ## regenerate shared/api/openapi.json
+	$(GO) run ./cmd/riptide openapi > shared/api/openapi.json.tmp && mv shared/api/openapi.json.tmp shared/api/openapi.json
+
+generate: sam events notice openapi ## regenerate every derived file
+
+synth: ## synthesize the CDK app into infra/cdk/cdk.out
+	@echo "synth: the CDK app lands with infra/cdk"
+
+test-cdk: ## CDK assertion and cdk-nag tests
+	@echo "test-cdk: the CDK app lands with infra/cdk"
+
+bench: ## run the Go benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./shared/...
+
+tools: $(BIN)/aws-lambda-rie ## install test tools into ./bin
+
+$(BIN)/aws-lambda-rie:
+	GOBIN=$(BIN) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+$(BIN)/govulncheck:
+	GOBIN=$(BIN) $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+
+# vuln.go.dev is not reachable from these machines: build the vulnerability
+# database from the golang.org/x/vulndb module (served by the module proxy).
+.cache/vulndb/index/db.json:
+	@mkdir -p .cache
+	cd /tmp && $(GO) run golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION) \
+		-vulns $$($(GO) mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')/data/osv \
+		-out $(CURDIR)/.cache/vulndb
+
+vulncheck: $(BIN)/govulncheck .cache/vulndb/index/db.json ## govulncheck against a local copy of the Go vulnerability database
+	$(BIN)/govulncheck -db file://$(CURDIR)/.cache/vulndb ./...
+
+coldstart: tools ## measure init time of every function under the emulator (writes docs/cold-start.md)
+	$(GO) run ./tools/coldstart -runs 10 -out docs/cold-start.md
+
+clean: ## remove build outputs
+	rm -rf build infra/cdk/cdk.out

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/version"
+)
+
+func printVersion(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "riptide %s (API v%s)\n", version.String(), httpx.APIVersion)
+	return err
+}
+
+func printRoutes(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "GROUP\tMETHOD\tPATH\tSTATUS\tAUTH\tLEGACY/ALIASES")
+	for _, r := range api.Routes() {
+		auth := "key"
+		if r.Public {
+			auth = "public"
+		}
+		other := append(append([]string{}, r.Aliases...), r.Legacy...)
+		flags := ""
+		if r.Stream {
+			flags = " (stream)"
+		}
+		if r.WebSocket {
+			flags = " (websocket)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s%s\t%s\t%s\t%s\n", r.Group, r.Method, r.Path, flags, r.Status, auth, strings.Join(other, " "))
+	}
+	return tw.Flush()
+}
+
+func printOpenAPI(w io.Writer) error {
+	doc, err := openAPIDocument()
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(doc)
+	return err
+}

@@ -1,0 +1,145 @@
+// Package functest drives a function's real Lambda handler, in process,
+// with the sample events in events/<function>/, and checks each answer
+// against the route table: a ready route succeeds, a planned one says 501
+// in the unified error shape.
+package functest
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/config"
+	"github.com/riptidecrawler/riptide/shared/lambdaio"
+)
+
+// SampleKey is the API key carried by the sample events.
+const SampleKey = "local-dev-key"
+
+// NewHandler is the signature of each function's wiring.
+type NewHandler func(context.Context, config.LookupFunc) (*lambdaio.Handler, error)
+
+// RepoRoot finds the repository root (the directory holding go.mod with
+// the functions/ folder) from the test's working directory.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, "functions")); err == nil {
+				return dir
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("repository root not found")
+		}
+		dir = parent
+	}
+}
+
+// DriveEvents invokes the handler with every sample event of function and
+// checks the responses.
+func DriveEvents(t *testing.T, function string, newHandler NewHandler) {
+	t.Helper()
+	env := map[string]string{"RIPTIDE_API_KEYS": SampleKey, "RIPTIDE_LOG_LEVEL": "warn"}
+	h, err := newHandler(context.Background(), config.FromMap(env))
+	if err != nil {
+		t.Fatalf("wire %s: %v", function, err)
+	}
+	files, _ := filepath.Glob(filepath.Join(RepoRoot(t), "events", function, "*.json"))
+	if len(files) == 0 {
+		t.Fatalf("no sample events in events/%s", function)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			payload, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kind := lambdaio.Classify(payload)
+			out, err := h.Invoke(context.Background(), payload)
+			if err != nil {
+				t.Fatalf("invoke: %v", err)
+			}
+			switch kind {
+			case lambdaio.KindREST:
+				var ev events.APIGatewayProxyRequest
+				_ = json.Unmarshal(payload, &ev)
+				resp, ok := out.(events.APIGatewayProxyResponse)
+				if !ok {
+					if s, isStream := out.(*events.LambdaFunctionURLStreamingResponse); isStream {
+						checkStatus(t, function, ev.HTTPMethod, ev.Path, s.StatusCode, "")
+						return
+					}
+					t.Fatalf("REST event answered with %T", out)
+				}
+				checkStatus(t, function, ev.HTTPMethod, ev.Path, resp.StatusCode, resp.Body)
+			case lambdaio.KindHTTPAPI:
+				var ev events.APIGatewayV2HTTPRequest
+				_ = json.Unmarshal(payload, &ev)
+				resp, ok := out.(events.APIGatewayV2HTTPResponse)
+				if !ok {
+					t.Fatalf("HTTP API event answered with %T", out)
+				}
+				checkStatus(t, function, ev.RequestContext.HTTP.Method, ev.RawPath, resp.StatusCode, resp.Body)
+			default:
+				if out == nil {
+					t.Fatalf("%s event gave no result", kind)
+				}
+			}
+		})
+	}
+}
+
+// checkStatus compares a response with what the route table promises.
+func checkStatus(t *testing.T, function, method, path string, status int, body string) {
+	t.Helper()
+	route, ok := match(function, method, path)
+	if !ok {
+		t.Fatalf("event %s %s matches no route of group %s", method, path, function)
+	}
+	switch route.Status {
+	case api.Ready:
+		if status < 200 || status > 299 {
+			t.Fatalf("%s %s (ready) answered %d: %s", method, path, status, body)
+		}
+	case api.Planned:
+		if status != http.StatusNotImplemented || (body != "" && !strings.Contains(body, `"type":"not_implemented"`)) {
+			t.Fatalf("%s %s (planned) answered %d: %s", method, path, status, body)
+		}
+	}
+}
+
+func match(group, method, path string) (api.Route, bool) {
+	mux := http.NewServeMux()
+	routes := api.Group(group)
+	for _, r := range routes {
+		for _, p := range r.Paths() {
+			mux.Handle(r.Method+" "+p, http.NotFoundHandler())
+		}
+	}
+	req, err := http.NewRequest(method, "http://x"+path, nil)
+	if err != nil {
+		return api.Route{}, false
+	}
+	_, pattern := mux.Handler(req)
+	for _, r := range routes {
+		for _, p := range r.Paths() {
+			if r.Method+" "+p == pattern {
+				return r, true
+			}
+		}
+	}
+	return api.Route{}, false
+}

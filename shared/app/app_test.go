@@ -1,0 +1,89 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/shared/api"
+	healthapi "github.com/riptidecrawler/riptide/shared/api/health"
+	"github.com/riptidecrawler/riptide/shared/app"
+	"github.com/riptidecrawler/riptide/shared/config"
+	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/secrets"
+)
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	if _, err := app.New(context.Background(), "t", config.FromMap(map[string]string{"RIPTIDE_AUTH": "off"})); err == nil {
+		t.Fatal("invalid RIPTIDE_AUTH must stop the start")
+	}
+}
+
+func TestLocalServerWithRealRedisAndKeys(t *testing.T) {
+	b, err := app.New(context.Background(), "t", config.FromMap(map[string]string{
+		"REDIS_URL": testenv.RedisURL(t), "RIPTIDE_API_KEYS": "abc",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.Store.Embedded() {
+		t.Fatal("REDIS_URL must select the real server")
+	}
+	h, err := b.HTTPHandler(api.Group("health"), healthapi.Handlers(b.HealthDeps()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != 200 {
+		t.Fatalf("healthz %d %s", rec.Code, rec.Body)
+	}
+	if b.Auth.NoKeysConfigured() {
+		t.Fatal("a configured key must count")
+	}
+}
+
+// TestKeysFromSecretsManagerFollowRotation uses the real Secrets Manager
+// protocol (moto_server) through the authenticator the functions use.
+func TestKeysFromSecretsManagerFollowRotation(t *testing.T) {
+	endpoint := testenv.MotoURL(t)
+	client := secretsmanager.New(secretsmanager.Options{Region: "eu-west-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	ctx := context.Background()
+	if _, err := client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("keys"),
+		SecretString: aws.String(`{"api_keys":["old"],"bootstrap_key":"boot"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	// TTL 0: every check re-reads, standing in for "after the cache TTL".
+	src := &secrets.Cached{Source: secrets.SecretsManager{Client: client}, TTL: 0}
+	auth := httpx.AuthConfig{Authenticator: &httpx.SecretKeys{Source: src, Name: "keys"}}
+	h, err := httpx.NewHandler(httpx.Options{Auth: auth}, []api.Route{{Op: "x", Method: "GET", Path: "/x", Status: api.Ready}},
+		map[string]http.Handler{"x": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(key string) int {
+		req := httptest.NewRequest("GET", "/x", nil)
+		req.Header.Set("X-API-Key", key)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if status("old") != 204 || status("boot") != 204 || status("new") != 401 {
+		t.Fatal("initial key set not honoured")
+	}
+	if _, err := client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("keys"),
+		SecretString: aws.String(`{"api_keys":["new"]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if status("new") != 204 || status("old") != 401 {
+		t.Fatal("rotated key set not honoured")
+	}
+}

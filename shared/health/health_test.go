@@ -1,0 +1,49 @@
+package health_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/riptidecrawler/riptide/shared/health"
+)
+
+func check(name string, required bool, err error, delay time.Duration) health.Checker {
+	return health.Func{ComponentName: name, IsRequired: required, Probe: func(ctx context.Context) (string, error) {
+		select {
+		case <-time.After(delay):
+			return "detail", err
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}}
+}
+
+func TestOverall(t *testing.T) {
+	down := errors.New("down")
+	cases := []struct {
+		name     string
+		checkers []health.Checker
+		want     string
+	}{
+		{"all up", []health.Checker{check("redis", true, nil, 0), check("chromium", false, nil, 0)}, health.StatusHealthy},
+		{"optional down", []health.Checker{check("redis", true, nil, 0), check("chromium", false, down, 0)}, health.StatusDegraded},
+		{"required down", []health.Checker{check("redis", true, down, 0), check("chromium", false, nil, 0)}, health.StatusUnhealthy},
+	}
+	for _, c := range cases {
+		comps := health.Run(context.Background(), c.checkers)
+		if got := health.Overall(comps); got != c.want {
+			t.Errorf("%s: %s, want %s (%v)", c.name, got, c.want, comps)
+		}
+	}
+}
+
+func TestHungCheckIsBounded(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	comp := health.RunOne(ctx, check("slow", true, nil, time.Hour))
+	if comp.Status != health.StatusUnhealthy || comp.Error == "" {
+		t.Fatalf("a check that does not answer must be unhealthy: %+v", comp)
+	}
+}

@@ -1,0 +1,465 @@
+package httpx_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/httpx"
+)
+
+type echoRequest struct {
+	Name    string `json:"name"`
+	Options struct {
+		Concurrency int    `json:"concurrency"`
+		CacheMode   string `json:"cache_mode"`
+	} `json:"options"`
+}
+
+var testRoutes = []api.Route{
+	{Op: "t.health", Group: "t", Method: "GET", Path: "/api/v1/health", Aliases: []string{"/healthz"}, Public: true, Status: api.Ready},
+	{Op: "t.echo", Group: "t", Method: "POST", Path: "/api/v1/echo", Legacy: []string{"/echo"}, Body: api.JSONBody, MaxBody: 64, Status: api.Ready},
+	{Op: "t.item", Group: "t", Method: "GET", Path: "/api/v1/items/{id}", Legacy: []string{"/items/{id}"}, Status: api.Ready},
+	{Op: "t.item.delete", Group: "t", Method: "DELETE", Path: "/api/v1/items/{id}", Legacy: []string{"/items/{id}"}, Status: api.Ready},
+	{Op: "t.panic", Group: "t", Method: "GET", Path: "/api/v1/panic", Status: api.Ready},
+	{Op: "t.planned", Group: "t", Method: "POST", Path: "/api/v1/later", Body: api.JSONBody, Status: api.Planned},
+	{Op: "t.metrics", Group: "t", Method: "GET", Path: "/metrics", Public: true, Status: api.Ready},
+}
+
+type server struct {
+	h       http.Handler
+	metrics *httpx.Metrics
+	logs    *bytes.Buffer
+}
+
+func newServer(t *testing.T, auth httpx.AuthConfig) server {
+	t.Helper()
+	logs := &bytes.Buffer{}
+	m := httpx.NewMetrics()
+	handlers := map[string]http.Handler{
+		"t.health": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			httpx.WriteJSON(w, 200, map[string]string{"status": "ok"})
+		}),
+		"t.echo": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var req echoRequest
+			if err := httpx.Decode(r, &req, false); err != nil {
+				httpx.WriteError(w, r, err)
+				return
+			}
+			httpx.WriteJSON(w, 200, req)
+		}),
+		"t.item": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			httpx.WriteJSON(w, 200, map[string]string{"id": r.PathValue("id")})
+		}),
+		"t.item.delete": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }),
+		"t.panic":       http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { panic("secret internal detail") }),
+		"t.metrics":     http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }),
+	}
+	h, err := httpx.NewHandler(httpx.Options{
+		Logger:  slog.New(slog.NewJSONHandler(logs, nil)),
+		Metrics: m,
+		Auth:    auth,
+		CORS:    httpx.CORSConfig{AllowedOrigins: []string{"https://app.example"}},
+	}, testRoutes, handlers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return server{h: h, metrics: m, logs: logs}
+}
+
+func keyAuth() httpx.AuthConfig {
+	return httpx.AuthConfig{Authenticator: httpx.NewStaticKeys([]string{"k1", "k2"}), PublicMetrics: true}
+}
+
+func do(s server, method, path string, body io.Reader, headers ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, body)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// errorOf asserts the unified error shape and returns its payload.
+func errorOf(t *testing.T, rec *httptest.ResponseRecorder, wantStatus int, wantType core.ErrorType) httpx.ErrorPayload {
+	t.Helper()
+	if rec.Code != wantStatus {
+		t.Fatalf("status = %d, want %d; body %s", rec.Code, wantStatus, rec.Body)
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("Content-Type = %q", ct)
+	}
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("error body is not JSON: %v: %s", err, rec.Body)
+	}
+	if len(body) != 1 || body["error"] == nil {
+		t.Fatalf("error body must be exactly {\"error\": {...}}, got %s", rec.Body)
+	}
+	var p httpx.ErrorPayload
+	dec := json.NewDecoder(bytes.NewReader(body["error"]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		t.Fatalf("error payload has unexpected fields: %v: %s", err, rec.Body)
+	}
+	if p.Type != wantType || p.Status != wantStatus || p.Message == "" {
+		t.Fatalf("payload = %+v, want type %s status %d", p, wantType, wantStatus)
+	}
+	if p.RequestID == "" || p.RequestID != rec.Header().Get("X-Request-ID") {
+		t.Fatalf("request_id %q must equal X-Request-ID %q", p.RequestID, rec.Header().Get("X-Request-ID"))
+	}
+	if rec.Header().Get("API-Version") != "1" {
+		t.Fatalf("API-Version header missing on error")
+	}
+	return p
+}
+
+func TestUnknownRouteIs404InUnifiedShape(t *testing.T) {
+	s := newServer(t, keyAuth())
+	p := errorOf(t, do(s, "GET", "/api/v1/nope", nil), 404, core.ErrNotFound)
+	if !strings.Contains(p.Message, "/api/v1/nope") {
+		t.Errorf("message should name the path: %q", p.Message)
+	}
+}
+
+func TestWrongMethodIs405WithAllow(t *testing.T) {
+	s := newServer(t, keyAuth())
+	rec := do(s, "PUT", "/api/v1/items/7", nil, "X-API-Key", "k1")
+	errorOf(t, rec, 405, core.ErrMethodNotAllowed)
+	if got := rec.Header().Get("Allow"); got != "GET, HEAD, DELETE" {
+		t.Errorf("Allow = %q, want GET, HEAD, DELETE", got)
+	}
+	rec = do(s, "GET", "/echo", nil)
+	errorOf(t, rec, 405, core.ErrMethodNotAllowed)
+	if got := rec.Header().Get("Allow"); got != "POST" {
+		t.Errorf("Allow = %q, want POST", got)
+	}
+}
+
+func TestAuth(t *testing.T) {
+	s := newServer(t, keyAuth())
+	body := `{"name":"a"}`
+	cases := []struct {
+		name    string
+		headers []string
+		status  int
+		message string
+	}{
+		{"no key", nil, 401, "missing API key"},
+		{"wrong key", []string{"X-API-Key", "nope"}, 401, "invalid API key"},
+		{"x-api-key", []string{"X-API-Key", "k1"}, 200, ""},
+		{"bearer", []string{"Authorization", "Bearer k2"}, 200, ""},
+		{"bearer lowercase scheme", []string{"Authorization", "bearer k2"}, 200, ""},
+		{"basic is not bearer", []string{"Authorization", "Basic k2"}, 401, "missing API key"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := append([]string{"Content-Type", "application/json"}, c.headers...)
+			rec := do(s, "POST", "/api/v1/echo", strings.NewReader(body), h...)
+			if c.status == 200 {
+				if rec.Code != 200 {
+					t.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+				return
+			}
+			p := errorOf(t, rec, c.status, core.ErrAuthentication)
+			if !strings.Contains(p.Message, c.message) {
+				t.Errorf("message %q should contain %q", p.Message, c.message)
+			}
+			if rec.Header().Get("WWW-Authenticate") == "" {
+				t.Error("401 must carry WWW-Authenticate")
+			}
+		})
+	}
+	// Public routes need no key.
+	if rec := do(s, "GET", "/healthz", nil); rec.Code != 200 {
+		t.Fatalf("public route: %d", rec.Code)
+	}
+}
+
+func TestNoKeysConfiguredSaysSoInEvery401(t *testing.T) {
+	s := newServer(t, httpx.AuthConfig{Authenticator: httpx.NewStaticKeys(nil)})
+	for _, path := range []string{"/api/v1/items/1", "/items/1"} {
+		p := errorOf(t, do(s, "GET", path, nil, "X-API-Key", "anything"), 401, core.ErrAuthentication)
+		if !strings.Contains(p.Message, "no API keys configured") || !strings.Contains(p.Message, "RIPTIDE_API_KEYS") {
+			t.Errorf("message must say no keys are configured and how to fix it: %q", p.Message)
+		}
+	}
+	s = newServer(t, httpx.AuthConfig{Disabled: true})
+	if rec := do(s, "GET", "/api/v1/items/1", nil); rec.Code != 200 {
+		t.Fatalf("auth disabled explicitly: %d", rec.Code)
+	}
+}
+
+func TestMetricsAuthIsConfigurable(t *testing.T) {
+	s := newServer(t, httpx.AuthConfig{Authenticator: httpx.NewStaticKeys([]string{"k1"}), PublicMetrics: false})
+	errorOf(t, do(s, "GET", "/metrics", nil), 401, core.ErrAuthentication)
+	if rec := do(s, "GET", "/metrics", nil, "X-API-Key", "k1"); rec.Code != 200 {
+		t.Fatalf("metrics with key: %d", rec.Code)
+	}
+}
+
+// chunked hides the length so only the bytes-read limit can catch it.
+type chunked struct{ io.Reader }
+
+func TestBodyLimitOnBytesRead(t *testing.T) {
+	s := newServer(t, keyAuth())
+	big := `{"name":"` + strings.Repeat("x", 200) + `"}`
+	// Announced length over the limit.
+	errorOf(t, do(s, "POST", "/api/v1/echo", strings.NewReader(big), "X-API-Key", "k1", "Content-Type", "application/json"), 413, core.ErrPayloadTooLarge)
+	// No Content-Length (chunked): caught on bytes read.
+	req := httptest.NewRequest("POST", "/api/v1/echo", chunked{strings.NewReader(big)})
+	req.ContentLength = -1
+	req.Header.Set("X-API-Key", "k1")
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req)
+	p := errorOf(t, rec, 413, core.ErrPayloadTooLarge)
+	if !strings.Contains(p.Message, "64 bytes") {
+		t.Errorf("413 message should state the limit: %q", p.Message)
+	}
+	// A lying Content-Length smaller than the body is still capped.
+	req = httptest.NewRequest("POST", "/api/v1/echo", strings.NewReader(big))
+	req.ContentLength = 10
+	req.Header.Set("X-API-Key", "k1")
+	req.Header.Set("Content-Type", "application/json")
+	rec = httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req)
+	if rec.Code == 200 {
+		t.Fatalf("a body beyond its announced length must not decode as a full request")
+	}
+}
+
+func TestNonJSONBodyIs415(t *testing.T) {
+	s := newServer(t, keyAuth())
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", ""} {
+		rec := do(s, "POST", "/api/v1/echo", strings.NewReader(`{"name":"a"}`), "X-API-Key", "k1", "Content-Type", ct)
+		errorOf(t, rec, 415, core.ErrUnsupportedMediaType)
+	}
+	rec := do(s, "POST", "/api/v1/echo", strings.NewReader(`{"name":"a"}`), "X-API-Key", "k1", "Content-Type", "application/json; charset=utf-8")
+	if rec.Code != 200 {
+		t.Fatalf("json with charset: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestStrictDecodingNamesTheField(t *testing.T) {
+	s := newServer(t, keyAuth())
+	post := func(body string) *httptest.ResponseRecorder {
+		return do(s, "POST", "/api/v1/echo", strings.NewReader(body), "X-API-Key", "k1", "Content-Type", "application/json")
+	}
+	p := errorOf(t, post(`{"name":"a","options":{"concurency":4}}`), 400, core.ErrValidation)
+	if !strings.Contains(p.Message, `"options.concurency"`) || !strings.Contains(p.Message, `did you mean "concurrency"`) {
+		t.Errorf("unknown nested field: %q", p.Message)
+	}
+	if len(p.Details) != 1 || p.Details[0].Field != "options.concurency" {
+		t.Errorf("details should point at the field: %+v", p.Details)
+	}
+	p = errorOf(t, post(`{"nmae":"a"}`), 400, core.ErrValidation)
+	if !strings.Contains(p.Message, `"nmae"`) {
+		t.Errorf("unknown top-level field: %q", p.Message)
+	}
+	p = errorOf(t, post(`{"options":{"concurrency":"four"}}`), 400, core.ErrValidation)
+	if !strings.Contains(p.Message, "options.concurrency") || !strings.Contains(p.Message, "integer") {
+		t.Errorf("type error should name field and expected type: %q", p.Message)
+	}
+	errorOf(t, post(`{"name":"a"} {"name":"b"}`), 400, core.ErrValidation)
+	errorOf(t, post(`{"name":`), 400, core.ErrValidation)
+	errorOf(t, post(`[1,2]`), 400, core.ErrValidation)
+	p = errorOf(t, do(s, "POST", "/api/v1/echo", nil, "X-API-Key", "k1"), 400, core.ErrValidation)
+	if !strings.Contains(p.Message, "empty") {
+		t.Errorf("empty body: %q", p.Message)
+	}
+}
+
+func TestVersionNegotiation(t *testing.T) {
+	s := newServer(t, keyAuth())
+	ok := []string{"", "application/json", "application/vnd.riptide.v1+json", "application/vnd.riptide.v2+json, application/vnd.riptide.v1+json", "application/vnd.riptide.v2+json, */*;q=0.1"}
+	for _, accept := range ok {
+		rec := do(s, "GET", "/healthz", nil, "Accept", accept)
+		if rec.Code != 200 || rec.Header().Get("API-Version") != "1" {
+			t.Errorf("Accept %q: %d, API-Version %q", accept, rec.Code, rec.Header().Get("API-Version"))
+		}
+	}
+	p := errorOf(t, do(s, "GET", "/healthz", nil, "Accept", "application/vnd.riptide.v2+json"), 406, core.ErrUnsupportedVersion)
+	if !strings.Contains(p.Message, `"1"`) {
+		t.Errorf("406 must list supported versions: %q", p.Message)
+	}
+	errorOf(t, do(s, "GET", "/healthz", nil, "API-Version", "2"), 406, core.ErrUnsupportedVersion)
+	if rec := do(s, "GET", "/healthz", nil, "API-Version", "1"); rec.Code != 200 {
+		t.Errorf("API-Version: 1 -> %d", rec.Code)
+	}
+}
+
+func TestLegacyTwinAnswersIdenticallyWithDeprecationHeaders(t *testing.T) {
+	s := newServer(t, keyAuth())
+	canon := do(s, "GET", "/api/v1/items/42", nil, "X-API-Key", "k1")
+	legacy := do(s, "GET", "/items/42", nil, "X-API-Key", "k1")
+	if canon.Code != 200 || legacy.Code != canon.Code || legacy.Body.String() != canon.Body.String() {
+		t.Fatalf("legacy %d %s vs canonical %d %s", legacy.Code, legacy.Body, canon.Code, canon.Body)
+	}
+	if canon.Header().Get("Deprecation") != "" {
+		t.Error("canonical path must not be deprecated")
+	}
+	if got := legacy.Header().Get("Link"); got != `</api/v1/items/42>; rel="successor-version"` {
+		t.Errorf("Link = %q", got)
+	}
+	if !strings.HasPrefix(legacy.Header().Get("Deprecation"), "@") {
+		t.Errorf("Deprecation = %q, want @<unix seconds> (RFC 9745)", legacy.Header().Get("Deprecation"))
+	}
+	if _, err := http.ParseTime(legacy.Header().Get("Sunset")); err != nil {
+		t.Errorf("Sunset must be an HTTP date: %v", err)
+	}
+	// Errors on legacy paths carry the headers too.
+	rec := do(s, "GET", "/items/42", nil)
+	errorOf(t, rec, 401, core.ErrAuthentication)
+	if rec.Header().Get("Deprecation") == "" {
+		t.Error("legacy error responses must carry Deprecation")
+	}
+}
+
+func TestPanicIs500WithoutLeakingDetails(t *testing.T) {
+	s := newServer(t, keyAuth())
+	rec := do(s, "GET", "/api/v1/panic", nil, "X-API-Key", "k1")
+	p := errorOf(t, rec, 500, core.ErrInternal)
+	if strings.Contains(rec.Body.String(), "secret internal detail") {
+		t.Fatal("panic value leaked to the client")
+	}
+	if p.Retryable {
+		t.Error("internal errors are not retryable")
+	}
+	if !strings.Contains(s.logs.String(), "secret internal detail") {
+		t.Error("panic should be logged for operators")
+	}
+}
+
+func TestPlannedRouteIs501(t *testing.T) {
+	s := newServer(t, keyAuth())
+	p := errorOf(t, do(s, "POST", "/api/v1/later", strings.NewReader(`{}`), "X-API-Key", "k1", "Content-Type", "application/json"), 501, core.ErrNotImplemented)
+	if !strings.Contains(p.Message, "planned") {
+		t.Errorf("501 should say the route is planned: %q", p.Message)
+	}
+}
+
+func TestRequestID(t *testing.T) {
+	s := newServer(t, keyAuth())
+	rec := do(s, "GET", "/healthz", nil, "X-Request-ID", "client-id-123")
+	if got := rec.Header().Get("X-Request-ID"); got != "client-id-123" {
+		t.Errorf("valid id not echoed: %q", got)
+	}
+	rec = do(s, "GET", "/healthz", nil, "X-Request-ID", "bad id\nwith newline")
+	if got := rec.Header().Get("X-Request-ID"); len(got) != 26 {
+		t.Errorf("invalid id must be replaced by a ULID, got %q", got)
+	}
+	a, b := httpx.NewRequestID(), httpx.NewRequestID()
+	if a == b || len(a) != 26 {
+		t.Errorf("ULIDs %q %q", a, b)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	s := newServer(t, keyAuth())
+	rec := do(s, "OPTIONS", "/api/v1/echo", nil, "Origin", "https://app.example", "Access-Control-Request-Method", "POST")
+	if rec.Code != 204 || rec.Header().Get("Access-Control-Allow-Origin") != "https://app.example" ||
+		!strings.Contains(rec.Header().Get("Access-Control-Allow-Headers"), "X-API-Key") {
+		t.Fatalf("preflight: %d %v", rec.Code, rec.Header())
+	}
+	rec = do(s, "GET", "/healthz", nil, "Origin", "https://evil.example")
+	if rec.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Error("disallowed origin got CORS headers")
+	}
+	rec = do(s, "OPTIONS", "/api/v1/echo", nil, "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
+	errorOf(t, rec, 405, core.ErrMethodNotAllowed)
+}
+
+func TestAccessLogAndMetrics(t *testing.T) {
+	s := newServer(t, keyAuth())
+	do(s, "GET", "/api/v1/items/9?token=supersecret", nil, "X-API-Key", "k1")
+	do(s, "GET", "/nope", nil)
+	logs := s.logs.String()
+	if strings.Contains(logs, "supersecret") || strings.Contains(logs, `"k1"`) {
+		t.Fatalf("query strings and keys must not be logged: %s", logs)
+	}
+	var line map[string]any
+	if err := json.Unmarshal([]byte(strings.SplitN(logs, "\n", 2)[0]), &line); err != nil {
+		t.Fatalf("log is not JSON: %v", err)
+	}
+	if line["op"] != "t.item" || line["status"] != float64(200) || line["request_id"] == "" || line["principal"] == "" {
+		t.Errorf("access log line: %v", line)
+	}
+	mfs, err := s.metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "riptide_http_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			found[labels["op"]+" "+labels["status"]] += m.GetCounter().GetValue()
+		}
+	}
+	if found["t.item 200"] != 1 || found["unmatched 404"] != 1 {
+		t.Errorf("request counters: %v", found)
+	}
+}
+
+func TestNewHandlerRefusesTableMismatch(t *testing.T) {
+	routes := []api.Route{{Op: "a", Method: "GET", Path: "/a", Status: api.Ready}}
+	if _, err := httpx.NewHandler(httpx.Options{}, routes, nil); err == nil {
+		t.Error("ready route without handler must be refused")
+	}
+	routes[0].Status = api.Planned
+	if _, err := httpx.NewHandler(httpx.Options{}, routes, map[string]http.Handler{"a": http.NotFoundHandler()}); err == nil {
+		t.Error("handler for a planned route must be refused")
+	}
+	if _, err := httpx.NewHandler(httpx.Options{}, routes, map[string]http.Handler{"zzz": http.NotFoundHandler()}); err == nil {
+		t.Error("handler without route must be refused")
+	}
+}
+
+func TestRealRouteTableMounts(t *testing.T) {
+	// Every path of the real table mounts without pattern conflicts, and
+	// each answers through its own operation.
+	handlers := map[string]http.Handler{}
+	for _, r := range api.Routes() {
+		if r.Status == api.Ready {
+			op := r.Op
+			handlers[op] = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte(op)) })
+		}
+	}
+	h, err := httpx.NewHandler(httpx.Options{Auth: httpx.AuthConfig{Disabled: true}}, api.Routes(), handlers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range api.Routes() {
+		for _, p := range r.Paths() {
+			path := strings.NewReplacer("{id}", "x1", "{component}", "redis", "{domain}", "example.com", "{name}", "sid").Replace(p)
+			req := httptest.NewRequest(r.Method, path, nil)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			switch r.Status {
+			case api.Ready:
+				if rec.Body.String() != r.Op {
+					t.Errorf("%s %s answered %q, want operation %s", r.Method, path, rec.Body, r.Op)
+				}
+			case api.Planned:
+				if rec.Code != 501 {
+					t.Errorf("%s %s: planned route answered %d", r.Method, path, rec.Code)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/riptidecrawler/riptide/shared/api"
+)
+
+// sampleKey is the API key the sample events carry; the SAM template's
+// ApiKeys parameter defaults to it so `sam local invoke -e` works as is.
+const sampleKey = "local-dev-key"
+
+// sampleParams fill path parameters in sample events.
+var sampleParams = strings.NewReplacer("{id}", "example-id", "{component}", "redis", "{domain}", "example.com", "{name}", "session_id")
+
+// generatedEvents returns the sample events per file path (relative to the
+// repository root): for each function serving HTTP routes, its first route
+// as an API Gateway REST (v1) event and as an HTTP API (v2) event.
+func generatedEvents() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, f := range api.Functions() {
+		var primary *api.Route
+		for _, r := range api.Group(f.Name) {
+			if !r.WebSocket {
+				primary = &r
+				break
+			}
+		}
+		if primary == nil {
+			continue
+		}
+		path := sampleParams.Replace(primary.Path)
+		body := ""
+		if primary.Body != api.NoBody {
+			body = primary.Example
+			if body == "" {
+				body = "{}"
+			}
+		}
+		v1, err := json.MarshalIndent(restEvent(*primary, path, body), "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		v2, err := json.MarshalIndent(httpAPIEvent(*primary, path, body), "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		dir := filepath.Join("events", f.Name)
+		out[filepath.Join(dir, "apigw-rest.json")] = append(v1, '\n')
+		out[filepath.Join(dir, "apigw-http.json")] = append(v2, '\n')
+	}
+	return out, nil
+}
+
+func sampleHeaders(body string) map[string]string {
+	h := map[string]string{"Accept": "application/json", "X-API-Key": sampleKey, "User-Agent": "curl/8.5.0"}
+	if body != "" {
+		h["Content-Type"] = "application/json"
+	}
+	return h
+}
+
+func restEvent(r api.Route, path, body string) events.APIGatewayProxyRequest {
+	h := sampleHeaders(body)
+	mv := map[string][]string{}
+	for k, v := range h {
+		mv[k] = []string{v}
+	}
+	return events.APIGatewayProxyRequest{
+		Resource:          r.Path,
+		Path:              path,
+		HTTPMethod:        r.Method,
+		Headers:           h,
+		MultiValueHeaders: mv,
+		Body:              body,
+		RequestContext: events.APIGatewayProxyRequestContext{
+			AccountID:    "123456789012",
+			ResourcePath: r.Path,
+			Stage:        "prod",
+			RequestID:    "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+			Identity:     events.APIGatewayRequestIdentity{SourceIP: "203.0.113.10", UserAgent: "curl/8.5.0"},
+			HTTPMethod:   r.Method,
+			APIID:        "abcdef1234",
+			DomainName:   "abcdef1234.execute-api.eu-west-1.amazonaws.com",
+			Path:         "/prod" + path,
+		},
+	}
+}
+
+func httpAPIEvent(r api.Route, path, body string) events.APIGatewayV2HTTPRequest {
+	ev := events.APIGatewayV2HTTPRequest{
+		Version:  "2.0",
+		RouteKey: r.Method + " " + r.Path,
+		RawPath:  path,
+		Headers:  sampleHeaders(body),
+		Body:     body,
+	}
+	rc := &ev.RequestContext
+	rc.AccountID = "123456789012"
+	rc.APIID = "abcdef1234"
+	rc.DomainName = "abcdef1234.execute-api.eu-west-1.amazonaws.com"
+	rc.DomainPrefix = "abcdef1234"
+	rc.RequestID = "JKJaXmPLvHcESHA="
+	rc.RouteKey = ev.RouteKey
+	rc.Stage = "$default"
+	rc.HTTP.Method = r.Method
+	rc.HTTP.Path = path
+	rc.HTTP.Protocol = "HTTP/1.1"
+	rc.HTTP.SourceIP = "203.0.113.10"
+	rc.HTTP.UserAgent = "curl/8.5.0"
+	return ev
+}
+
+// writeEvents writes the generated events under root.
+func writeEvents(root string) error {
+	evs, err := generatedEvents()
+	if err != nil {
+		return err
+	}
+	for p, b := range evs {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(full, b, 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", p, err)
+		}
+	}
+	return nil
+}
