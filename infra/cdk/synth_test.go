@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/riptidecrawler/riptide/shared/api"
@@ -24,8 +23,8 @@ type synthesized struct {
 	root, rest assertions.Template
 	rootJSON   map[string]any
 	restJSON   map[string]any
-	// nag findings (unsuppressed errors and warnings) in both templates
-	nagFindings []*cxapi.SynthesisMessage
+	// unsuppressed cdk-nag errors and warnings in both templates
+	nagFindings []nagFinding
 }
 
 var (
@@ -103,12 +102,9 @@ func shared(t *testing.T) *synthesized {
 		r.rest = assertions.Template_FromStack(s.RestAPI.NestedStack, nil)
 		r.rootJSON = *r.root.ToJSON()
 		r.restJSON = *r.rest.ToJSON()
-		nag := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-"))
 		// A nested stack is no artifact of its own: its annotations are
 		// recorded with the parent's.
-		a := assertions.Annotations_FromStack(s.Stack)
-		r.nagFindings = append(r.nagFindings, *a.FindError(jsii.String("*"), nag)...)
-		r.nagFindings = append(r.nagFindings, *a.FindWarning(jsii.String("*"), nag)...)
+		r.nagFindings = nagFindings(s.Stack, true)
 		synthResult = r
 	})
 	if synthErr != nil {
