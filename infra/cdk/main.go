@@ -70,6 +70,5 @@ func run() error {
 	if setting("riptide:nag", "", "true") != "false" {
 		AddNagChecks(app)
 	}
-	app.Synth(nil)
-	return nil
+	return reportMessages(app.Synth(nil))
 }
