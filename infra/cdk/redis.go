@@ -87,11 +87,12 @@ func NewRedis(scope constructs.Construct, id string, props *RedisProps) *Redis {
 		Port:                        jsii.Number(RedisPort),
 		CacheSubnetGroupName:        subnets.Ref(),
 		SecurityGroupIds:            &[]*string{sg.SecurityGroupId()},
-		TransitEncryptionEnabled:    jsii.Bool(true),
-		TransitEncryptionMode:       jsii.String("required"),
-		AtRestEncryptionEnabled:     jsii.Bool(true),
-		AuthToken:                   secret.SecretValue().UnsafeUnwrap(),
-		AutoMinorVersionUpgrade:     jsii.Bool(true),
+		// TransitEncryptionMode is left to its default, "required" (plain
+		// connections refused); "preferred" exists only to migrate clients.
+		TransitEncryptionEnabled: jsii.Bool(true),
+		AtRestEncryptionEnabled:  jsii.Bool(true),
+		AuthToken:                secret.SecretValue().UnsafeUnwrap(),
+		AutoMinorVersionUpgrade:  jsii.Bool(true),
 		// One daily snapshot: spider runs and job records survive a node
 		// loss that failover cannot cover.
 		SnapshotRetentionLimit: jsii.Number(1),
