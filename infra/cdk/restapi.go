@@ -1,0 +1,241 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/riptidecrawler/riptide/shared/api"
+)
+
+// RestAPIProps configures the REST API.
+type RestAPIProps struct {
+	Routes    []api.Route
+	Functions *Functions
+	StageName string
+	// Stage-wide throttling (requests per second, burst). The application
+	// rate-limits per key; this caps what the whole stage sends to Lambda.
+	ThrottleRate  float64
+	ThrottleBurst float64
+	LogRetention  awslogs.RetentionDays
+}
+
+// RestAPI is the API Gateway REST API serving every HTTP route of the route
+// table (WebSocket routes are served by a WebSocket API instead). It lives in
+// a nested stack of its own: one resource and one method per path and verb
+// come to about 370 CloudFormation resources, which next to everything else
+// would pass CloudFormation's 500-resource and 1 MB limits of one template.
+type RestAPI struct {
+	awscdk.NestedStack
+	Api awsapigateway.RestApi
+}
+
+// NewRestAPI maps every path of every route (canonical, aliases, legacy) to
+// its group's function through a Lambda proxy integration; stream routes use
+// response streaming. Each resource also gets an ANY method to its group's
+// function, so CORS preflights (answered by the application) and wrong
+// methods (405 with Allow) reach the application instead of API Gateway's
+// "Missing Authentication Token".
+func NewRestAPI(scope constructs.Construct, id string, props *RestAPIProps) (*RestAPI, error) {
+	c := awscdk.NewNestedStack(scope, jsii.String(id), &awscdk.NestedStackProps{
+		Description: jsii.String("RipTide REST API: resources and methods derived from the route table"),
+	})
+	accessLogs := awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
+		Retention:     props.LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	restAPI := awsapigateway.NewRestApi(c, jsii.String("Api"), &awsapigateway.RestApiProps{
+		RestApiName:   jsii.String(*awscdk.Stack_Of(scope).StackName() + "-api"),
+		Description:   jsii.String("RipTide crawling and extraction API"),
+		EndpointTypes: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		// Execution logs (ERROR level) need the account-wide API Gateway
+		// CloudWatch role; retained because other APIs of the account may
+		// rely on it after this stack is gone.
+		CloudWatchRole:              jsii.Bool(true),
+		CloudWatchRoleRemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(props.StageName),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
+			AccessLogFormat: awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
+				Caller: jsii.Bool(true), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true),
+				RequestTime: jsii.Bool(true), ResourcePath: jsii.Bool(true), ResponseLength: jsii.Bool(true),
+				Status: jsii.Bool(true), User: jsii.Bool(true),
+			}),
+			LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
+			MetricsEnabled:       jsii.Bool(true),
+			TracingEnabled:       jsii.Bool(true),
+			ThrottlingRateLimit:  jsii.Number(props.ThrottleRate),
+			ThrottlingBurstLimit: jsii.Number(props.ThrottleBurst),
+		},
+	})
+	r := &RestAPI{NestedStack: c, Api: restAPI}
+	if err := r.addRoutes(props); err != nil {
+		return nil, err
+	}
+	r.addGatewayResponses()
+
+	// Stack-wide suppressions: this nested stack holds only the REST API,
+	// and per-resource ones would be copied into each of its ~215 methods.
+	suppressStack(c,
+		nagRule{ID: "AwsSolutions-APIG2", Reason: "Requests are validated by the application (unknown fields, types, body limits) with RipTide's error shape; an API Gateway model would duplicate the route table and answer in another shape."},
+		nagRule{ID: "AwsSolutions-APIG3", Reason: "No WAF web ACL by default (about 5 USD a month plus per-request fees); the application authenticates and rate-limits per key. Attach a web ACL to the stage where needed."},
+		nagRule{ID: "AwsSolutions-APIG4", Reason: "Authentication is done by the application (X-API-Key or Bearer key checked against the API keys secret), so public routes and error shapes stay the same in every home."},
+		nagRule{ID: "AwsSolutions-COG4", Reason: "Clients authenticate with API keys checked by the application, not with Cognito user pools."},
+		nagRule{
+			ID:        "AwsSolutions-IAM4",
+			Reason:    "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-maintained policy for API Gateway's account-wide logging role.",
+			AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"},
+		},
+	)
+
+	return r, nil
+}
+
+// URL is the invoke URL of the stage.
+func (r *RestAPI) URL() *string { return r.Api.Url() }
+
+// integrations caches one integration per function and transfer mode; with
+// the permission scoped to the API (not to each method), a function gets one
+// invoke permission however many paths it serves, which keeps its resource
+// policy far below Lambda's 20 KB limit.
+type integrations struct {
+	fns   *Functions
+	cache map[string]awsapigateway.LambdaIntegration
+}
+
+func (in *integrations) get(group string, stream bool) (awsapigateway.LambdaIntegration, error) {
+	key := fmt.Sprintf("%s/%t", group, stream)
+	if i, ok := in.cache[key]; ok {
+		return i, nil
+	}
+	fn := in.fns.Get(group)
+	if fn == nil {
+		return nil, fmt.Errorf("no function for route group %q", group)
+	}
+	opts := &awsapigateway.LambdaIntegrationOptions{
+		Proxy:                   jsii.Bool(true),
+		ScopePermissionToMethod: jsii.Bool(false),
+	}
+	if stream {
+		// STREAM makes the integration call InvokeWithResponseStream
+		// (.../2021-11-15/functions/<arn>/response-streaming-invocations).
+		// A stream may last up to 15 minutes, so the 29 s integration
+		// timeout is raised to the function's own timeout.
+		opts.ResponseTransferMode = awsapigateway.ResponseTransferMode_STREAM
+		opts.Timeout = fn.Timeout()
+		if t := fn.Timeout(); t == nil || *t.ToSeconds(nil) > 900 {
+			opts.Timeout = awscdk.Duration_Minutes(jsii.Number(15))
+		}
+	}
+	i := awsapigateway.NewLambdaIntegration(fn, opts)
+	in.cache[key] = i
+	return i, nil
+}
+
+func (r *RestAPI) addRoutes(props *RestAPIProps) error {
+	in := &integrations{fns: props.Functions, cache: map[string]awsapigateway.LambdaIntegration{}}
+	type methodKey struct{ path, method string }
+	owner := map[methodKey]string{} // -> route op
+	var paths []string              // resource paths in first-seen order
+	pathGroup := map[string]string{}
+	for _, rt := range props.Routes {
+		if rt.WebSocket {
+			continue // served by the WebSocket API
+		}
+		integ, err := in.get(rt.Group, rt.Stream)
+		if err != nil {
+			return fmt.Errorf("route %s: %w", rt.Op, err)
+		}
+		for _, p := range rt.Paths() {
+			gp, err := GatewayPath(p)
+			if err != nil {
+				return fmt.Errorf("route %s: %w", rt.Op, err)
+			}
+			k := methodKey{gp, rt.Method}
+			if op, dup := owner[k]; dup {
+				return fmt.Errorf("routes %s and %s both serve %s %s", op, rt.Op, rt.Method, gp)
+			}
+			owner[k] = rt.Op
+			if _, seen := pathGroup[gp]; !seen {
+				pathGroup[gp] = rt.Group
+				paths = append(paths, gp)
+			}
+			r.Api.Root().ResourceForPath(jsii.String(gp)).AddMethod(jsii.String(rt.Method), integ, nil)
+		}
+	}
+	for _, gp := range paths {
+		integ, err := in.get(pathGroup[gp], false)
+		if err != nil {
+			return err
+		}
+		r.Api.Root().ResourceForPath(jsii.String(gp)).AddMethod(jsii.String("ANY"), integ, nil)
+	}
+	return nil
+}
+
+var segmentRe = regexp.MustCompile(`^(\{[A-Za-z_][A-Za-z0-9_]*\+?\}|[A-Za-z0-9._~-]+)$`)
+
+// GatewayPath converts a net/http pattern path ("/api/v1/sessions/{id}",
+// "/files/{path...}") to an API Gateway resource path ("{id}", "{path+}").
+// Patterns API Gateway cannot express ({$}, partial-segment wildcards) are
+// errors, so a new route cannot silently go missing from the REST API.
+func GatewayPath(pattern string) (string, error) {
+	if !strings.HasPrefix(pattern, "/") {
+		return "", fmt.Errorf("path %q: must start with /", pattern)
+	}
+	if pattern == "/" {
+		return "/", nil
+	}
+	segs := strings.Split(strings.TrimPrefix(pattern, "/"), "/")
+	for i, s := range segs {
+		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "...}") {
+			if i != len(segs)-1 {
+				return "", fmt.Errorf("path %q: a {name...} wildcard must be the last segment", pattern)
+			}
+			s = strings.TrimSuffix(s, "...}") + "+}"
+		}
+		if !segmentRe.MatchString(s) {
+			return "", fmt.Errorf("path %q: segment %q cannot be an API Gateway resource", pattern, segs[i])
+		}
+		segs[i] = s
+	}
+	return "/" + strings.Join(segs, "/"), nil
+}
+
+// gatewayError is RipTide's error body for errors API Gateway answers
+// itself, so clients see one error shape whoever answers.
+func gatewayError(typ, message string, status int, retryable bool) string {
+	return fmt.Sprintf(`{"error":{"type":%q,"message":%q,"retryable":%t,"status":%d,"request_id":"$context.requestId"}}`,
+		typ, message, retryable, status)
+}
+
+func (r *RestAPI) addGatewayResponses() {
+	for _, g := range []struct {
+		id        string
+		typ       awsapigateway.ResponseType
+		status    int
+		errType   string
+		message   string
+		retryable bool
+	}{
+		// API Gateway answers an unknown path with 403 "Missing
+		// Authentication Token"; it is a 404 in RipTide's terms.
+		{"NotFound", awsapigateway.ResponseType_MISSING_AUTHENTICATION_TOKEN(), 404, "not_found", "no route for this path", false},
+		{"Throttled", awsapigateway.ResponseType_THROTTLED(), 429, "rate_limited", "too many requests for this API stage", true},
+		{"TooLarge", awsapigateway.ResponseType_REQUEST_TOO_LARGE(), 413, "payload_too_large", "request larger than API Gateway accepts (10 MB)", false},
+		{"Timeout", awsapigateway.ResponseType_INTEGRATION_TIMEOUT(), 504, "timeout_error", "the function did not answer within the gateway timeout; use the stream or async (job) form", true},
+		{"IntegrationFailure", awsapigateway.ResponseType_INTEGRATION_FAILURE(), 502, "dependency_error", "the function failed before answering", true},
+	} {
+		r.Api.AddGatewayResponse(jsii.String(g.id), &awsapigateway.GatewayResponseOptions{
+			Type:       g.typ,
+			StatusCode: jsii.String(fmt.Sprint(g.status)),
+			Templates:  &map[string]*string{"application/json": jsii.String(gatewayError(g.errType, g.message, g.status, g.retryable))},
+		})
+	}
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/riptidecrawler/riptide/shared/api"
+)
+
+// RiptideStackProps configures the stack. Zero values take the defaults in
+// DefaultProps' comments.
+type RiptideStackProps struct {
+	awscdk.StackProps
+	// AssetDir holds build/<name>.zip for every function.
+	AssetDir string
+	// Functions and Routes default to api.Functions() and api.Routes();
+	// tests may pass other tables.
+	Functions []api.Function
+	Routes    []api.Route
+	// LogLevel is RIPTIDE_LOG_LEVEL of every function ("info").
+	LogLevel string
+	// LogRetention of every log group (one month).
+	LogRetention awslogs.RetentionDays
+	// NatGateways (1).
+	NatGateways int
+	// Redis node type ("cache.t4g.micro"), node count (2) and engine
+	// version ("7.1").
+	RedisNodeType      string
+	RedisNodes         int
+	RedisEngineVersion string
+	// StageName of the REST API ("prod").
+	StageName string
+	// Stage throttling: requests per second (50) and burst (100).
+	ThrottleRate  float64
+	ThrottleBurst float64
+}
+
+func (p *RiptideStackProps) withDefaults() {
+	if p.Functions == nil {
+		p.Functions = api.Functions()
+	}
+	if p.Routes == nil {
+		p.Routes = api.Routes()
+	}
+	if p.LogLevel == "" {
+		p.LogLevel = "info"
+	}
+	if p.LogRetention == "" {
+		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
+	}
+	if p.NatGateways == 0 {
+		p.NatGateways = 1
+	}
+	if p.RedisNodeType == "" {
+		p.RedisNodeType = "cache.t4g.micro"
+	}
+	if p.RedisNodes == 0 {
+		p.RedisNodes = 2
+	}
+	if p.RedisEngineVersion == "" {
+		p.RedisEngineVersion = "7.1"
+	}
+	if p.StageName == "" {
+		p.StageName = "prod"
+	}
+	if p.ThrottleRate == 0 {
+		p.ThrottleRate = 50
+	}
+	if p.ThrottleBurst == 0 {
+		p.ThrottleBurst = 100
+	}
+}
+
+// RiptideStack is the whole AWS home of RipTide. Its parts are exported so
+// later additions (queues, state machines, schedules, buckets, the WebSocket
+// API, alarms) are built from them in the same stack.
+type RiptideStack struct {
+	awscdk.Stack
+	Network   *Network
+	Redis     *Redis
+	Secrets   *Secrets
+	Functions *Functions
+	RestAPI   *RestAPI
+}
+
+// NewRiptideStack builds the stack from the route and function tables.
+func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackProps) (*RiptideStack, error) {
+	p := *props
+	p.withDefaults()
+	if p.Description == nil {
+		p.Description = jsii.String("RipTide: crawling and extraction API (Lambda, API Gateway, ElastiCache Redis)")
+	}
+	stack := awscdk.NewStack(scope, jsii.String(id), &p.StackProps)
+	s := &RiptideStack{Stack: stack}
+
+	s.Network = NewNetwork(stack, "Network", &NetworkProps{NatGateways: p.NatGateways, LogRetention: p.LogRetention})
+	s.Secrets = NewSecrets(stack, "Secrets")
+	s.Redis = NewRedis(stack, "Redis", &RedisProps{
+		Network: s.Network, NodeType: p.RedisNodeType, Nodes: p.RedisNodes, EngineVersion: p.RedisEngineVersion,
+	})
+	var err error
+	s.Functions, err = NewFunctions(stack, "Functions", &FunctionsProps{
+		Table: p.Functions, AssetDir: p.AssetDir, Network: s.Network, Redis: s.Redis, Secrets: s.Secrets,
+		LogLevel: p.LogLevel, LogRetention: p.LogRetention,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.RestAPI, err = NewRestAPI(stack, "RestApi", &RestAPIProps{
+		Routes: p.Routes, Functions: s.Functions, StageName: p.StageName,
+		ThrottleRate: p.ThrottleRate, ThrottleBurst: p.ThrottleBurst, LogRetention: p.LogRetention,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	output := func(id, desc string, value *string) {
+		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
+	}
+	output("ApiUrl", "Invoke URL of the REST API stage (append api/v1/...)", s.RestAPI.URL())
+	output("ApiKeysSecretArn", `API keys secret: {"api_keys":["..."]} plus the generated "bootstrap_key"`, s.Secrets.APIKeys.SecretArn())
+	output("RedisAuthSecretArn", "Redis AUTH token secret (plain string)", s.Redis.AuthSecret.SecretArn())
+	output("RedisEndpoint", "Redis primary endpoint (TLS, port 6379)", s.Redis.Group.AttrPrimaryEndPointAddress())
+	output("RedisUrl", "REDIS_URL given to the functions (token not included)", s.Redis.URL())
+	return s, nil
+}
