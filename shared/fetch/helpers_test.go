@@ -3,7 +3,6 @@ package fetch
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -205,5 +204,3 @@ func mustType(t testing.TB, err error, want core.ErrorType, msgPart string) *cor
 	}
 	return ce
 }
-
-func drain(r io.Reader) { _, _ = io.Copy(io.Discard, r) }

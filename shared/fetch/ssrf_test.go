@@ -23,13 +23,13 @@ func TestBlockedReason(t *testing.T) {
 		{"93.184.216.34", ""},
 		{"2606:4700:4700::1111", ""},
 		{"::ffff:8.8.8.8", ""},
-		{"64:ff9b::808:808", ""},       // NAT64 of a public address
-		{"2002:808:808::1", ""},        // 6to4 of a public address
-		{"::ffff:0:808:808", ""},       // IPv4-translated public
-		{"100.63.255.255", ""},         // just below CGNAT
-		{"100.128.0.0", ""},            // just above CGNAT
-		{"172.32.0.1", ""},             // just above 172.16/12
-		{"127.0.0.1", "loopback"},      //
+		{"64:ff9b::808:808", ""},  // NAT64 of a public address
+		{"2002:808:808::1", ""},   // 6to4 of a public address
+		{"::ffff:0:808:808", ""},  // IPv4-translated public
+		{"100.63.255.255", ""},    // just below CGNAT
+		{"100.128.0.0", ""},       // just above CGNAT
+		{"172.32.0.1", ""},        // just above 172.16/12
+		{"127.0.0.1", "loopback"}, //
 		{"127.255.255.254", "loopback"},
 		{"::1", "loopback"},
 		{"0.0.0.0", "unspecified"},
