@@ -225,8 +225,13 @@ func (f *Fetcher) attempt(ctx context.Context, u *url.URL, c *call) (*attemptRes
 // readBody reads at most limit bytes; truncated says more was available.
 func readBody(r io.Reader, contentLength, limit int64) ([]byte, bool, error) {
 	var buf bytes.Buffer
-	if contentLength > 0 {
+	switch {
+	case contentLength > 0:
 		buf.Grow(int(min(contentLength, limit) + 1))
+	case contentLength < 0:
+		// Unknown length (chunked): start at a typical page size instead of
+		// growing from 512 bytes.
+		buf.Grow(int(min(64<<10, limit+1)))
 	}
 	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
 	b := buf.Bytes()

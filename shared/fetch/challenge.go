@@ -66,7 +66,8 @@ func DetectChallenge(status int, header http.Header, body []byte) (Challenge, bo
 	if len(body) > challengeScanBytes {
 		body = body[:challengeScanBytes]
 	}
-	b := string(bytes.ToLower(body))
+	lowerBody := lowerASCII(body)
+	b := string(lowerBody)
 	title := pageTitle(b)
 	has := func(s ...string) string {
 		for _, m := range s {
@@ -76,10 +77,14 @@ func DetectChallenge(status int, header http.Header, body []byte) (Challenge, bo
 		}
 		return ""
 	}
+	// Each vendor's markers are looked for only when a cheap token they all
+	// share is present, so an ordinary page costs a handful of scans.
 
 	// Cloudflare.
-	if m := has("window._cf_chl_opt", "/cdn-cgi/challenge-platform/h/", `id="challenge-form"`, "cf-browser-verification", `name="cf_chl_`, "__cf_chl_tk", "__cf_chl_rt_tk", "__cf_chl_f_tk"); m != "" {
-		return Challenge{VendorCloudflare, "Cloudflare challenge marker " + m}, true
+	if has("chl", "challenge", "cf-browser") != "" {
+		if m := has("window._cf_chl_opt", "/cdn-cgi/challenge-platform/h/", `id="challenge-form"`, "cf-browser-verification", `name="cf_chl_`, "__cf_chl_tk", "__cf_chl_rt_tk", "__cf_chl_f_tk"); m != "" {
+			return Challenge{VendorCloudflare, "Cloudflare challenge marker " + m}, true
+		}
 	}
 	if strings.HasPrefix(title, "just a moment") && (server == "cloudflare" || has("cloudflare", "cf-chl", "cf_chl", "cdn-cgi") != "") {
 		return Challenge{VendorCloudflare, `title "Just a moment..."`}, true
@@ -99,10 +104,15 @@ func DetectChallenge(status int, header http.Header, body []byte) (Challenge, bo
 
 	// PerimeterX / HUMAN: the block page hosts the #px-captcha widget;
 	// ordinary pages only run the sensor script.
-	if m := has(`id="px-captcha"`, "captcha.px-cdn.net", "captcha.px-cloud.net"); m != "" {
-		return Challenge{VendorPerimeterX, "PerimeterX marker " + m}, true
+	if has("px-c", "_px") != "" {
+		if m := has(`id="px-captcha"`, "captcha.px-cdn.net", "captcha.px-cloud.net"); m != "" {
+			return Challenge{VendorPerimeterX, "PerimeterX marker " + m}, true
+		}
+		if blockStatus && has("window._pxappid", "px-cdn.net") != "" {
+			return Challenge{VendorPerimeterX, "PerimeterX script on HTTP " + strconv.Itoa(status)}, true
+		}
 	}
-	if blockStatus && has("window._pxappid", "perimeterx", "px-cdn.net") != "" {
+	if blockStatus && has("perimeterx") != "" {
 		return Challenge{VendorPerimeterX, "PerimeterX script on HTTP " + strconv.Itoa(status)}, true
 	}
 
@@ -112,12 +122,14 @@ func DetectChallenge(status int, header http.Header, body []byte) (Challenge, bo
 		(has("edgesuite") != "" || strings.Contains(server, "akamai")) {
 		return Challenge{VendorAkamai, "Akamai Access Denied page"}, true
 	}
-	if m := has(`id="sec-if-cpt-container"`, "sec-cpt-if", `id="bm-verify"`, "/_sec/cp_challenge/"); m != "" {
-		return Challenge{VendorAkamai, "Akamai Bot Manager marker " + m}, true
+	if has("sec-", "bm-verify") != "" {
+		if m := has(`id="sec-if-cpt-container"`, "sec-cpt-if", `id="bm-verify"`, "/_sec/cp_challenge/"); m != "" {
+			return Challenge{VendorAkamai, "Akamai Bot Manager marker " + m}, true
+		}
 	}
 
 	// Imperva / Incapsula.
-	if has("incapsula incident id") != "" || (blockStatus && has("_incapsula_resource") != "") {
+	if has("incapsula") != "" && (has("incapsula incident id") != "" || blockStatus && has("_incapsula_resource") != "") {
 		return Challenge{VendorImperva, "Incapsula block page"}, true
 	}
 
@@ -126,19 +138,40 @@ func DetectChallenge(status int, header http.Header, body []byte) (Challenge, bo
 		return Challenge{VendorAWSWAF, "AWS WAF challenge script"}, true
 	}
 
-	// Generic captcha walls.
+	// Generic captcha walls: words and widgets count only on an error
+	// status or under a title that announces a check.
+	titleCheck := titleSaysCheck(title)
+	if !blockStatus && !titleCheck {
+		return Challenge{}, false
+	}
 	widget := has("g-recaptcha", "recaptcha/api.js", "recaptcha/enterprise.js", "hcaptcha.com/1/api.js", `class="h-captcha"`,
 		"challenges.cloudflare.com/turnstile", `class="cf-turnstile"`, "arkoselabs.com", "funcaptcha", "geetest")
 	phrase := has("verify you are human", "verify that you are human", "verify you're human", "confirm you are human",
 		"are you a robot", "i'm not a robot", "not a robot", "unusual traffic from your computer", "press & hold",
 		"press and hold", "checking your browser", "complete the security check", "human verification", "bot protection")
-	if blockStatus && (widget != "" || phrase != "") {
+	if widget == "" && phrase == "" {
+		return Challenge{}, false
+	}
+	if blockStatus {
 		return Challenge{captchaVendor(widget), "captcha wall on HTTP " + strconv.Itoa(status) + " (" + widget + phrase + ")"}, true
 	}
-	if (widget != "" || phrase != "") && titleSaysCheck(title) && visibleTextLen(body) < smallPageText {
+	if visibleTextLen(lowerBody, smallPageText) < smallPageText {
 		return Challenge{captchaVendor(widget), "captcha wall (title " + `"` + title + `"` + ")"}, true
 	}
 	return Challenge{}, false
+}
+
+// lowerASCII lowercases ASCII letters only: every marker is ASCII, and
+// bytes.ToLower's Unicode path is several times slower on real pages.
+func lowerASCII(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
 }
 
 func captchaVendor(widget string) string {
@@ -177,25 +210,32 @@ func pageTitle(lower string) string {
 }
 
 // visibleTextLen estimates how much text a reader would see: characters
-// outside tags, scripts, styles and comments.
-func visibleTextLen(body []byte) int {
+// outside tags, scripts, styles and comments. It stops counting at limit.
+func visibleTextLen(lower []byte, limit int) int {
 	n := 0
-	lower := bytes.ToLower(body)
-	for i := 0; i < len(lower); {
-		switch {
-		case bytes.HasPrefix(lower[i:], []byte("<script")):
-			i = skipPast(lower, i, "</script>")
-		case bytes.HasPrefix(lower[i:], []byte("<style")):
-			i = skipPast(lower, i, "</style>")
-		case bytes.HasPrefix(lower[i:], []byte("<!--")):
-			i = skipPast(lower, i, "-->")
-		case lower[i] == '<':
-			i = skipPast(lower, i, ">")
-		default:
-			if c := lower[i]; c != ' ' && c != '\n' && c != '\t' && c != '\r' {
+	for i := 0; i < len(lower) && n < limit; {
+		j := bytes.IndexByte(lower[i:], '<')
+		if j < 0 {
+			j = len(lower) - i
+		}
+		for _, c := range lower[i : i+j] {
+			if c != ' ' && c != '\n' && c != '\t' && c != '\r' {
 				n++
 			}
-			i++
+		}
+		i += j
+		if i >= len(lower) {
+			break
+		}
+		switch rest := lower[i:]; {
+		case bytes.HasPrefix(rest, []byte("<script")):
+			i = skipPast(lower, i, "</script>")
+		case bytes.HasPrefix(rest, []byte("<style")):
+			i = skipPast(lower, i, "</style>")
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			i = skipPast(lower, i, "-->")
+		default:
+			i = skipPast(lower, i, ">")
 		}
 	}
 	return n

@@ -54,7 +54,10 @@ func classify(attemptCtx context.Context, what string, err error) failure {
 		cause := context.Cause(attemptCtx)
 		var fb *firstByteTimeoutError
 		var tt *totalTimeoutError
+		var ct *connectTimeoutError
 		switch {
+		case errors.As(cause, &ct):
+			return failure{err: wrap(core.ErrTimeout, fmt.Sprintf("connect timeout (%s)", ct.timeout)), retryable: true, hostFault: true}
 		case errors.As(cause, &fb):
 			return failure{err: wrap(core.ErrTimeout, fmt.Sprintf("no response within %s (first-byte timeout)", fb.timeout)), hostFault: true}
 		case errors.As(cause, &tt):

@@ -184,6 +184,28 @@ func (f *Fetcher) Close() { f.transport.CloseIdleConnections() }
 // judge addresses the same way.
 func (f *Fetcher) Guard() *Guard { return f.guard }
 
+// CheckURL validates rawURL like Fetch does and resolves its host, judging
+// every address with the guard, without sending a request. Engines that
+// connect by other means (a headless browser) call it before navigating.
+// Their own connections still need the guard at dial time: a second
+// lookup may answer differently.
+func (f *Fetcher) CheckURL(ctx context.Context, rawURL string) (*url.URL, error) {
+	u, err := urlnorm.Validate(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, f.opts.ConnectTimeout, &connectTimeoutError{u.Host, f.opts.ConnectTimeout})
+	defer cancel()
+	if _, err := f.dialer.resolveChecked(ctx, u.Hostname()); err != nil {
+		var ce *core.Error
+		if errors.As(err, &ce) {
+			return nil, ce
+		}
+		return nil, classify(ctx, "resolve "+u.Host, err).err
+	}
+	return u, nil
+}
+
 // Request is one fetch. Only URL is required; the rest override Options for
 // this call.
 type Request struct {

@@ -204,3 +204,5 @@ func mustType(t testing.TB, err error, want core.ErrorType, msgPart string) *cor
 	}
 	return ce
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -439,3 +439,28 @@ func drainTo(w http.ResponseWriter, resp *http.Response) {
 		}
 	}
 }
+
+func TestCheckURL(t *testing.T) {
+	env := newEnv(t, Options{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}})
+	env.resolver.table["ok.test"] = []netip.Addr{netip.MustParseAddr("127.0.0.2")}
+	env.resolver.table["bad.test"] = []netip.Addr{netip.MustParseAddr("192.168.0.10")}
+	ctx := context.Background()
+	u, err := env.f.CheckURL(ctx, "HTTP://OK.test:8080/a")
+	if err != nil || u.String() != "http://ok.test:8080/a" {
+		t.Errorf("allowed: %v %v", u, err)
+	}
+	for raw, want := range map[string]core.ErrorType{
+		"http://bad.test/":    core.ErrBlockedURL,
+		"http://0x7f.1/":      core.ErrBlockedURL,
+		"http://localhost/":   core.ErrBlockedURL,
+		"ftp://ok.test/":      core.ErrInvalidURL,
+		"http://nowhere.test": core.ErrFetch,
+	} {
+		if _, err := env.f.CheckURL(ctx, raw); errType(err) != want {
+			t.Errorf("CheckURL(%q) = %v, want %s", raw, err, want)
+		}
+	}
+	if len(env.dialer.addrs()) != 0 {
+		t.Errorf("CheckURL dialled %v", env.dialer.addrs())
+	}
+}
