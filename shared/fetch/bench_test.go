@@ -41,6 +41,7 @@ func BenchmarkFetchOverhead(b *testing.B) {
 			AllowCIDRs:   []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
 			IgnoreRobots: true,
 			Resolver:     newResolver(),
+			Dialer:       &loopbackDialer{t: b},
 			Logger:       discardLogger(),
 		})
 		if err != nil {

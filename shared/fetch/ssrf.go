@@ -277,9 +277,16 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 		return nil, d.timeoutCause(ctx, err)
 	}
 	var firstErr error
-	for _, ip := range ips {
+	for i, ip := range ips {
 		target := net.JoinHostPort(ip.Unmap().String(), port)
-		conn, err := d.dialer.DialContext(ctx, network, target)
+		// Share what is left of the budget among the remaining addresses, so
+		// one black-holed address (often an IPv6 one) does not use it all.
+		dctx, dcancel := ctx, context.CancelFunc(func() {})
+		if dl, ok := ctx.Deadline(); ok && len(ips)-i > 1 {
+			dctx, dcancel = context.WithTimeout(ctx, time.Until(dl)/time.Duration(len(ips)-i))
+		}
+		conn, err := d.dialer.DialContext(dctx, network, target)
+		dcancel()
 		if err == nil {
 			if info, ok := ctx.Value(dialInfoKey{}).(*dialInfo); ok {
 				info.set(dnsDone.Sub(start), time.Since(dnsDone))

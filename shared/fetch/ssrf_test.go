@@ -3,11 +3,13 @@ package fetch
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
 )
@@ -462,5 +464,36 @@ func TestCheckURL(t *testing.T) {
 	}
 	if len(env.dialer.addrs()) != 0 {
 		t.Errorf("CheckURL dialled %v", env.dialer.addrs())
+	}
+}
+
+// A name with several addresses falls back to the next one when the first
+// does not answer, within one connect budget.
+func TestDialFallback(t *testing.T) {
+	s := newSite(t, "127.0.0.2:0")
+	s.handle("/", serveBytes("text/plain", []byte("second address")))
+	var dialed []string
+	inner := &loopbackDialer{t: t}
+	d := dialerFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dialed = append(dialed, addr)
+		if strings.HasPrefix(addr, "127.0.0.3:") {
+			<-ctx.Done() // black hole
+			return nil, ctx.Err()
+		}
+		return inner.DialContext(ctx, network, addr)
+	})
+	env := newEnv(t, Options{IgnoreRobots: true, Dialer: d, ConnectTimeout: 600 * time.Millisecond,
+		AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/31")}})
+	env.resolver.table["two.test"] = []netip.Addr{netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.2")}
+	start := time.Now()
+	resp, err := env.f.Fetch(context.Background(), Request{URL: "http://two.test:" + s.port() + "/"})
+	if err != nil || string(resp.Body) != "second address" {
+		t.Fatalf("fallback: %v", err)
+	}
+	if el := time.Since(start); el > 500*time.Millisecond {
+		t.Errorf("took %s: the first address should get only half the budget", el)
+	}
+	if len(dialed) != 2 {
+		t.Errorf("dialled %v", dialed)
 	}
 }
