@@ -1,0 +1,249 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riptidecrawler/riptide/shared/core"
+)
+
+// attemptResult is one HTTP exchange.
+type attemptResult struct {
+	status    int
+	proto     string
+	header    http.Header
+	location  string // set for a redirect that should be followed
+	body      []byte // content-decoded, at most maxBody bytes
+	truncated bool
+	wireBytes int64
+	remote    string
+	timings   Timings
+	attempts  int
+}
+
+// retrying runs attempts against one URL until one succeeds, the retry
+// policy gives up, or the circuit for the host opens.
+func (f *Fetcher) retrying(ctx context.Context, u *url.URL, c *call) (*attemptResult, error) {
+	host := u.Host
+	p := f.opts.Retry
+	for n := 1; ; n++ {
+		probe, err := f.breaker.allow(host)
+		if err != nil {
+			return nil, err
+		}
+		release, err := f.limiter.Acquire(ctx, host)
+		if err != nil {
+			f.breaker.record(host, probe, outcomeNeutral)
+			return nil, classify(ctx, "GET "+u.String()+" (waiting for a slot on the host)", err).err
+		}
+		res, fail := f.attempt(ctx, u, c)
+		release()
+
+		switch {
+		case fail != nil && fail.hostFault:
+			f.breaker.record(host, probe, outcomeFailure)
+		case fail != nil:
+			f.breaker.record(host, probe, outcomeNeutral)
+		case res.status >= 500 || res.status == http.StatusTooManyRequests:
+			f.breaker.record(host, probe, outcomeFailure)
+		default:
+			f.breaker.record(host, probe, outcomeSuccess)
+		}
+
+		if fail != nil {
+			if !fail.retryable || n >= p.MaxAttempts {
+				return nil, fail.err
+			}
+			wait := p.backoff(n)
+			if !fitsDeadline(ctx, wait) {
+				return nil, fail.err
+			}
+			f.log.InfoContext(ctx, "fetch retry", "url", u.String(), "attempt", n, "wait_ms", wait.Milliseconds(), "reason", fail.err.Message)
+			if err := sleepCtx(ctx, wait); err != nil {
+				return nil, fail.err
+			}
+			continue
+		}
+		res.attempts = n
+		if !retryableStatus(res.status) || n >= p.MaxAttempts {
+			return res, nil
+		}
+		if _, isChallenge := DetectChallenge(res.status, res.header, res.body); isChallenge {
+			return res, nil // asking a bot wall again does not help
+		}
+		wait := p.backoff(n)
+		if ra, ok := parseRetryAfter(res.header.Get("Retry-After"), time.Now()); ok {
+			if ra > p.MaxRetryAfter {
+				return res, nil // the caller sees the status and Retry-After
+			}
+			wait = ra
+		}
+		if !fitsDeadline(ctx, wait) {
+			return res, nil
+		}
+		f.log.InfoContext(ctx, "fetch retry", "url", u.String(), "attempt", n, "wait_ms", wait.Milliseconds(), "status", res.status)
+		if err := sleepCtx(ctx, wait); err != nil {
+			return res, nil
+		}
+	}
+}
+
+// fitsDeadline reports whether waiting d still leaves time before ctx ends.
+func fitsDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) > d
+}
+
+// attempt sends one GET and reads the response.
+func (f *Fetcher) attempt(ctx context.Context, u *url.URL, c *call) (*attemptResult, *failure) {
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	info := &dialInfo{}
+	actx = context.WithValue(actx, dialInfoKey{}, info)
+	if c.proxy != nil {
+		actx = context.WithValue(actx, proxyKey{}, c.proxy)
+	}
+
+	var (
+		mu                 sync.Mutex
+		fbTimer            *time.Timer
+		gotFirst           bool
+		firstByte          time.Time
+		tlsStart, tlsDone  time.Time
+		remote             string
+		firstByteTimeout   = f.opts.FirstByteTimeout
+		firstByteExhausted = &firstByteTimeoutError{firstByteTimeout}
+	)
+	stopTimer := func() {
+		mu.Lock()
+		gotFirst = true
+		if fbTimer != nil {
+			fbTimer.Stop()
+		}
+		mu.Unlock()
+	}
+	trace := &httptrace.ClientTrace{
+		GotConn: func(i httptrace.GotConnInfo) {
+			mu.Lock()
+			remote = i.Conn.RemoteAddr().String()
+			mu.Unlock()
+		},
+		TLSHandshakeStart: func() { mu.Lock(); tlsStart = time.Now(); mu.Unlock() },
+		TLSHandshakeDone:  func(tls.ConnectionState, error) { mu.Lock(); tlsDone = time.Now(); mu.Unlock() },
+		// The first-byte clock starts once the request is on the wire, so
+		// connecting (bounded by ConnectTimeout) does not eat into it.
+		WroteRequest: func(httptrace.WroteRequestInfo) {
+			mu.Lock()
+			if fbTimer == nil && !gotFirst {
+				fbTimer = time.AfterFunc(firstByteTimeout, func() { cancel(firstByteExhausted) })
+			}
+			mu.Unlock()
+		},
+		GotFirstResponseByte: func() {
+			mu.Lock()
+			firstByte = time.Now()
+			mu.Unlock()
+			stopTimer()
+		},
+	}
+	actx = httptrace.WithClientTrace(actx, trace)
+
+	hreq, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, &failure{err: core.Wrap(core.ErrInvalidURL, err, "cannot build request for "+u.String())}
+	}
+	hreq.Header = c.header.Clone()
+	if !sameSite(c.origHost, u.Hostname()) {
+		// Credentials the caller meant for one site do not follow a
+		// redirect to another (as net/http's client does).
+		for _, k := range []string{"Authorization", "Cookie", "Proxy-Authorization", "Www-Authenticate"} {
+			hreq.Header.Del(k)
+		}
+	}
+	for _, ck := range c.jar.Cookies(u) {
+		hreq.AddCookie(ck)
+	}
+
+	what := "GET " + u.String()
+	start := time.Now()
+	hres, err := f.transport.RoundTrip(hreq)
+	stopTimer()
+	if err != nil {
+		fl := classify(actx, what, err)
+		return nil, &fl
+	}
+	defer hres.Body.Close()
+	if cookies := hres.Cookies(); len(cookies) > 0 {
+		c.jar.SetCookies(u, cookies)
+	}
+
+	res := &attemptResult{status: hres.StatusCode, proto: hres.Proto, header: hres.Header}
+	mu.Lock()
+	res.remote = remote
+	dns, connect := info.get()
+	res.timings = Timings{DNS: dns, Connect: connect}
+	if !tlsStart.IsZero() && !tlsDone.IsZero() {
+		res.timings.TLS = tlsDone.Sub(tlsStart)
+	}
+	if !firstByte.IsZero() {
+		res.timings.TTFB = firstByte.Sub(start)
+	}
+	mu.Unlock()
+
+	if isRedirect(hres.StatusCode) && hres.Header.Get("Location") != "" {
+		res.location = hres.Header.Get("Location")
+		// Drain a little so the connection can be reused; a redirect body
+		// is never the page.
+		_, _ = io.CopyN(io.Discard, hres.Body, 64<<10)
+		return res, nil
+	}
+
+	wire, wireTruncated, err := readBody(hres.Body, hres.ContentLength, c.maxBody)
+	res.wireBytes = int64(len(wire))
+	if err != nil {
+		fl := classify(actx, what+fmt.Sprintf(" (reading the body after %d bytes)", len(wire)), err)
+		return nil, &fl
+	}
+	body, truncated, err := decodeContent(hres.Header.Get("Content-Encoding"), wire, wireTruncated, c.maxBody)
+	if err != nil {
+		ce := core.AsError(err)
+		return nil, &failure{err: &core.Error{Type: ce.Type, Message: what + ": " + ce.Message, Cause: ce.Cause}}
+	}
+	res.body, res.truncated = body, truncated
+	return res, nil
+}
+
+// readBody reads at most limit bytes; truncated says more was available.
+func readBody(r io.Reader, contentLength, limit int64) ([]byte, bool, error) {
+	var buf bytes.Buffer
+	switch {
+	case contentLength > 0:
+		buf.Grow(int(min(contentLength, limit) + 1))
+	case contentLength < 0:
+		// Unknown length (chunked): start at a typical page size instead of
+		// growing from 512 bytes.
+		buf.Grow(int(min(64<<10, limit+1)))
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	b := buf.Bytes()
+	if int64(len(b)) > limit {
+		return b[:limit], true, nil
+	}
+	return b, false, err
+}
+
+// sameSite reports whether host b is host a or one of its subdomains, the
+// rule net/http applies before forwarding credentials on a redirect.
+func sameSite(a, b string) bool {
+	a, b = strings.ToLower(a), strings.ToLower(b)
+	return a == b || strings.HasSuffix(b, "."+a)
+}
