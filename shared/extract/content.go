@@ -1,0 +1,103 @@
+package extract
+
+import (
+	"golang.org/x/net/html/atom"
+)
+
+// Content selection works on text blocks: the text an element holds
+// directly, outside nested block elements. Each block gets a goodness
+// (long, punctuated, few links: positive; link lists: negative; short
+// lines: slightly negative), and the chosen container is the subtree whose
+// blocks add up to the most. Furniture regions (class/id/role) count
+// against any container that includes them. This is the maximum-subtree
+// idea behind boilerpipe-style block classification, with readability's
+// class weighting folded in as a bonus for containers that name themselves
+// the article body.
+
+const (
+	linkListDensity = 0.5 // a block with more link text than this is navigation
+	longBlock       = 80  // runes: long enough to be prose on its own
+	mediumBlock     = 30  // runes: prose if it has sentence punctuation
+	shortPenalty    = 0.25
+	boilerPenalty   = 1.0
+	strongBonus     = 1.25
+)
+
+// blockGoodness scores the text an element holds directly.
+func blockGoodness(n *node) float64 {
+	l := float64(n.ownLen)
+	if l == 0 {
+		return 0
+	}
+	ld := float64(n.ownLinkLen) / l
+	if ld > linkListDensity {
+		return -l * ld
+	}
+	switch n.tag {
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		return 0
+	}
+	eff := l * (1 - ld)
+	if n.ownLen >= longBlock || (n.ownLen >= mediumBlock && n.punct > 0) {
+		return eff
+	}
+	return -shortPenalty * l
+}
+
+// score computes value for every element bottom-up and returns the best
+// container.
+func (t *tree) selectContent() *node {
+	start := t.body
+	if start == nil {
+		start = t.root
+	}
+	var best *node
+	bestScore := 0.0
+	var walk func(n *node, depth int) float64
+	walk = func(n *node, depth int) float64 {
+		if n.isText() || n.drop {
+			return 0
+		}
+		if n.boiler {
+			n.value = -boilerPenalty * float64(n.textLen)
+			return n.value
+		}
+		v := blockGoodness(n)
+		for _, k := range n.kids {
+			v += walk(k, depth+1)
+		}
+		n.value = v
+		s := v
+		if n.strong && s > 0 {
+			s *= strongBonus
+		}
+		if s > bestScore {
+			best, bestScore = n, s
+		}
+		return v
+	}
+	walk(start, 0)
+	if best == nil {
+		return start
+	}
+	return best
+}
+
+// keep reports whether a node inside the chosen container goes to the
+// output.
+func keep(n *node) bool {
+	if n.drop || n.boiler {
+		return false
+	}
+	if n.isText() || !n.block {
+		return true
+	}
+	if n.textLen > 0 && n.linkDensity() > linkListDensity {
+		switch n.tag {
+		case atom.Td, atom.Th, atom.Tr:
+			return true
+		}
+		return false
+	}
+	return true
+}
