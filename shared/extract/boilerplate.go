@@ -38,7 +38,7 @@ var dropTags = map[atom.Atom]bool{
 var boilerRoles = map[string]bool{
 	"navigation": true, "banner": true, "contentinfo": true, "complementary": true,
 	"search": true, "menu": true, "menubar": true, "dialog": true, "alertdialog": true,
-	"tablist": true, "toolbar": true, "alert": true, "tooltip": true,
+	"toolbar": true, "tooltip": true,
 }
 
 // boilerWords are class/id names, or parts of them between '-' and '_',
@@ -56,7 +56,7 @@ var boilerWords = map[string]bool{
 	"cookie": true, "cookies": true, "consent": true, "gdpr": true,
 	"nav": true, "navbar": true, "navigation": true, "menu": true, "submenu": true, "subnav": true,
 	"breadcrumb": true, "breadcrumbs": true, "pagination": true, "pager": true,
-	"widget": true, "widgets": true, "banner": true, "masthead": true,
+	"banner": true, "masthead": true,
 	"ad": true, "ads": true, "advert": true, "adverts": true, "advertisement": true, "advertising": true,
 	"adsense": true, "dfp": true, "sponsor": true, "sponsored": true, "promo": true, "promotion": true,
 	"outbrain": true, "taboola": true, "criteo": true,
@@ -80,10 +80,14 @@ var boilerSubstrings = []string{
 	"sponsor", "popup", "disqus",
 }
 
-// hiddenClasses are whole class names that hide an element on every screen
+// exactClasses are whole class names of furniture and of elements hidden on every screen
 // size (Bootstrap's "hidden-xs" only hides on small screens, so parts of
 // names do not count here).
-var hiddenClasses = map[string]bool{
+var exactClasses = map[string]bool{
+	// Page builders (Elementor, WPBakery) call every block a widget, so
+	// only these whole names mark furniture.
+	"widgets": true, "widget-area": true, "widget_text": true, "sidebar-widget": true,
+
 	"hidden": true, "hide": true, "d-none": false, "sr-only": true, "visually-hidden": true,
 	"screen-reader-text": true, "screen-reader-only": true, "invisible": true, "is-hidden": true,
 }
@@ -139,7 +143,7 @@ func (t *tree) classify() {
 		if pos || posID {
 			n.strong = true
 		}
-		if (neg || negID) && !n.strong {
+		if (neg || negID) && !n.strong && n.block {
 			switch n.tag {
 			case atom.Article, atom.Main, atom.Body, atom.Html:
 			default:
@@ -185,7 +189,8 @@ func classWords(v string) (neg, pos bool) {
 	}
 	v = strings.ToLower(v)
 	for _, name := range strings.Fields(v) {
-		if hiddenClasses[name] {
+		name = strings.ReplaceAll(name, "_", "-")
+		if exactClasses[name] {
 			neg = true
 			continue
 		}
@@ -202,7 +207,7 @@ func classWords(v string) (neg, pos bool) {
 		}
 		start := 0
 		for i := 0; i <= len(name); i++ {
-			if i == len(name) || name[i] == '-' || name[i] == '_' {
+			if i == len(name) || name[i] == '-' {
 				if i > start && boilerWords[name[start:i]] {
 					neg = true
 					break

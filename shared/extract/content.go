@@ -19,19 +19,19 @@ const (
 	longBlock       = 80  // runes: long enough to be prose on its own
 	mediumBlock     = 30  // runes: prose if it has sentence punctuation
 	shortPenalty    = 0.25
-	boilerPenalty   = 1.0
+	boilerPenalty   = 0.5
 	strongBonus     = 1.25
 )
 
 // blockGoodness scores the text an element holds directly.
 func blockGoodness(n *node) float64 {
 	l := float64(n.ownLen)
-	if l == 0 {
-		return 0
+	if l == 0 || !n.block {
+		return 0 // inline text belongs to the enclosing block
 	}
 	ld := float64(n.ownLinkLen) / l
-	if ld > linkListDensity {
-		return -l * ld
+	if ld > tLD {
+		return -tLinkPen * l * ld
 	}
 	switch n.tag {
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
@@ -41,7 +41,7 @@ func blockGoodness(n *node) float64 {
 	if n.ownLen >= longBlock || (n.ownLen >= mediumBlock && n.punct > 0) {
 		return eff
 	}
-	return -shortPenalty * l
+	return -tShort * l
 }
 
 // score computes value for every element bottom-up and returns the best
@@ -59,7 +59,7 @@ func (t *tree) selectContent() *node {
 			return 0
 		}
 		if n.boiler {
-			n.value = -boilerPenalty * float64(n.textLen)
+			n.value = -tBoiler * float64(n.textLen)
 			return n.value
 		}
 		v := blockGoodness(n)
@@ -69,7 +69,7 @@ func (t *tree) selectContent() *node {
 		n.value = v
 		s := v
 		if n.strong && s > 0 {
-			s *= strongBonus
+			s *= tStrong
 		}
 		if s > bestScore {
 			best, bestScore = n, s
