@@ -66,7 +66,7 @@ var boilerWords = map[string]bool{
 	"author": true, "byline": true, "bio": true, "authorbox": true,
 	"meta": true, "metadata": true, "postmeta": true, "entrymeta": true, "timestamp": true,
 	"rating": true, "ratings": true, "breaking": false, "ticker": true,
-	"teaser": true, "teasers": true, "noprint": true,
+	"noprint": true,
 	"screenreader": true, "visuallyhidden": true,
 	"header": false, "sitemap": true, "copyright": true, "legal": true,
 	"paywall": true, "premium": true, "donate": true, "donation": true,
@@ -179,6 +179,53 @@ func (t *tree) unflagWrappers() {
 		return has || n.strong
 	}
 	walk(t.root)
+}
+
+// unflagProse clears the boiler flag of elements that hold most of the
+// page's prose: a class word like "advertorial" or "share" on the element
+// that wraps the whole article is a styling hook, not a verdict. Comment
+// sections are exempt, since a long discussion is prose too.
+func (t *tree) unflagProse() {
+	total := 0
+	for _, n := range t.nodes {
+		if isProseBlock(n) && !n.drop {
+			total += n.ownLen
+		}
+	}
+	if total == 0 {
+		return
+	}
+	var walk func(n *node) int
+	walk = func(n *node) int {
+		if n.isText() || n.drop {
+			return 0
+		}
+		sum := 0
+		if isProseBlock(n) {
+			sum = n.ownLen
+		}
+		for _, k := range n.kids {
+			sum += walk(k)
+		}
+		if n.boiler && sum >= 500 && float64(sum) >= tProseShare*float64(total) && !commentish(n) {
+			n.boiler = false
+		}
+		return sum
+	}
+	walk(t.root)
+}
+
+func isProseBlock(n *node) bool {
+	if !n.block || n.ownLen == 0 {
+		return false
+	}
+	ld := float64(n.ownLinkLen) / float64(n.ownLen)
+	return ld <= 0.3 && (n.ownLen >= longBlock || (n.ownLen >= mediumBlock && n.punct > 0))
+}
+
+func commentish(n *node) bool {
+	v := strings.ToLower(n.attr("class") + " " + n.attr("id"))
+	return strings.Contains(v, "comment") || strings.Contains(v, "disqus") || strings.Contains(v, "repl")
 }
 
 // classWords reports whether a class or id attribute names furniture (neg)

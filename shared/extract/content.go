@@ -86,7 +86,7 @@ func (t *tree) selectContent() *node {
 // keep reports whether a node inside the chosen container goes to the
 // output.
 func keep(n *node) bool {
-	if n.drop || n.boiler {
+	if n.drop || n.boiler || n.cut {
 		return false
 	}
 	if n.isText() || !n.block {
@@ -100,4 +100,57 @@ func keep(n *node) bool {
 		return false
 	}
 	return true
+}
+
+// trimEdges drops the blocks after the last prose block of the container
+// (and before the first one, headings excepted): the "related posts",
+// "share this", "comments (0)" lines that sit inside article containers
+// without any class saying so. Prose means a block that would count as
+// content on its own.
+func trimEdges(main *node) {
+	var blocks []*node
+	var walk func(n *node)
+	walk = func(n *node) {
+		if !keep(n) || n.isText() {
+			return
+		}
+		if n.block && n.ownLen > 0 {
+			blocks = append(blocks, n)
+		}
+		for _, k := range n.kids {
+			walk(k)
+		}
+	}
+	walk(main)
+	isProse := isProseBlock
+	last := -1
+	for i, b := range blocks {
+		if isProse(b) {
+			last = i
+		}
+	}
+	if last < 0 {
+		return
+	}
+	if tTrimTail > 0 {
+		for _, b := range blocks[last+1:] {
+			if b != main {
+				b.cut = true
+			}
+		}
+	}
+	if tTrimHead > 0 {
+		for _, b := range blocks {
+			if isProse(b) {
+				break
+			}
+			switch b.tag {
+			case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+				continue
+			}
+			if b != main {
+				b.cut = true
+			}
+		}
+	}
 }

@@ -36,6 +36,7 @@ type node struct {
 	strong bool // class/id/itemprop says "this is the article body"
 	block  bool // block-level: separates text into paragraphs
 	inLink bool // inside <a href>
+	cut    bool // trimmed from the edges of the main content (see trimEdges)
 
 	// value is the content score of the subtree (see selectContent).
 	value float64

@@ -73,6 +73,7 @@ func Parse(ctx context.Context, htmlBytes []byte, pageURL string, maxBytes int) 
 	p.tree.classify()
 	p.tree.unflagWrappers()
 	p.tree.measure()
+	p.tree.unflagProse()
 	p.URL = baseURL(p.tree, pageURL)
 	return p, nil
 }
@@ -97,6 +98,7 @@ func (p *Page) Extract(ctx context.Context, opts Options) (*Document, error) {
 	}
 	t := p.tree
 	main := t.selectContent()
+	trimEdges(main)
 	d := &Document{}
 	if p.URL != nil {
 		d.URL = p.URL.String()
