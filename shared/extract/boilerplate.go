@@ -100,11 +100,23 @@ var contentWords = map[string]bool{
 	"articletext": true, "articlecontent": true, "story-body": true, "story-content": true,
 	"storycontent": true, "entry-body": true, "post-entry": true, "postcontent": true,
 	"main-content": true, "maincontent": true, "content-body": true, "body-text": true,
-	"article__body": true, "article__content": true, "c-article-body": true,
+	"article--body-x": false,
 	"hentry": true, "h-entry": true, "entry": true, "post": true, "article": true,
 	"content": true, "main": true, "story": true, "text": true, "blog-post": true,
 	"single-post": true, "post-single": true, "page-content": true, "text-content": true,
 	"field-body": true, "fulltext": true, "rich-text": true, "richtext": true, "prose": true,
+}
+
+// bodyWords name the element that holds the article text itself (not the
+// page region around it).
+var bodyWords = map[string]bool{
+	"entry-content": true, "post-content": true, "post-body": true, "post-text": true,
+	"article-body": true, "article-content": true, "article-text": true, "articlebody": true,
+	"articletext": true, "articlecontent": true, "story-body": true, "story-content": true,
+	"storycontent": true, "entry-body": true, "post-entry": true, "postcontent": true,
+	"article--body": true, "article--content": true, "c-article-body": true, "postentry": true,
+	"post-inner": true, "body-text": true, "field-name-body": true, "node-body": true, "news-text": true,
+	"article-text-body": true, "td-post-content": true, "single-content": true, "blog-content": true,
 }
 
 // classify sets the drop, boiler, strong and block flags of every element.
@@ -123,12 +135,17 @@ func (t *tree) classify() {
 			n.drop = true
 			continue
 		}
+		if n.tag == atom.Figcaption && tFigcap > 0 {
+			n.drop = true
+			continue
+		}
 		if n.tag == atom.Form && isSearchOrLoginForm(n) {
 			n.drop = true
 			continue
 		}
 		if ip := n.attr("itemprop"); ip == "articleBody" || ip == "text" {
 			n.strong = true
+			n.articleBody = true
 		}
 		if role := strings.ToLower(n.attr("role")); role != "" {
 			if boilerRoles[role] {
@@ -138,10 +155,13 @@ func (t *tree) classify() {
 				n.strong = true
 			}
 		}
-		neg, pos := classWords(n.attr("class"))
-		negID, posID := classWords(n.attr("id"))
+		neg, pos, body := classWords(n.attr("class"))
+		negID, posID, bodyID := classWords(n.attr("id"))
 		if pos || posID {
 			n.strong = true
+		}
+		if (body || bodyID) && n.tag != atom.Body && n.tag != atom.Html {
+			n.articleBody = true
 		}
 		if (neg || negID) && !n.strong && n.block {
 			switch n.tag {
@@ -225,18 +245,31 @@ func isProseBlock(n *node) bool {
 
 func commentish(n *node) bool {
 	v := strings.ToLower(n.attr("class") + " " + n.attr("id"))
-	return strings.Contains(v, "comment") || strings.Contains(v, "disqus") || strings.Contains(v, "repl")
+	for _, w := range []string{"comment", "disqus", "repl", "related", "recommend", "newsletter", "footer", "popular", "trending"} {
+		if strings.Contains(v, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // classWords reports whether a class or id attribute names furniture (neg)
 // or the article body (pos).
-func classWords(v string) (neg, pos bool) {
+func classWords(v string) (neg, pos, body bool) {
 	if v == "" {
-		return false, false
+		return false, false, false
 	}
 	v = strings.ToLower(v)
 	for _, name := range strings.Fields(v) {
 		name = strings.ReplaceAll(name, "_", "-")
+		if bodyWords[name] {
+			body = true
+		}
+		// A BEM modifier ("section--ads") describes a variant of the block,
+		// not what the block is.
+		if i := strings.Index(name, "--"); i > 0 {
+			name = name[:i]
+		}
 		if exactClasses[name] {
 			neg = true
 			continue
@@ -272,7 +305,7 @@ func classWords(v string) (neg, pos bool) {
 			}
 		}
 	}
-	return neg, pos
+	return neg, pos, body
 }
 
 func isHidden(n *node) bool {

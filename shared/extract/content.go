@@ -78,9 +78,45 @@ func (t *tree) selectContent() *node {
 	}
 	walk(start, 0)
 	if best == nil {
-		return start
+		best = start
+	}
+	if cand := t.articleBodyCandidate(); cand != nil && cand != best {
+		switch {
+		case inside(best, cand):
+			// The best-scoring part sits inside the element that names
+			// itself the article text: take all of it (a lead paragraph
+			// split from the rest by an embed would otherwise be lost).
+			if tBodyUp > 0 {
+				best = cand
+			}
+		case !inside(cand, best):
+			if tBodyAway > 0 && cand.value > tBodyAwayMin*best.value {
+				best = cand
+			}
+		}
 	}
 	return best
+}
+
+// articleBodyCandidate returns the first element that names itself the
+// article text and holds some text, outside furniture.
+func (t *tree) articleBodyCandidate() *node {
+	for _, n := range t.nodes {
+		if !n.articleBody || n.textLen < 100 {
+			continue
+		}
+		ok := true
+		for a := n; a != nil; a = a.parent {
+			if a.drop || a.boiler {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return n
+		}
+	}
+	return nil
 }
 
 // keep reports whether a node inside the chosen container goes to the

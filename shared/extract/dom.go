@@ -33,7 +33,10 @@ type node struct {
 
 	drop   bool // never content: scripts, navigation, hidden, form controls
 	boiler bool // class/id/role says boilerplate (and nothing says content)
-	strong bool // class/id/itemprop says "this is the article body"
+	strong bool // class/id/itemprop says "this is the article" (or its region)
+	// articleBody: class/id/itemprop names the element that holds the
+	// article text itself (entry-content, articleBody, ...)
+	articleBody bool
 	block  bool // block-level: separates text into paragraphs
 	inLink bool // inside <a href>
 	cut    bool // trimmed from the edges of the main content (see trimEdges)
