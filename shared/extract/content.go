@@ -159,6 +159,40 @@ func trimEdges(main *node) {
 	}
 	walk(main)
 	isProse := isProseBlock
+	if tStops > 0 {
+		total, before := 0, 0
+		for _, b := range blocks {
+			if isProse(b) {
+				total += b.ownLen
+			}
+		}
+		for i, b := range blocks {
+			if isProse(b) {
+				before += b.ownLen
+				continue
+			}
+			if b.ownLen <= 80 && float64(before) >= tStopShare*float64(total) && total > 0 && isSectionStop(textOf(b)) {
+				for _, c := range blocks[i:] {
+					if c != main {
+						c.cut = true
+					}
+				}
+				blocks = blocks[:i]
+				break
+			}
+		}
+	}
+	if tCTA > 0 {
+		seen := false
+		for _, b := range blocks {
+			if isProse(b) && b.ownLen > 220 {
+				seen = true
+			}
+			if seen && b != main && b.ownLen <= 220 && isCallToAction(textOf(b)) {
+				b.cut = true
+			}
+		}
+	}
 	last := -1
 	for i, b := range blocks {
 		if isProse(b) {
