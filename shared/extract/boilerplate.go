@@ -135,7 +135,9 @@ func (t *tree) classify() {
 			n.drop = true
 			continue
 		}
-		if n.tag == atom.Figcaption && tFigcap > 0 {
+		if n.tag == atom.Figcaption {
+			// Captions and photo credits read as boilerplate between
+			// paragraphs; they are reported with their image in media[].
 			n.drop = true
 			continue
 		}
@@ -224,23 +226,21 @@ func (t *tree) unflagProse() {
 		if isProseBlock(n) {
 			sum = n.ownLen
 		}
+		if n.block && n.ownLen >= 20 && n.ownLinkLen*10 < n.ownLen*3 {
+			n.plain = n.ownLen
+		}
 		for _, k := range n.kids {
 			sum += walk(k)
+			if !k.isText() && !k.drop {
+				n.plain += k.plain
+			}
 		}
-		if n.boiler && sum >= 500 && float64(sum) >= tProseShare*float64(total) && !commentish(n) {
+		if n.boiler && sum >= 500 && 2*sum >= total && !commentish(n) {
 			n.boiler = false
 		}
 		return sum
 	}
 	walk(t.root)
-}
-
-func isProseBlock(n *node) bool {
-	if !n.block || n.ownLen == 0 {
-		return false
-	}
-	ld := float64(n.ownLinkLen) / float64(n.ownLen)
-	return ld <= 0.3 && (n.ownLen >= longBlock || (n.ownLen >= mediumBlock && n.punct > 0))
 }
 
 func commentish(n *node) bool {

@@ -39,10 +39,11 @@ type node struct {
 	articleBody bool
 	block  bool // block-level: separates text into paragraphs
 	inLink bool // inside <a href>
-	cut    bool // trimmed from the edges of the main content (see trimEdges)
+	cut    bool // own text trimmed from the main content (see trimEdges); nested blocks stay
 
 	// value is the content score of the subtree (see selectContent).
 	value float64
+	plain int // runes of blocks in the subtree that are mostly not links
 }
 
 // isText reports whether n is a text node.

@@ -190,7 +190,7 @@ func figureCaption(n *node) string {
 		if p.tag == atom.Figure {
 			for _, k := range p.kids {
 				if k.tag == atom.Figcaption {
-					return truncateRunes(textOf(k), 500)
+					return truncateRunes(strings.TrimSpace(collapseSpace(rawTextOf(k.h))), 500)
 				}
 			}
 			return ""
