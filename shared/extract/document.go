@@ -1,0 +1,84 @@
+package extract
+
+import (
+	"encoding/json"
+	"unicode"
+)
+
+// Document is everything extracted from one page. Field names are the
+// API's JSON names.
+type Document struct {
+	URL          string            `json:"url,omitempty"`
+	Title        string            `json:"title,omitempty"`
+	Text         string            `json:"text"`
+	Markdown     string            `json:"markdown,omitempty"`
+	HTML         string            `json:"html,omitempty"`
+	Byline       string            `json:"byline,omitempty"`
+	PublishedAt  string            `json:"published_at,omitempty"` // RFC 3339, or a date (YYYY-MM-DD) when the page gives no time
+	ModifiedAt   string            `json:"modified_at,omitempty"`
+	Language     string            `json:"language,omitempty"`
+	SiteName     string            `json:"site_name,omitempty"`
+	Description  string            `json:"description,omitempty"`
+	CanonicalURL string            `json:"canonical_url,omitempty"`
+	Image        string            `json:"image,omitempty"`
+	Keywords     []string          `json:"keywords,omitempty"`
+	OpenGraph    map[string]string `json:"opengraph,omitempty"`
+	JSONLD       []json.RawMessage `json:"json_ld,omitempty"`
+	Links        []Link            `json:"links,omitempty"`
+	Media        []Media           `json:"media,omitempty"`
+	WordCount    int               `json:"word_count"`
+	// ReadingTimeMS is the time to read Text at 238 words per minute (the
+	// mean silent reading speed for non-fiction in Brysbaert 2019), in
+	// milliseconds like every duration in the API.
+	ReadingTimeMS int64   `json:"reading_time_ms"`
+	Quality       Quality `json:"quality"`
+}
+
+// Link is one hyperlink of the page.
+type Link struct {
+	URL      string   `json:"url"`
+	Text     string   `json:"text,omitempty"`
+	Rel      []string `json:"rel,omitempty"`
+	Internal bool     `json:"internal"`
+	// InContent is true when the link sits inside the main content.
+	InContent bool `json:"in_content"`
+}
+
+// Media is one image, video or audio element.
+type Media struct {
+	Type      string `json:"type"` // image, video, audio
+	URL       string `json:"url"`
+	Alt       string `json:"alt,omitempty"`
+	Caption   string `json:"caption,omitempty"`
+	InContent bool   `json:"in_content"`
+}
+
+// Quality says how much the extracted content can be trusted to be the
+// page's main content, with the reasons that moved the score.
+type Quality struct {
+	Score   float64  `json:"score"`
+	Reasons []string `json:"reasons"`
+}
+
+// countWords counts words the way readers do: runs of letters or digits;
+// in scripts written without spaces (CJK, Thai) each character counts as a
+// word, which keeps reading time sensible for those languages.
+func countWords(s string) int {
+	n := 0
+	in := false
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Thai, r):
+			n++
+			in = false
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’' || r == '-' && in:
+			if !in {
+				n++
+				in = true
+			}
+		default:
+			in = false
+		}
+	}
+	return n
+}

@@ -1,0 +1,294 @@
+package extract
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// node mirrors one element or text node of the parsed page with the
+// measurements every later stage needs. The parsed tree is walked once to
+// build these; content selection, the gate and every renderer then read the
+// same nodes, so the page is never parsed or measured twice.
+type node struct {
+	h      *html.Node
+	tag    atom.Atom // 0 for text nodes and unknown elements
+	name   string    // lower-case tag name; "" for text
+	parent *node
+	kids   []*node
+
+	text string // text nodes only: the raw text
+
+	// Subtree measurements in runes of whitespace-collapsed text, not
+	// counting dropped subtrees.
+	textLen int
+	linkLen int // part of textLen inside <a href>
+	// ownLen/ownLinkLen count only text that is not inside a nested block
+	// element: the text of the "block" this element forms.
+	ownLen     int
+	ownLinkLen int
+	punct      int // sentence punctuation in own text
+
+	drop   bool // never content: scripts, navigation, hidden, form controls
+	boiler bool // class/id/role says boilerplate (and nothing says content)
+	strong bool // class/id/itemprop says "this is the article" (or its region)
+	// articleBody: class/id/itemprop names the element that holds the
+	// article text itself (entry-content, articleBody, ...)
+	articleBody bool
+	block       bool // block-level: separates text into paragraphs
+	inLink      bool // inside <a href>
+	cut         bool // own text trimmed from the main content (see trimEdges); nested blocks stay
+
+	// value is the content score of the subtree (see selectContent).
+	value float64
+	plain int // runes of blocks in the subtree that are mostly not links
+}
+
+// isText reports whether n is a text node.
+func (n *node) isText() bool { return n.h.Type == html.TextNode }
+
+func (n *node) attr(key string) string {
+	for _, a := range n.h.Attr {
+		if a.Key == key && a.Namespace == "" {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func (n *node) hasAttr(key string) bool {
+	for _, a := range n.h.Attr {
+		if a.Key == key && a.Namespace == "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *node) linkDensity() float64 {
+	if n.textLen == 0 {
+		return 0
+	}
+	return float64(n.linkLen) / float64(n.textLen)
+}
+
+// tree is the page as the extractor sees it.
+type tree struct {
+	root  *node // the document node
+	html  *node
+	head  *node
+	body  *node
+	nodes []*node // every node in document order
+	// all node structs live in one backing slice to keep allocation flat
+	arena []node
+}
+
+// maxDepth bounds recursion on adversarial input; x/net/html already caps
+// nesting at 512 for most elements, this keeps the walker safe regardless.
+const maxDepth = 1024
+
+func buildTree(doc *html.Node) *tree {
+	t := &tree{}
+	count := 0
+	var countNodes func(h *html.Node, depth int)
+	countNodes = func(h *html.Node, depth int) {
+		count++
+		if depth >= maxDepth {
+			return
+		}
+		for c := h.FirstChild; c != nil; c = c.NextSibling {
+			countNodes(c, depth+1)
+		}
+	}
+	countNodes(doc, 0)
+	t.arena = make([]node, 0, count)
+	t.nodes = make([]*node, 0, count)
+	t.root = t.add(doc, nil, 0)
+	return t
+}
+
+func (t *tree) add(h *html.Node, parent *node, depth int) *node {
+	t.arena = append(t.arena, node{h: h, parent: parent})
+	n := &t.arena[len(t.arena)-1]
+	t.nodes = append(t.nodes, n)
+	switch h.Type {
+	case html.ElementNode:
+		n.tag = h.DataAtom
+		n.name = h.Data
+		switch n.tag {
+		case atom.Html:
+			t.html = n
+		case atom.Head:
+			if t.head == nil {
+				t.head = n
+			}
+		case atom.Body:
+			if t.body == nil {
+				t.body = n
+			}
+		}
+	case html.TextNode:
+		n.text = h.Data
+	}
+	if depth >= maxDepth {
+		return n
+	}
+	for c := h.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.ElementNode, html.TextNode, html.DocumentNode:
+			n.kids = append(n.kids, t.add(c, n, depth+1))
+		}
+	}
+	return n
+}
+
+// measure computes subtree text lengths bottom-up and the flags that depend
+// on ancestors (inLink) top-down, in one recursive pass.
+func (t *tree) measure() {
+	var walk func(n *node, inLink bool, depth int)
+	walk = func(n *node, inLink bool, depth int) {
+		n.inLink = inLink
+		if n.isText() {
+			l := collapsedLen(n.text)
+			n.textLen = l
+			if inLink {
+				n.linkLen = l
+			}
+			return
+		}
+		if n.tag == atom.A && n.hasAttr("href") {
+			inLink = true
+		}
+		for _, k := range n.kids {
+			walk(k, inLink, depth+1)
+			if k.drop {
+				continue
+			}
+			n.textLen += k.textLen
+			n.linkLen += k.linkLen
+			if k.isText() || !k.block {
+				n.ownLen += k.textLen
+				n.ownLinkLen += k.linkLen
+				if k.isText() {
+					n.punct += countPunct(k.text)
+				} else {
+					n.punct += k.punct
+				}
+			}
+		}
+	}
+	walk(t.root, false, 0)
+}
+
+// collapsedLen is the rune length of s with whitespace runs collapsed to one
+// space and leading/trailing whitespace kept as one space.
+func collapsedLen(s string) int {
+	l := 0
+	space := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' {
+				if !space {
+					l++
+					space = true
+				}
+				continue
+			}
+			space = false
+			l++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if r == '\u00ad' || r == '\ufeff' || r == '\u2060' {
+			continue
+		}
+		if r == '\u00a0' || r == '\u200b' {
+			if !space {
+				l++
+				space = true
+			}
+			continue
+		}
+		space = false
+		l++
+	}
+	if l == 1 && space {
+		return 0
+	}
+	return l
+}
+
+func countPunct(s string) int {
+	c := 0
+	for _, r := range s {
+		switch r {
+		case '.', ',', ';', '!', '?', '。', '、', '，', '！', '？', '؛', '،':
+			c++
+		}
+	}
+	return c
+}
+
+// collapseSpace collapses whitespace runs (including no-break spaces) to one
+// space.
+func collapseSpace(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch r {
+		case ' ', '\n', '\t', '\r', '\f', '\u00a0', '\u200b':
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
+			continue
+		case '\u00ad', '\ufeff', '\u2060':
+			continue
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// textOf returns the collapsed text of a subtree, ignoring dropped nodes.
+func textOf(n *node) string {
+	var b strings.Builder
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n.drop {
+			return
+		}
+		if n.isText() {
+			b.WriteString(n.text)
+			return
+		}
+		for _, k := range n.kids {
+			if k.block && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			walk(k)
+		}
+	}
+	walk(n)
+	return strings.TrimSpace(collapseSpace(b.String()))
+}
+
+// rawTextOf returns the text of a subtree including dropped nodes (for
+// <title>, <script type=application/ld+json> and similar).
+func rawTextOf(h *html.Node) string {
+	if h.Type == html.TextNode {
+		return h.Data
+	}
+	var b strings.Builder
+	for c := h.FirstChild; c != nil; c = c.NextSibling {
+		b.WriteString(rawTextOf(c))
+	}
+	return b.String()
+}

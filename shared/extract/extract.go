@@ -1,0 +1,153 @@
+// Package extract turns an HTML page into its main content (plain text,
+// markdown, clean HTML), metadata, links and media, and decides whether the
+// page needs a headless browser. The page is parsed once; every output and
+// the gate decision are derived from that one tree.
+//
+// The package is a pure engine: no network, no storage. Input must be UTF-8
+// (the fetch layer converts charsets).
+package extract
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/html"
+
+	"github.com/riptidecrawler/riptide/shared/core"
+)
+
+// Options selects the outputs of Extract. The zero value produces
+// everything; the Skip fields exist for callers that need less and want the
+// time back.
+type Options struct {
+	SkipMarkdown bool `json:"skip_markdown,omitempty"`
+	SkipHTML     bool `json:"skip_html,omitempty"`
+	SkipLinks    bool `json:"skip_links,omitempty"`
+	SkipMedia    bool `json:"skip_media,omitempty"`
+	// MaxBytes rejects larger inputs with a payload_too_large error; 0
+	// means DefaultMaxBytes.
+	MaxBytes int `json:"max_bytes,omitempty"`
+	// Logger receives debug logs; nil means slog.Default().
+	Logger *slog.Logger `json:"-"`
+}
+
+// wordsPerMinute is the mean silent reading rate for non-fiction (Brysbaert
+// 2019), the basis of ReadingTimeMS.
+const wordsPerMinute = 238
+
+// DefaultMaxBytes is the input size limit when Options.MaxBytes is 0. It is
+// above what a Lambda can receive in one payload (6 MB).
+const DefaultMaxBytes = 16 << 20
+
+// Page is a parsed HTML page. It is the single parse that both the gate and
+// the extractor read; neither modifies it, so one Page may be used for both
+// (not concurrently with itself).
+type Page struct {
+	URL  *url.URL // base URL for links: the page URL, or <base href> when present
+	tree *tree
+	doc  *html.Node
+	size int
+}
+
+// Parse parses an HTML page. pageURL may be empty (links then stay
+// relative). The HTML parser never fails on malformed markup; an error
+// means the input was too large or the context was done.
+func Parse(ctx context.Context, htmlBytes []byte, pageURL string, maxBytes int) (*Page, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, core.Wrap(core.ErrTimeout, err, "extract: parse")
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	if len(htmlBytes) > maxBytes {
+		return nil, core.Errorf(core.ErrPayloadTooLarge, "extract: page is %d bytes, limit %d", len(htmlBytes), maxBytes)
+	}
+	doc, err := html.Parse(bytes.NewReader(htmlBytes))
+	if err != nil {
+		return nil, core.Wrap(core.ErrExtraction, err, "extract: parse html")
+	}
+	p := &Page{doc: doc, tree: buildTree(doc), size: len(htmlBytes)}
+	p.tree.classify()
+	p.tree.unflagWrappers()
+	p.tree.measure()
+	p.tree.unflagProse()
+	p.URL = baseURL(p.tree, pageURL)
+	return p, nil
+}
+
+// FromHTML parses a page and extracts its content in one call.
+func FromHTML(ctx context.Context, htmlBytes []byte, pageURL string, opts Options) (*Document, error) {
+	p, err := Parse(ctx, htmlBytes, pageURL, opts.MaxBytes)
+	if err != nil {
+		return nil, err
+	}
+	return p.Extract(ctx, opts)
+}
+
+// Extract derives the Document from the parsed page.
+func (p *Page) Extract(ctx context.Context, opts Options) (*Document, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, core.Wrap(core.ErrTimeout, err, "extract")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	t := p.tree
+	main := t.selectContent()
+	trimEdges(main)
+	d := &Document{}
+	if p.URL != nil {
+		d.URL = p.URL.String()
+	}
+	d.Text = renderText(main, keep)
+	d.WordCount = countWords(d.Text)
+	d.ReadingTimeMS = int64(d.WordCount) * 60_000 / wordsPerMinute
+	if !opts.SkipMarkdown {
+		d.Markdown = renderMarkdown(main, p.URL, keep)
+	}
+	if !opts.SkipHTML {
+		d.HTML = renderCleanHTML(main, p.URL, keep)
+	}
+	t.collectMetadata(p.URL).fill(d, p.URL)
+	if !opts.SkipLinks {
+		d.Links = t.collectLinks(p.URL, main)
+	}
+	if !opts.SkipMedia {
+		d.Media = t.collectMedia(p.URL, main)
+	}
+	d.Quality = assessQuality(d, main, t, p.Gate(p.size))
+	log.DebugContext(ctx, "extract: content selected", "tag", main.name, "class", main.attr("class"),
+		"value", main.value, "words", d.WordCount)
+	return d, nil
+}
+
+func baseURL(t *tree, pageURL string) *url.URL {
+	var base *url.URL
+	if pageURL != "" {
+		if u, err := url.Parse(strings.TrimSpace(pageURL)); err == nil {
+			base = u
+		}
+	}
+	if t.head != nil {
+		for _, n := range t.head.kids {
+			if n.name == "base" {
+				if href := strings.TrimSpace(n.attr("href")); href != "" {
+					if u, err := url.Parse(href); err == nil {
+						if base != nil {
+							u = base.ResolveReference(u)
+						}
+						if u.IsAbs() {
+							return u
+						}
+					}
+				}
+				break
+			}
+		}
+	}
+	return base
+}

@@ -1,0 +1,169 @@
+package extract
+
+import (
+	"strings"
+
+	"golang.org/x/net/html/atom"
+)
+
+// textWriter renders kept nodes as plain text: paragraphs separated by a
+// blank line, list items and table rows on lines of their own, table cells
+// separated by a tab, <pre> kept verbatim.
+type textWriter struct {
+	out    strings.Builder
+	line   strings.Builder
+	pend   int // pending separator before the next text: 0 none, 1 newline, 2 blank line
+	cell   int // depth of table cells: blocks inside a cell are spaces
+	pre    int
+	spaced bool // the line ends in a space (or is empty)
+}
+
+func (w *textWriter) breakBlock(sep int) {
+	w.flushLine()
+	if sep > w.pend {
+		w.pend = sep
+	}
+}
+
+func (w *textWriter) flushLine() {
+	s := strings.TrimSpace(w.line.String())
+	w.line.Reset()
+	w.spaced = true
+	if s == "" {
+		return
+	}
+	if w.out.Len() > 0 {
+		switch w.pend {
+		case 2:
+			w.out.WriteString("\n\n")
+		default:
+			w.out.WriteString("\n")
+		}
+	}
+	w.pend = 0
+	w.out.WriteString(s)
+}
+
+func (w *textWriter) writeText(s string) {
+	if w.pre > 0 {
+		w.line.WriteString(s)
+		w.spaced = strings.HasSuffix(s, " ")
+		return
+	}
+	for _, r := range s {
+		switch r {
+		case ' ', '\n', '\t', '\r', '\f', '\u00a0', '\u200b':
+			if !w.spaced {
+				w.line.WriteByte(' ')
+				w.spaced = true
+			}
+			continue
+		case '\u00ad', '\ufeff', '\u2060':
+			continue // soft hyphen, BOM, word joiner: invisible, and they break search
+		}
+		w.line.WriteRune(r)
+		w.spaced = false
+	}
+}
+
+func (w *textWriter) space() {
+	if !w.spaced {
+		w.line.WriteByte(' ')
+		w.spaced = true
+	}
+}
+
+func (w *textWriter) walk(n *node, keepFn func(*node) bool) {
+	if !keepFn(n) {
+		return
+	}
+	if n.isText() {
+		w.writeText(n.text)
+		return
+	}
+	switch n.tag {
+	case atom.Br:
+		if w.cell > 0 {
+			w.space()
+		} else if w.pre > 0 {
+			w.line.WriteByte('\n')
+		} else {
+			w.breakBlock(1)
+		}
+		return
+	case atom.Img, atom.Picture, atom.Video, atom.Audio, atom.Source, atom.Track:
+		return
+	case atom.Td, atom.Th:
+		if w.cell == 0 {
+			if strings.TrimSpace(w.line.String()) != "" {
+				w.line.WriteByte('\t')
+				w.spaced = true
+			}
+		} else {
+			w.space()
+		}
+		w.cell++
+		for _, k := range n.kids {
+			w.walk(k, keepFn)
+		}
+		w.cell--
+		return
+	case atom.Pre:
+		if w.cell == 0 {
+			w.breakBlock(2)
+		}
+		w.pre++
+		for _, k := range n.kids {
+			w.walk(k, keepFn)
+		}
+		w.pre--
+		if w.cell == 0 {
+			s := strings.Trim(w.line.String(), "\n")
+			w.line.Reset()
+			if strings.TrimSpace(s) != "" {
+				if w.out.Len() > 0 {
+					w.out.WriteString("\n\n")
+				}
+				w.out.WriteString(s)
+				w.pend = 2
+			}
+			w.spaced = true
+		}
+		return
+	}
+	if !n.block {
+		for _, k := range n.kids {
+			w.walk(k, keepFn)
+		}
+		return
+	}
+	if w.cell > 0 {
+		w.space()
+		for _, k := range n.kids {
+			w.walk(k, keepFn)
+		}
+		w.space()
+		return
+	}
+	sep := 2
+	switch n.tag {
+	case atom.Li, atom.Tr, atom.Dt, atom.Dd:
+		sep = 1
+	}
+	w.breakBlock(sep)
+	for _, k := range n.kids {
+		w.walk(k, keepFn)
+	}
+	w.breakBlock(sep)
+}
+
+func (w *textWriter) String() string {
+	w.flushLine()
+	return w.out.String()
+}
+
+func renderText(root *node, keepFn func(*node) bool) string {
+	w := &textWriter{spaced: true}
+	w.walk(root, keepFn)
+	return w.String()
+}
