@@ -70,7 +70,7 @@ func TestBootstrapsUnderRuntimeEmulator(t *testing.T) {
 			// A stream route answers in Lambda's streaming format: a JSON
 			// prelude, eight NUL bytes, then the body.
 			ev := `{"httpMethod":"POST","path":"/api/v1/crawl/stream","headers":{"X-API-Key":"` + functest.SampleKey +
-				`","Content-Type":"application/json"},"body":"{\"urls\":[\"https://example.com/\"]}"}`
+				`","Content-Type":"application/json"},"body":"{\"urls\":[\"http://127.0.0.1:1/\"]}"}`
 			out, err := emu.Invoke(ctx, []byte(ev))
 			if err != nil {
 				t.Fatal(err)

@@ -1,11 +1,11 @@
-// Command crawl is the Lambda function of the crawl endpoint group: Crawl and extract URLs (batch, NDJSON and SSE streams, extract).
-// Its engine is not built yet, so every route answers 501 not_implemented
-// (and is marked x-status: planned in the OpenAPI document).
+// Command crawl is the Lambda function of the crawl endpoint group: batch
+// crawls, NDJSON and SSE streams (response streaming), and extraction.
 package main
 
 import (
 	"context"
 
+	"github.com/riptidecrawler/riptide/shared/api/crawl"
 	"github.com/riptidecrawler/riptide/shared/app"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
@@ -14,6 +14,6 @@ import (
 func main() { app.StartFunction("crawl", newHandler) }
 
 func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handler, error) {
-	h, _, err := app.NewHTTPFunction(ctx, "crawl", lookup, nil)
+	h, _, err := app.NewHTTPFunction(ctx, "crawl", lookup, crawl.Wire)
 	return h, err
 }

@@ -33,6 +33,9 @@ const SecretTTL = 5 * time.Minute
 type Base struct {
 	Name    string
 	Config  config.Config
+	// InLambda is true inside AWS Lambda (synchronous requests then have
+	// API Gateway's 29 s limit to respect).
+	InLambda bool
 	Logger  *slog.Logger
 	Store   *store.Store
 	Metrics *httpx.Metrics
@@ -59,7 +62,7 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Base, err
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})).
 		With(slog.String("service", "riptide"), slog.String("function", name))
-	b := &Base{Name: name, Config: cfg, Logger: logger, Metrics: httpx.NewMetrics(), Started: time.Now()}
+	b := &Base{Name: name, Config: cfg, Logger: logger, Metrics: httpx.NewMetrics(), Started: time.Now(), InLambda: InLambda(lookup)}
 
 	var sm secrets.Source = secrets.Env{Lookup: lookup}
 	if cfg.APIKeysSecret != "" || cfg.RedisSecret != "" {
@@ -84,7 +87,7 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Base, err
 	if b.Store, err = store.Open(store.Options{URL: cfg.RedisURL, Password: password, Prefix: cfg.KeyPrefix}); err != nil {
 		return nil, err
 	}
-	if b.Store.Embedded() && InLambda(lookup) {
+	if b.Store.Embedded() && b.InLambda {
 		logger.Warn("REDIS_URL is not set: using an in-process Redis; state is lost with this Lambda instance")
 	}
 	b.Checkers = []health.Checker{health.Redis(b.Store)}

@@ -71,8 +71,15 @@ type Error struct {
 	Details []Detail
 	// RetryAfterSeconds, when positive, becomes a Retry-After header.
 	RetryAfterSeconds int
-	Cause             error
+	// Permanent marks a failure that repeating will not fix although its
+	// type usually is transient (an HTTP 404 is a fetch_error too).
+	Permanent bool
+	Cause     error
 }
+
+// Retryable reports whether repeating the failed request unchanged may
+// succeed.
+func (e *Error) Retryable() bool { return e.Type.Retryable() && !e.Permanent }
 
 func (e *Error) Error() string {
 	if e.Cause != nil {

@@ -392,6 +392,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 	}
 	if resp.Status >= 400 {
 		e := core.Errorf(core.ErrFetch, "GET %s: HTTP %d %s", resp.FinalURL, resp.Status, http.StatusText(resp.Status))
+		// A client error (404, 410, 403, ...) will answer the same again;
+		// 408 and 429 are the exceptions, like every 5xx.
+		e.Permanent = resp.Status < 500 && resp.Status != http.StatusRequestTimeout && resp.Status != http.StatusTooManyRequests
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && retryableStatus(resp.Status) {
 			e.RetryAfterSeconds = int((d + time.Second - 1) / time.Second)
 		}

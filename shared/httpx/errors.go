@@ -65,7 +65,7 @@ func Payload(r *http.Request, err error) ErrorPayload {
 	p := ErrorPayload{
 		Type:      e.Type,
 		Message:   e.Message,
-		Retryable: e.Type.Retryable(),
+		Retryable: e.Retryable(),
 		Status:    StatusOf(e.Type),
 		Details:   e.Details,
 	}

@@ -147,7 +147,11 @@ func routeHandler(opts Options, rt api.Route, isLegacy bool, next http.Handler) 
 			h.Set("Link", fmt.Sprintf("<%s>; rel=\"successor-version\"", successorPath(route, r)))
 		}
 		if !public {
-			if err := opts.Auth.authenticate(r); err != nil {
+			authenticate := opts.Auth.authenticate
+			if route.WebSocket {
+				authenticate = opts.Auth.AuthenticateUpgrade
+			}
+			if err := authenticate(r); err != nil {
 				WriteError(w, r, err)
 				return
 			}

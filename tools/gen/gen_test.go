@@ -65,7 +65,7 @@ func TestTemplateCoversEveryRoutePath(t *testing.T) {
 			t.Errorf("template lacks %q", p)
 		}
 	}
-	if strings.Contains(s, "Path: /api/v1/crawl/ws") {
+	if strings.Contains(s, "Path: /api/v1/crawl/ws\n") {
 		t.Error("WebSocket routes belong to the WebSocket API, not the REST API events")
 	}
 	if !strings.Contains(s, "x86_64") || !strings.Contains(s, "provided.al2023") {

@@ -1,0 +1,206 @@
+package crawl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/pipeline"
+)
+
+// Deps are what the crawl group needs.
+type Deps struct {
+	Pipeline *pipeline.Pipeline
+	// SyncDeadline bounds POST /crawl: URLs not finished by then are
+	// reported as timeouts instead of losing the whole response to the API
+	// Gateway's 29 s limit. Zero means no deadline (local server).
+	SyncDeadline time.Duration
+	// KeepAlive is the interval of keep-alive writes on idle streams.
+	KeepAlive time.Duration
+}
+
+// Handlers returns the group's handlers keyed by operation id.
+func Handlers(d Deps) map[string]http.Handler {
+	if d.KeepAlive == 0 {
+		d.KeepAlive = 15 * time.Second
+	}
+	return map[string]http.Handler{
+		"crawl.batch":    http.HandlerFunc(d.batch),
+		"crawl.stream":   http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.stream(w, r, httpx.NDJSON) }),
+		"crawl.sse":      http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.stream(w, r, sse) }),
+		"crawl.extract":  http.HandlerFunc(d.extract),
+		"crawl.ws":       http.HandlerFunc(d.websocket),
+		"crawl.ws_token": http.HandlerFunc(d.wsToken),
+	}
+}
+
+func sse(w http.ResponseWriter) httpx.EventStream { return httpx.SSE(w, 5000) }
+
+// BatchResponse is the body of POST /api/v1/crawl: one result per URL in
+// request order, and the batch's statistics.
+type BatchResponse struct {
+	RequestID string            `json:"request_id"`
+	Results   []pipeline.Result `json:"results"`
+	Stats     pipeline.Stats    `json:"stats"`
+}
+
+func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
+	var req Request
+	if err := httpx.Decode(r, &req, false); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := req.normalize(); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	if d.SyncDeadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d.SyncDeadline)
+		defer cancel()
+	}
+	results := make([]pipeline.Result, len(req.URLs))
+	done := make([]bool, len(req.URLs))
+	stats, err := d.Pipeline.Batch(ctx, req.URLs, req.Options, func(i int, res pipeline.Result) error {
+		results[i], done[i] = res, true
+		return nil
+	})
+	if err != nil && r.Context().Err() != nil {
+		return // the client is gone; nobody to answer
+	}
+	// URLs the deadline kept from starting still get a result each.
+	for i := range results {
+		if done[i] {
+			continue
+		}
+		results[i] = pipeline.Result{URL: req.URLs[i], GateDecision: "failed", Error: &pipeline.ErrorInfo{
+			Type:      core.ErrTimeout,
+			Message:   fmt.Sprintf("not crawled within the synchronous deadline of %s; use /api/v1/crawl/stream or async jobs for long batches", d.SyncDeadline),
+			Retryable: true,
+		}}
+		stats.Add(results[i])
+	}
+	stats.Finish(time.Duration(stats.ElapsedMS) * time.Millisecond)
+	httpx.WriteJSON(w, http.StatusOK, BatchResponse{RequestID: httpx.RequestID(r.Context()), Results: results, Stats: stats})
+}
+
+// Stream lines and events (api.md): metadata first, one result per URL in
+// completion order, progress along the way, summary last.
+type (
+	MetadataLine struct {
+		Type      string           `json:"type"`
+		RequestID string           `json:"request_id"`
+		TotalURLs int              `json:"total_urls"`
+		Timestamp time.Time        `json:"timestamp"`
+		Options   pipeline.Options `json:"options"`
+	}
+	ResultLine struct {
+		Type     string          `json:"type"`
+		Index    int             `json:"index"`
+		Result   pipeline.Result `json:"result"`
+		Progress Progress        `json:"progress"`
+	}
+	ProgressLine struct {
+		Type string `json:"type"`
+		Progress
+		ElapsedMS int64 `json:"elapsed_ms"`
+		ETAMS     int64 `json:"eta_ms"`
+	}
+	SummaryLine struct {
+		Type  string         `json:"type"`
+		Stats pipeline.Stats `json:"stats"`
+	}
+	ErrorLine struct {
+		Type  string             `json:"type"`
+		Error httpx.ErrorPayload `json:"error"`
+	}
+	Progress struct {
+		Completed  int `json:"completed"`
+		Total      int `json:"total"`
+		Successful int `json:"successful"`
+		Failed     int `json:"failed"`
+	}
+)
+
+// run executes a batch and sends its events to out. Shared by the NDJSON,
+// SSE and WebSocket transports.
+func (d Deps) run(ctx context.Context, requestID string, req Request, out httpx.EventStream) error {
+	start := time.Now()
+	total := len(req.URLs)
+	if err := out.Send("metadata", "0", MetadataLine{Type: "metadata", RequestID: requestID, TotalURLs: total, Timestamp: start.UTC(), Options: req.Options}); err != nil {
+		return err
+	}
+	var prog Progress
+	prog.Total = total
+	every := max(1, total/10)
+	seq := 0
+	// Keep idle connections alive while slow URLs are in flight.
+	stopKeepAlive := make(chan struct{})
+	defer close(stopKeepAlive)
+	go func() {
+		t := time.NewTicker(d.KeepAlive)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				if out.KeepAlive() != nil {
+					return
+				}
+			case <-stopKeepAlive:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	stats, err := d.Pipeline.Batch(ctx, req.URLs, req.Options, func(i int, res pipeline.Result) error {
+		prog.Completed++
+		if res.OK() {
+			prog.Successful++
+		} else {
+			prog.Failed++
+		}
+		seq++
+		if err := out.Send("result", fmt.Sprint(seq), ResultLine{Type: "result", Index: i, Result: res, Progress: prog}); err != nil {
+			return err
+		}
+		if prog.Completed%every == 0 && prog.Completed < total {
+			seq++
+			elapsed := time.Since(start)
+			eta := time.Duration(float64(elapsed) / float64(prog.Completed) * float64(total-prog.Completed))
+			return out.Send("progress", fmt.Sprint(seq), ProgressLine{Type: "progress", Progress: prog, ElapsedMS: elapsed.Milliseconds(), ETAMS: eta.Milliseconds()})
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+			_ = out.Send("error", "", ErrorLine{Type: "error", Error: httpx.Payload(nil, err)})
+		}
+		return err
+	}
+	seq++
+	return out.Send("summary", fmt.Sprint(seq), SummaryLine{Type: "summary", Stats: stats})
+}
+
+// stream serves /crawl/stream and /crawl/sse. An invalid request is a 4xx
+// before the stream starts; once it has started, failures are error events.
+func (d Deps) stream(w http.ResponseWriter, r *http.Request, open func(http.ResponseWriter) httpx.EventStream) {
+	var req Request
+	if err := httpx.Decode(r, &req, false); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := req.normalize(); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	out := open(w)
+	if err := d.run(r.Context(), httpx.RequestID(r.Context()), req, out); err != nil {
+		httpx.Logger(r.Context()).Info("stream ended early", "error", err.Error())
+	}
+}

@@ -1,0 +1,134 @@
+package httpx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// EventStream writes typed events to a streaming response. Every event is
+// flushed at once; a write blocks while the client (or Lambda's response
+// stream) is not reading, which is what slows producers down instead of
+// dropping events. Safe for concurrent use.
+type EventStream interface {
+	// Send writes one event. typ is the event type ("result"); id, when not
+	// empty, identifies it for resumption (SSE); v must marshal to a JSON
+	// object that carries the same "type".
+	Send(typ, id string, v any) error
+	// KeepAlive writes something the client ignores, to keep idle
+	// connections and proxies from timing out.
+	KeepAlive() error
+}
+
+// NDJSON starts an application/x-ndjson stream: one JSON object per line.
+func NDJSON(w http.ResponseWriter) EventStream {
+	h := w.Header()
+	h.Set("Content-Type", "application/x-ndjson")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	s := &ndjsonStream{w: w, rc: http.NewResponseController(w)}
+	_ = s.rc.Flush()
+	return s
+}
+
+type ndjsonStream struct {
+	mu sync.Mutex
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (s *ndjsonStream) Send(_, _ string, v any) error {
+	b, err := MarshalJSON(v)
+	if err != nil {
+		return fmt.Errorf("encode stream line: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.w.Write(b); err != nil {
+		return fmt.Errorf("%w: %v", errClientGone, err)
+	}
+	return flush(s.rc)
+}
+
+// KeepAlive writes an empty line, which NDJSON readers skip.
+func (s *ndjsonStream) KeepAlive() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.w.Write([]byte("\n")); err != nil {
+		return fmt.Errorf("%w: %v", errClientGone, err)
+	}
+	return flush(s.rc)
+}
+
+// SSE starts a text/event-stream. retryMS is the reconnection delay sent
+// to the client.
+func SSE(w http.ResponseWriter, retryMS int) EventStream {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	s := &sseStream{w: w, rc: http.NewResponseController(w)}
+	if retryMS > 0 {
+		fmt.Fprintf(w, "retry: %d\n\n", retryMS)
+	}
+	_ = s.rc.Flush()
+	return s
+}
+
+type sseStream struct {
+	mu sync.Mutex
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (s *sseStream) Send(typ, id string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode event: %w", err)
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "event: %s\n", sanitizeField(typ))
+	if id != "" {
+		fmt.Fprintf(&buf, "id: %s\n", sanitizeField(id))
+	}
+	// JSON has no raw newlines, so the data fits one data: line.
+	buf.WriteString("data: ")
+	buf.Write(b)
+	buf.WriteString("\n\n")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("%w: %v", errClientGone, err)
+	}
+	return flush(s.rc)
+}
+
+func (s *sseStream) KeepAlive() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.w.Write([]byte(": keep-alive\n\n")); err != nil {
+		return fmt.Errorf("%w: %v", errClientGone, err)
+	}
+	return flush(s.rc)
+}
+
+func sanitizeField(s string) string {
+	return strings.NewReplacer("\n", " ", "\r", " ").Replace(s)
+}
+
+// flush pushes buffered bytes to the client. A writer that cannot flush
+// (a buffered Lambda response) is fine: it sends everything at the end.
+func flush(rc *http.ResponseController) error {
+	if err := rc.Flush(); err != nil && !isNotSupported(err) {
+		return fmt.Errorf("%w: %v", errClientGone, err)
+	}
+	return nil
+}
+
+func isNotSupported(err error) bool { return errors.Is(err, http.ErrNotSupported) }

@@ -1,0 +1,189 @@
+package pipeline
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/riptidecrawler/riptide/shared/core"
+)
+
+// CacheMode says how a crawl uses the result cache.
+type CacheMode string
+
+const (
+	// CacheReadThrough serves a cached result when there is one, else
+	// crawls and stores the result.
+	CacheReadThrough CacheMode = "read_through"
+	// CacheBypass neither reads nor writes the cache.
+	CacheBypass CacheMode = "bypass"
+	// CacheRefresh crawls anew and overwrites the cached result.
+	CacheRefresh CacheMode = "refresh"
+	// CacheOnly answers from the cache only; a miss is a not_found error.
+	CacheOnly CacheMode = "cache_only"
+)
+
+// RenderMode says whether a page goes through the headless browser.
+type RenderMode string
+
+const (
+	// RenderAuto lets the gate decide from the fetched page.
+	RenderAuto RenderMode = "auto"
+	// RenderRaw never renders.
+	RenderRaw RenderMode = "raw"
+	// RenderHeadless always renders.
+	RenderHeadless RenderMode = "headless"
+)
+
+// Format is one output of a crawl.
+type Format string
+
+const (
+	FormatText     Format = "text"
+	FormatMarkdown Format = "markdown"
+	FormatHTML     Format = "html"     // clean HTML of the main content
+	FormatRawHTML  Format = "raw_html" // the page as fetched (or rendered)
+	FormatLinks    Format = "links"
+	FormatMedia    Format = "media"
+	FormatMetadata Format = "metadata"
+)
+
+var (
+	cacheModes  = []CacheMode{CacheReadThrough, CacheBypass, CacheRefresh, CacheOnly}
+	renderModes = []RenderMode{RenderAuto, RenderRaw, RenderHeadless}
+	allFormats  = []Format{FormatText, FormatMarkdown, FormatHTML, FormatRawHTML, FormatLinks, FormatMedia, FormatMetadata}
+	// DefaultFormats are returned when a request names none.
+	DefaultFormats = []Format{FormatText, FormatMarkdown, FormatMetadata, FormatLinks}
+)
+
+// Limits and defaults of Options (documented in docs/crawl.md).
+const (
+	DefaultConcurrency  = 8
+	MaxConcurrency      = 32
+	DefaultTimeout      = 30 * time.Second
+	MaxTimeout          = 120 * time.Second
+	DefaultCacheTTL     = time.Hour
+	MaxCacheTTL         = 7 * 24 * time.Hour
+	DefaultMaxBodyBytes = 10 << 20
+	MaxMaxBodyBytes     = 50 << 20
+	MaxURLs             = 100
+)
+
+// Options are the per-request crawl options (the API's `options` object).
+// Every field is optional; WithDefaults fills what the request left out.
+type Options struct {
+	Concurrency   int               `json:"concurrency,omitempty"`
+	CacheMode     CacheMode         `json:"cache_mode,omitempty"`
+	CacheTTLMS    int64             `json:"cache_ttl_ms,omitempty"`
+	RespectRobots *bool             `json:"respect_robots,omitempty"`
+	TimeoutMS     int64             `json:"timeout_ms,omitempty"`
+	RenderMode    RenderMode        `json:"render_mode,omitempty"`
+	Formats       []Format          `json:"formats,omitempty"`
+	MaxBodyBytes  int64             `json:"max_body_bytes,omitempty"`
+	UserAgent     string            `json:"user_agent,omitempty"`
+	Headers       map[string]string `json:"headers,omitempty"`
+}
+
+// WithDefaults returns o with every unset field at its default.
+func (o Options) WithDefaults() Options {
+	if o.Concurrency == 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.CacheMode == "" {
+		o.CacheMode = CacheReadThrough
+	}
+	if o.CacheTTLMS == 0 {
+		o.CacheTTLMS = DefaultCacheTTL.Milliseconds()
+	}
+	if o.RespectRobots == nil {
+		t := true
+		o.RespectRobots = &t
+	}
+	if o.TimeoutMS == 0 {
+		o.TimeoutMS = DefaultTimeout.Milliseconds()
+	}
+	if o.RenderMode == "" {
+		o.RenderMode = RenderAuto
+	}
+	if len(o.Formats) == 0 {
+		o.Formats = slices.Clone(DefaultFormats)
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	return o
+}
+
+// Validate checks o (after WithDefaults); field names in errors are
+// prefixed with prefix ("options").
+func (o Options) Validate(prefix string) error {
+	var details []core.Detail
+	bad := func(field, format string, args ...any) {
+		details = append(details, core.Detail{Field: prefix + "." + field, Message: fmt.Sprintf(format, args...)})
+	}
+	if o.Concurrency < 1 || o.Concurrency > MaxConcurrency {
+		bad("concurrency", "must be between 1 and %d", MaxConcurrency)
+	}
+	if !slices.Contains(cacheModes, o.CacheMode) {
+		bad("cache_mode", "must be one of %s", join(cacheModes))
+	}
+	if o.CacheTTLMS < 1000 || o.CacheTTLMS > MaxCacheTTL.Milliseconds() {
+		bad("cache_ttl_ms", "must be between 1000 and %d", MaxCacheTTL.Milliseconds())
+	}
+	if o.TimeoutMS < 100 || o.TimeoutMS > MaxTimeout.Milliseconds() {
+		bad("timeout_ms", "must be between 100 and %d", MaxTimeout.Milliseconds())
+	}
+	if !slices.Contains(renderModes, o.RenderMode) {
+		bad("render_mode", "must be one of %s", join(renderModes))
+	}
+	for i, f := range o.Formats {
+		if !slices.Contains(allFormats, f) {
+			bad(fmt.Sprintf("formats[%d]", i), "%q is not a format; formats are %s", f, join(allFormats))
+		}
+	}
+	if o.MaxBodyBytes < 1024 || o.MaxBodyBytes > MaxMaxBodyBytes {
+		bad("max_body_bytes", "must be between 1024 and %d", MaxMaxBodyBytes)
+	}
+	if len(o.UserAgent) > 512 {
+		bad("user_agent", "must be at most 512 characters")
+	}
+	for k, v := range o.Headers {
+		if !validHeaderName(k) || strings.ContainsAny(v, "\r\n") {
+			bad("headers", "invalid header %q", k)
+		}
+	}
+	if len(details) == 0 {
+		return nil
+	}
+	return core.Errorf(core.ErrValidation, "%s: %s", details[0].Field, details[0].Message).WithDetails(details...)
+}
+
+// Has reports whether the options ask for format f.
+func (o Options) Has(f Format) bool { return slices.Contains(o.Formats, f) }
+
+// Timeout is the per-URL time budget.
+func (o Options) Timeout() time.Duration { return time.Duration(o.TimeoutMS) * time.Millisecond }
+
+// CacheTTL is how long a result stays cached.
+func (o Options) CacheTTL() time.Duration { return time.Duration(o.CacheTTLMS) * time.Millisecond }
+
+func validHeaderName(k string) bool {
+	if k == "" || len(k) > 128 {
+		return false
+	}
+	for _, c := range k {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func join[T ~string](vs []T) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}

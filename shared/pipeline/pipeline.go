@@ -1,0 +1,392 @@
+// Package pipeline crawls one URL end to end: cache lookup, one fetch (SSRF
+// guard, robots.txt, retries), challenge detection, the gate (raw or
+// headless), extraction from a single parse, and cache store. Batch runs
+// many URLs with bounded concurrency and hands each result to the caller as
+// it completes. The pipeline holds no transport: the HTTP handlers, the
+// CLI, the spider and the workers all call it.
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/extract"
+	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/urlnorm"
+)
+
+// Fetcher gets one URL (shared/fetch.Fetcher).
+type Fetcher interface {
+	Fetch(ctx context.Context, req fetch.Request) (*fetch.Response, error)
+}
+
+// Cache stores crawl results by key (a Redis adapter lives in shared/store).
+type Cache interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+}
+
+// Renderer renders a page in a headless browser and returns its HTML.
+type Renderer interface {
+	RenderPage(ctx context.Context, req RenderRequest) (*RenderedPage, error)
+}
+
+// RenderRequest is what the pipeline asks of a Renderer.
+type RenderRequest struct {
+	URL       string
+	Timeout   time.Duration
+	UserAgent string
+	Headers   map[string]string
+}
+
+// RenderedPage is a rendered page.
+type RenderedPage struct {
+	FinalURL string
+	Status   int
+	HTML     []byte
+}
+
+// Pipeline crawls URLs. Cache and Renderer are optional.
+type Pipeline struct {
+	Fetcher  Fetcher
+	Cache    Cache
+	Renderer Renderer
+	Logger   *slog.Logger
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
+}
+
+func (p *Pipeline) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Pipeline) log() *slog.Logger {
+	if p.Logger != nil {
+		return p.Logger
+	}
+	return slog.Default()
+}
+
+// Crawl processes one URL with options that have been defaulted and
+// validated. It never returns an error: failures are in Result.Error with
+// their real type and message.
+func (p *Pipeline) Crawl(ctx context.Context, rawURL string, opts Options) Result {
+	start := p.now()
+	r := Result{URL: rawURL, GateDecision: "failed"}
+	finish := func() Result {
+		r.Timings.TotalMS = p.now().Sub(start).Milliseconds()
+		r.ProcessingTimeMS = r.Timings.TotalMS
+		return r
+	}
+	u, err := urlnorm.Validate(rawURL)
+	if err != nil {
+		r.Error = errorInfo(err)
+		return finish()
+	}
+	key := CacheKey(u.String(), opts)
+	useCache := p.Cache != nil && opts.CacheMode != CacheBypass
+	if useCache {
+		r.CacheKey = key
+	}
+	if useCache && (opts.CacheMode == CacheReadThrough || opts.CacheMode == CacheOnly) {
+		t := p.now()
+		cached, hit := p.cached(ctx, key)
+		r.Timings.CacheMS = p.now().Sub(t).Milliseconds()
+		if hit {
+			cached.FromCache = true
+			cached.CacheKey = key
+			cached.URL = rawURL
+			cached.Timings = Timings{CacheMS: r.Timings.CacheMS}
+			r = cached
+			return finish()
+		}
+	}
+	if opts.CacheMode == CacheOnly {
+		if p.Cache == nil {
+			r.Error = errorInfo(core.Errorf(core.ErrDependency, "cache_only: no cache is configured"))
+		} else {
+			r.Error = errorInfo(core.Errorf(core.ErrNotFound, "cache_only: %s is not in the cache for these options", rawURL))
+		}
+		return finish()
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout())
+	defer cancel()
+	if err := p.process(ctx, u.String(), opts, &r); err != nil {
+		r.Error = errorInfo(deadlineAware(ctx, err, opts))
+		return finish()
+	}
+	if useCache && r.OK() {
+		p.store(ctx, key, r, opts)
+	}
+	return finish()
+}
+
+// deadlineAware reports the per-URL budget running out as a timeout with
+// the budget in the message, whatever layer noticed it.
+func deadlineAware(ctx context.Context, err error, opts Options) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && core.TypeOf(err) != core.ErrTimeout {
+		return core.Wrap(core.ErrTimeout, err, fmt.Sprintf("crawl exceeded timeout_ms=%d", opts.TimeoutMS))
+	}
+	return err
+}
+
+// process fetches, decides, renders if needed, and extracts.
+func (p *Pipeline) process(ctx context.Context, target string, opts Options, r *Result) error {
+	t := p.now()
+	resp, err := p.Fetcher.Fetch(ctx, fetchRequest(target, opts))
+	r.Timings.FetchMS = p.now().Sub(t).Milliseconds()
+	if resp != nil {
+		r.FinalURL = resp.FinalURL
+		r.Status = resp.Status
+		r.ContentType = resp.ContentType
+		if resp.Truncated {
+			r.Notes = append(r.Notes, fmt.Sprintf("body truncated at %d bytes (options.max_body_bytes)", len(resp.Body)))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	switch kind := contentKind(resp.ContentType); kind {
+	case kindHTML:
+		return p.html(ctx, resp.Body, resp.FinalURL, opts, true, r)
+	case kindText:
+		r.GateDecision = "raw"
+		r.Document = textDocument(resp, opts)
+		r.QualityScore = r.Document.Quality.Score
+		return nil
+	case kindPDF:
+		return core.Errorf(core.ErrExtraction, "%s is a PDF; PDF extraction is not available yet (the pdf engine is planned)", target)
+	default:
+		return core.Errorf(core.ErrExtraction, "content type %q is not extractable (HTML, XHTML, plain text, markdown, JSON and XML are)", resp.ContentType)
+	}
+}
+
+func fetchRequest(target string, opts Options) fetch.Request {
+	req := fetch.Request{URL: target, RespectRobots: opts.RespectRobots, Timeout: opts.Timeout(), MaxBodyBytes: opts.MaxBodyBytes}
+	if len(opts.Headers) > 0 || opts.UserAgent != "" {
+		req.Header = http.Header{}
+		for k, v := range opts.Headers {
+			req.Header.Set(k, v)
+		}
+		if opts.UserAgent != "" {
+			req.Header.Set("User-Agent", opts.UserAgent)
+		}
+	}
+	return req
+}
+
+// html runs the gate and extraction on an HTML page, rendering it first
+// when the gate (or the request) asks for a browser.
+func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts Options, canRender bool, r *Result) error {
+	t := p.now()
+	page, err := extract.Parse(ctx, body, pageURL, 0)
+	if err != nil {
+		return err
+	}
+	gate := page.Gate(len(body))
+	r.Gate = &GateInfo{Decision: string(gate.Decision), Score: gate.Score, Reasons: gate.Reasons}
+	r.Timings.ExtractMS = p.now().Sub(t).Milliseconds()
+	raw := body
+	decision := extract.DecisionRaw
+	wantBrowser := opts.RenderMode == RenderHeadless || (opts.RenderMode == RenderAuto && gate.Decision == extract.DecisionHeadless)
+	switch {
+	case wantBrowser && !canRender:
+		r.Notes = append(r.Notes, "the gate says this page needs a headless browser, but raw HTML was given: extracted as given")
+	case wantBrowser && p.Renderer == nil:
+		r.Notes = append(r.Notes, "the page needs a headless browser (gate: "+string(gate.Decision)+
+			") but rendering is not available here: extracted from the raw HTML")
+	case wantBrowser:
+		t := p.now()
+		rendered, err := p.Renderer.RenderPage(ctx, RenderRequest{URL: pageURL, Timeout: opts.Timeout(), UserAgent: opts.UserAgent, Headers: opts.Headers})
+		r.Timings.RenderMS = p.now().Sub(t).Milliseconds()
+		if err != nil {
+			return err
+		}
+		if c, blocked := fetch.DetectChallenge(rendered.Status, nil, rendered.HTML); blocked {
+			return core.Errorf(core.ErrBlockedByTarget, "%s answered with a %s challenge after rendering (%s)", pageURL, c.Vendor, c.Signal)
+		}
+		t = p.now()
+		if page, err = extract.Parse(ctx, rendered.HTML, rendered.FinalURL, 0); err != nil {
+			return err
+		}
+		r.Timings.ExtractMS += p.now().Sub(t).Milliseconds()
+		raw, decision = rendered.HTML, extract.DecisionHeadless
+		r.FinalURL, r.Status = rendered.FinalURL, rendered.Status
+	}
+	t = p.now()
+	doc, err := page.Extract(ctx, extractOptions(opts))
+	r.Timings.ExtractMS += p.now().Sub(t).Milliseconds()
+	if err != nil {
+		return err
+	}
+	r.GateDecision = string(decision)
+	r.QualityScore = doc.Quality.Score
+	r.Document = shape(doc, raw, opts)
+	return nil
+}
+
+func extractOptions(opts Options) extract.Options {
+	return extract.Options{
+		SkipMarkdown: !opts.Has(FormatMarkdown),
+		SkipHTML:     !opts.Has(FormatHTML),
+		SkipLinks:    !opts.Has(FormatLinks),
+		SkipMedia:    !opts.Has(FormatMedia),
+	}
+}
+
+// shape keeps only the formats asked for. Text, word count and quality are
+// always kept: they are small and say what the document is.
+func shape(doc *extract.Document, raw []byte, opts Options) *Document {
+	if !opts.Has(FormatMetadata) {
+		keep := extract.Document{URL: doc.URL, Title: doc.Title, Text: doc.Text, Markdown: doc.Markdown, HTML: doc.HTML,
+			Links: doc.Links, Media: doc.Media, WordCount: doc.WordCount, ReadingTimeMS: doc.ReadingTimeMS, Quality: doc.Quality}
+		doc = &keep
+	}
+	if !opts.Has(FormatText) {
+		doc.Text = ""
+	}
+	d := &Document{Document: doc}
+	if opts.Has(FormatRawHTML) {
+		d.RawHTML = string(raw)
+	}
+	return d
+}
+
+type contentClass int
+
+const (
+	kindOther contentClass = iota
+	kindHTML
+	kindText
+	kindPDF
+)
+
+func contentKind(ct string) contentClass {
+	switch {
+	case ct == "text/html" || ct == "application/xhtml+xml" || ct == "":
+		return kindHTML
+	case ct == "application/pdf":
+		return kindPDF
+	case strings.HasPrefix(ct, "text/"), ct == "application/json", ct == "application/xml",
+		strings.HasSuffix(ct, "+json"), strings.HasSuffix(ct, "+xml"):
+		return kindText
+	}
+	return kindOther
+}
+
+// textDocument wraps a non-HTML text body: its text is the content itself.
+func textDocument(resp *fetch.Response, opts Options) *Document {
+	body := string(resp.Body)
+	doc := &extract.Document{URL: resp.FinalURL, Text: body}
+	if resp.ContentType == "text/markdown" && opts.Has(FormatMarkdown) {
+		doc.Markdown = body
+	}
+	doc.WordCount = len(strings.Fields(body))
+	doc.Quality = extract.Quality{Score: 1, Reasons: []string{"not HTML: the body is the content (" + resp.ContentType + ")"}}
+	return shape(doc, resp.Body, opts)
+}
+
+// ExtractHTML extracts HTML given by the caller (nothing is fetched or
+// rendered). pageURL, if any, resolves relative links.
+func (p *Pipeline) ExtractHTML(ctx context.Context, body []byte, pageURL string, opts Options) Result {
+	start := p.now()
+	r := Result{URL: pageURL, GateDecision: "failed", ContentType: "text/html"}
+	if err := p.html(ctx, body, pageURL, opts, false, &r); err != nil {
+		r.Error = errorInfo(err)
+	}
+	r.Timings.TotalMS = p.now().Sub(start).Milliseconds()
+	r.ProcessingTimeMS = r.Timings.TotalMS
+	return r
+}
+
+// CacheKey identifies a crawl result: the normalised URL plus every option
+// that changes the output.
+func CacheKey(normalizedURL string, opts Options) string {
+	u, err := urlnorm.Normalize(normalizedURL)
+	if err != nil {
+		u = normalizedURL
+	}
+	formats := make([]string, len(opts.Formats))
+	for i, f := range opts.Formats {
+		formats[i] = string(f)
+	}
+	sort.Strings(formats)
+	headers := make([]string, 0, len(opts.Headers))
+	for k, v := range opts.Headers {
+		headers = append(headers, strings.ToLower(k)+"="+v)
+	}
+	sort.Strings(headers)
+	robots := opts.RespectRobots == nil || *opts.RespectRobots
+	h := sha256.New()
+	fmt.Fprintf(h, "v1\n%s\n%s\n%s\n%t\n%s\n%s\n%d", u, strings.Join(formats, ","), opts.RenderMode, robots,
+		opts.UserAgent, strings.Join(headers, "\n"), opts.MaxBodyBytes)
+	return hex.EncodeToString(h.Sum(nil))[:40]
+}
+
+// cachedEntry is what the cache holds.
+type cachedEntry struct {
+	CrawledAt time.Time `json:"crawled_at"`
+	Result    Result    `json:"result"`
+}
+
+func (p *Pipeline) cached(ctx context.Context, key string) (Result, bool) {
+	raw, ok, err := p.Cache.Get(ctx, key)
+	if err != nil {
+		// A cache outage degrades to crawling, it does not fail the request.
+		p.log().WarnContext(ctx, "cache read failed", slog.String("error", err.Error()))
+		return Result{}, false
+	}
+	if !ok {
+		return Result{}, false
+	}
+	var e cachedEntry
+	if err := json.Unmarshal(raw, &e); err != nil {
+		p.log().WarnContext(ctx, "cache entry unreadable; crawling", slog.String("error", err.Error()))
+		return Result{}, false
+	}
+	e.Result.CachedAt = &e.CrawledAt
+	return e.Result, true
+}
+
+func (p *Pipeline) store(ctx context.Context, key string, r Result, opts Options) {
+	b, err := json.Marshal(cachedEntry{CrawledAt: p.now().UTC(), Result: r})
+	if err != nil {
+		return
+	}
+	if err := p.Cache.Set(ctx, key, b, opts.CacheTTL()); err != nil {
+		p.log().WarnContext(ctx, "cache write failed", slog.String("error", err.Error()))
+	}
+}
+
+// Config builds a Pipeline with its own Fetcher.
+type Config struct {
+	// AllowCIDRs admits private ranges to the SSRF guard (RIPTIDE_ALLOW_CIDRS).
+	AllowCIDRs []netip.Prefix
+	Cache      Cache
+	Renderer   Renderer
+	Logger     *slog.Logger
+}
+
+// New builds a pipeline over a guarded fetcher.
+func New(cfg Config) (*Pipeline, error) {
+	f, err := fetch.New(fetch.Options{AllowCIDRs: cfg.AllowCIDRs, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	return &Pipeline{Fetcher: f, Cache: cfg.Cache, Renderer: cfg.Renderer, Logger: cfg.Logger}, nil
+}
