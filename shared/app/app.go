@@ -31,17 +31,17 @@ const SecretTTL = 5 * time.Minute
 
 // Base is the common wiring of one process.
 type Base struct {
-	Name    string
-	Config  config.Config
+	Name   string
+	Config config.Config
 	// InLambda is true inside AWS Lambda (synchronous requests then have
 	// API Gateway's 29 s limit to respect).
 	InLambda bool
-	Logger  *slog.Logger
-	Store   *store.Store
-	Metrics *httpx.Metrics
-	Secrets secrets.Source
-	Started time.Time
-	Auth    httpx.AuthConfig
+	Logger   *slog.Logger
+	Store    *store.Store
+	Metrics  *httpx.Metrics
+	Secrets  secrets.Source
+	Started  time.Time
+	Auth     httpx.AuthConfig
 	// Checkers are the dependency health checks; homes append their own
 	// (chromium, queue) to the redis one.
 	Checkers []health.Checker

@@ -197,7 +197,9 @@ func TestCacheModes(t *testing.T) {
 // brokenCache fails every call: a cache outage must not fail crawls.
 type brokenCache struct{}
 
-func (brokenCache) Get(context.Context, string) ([]byte, bool, error) { return nil, false, errors.New("down") }
+func (brokenCache) Get(context.Context, string) ([]byte, bool, error) {
+	return nil, false, errors.New("down")
+}
 func (brokenCache) Set(context.Context, string, []byte, time.Duration) error {
 	return errors.New("down")
 }

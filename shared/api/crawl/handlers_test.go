@@ -121,9 +121,9 @@ func errorBody(t *testing.T, resp *http.Response) httpx.ErrorPayload {
 func TestBatchValidation(t *testing.T) {
 	e := setup(t, nil)
 	cases := map[string]string{
-		`{"urls":[]}`:                            "validation_error",
-		`{"urls":["https://ok.example/","ftp://x/","not a url"]}`: "invalid_url",
-		`{"urls":["https://ok.example/"],"options":{"concurency":2}}`: "validation_error",
+		`{"urls":[]}`: "validation_error",
+		`{"urls":["https://ok.example/","ftp://x/","not a url"]}`:                 "invalid_url",
+		`{"urls":["https://ok.example/"],"options":{"concurency":2}}`:             "validation_error",
 		`{"urls":["https://ok.example/"],"options":{"cache_mode":"ReadThrough"}}`: "validation_error",
 	}
 	for body, typ := range cases {
