@@ -1,6 +1,8 @@
 // Command riptide is RipTide's CLI and local server.
 //
 //	riptide serve [--addr 127.0.0.1:8080]   every endpoint group on one port, embedded defaults
+//	riptide crawl URL...                    crawl in process, print markdown or NDJSON
+//	riptide extract [--ndjson] [FILE|-]      extract local HTML
 //	riptide routes                          the route table
 //	riptide openapi                         the OpenAPI document (JSON)
 //	riptide version
@@ -19,6 +21,9 @@ const usage = `riptide: web crawling and content extraction
 
 Usage:
   riptide serve [--addr ADDR]   run every endpoint group on one port (embedded Redis unless REDIS_URL)
+  riptide crawl [flags] URL...  crawl URLs in this process and print them (--ndjson for JSON lines)
+  riptide extract [flags] [FILE|-]
+                                extract HTML from a file or stdin (--ndjson: batch of {"id","url","html"} lines)
   riptide routes                list the route table
   riptide openapi               print the OpenAPI document
   riptide version               print the version
@@ -42,6 +47,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "serve":
 		err = serve(ctx, args[1:], stdout, stderr)
+	case "extract":
+		err = extractCmd(ctx, args[1:], stdin, stdout, stderr)
+	case "crawl":
+		err = crawlCmd(ctx, args[1:], stdout, stderr, os.LookupEnv)
 	case "routes":
 		err = printRoutes(stdout)
 	case "openapi":
