@@ -222,7 +222,6 @@ func extractLine(ctx context.Context, seq int, line []byte) []byte {
 	return buf
 }
 
-
 // withoutTitleLine drops a first line that repeats the title: the batch
 // interface promises the main content only (the title has its own field).
 func withoutTitleLine(text, title string) string {
