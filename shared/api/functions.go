@@ -45,6 +45,7 @@ func LookupFunction(name string) (Function, bool) {
 var functions = []Function{
 	{Name: "health", Description: "Health, metrics and the OpenAPI document", MemoryMB: 256, TimeoutSec: 10},
 	{Name: "crawl", Description: "Crawl and extract URLs (batch, NDJSON and SSE streams, extract)", MemoryMB: 1024, TimeoutSec: 300},
+	{Name: "crawl-ws", Description: "Crawl over the API Gateway WebSocket API ($connect auth, $default crawls and posts results back)", MemoryMB: 1024, TimeoutSec: 900, Triggers: []string{"websocket"}},
 	{Name: "render", Description: "Headless Chromium rendering", Arch: "x86_64", MemoryMB: 2048, TimeoutSec: 90, EphemeralMB: 2048, NeedsChromium: true},
 	{Name: "deepsearch", Description: "Web search and crawl of the hits", MemoryMB: 1024, TimeoutSec: 300},
 	{Name: "spider", Description: "Deep crawls: HTTP API and Step Functions tasks", MemoryMB: 1024, TimeoutSec: 300, Triggers: []string{"stepfunctions"}},

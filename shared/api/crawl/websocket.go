@@ -89,6 +89,27 @@ func (d Deps) HandleMessage(ctx context.Context, requestID string, raw []byte, s
 	}
 }
 
+// envelope encodes a server message.
+func envelope(typ string, data any) ([]byte, error) {
+	return httpx.MarshalJSON(struct {
+		Type string `json:"type"`
+		Data any    `json:"data"`
+	}{typ, data})
+}
+
+// WebSocketMessage is HandleMessage for transports that move bytes (the API
+// Gateway WebSocket API): it decodes the client message and encodes every
+// reply as a {"type","data"} envelope.
+func (d Deps) WebSocketMessage(ctx context.Context, requestID string, body []byte, send func(context.Context, []byte) error) error {
+	return d.HandleMessage(ctx, requestID, body, func(ctx context.Context, typ string, data any) error {
+		b, err := envelope(typ, data)
+		if err != nil {
+			return err
+		}
+		return send(ctx, b)
+	})
+}
+
 // websocket serves GET /api/v1/crawl/ws on the local server. Crawls run in
 // the background so pings and cancel are answered while one is running.
 func (d Deps) websocket(w http.ResponseWriter, r *http.Request) {
@@ -107,10 +128,7 @@ func (d Deps) websocket(w http.ResponseWriter, r *http.Request) {
 	requestID := httpx.RequestID(r.Context())
 	var writeMu sync.Mutex
 	send := func(ctx context.Context, typ string, data any) error {
-		b, err := httpx.MarshalJSON(struct {
-			Type string `json:"type"`
-			Data any    `json:"data"`
-		}{typ, data})
+		b, err := envelope(typ, data)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,41 @@
+// Command crawl-ws is the Lambda function behind the API Gateway WebSocket
+// API: $connect authenticates (API key header or a short-lived token),
+// $default runs the crawl protocol and posts every message back to the
+// client through the management API.
+package main
+
+import (
+	"context"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/riptidecrawler/riptide/shared/api/crawl"
+	"github.com/riptidecrawler/riptide/shared/app"
+	"github.com/riptidecrawler/riptide/shared/config"
+	"github.com/riptidecrawler/riptide/shared/lambdaio"
+)
+
+func main() { app.StartFunction("crawl-ws", newHandler) }
+
+func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handler, error) {
+	b, err := app.New(ctx, "crawl-ws", lookup)
+	if err != nil {
+		return nil, err
+	}
+	d, err := crawl.NewDeps(b)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ws := &lambdaio.WebSocketApp{
+		Authenticate: b.Auth.AuthenticateUpgrade,
+		Subprotocol:  crawl.Subprotocol,
+		OnMessage:    d.WebSocketMessage,
+		Poster:       &lambdaio.ManagementPoster{Config: awsCfg},
+		Logger:       b.Logger,
+	}
+	return &lambdaio.Handler{WebSocket: ws.Handle}, nil
+}
