@@ -7,7 +7,6 @@
 package main
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -17,14 +16,17 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
 )
 
 // page is one dev-set entry, decoded to UTF-8 up front so that charset
@@ -101,7 +103,8 @@ func main() {
 	limit := flag.Int("limit", 0, "use only the first N pages (sorted by id)")
 	worst := flag.Int("worst", 0, "print the N pages where riptide loses most against the best peer")
 	dump := flag.String("dump", "", "write each extractor's text for this page id to <dir>/<id>.<extractor>.txt (dir = -dumpdir)")
-	dumpDir := flag.String("dumpdir", os.TempDir(), "where -dump writes")
+	dumpDir := flag.String("dumpdir", os.TempDir(), "where -dump and -dumpall write")
+	dumpAll := flag.Bool("dumpall", false, "write every extractor's text of every page to -dumpdir/<extractor>/<id>.txt")
 	flag.Parse()
 
 	pages, err := loadPages(*data, *limit)
@@ -171,6 +174,17 @@ func main() {
 	if *out != "" {
 		if err := os.WriteFile(*out, []byte(table), 0o644); err != nil {
 			log.Fatal(err)
+		}
+	}
+	if *dumpAll {
+		for ei, e := range exts {
+			dir := filepath.Join(*dumpDir, e.name)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				log.Fatal(err)
+			}
+			for pi, p := range pages {
+				_ = os.WriteFile(filepath.Join(dir, p.ID+".txt"), []byte(results[ei][pi].text), 0o644)
+			}
 		}
 	}
 	if *worst > 0 {
@@ -289,12 +303,22 @@ func readGzip(path string) ([]byte, error) {
 	return io.ReadAll(zr)
 }
 
-// toUTF8 does what the fetch layer does before extraction: decode the page
-// with the charset its bytes declare (BOM, <meta charset>) or sniff.
+// toUTF8 does what the fetch layer does before extraction: bytes that are
+// valid UTF-8 are taken as UTF-8 (a declaration saying otherwise is almost
+// always stale); anything else is decoded with the charset the page
+// declares anywhere in its first 32 KiB (x/net's prescan only reads 1 KiB),
+// or the HTML5 sniffing default.
 func toUTF8(body []byte) []byte {
-	enc, name, _ := charset.DetermineEncoding(body, "text/html")
-	if name == "utf-8" || enc == nil {
+	if utf8.Valid(body) {
 		return body
+	}
+	var enc encoding.Encoding
+	head := body[:min(len(body), 32<<10)]
+	if m := declaredCharset.FindSubmatch(head); m != nil {
+		enc, _ = charset.Lookup(string(m[1]))
+	}
+	if enc == nil {
+		enc, _, _ = charset.DetermineEncoding(body, "text/html")
 	}
 	out, err := enc.NewDecoder().Bytes(body)
 	if err != nil {
@@ -302,5 +326,7 @@ func toUTF8(body []byte) []byte {
 	}
 	// Drop the now-wrong charset declaration so that extractors which sniff
 	// it themselves (go-trafilatura) do not decode the UTF-8 bytes again.
-	return bytes.Replace(out, []byte("charset="), []byte("charset-was="), 1)
+	return declaredCharset.ReplaceAllFunc(out, func(b []byte) []byte { return []byte("charset-was=x") })
 }
+
+var declaredCharset = regexp.MustCompile(`(?i)charset\s*=\s*["']?\s*([a-zA-Z0-9_:.-]+)`)
