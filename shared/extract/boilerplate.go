@@ -38,7 +38,7 @@ var dropTags = map[atom.Atom]bool{
 var boilerRoles = map[string]bool{
 	"navigation": true, "banner": true, "contentinfo": true, "complementary": true,
 	"search": true, "menu": true, "menubar": true, "dialog": true, "alertdialog": true,
-	"tablist": true, "toolbar": true, "alert": true, "tooltip": true,
+	"toolbar": true, "tooltip": true,
 }
 
 // boilerWords are class/id names, or parts of them between '-' and '_',
@@ -56,7 +56,7 @@ var boilerWords = map[string]bool{
 	"cookie": true, "cookies": true, "consent": true, "gdpr": true,
 	"nav": true, "navbar": true, "navigation": true, "menu": true, "submenu": true, "subnav": true,
 	"breadcrumb": true, "breadcrumbs": true, "pagination": true, "pager": true,
-	"widget": true, "widgets": true, "banner": true, "masthead": true,
+	"banner": true, "masthead": true,
 	"ad": true, "ads": true, "advert": true, "adverts": true, "advertisement": true, "advertising": true,
 	"adsense": true, "dfp": true, "sponsor": true, "sponsored": true, "promo": true, "promotion": true,
 	"outbrain": true, "taboola": true, "criteo": true,
@@ -66,7 +66,7 @@ var boilerWords = map[string]bool{
 	"author": true, "byline": true, "bio": true, "authorbox": true,
 	"meta": true, "metadata": true, "postmeta": true, "entrymeta": true, "timestamp": true,
 	"rating": true, "ratings": true, "breaking": false, "ticker": true,
-	"teaser": true, "teasers": true, "noprint": true,
+	"noprint": true,
 	"screenreader": true, "visuallyhidden": true,
 	"header": false, "sitemap": true, "copyright": true, "legal": true,
 	"paywall": true, "premium": true, "donate": true, "donation": true,
@@ -80,10 +80,14 @@ var boilerSubstrings = []string{
 	"sponsor", "popup", "disqus",
 }
 
-// hiddenClasses are whole class names that hide an element on every screen
+// exactClasses are whole class names of furniture and of elements hidden on every screen
 // size (Bootstrap's "hidden-xs" only hides on small screens, so parts of
 // names do not count here).
-var hiddenClasses = map[string]bool{
+var exactClasses = map[string]bool{
+	// Page builders (Elementor, WPBakery) call every block a widget, so
+	// only these whole names mark furniture.
+	"widgets": true, "widget-area": true, "widget_text": true, "sidebar-widget": true,
+
 	"hidden": true, "hide": true, "d-none": false, "sr-only": true, "visually-hidden": true,
 	"screen-reader-text": true, "screen-reader-only": true, "invisible": true, "is-hidden": true,
 }
@@ -96,11 +100,23 @@ var contentWords = map[string]bool{
 	"articletext": true, "articlecontent": true, "story-body": true, "story-content": true,
 	"storycontent": true, "entry-body": true, "post-entry": true, "postcontent": true,
 	"main-content": true, "maincontent": true, "content-body": true, "body-text": true,
-	"article__body": true, "article__content": true, "c-article-body": true,
+	"article--body-x": false,
 	"hentry": true, "h-entry": true, "entry": true, "post": true, "article": true,
 	"content": true, "main": true, "story": true, "text": true, "blog-post": true,
 	"single-post": true, "post-single": true, "page-content": true, "text-content": true,
 	"field-body": true, "fulltext": true, "rich-text": true, "richtext": true, "prose": true,
+}
+
+// bodyWords name the element that holds the article text itself (not the
+// page region around it).
+var bodyWords = map[string]bool{
+	"entry-content": true, "post-content": true, "post-body": true, "post-text": true,
+	"article-body": true, "article-content": true, "article-text": true, "articlebody": true,
+	"articletext": true, "articlecontent": true, "story-body": true, "story-content": true,
+	"storycontent": true, "entry-body": true, "post-entry": true, "postcontent": true,
+	"article--body": true, "article--content": true, "c-article-body": true, "postentry": true,
+	"post-inner": true, "body-text": true, "field-name-body": true, "node-body": true, "news-text": true,
+	"article-text-body": true, "td-post-content": true, "single-content": true, "blog-content": true,
 }
 
 // classify sets the drop, boiler, strong and block flags of every element.
@@ -119,12 +135,19 @@ func (t *tree) classify() {
 			n.drop = true
 			continue
 		}
+		if n.tag == atom.Figcaption {
+			// Captions and photo credits read as boilerplate between
+			// paragraphs; they are reported with their image in media[].
+			n.drop = true
+			continue
+		}
 		if n.tag == atom.Form && isSearchOrLoginForm(n) {
 			n.drop = true
 			continue
 		}
 		if ip := n.attr("itemprop"); ip == "articleBody" || ip == "text" {
 			n.strong = true
+			n.articleBody = true
 		}
 		if role := strings.ToLower(n.attr("role")); role != "" {
 			if boilerRoles[role] {
@@ -134,12 +157,15 @@ func (t *tree) classify() {
 				n.strong = true
 			}
 		}
-		neg, pos := classWords(n.attr("class"))
-		negID, posID := classWords(n.attr("id"))
+		neg, pos, body := classWords(n.attr("class"))
+		negID, posID, bodyID := classWords(n.attr("id"))
 		if pos || posID {
 			n.strong = true
 		}
-		if (neg || negID) && !n.strong {
+		if (body || bodyID) && n.tag != atom.Body && n.tag != atom.Html {
+			n.articleBody = true
+		}
+		if (neg || negID) && !n.strong && n.block {
 			switch n.tag {
 			case atom.Article, atom.Main, atom.Body, atom.Html:
 			default:
@@ -177,15 +203,74 @@ func (t *tree) unflagWrappers() {
 	walk(t.root)
 }
 
+// unflagProse clears the boiler flag of elements that hold most of the
+// page's prose: a class word like "advertorial" or "share" on the element
+// that wraps the whole article is a styling hook, not a verdict. Comment
+// sections are exempt, since a long discussion is prose too.
+func (t *tree) unflagProse() {
+	total := 0
+	for _, n := range t.nodes {
+		if isProseBlock(n) && !n.drop {
+			total += n.ownLen
+		}
+	}
+	if total == 0 {
+		return
+	}
+	var walk func(n *node) int
+	walk = func(n *node) int {
+		if n.isText() || n.drop {
+			return 0
+		}
+		sum := 0
+		if isProseBlock(n) {
+			sum = n.ownLen
+		}
+		if n.block && n.ownLen >= 20 && n.ownLinkLen*10 < n.ownLen*3 {
+			n.plain = n.ownLen
+		}
+		for _, k := range n.kids {
+			sum += walk(k)
+			if !k.isText() && !k.drop {
+				n.plain += k.plain
+			}
+		}
+		if n.boiler && sum >= 500 && 2*sum >= total && !commentish(n) {
+			n.boiler = false
+		}
+		return sum
+	}
+	walk(t.root)
+}
+
+func commentish(n *node) bool {
+	v := strings.ToLower(n.attr("class") + " " + n.attr("id"))
+	for _, w := range []string{"comment", "disqus", "repl", "related", "recommend", "newsletter", "footer", "popular", "trending"} {
+		if strings.Contains(v, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // classWords reports whether a class or id attribute names furniture (neg)
 // or the article body (pos).
-func classWords(v string) (neg, pos bool) {
+func classWords(v string) (neg, pos, body bool) {
 	if v == "" {
-		return false, false
+		return false, false, false
 	}
 	v = strings.ToLower(v)
 	for _, name := range strings.Fields(v) {
-		if hiddenClasses[name] {
+		name = strings.ReplaceAll(name, "_", "-")
+		if bodyWords[name] {
+			body = true
+		}
+		// A BEM modifier ("section--ads") describes a variant of the block,
+		// not what the block is.
+		if i := strings.Index(name, "--"); i > 0 {
+			name = name[:i]
+		}
+		if exactClasses[name] {
 			neg = true
 			continue
 		}
@@ -202,7 +287,7 @@ func classWords(v string) (neg, pos bool) {
 		}
 		start := 0
 		for i := 0; i <= len(name); i++ {
-			if i == len(name) || name[i] == '-' || name[i] == '_' {
+			if i == len(name) || name[i] == '-' {
 				if i > start && boilerWords[name[start:i]] {
 					neg = true
 					break
@@ -220,7 +305,7 @@ func classWords(v string) (neg, pos bool) {
 			}
 		}
 	}
-	return neg, pos
+	return neg, pos, body
 }
 
 func isHidden(n *node) bool {

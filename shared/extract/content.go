@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"strings"
+
 	"golang.org/x/net/html/atom"
 )
 
@@ -14,20 +16,38 @@ import (
 // class weighting folded in as a bonus for containers that name themselves
 // the article body.
 
+// Tuning constants, chosen on the extraction dev set (see
+// docs/benchmarks.md); each moved F1 by a few tenths at most, so none is
+// critical on its own.
 const (
-	linkListDensity = 0.5 // a block with more link text than this is navigation
-	longBlock       = 80  // runes: long enough to be prose on its own
-	mediumBlock     = 30  // runes: prose if it has sentence punctuation
-	shortPenalty    = 0.25
-	boilerPenalty   = 1.0
-	strongBonus     = 1.25
+	linkListDensity = 0.5  // a block with more link text than this is navigation
+	longBlock       = 80   // runes: long enough to be prose on its own
+	mediumBlock     = 30   // runes: prose if it has sentence punctuation
+	shortPenalty    = 0.25 // per rune of a short, unpunctuated line
+	boilerPenalty   = 0.5  // per rune of a furniture region inside a candidate
+	strongBonus     = 1.25 // for containers whose class/id says "content"
+	// bodyAwayShare: an element naming itself the article body wins over a
+	// disjoint best-scoring subtree worth less than 1/bodyAwayShare of it.
+	bodyAwayShare = 0.3
+	// plainKeep: a link-dense element still holding this many runes of
+	// non-link blocks is a wrapper, not a link list, and is kept.
+	plainKeep = 200
+	// ctaMax: longest block (runes) that may be a call to action.
+	ctaMax = 220
+	// stopShare: share of the container's prose that must come before a
+	// "related"/"comments" heading for it to end the article.
+	stopShare = 0.5
+	// leadLinkDensity and leadShort: leading non-prose blocks above this
+	// link density or below this length are breadcrumbs, dates, labels.
+	leadLinkDensity = 0.3
+	leadShort       = 30
 )
 
 // blockGoodness scores the text an element holds directly.
 func blockGoodness(n *node) float64 {
 	l := float64(n.ownLen)
-	if l == 0 {
-		return 0
+	if l == 0 || !n.block {
+		return 0 // inline text belongs to the enclosing block
 	}
 	ld := float64(n.ownLinkLen) / l
 	if ld > linkListDensity {
@@ -37,15 +57,24 @@ func blockGoodness(n *node) float64 {
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 		return 0
 	}
-	eff := l * (1 - ld)
-	if n.ownLen >= longBlock || (n.ownLen >= mediumBlock && n.punct > 0) {
-		return eff
+	if isProseBlock(n) {
+		return l * (1 - ld)
 	}
 	return -shortPenalty * l
 }
 
-// score computes value for every element bottom-up and returns the best
-// container.
+// isProseBlock reports whether the text an element holds directly would
+// count as content on its own: long enough (or punctuated) and not links.
+func isProseBlock(n *node) bool {
+	if !n.block || n.ownLen == 0 {
+		return false
+	}
+	ld := float64(n.ownLinkLen) / float64(n.ownLen)
+	return ld <= 0.3 && (n.ownLen >= longBlock || (n.ownLen >= mediumBlock && n.punct > 0))
+}
+
+// selectContent scores every element bottom-up and returns the container
+// of the main content.
 func (t *tree) selectContent() *node {
 	start := t.body
 	if start == nil {
@@ -53,8 +82,8 @@ func (t *tree) selectContent() *node {
 	}
 	var best *node
 	bestScore := 0.0
-	var walk func(n *node, depth int) float64
-	walk = func(n *node, depth int) float64 {
+	var walk func(n *node) float64
+	walk = func(n *node) float64 {
 		if n.isText() || n.drop {
 			return 0
 		}
@@ -64,7 +93,7 @@ func (t *tree) selectContent() *node {
 		}
 		v := blockGoodness(n)
 		for _, k := range n.kids {
-			v += walk(k, depth+1)
+			v += walk(k)
 		}
 		n.value = v
 		s := v
@@ -76,11 +105,43 @@ func (t *tree) selectContent() *node {
 		}
 		return v
 	}
-	walk(start, 0)
+	walk(start)
 	if best == nil {
-		return start
+		best = start
+	}
+	if cand := t.articleBodyCandidate(); cand != nil && cand != best {
+		switch {
+		case inside(best, cand):
+			// The best-scoring part sits inside the element that names
+			// itself the article text: take all of it (a lead paragraph
+			// split from the rest by an embed would otherwise be lost).
+			best = cand
+		case !inside(cand, best) && cand.value > bodyAwayShare*best.value:
+			best = cand
+		}
 	}
 	return best
+}
+
+// articleBodyCandidate returns the first element that names itself the
+// article text and holds some text, outside furniture.
+func (t *tree) articleBodyCandidate() *node {
+	for _, n := range t.nodes {
+		if !n.articleBody || n.textLen < 100 {
+			continue
+		}
+		ok := true
+		for a := n; a != nil; a = a.parent {
+			if a.drop || a.boiler {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return n
+		}
+	}
+	return nil
 }
 
 // keep reports whether a node inside the chosen container goes to the
@@ -90,14 +151,129 @@ func keep(n *node) bool {
 		return false
 	}
 	if n.isText() || !n.block {
+		// Text and phrasing content go with their block: a cut block loses
+		// its own text but keeps its nested blocks.
+		for p := n.parent; p != nil; p = p.parent {
+			if p.block {
+				return !p.cut
+			}
+		}
 		return true
 	}
-	if n.textLen > 0 && n.linkDensity() > linkListDensity {
+	if n.textLen > 0 && n.linkDensity() > linkListDensity && n.plain < plainKeep {
 		switch n.tag {
 		case atom.Td, atom.Th, atom.Tr:
-			return true
+			return true // a table cell of links is still part of its table
 		}
 		return false
 	}
 	return true
+}
+
+// trimEdges removes the furniture that sits inside article containers
+// without any class saying so, by cutting the own text of blocks (nested
+// blocks are judged on their own):
+//   - everything from a "Related articles"/"Comments" style heading on, once
+//     most of the prose has been seen;
+//   - short calls to action (subscribe, donate, download the app) after the
+//     article has started;
+//   - every non-prose block after the last prose block ("share", "tags",
+//     "0 comments");
+//   - leading link lines and short labels before the first prose block
+//     (breadcrumbs, dates, categories), headings excepted.
+func trimEdges(main *node) {
+	var blocks []*node
+	var walk func(n *node)
+	walk = func(n *node) {
+		if !keep(n) || n.isText() {
+			return
+		}
+		if n.block && n.ownLen > 0 && n != main {
+			blocks = append(blocks, n)
+		}
+		for _, k := range n.kids {
+			walk(k)
+		}
+	}
+	walk(main)
+
+	total := 0
+	for _, b := range blocks {
+		if isProseBlock(b) {
+			total += b.ownLen
+		}
+	}
+	if total == 0 {
+		return
+	}
+	before := 0
+	for i, b := range blocks {
+		if isProseBlock(b) {
+			before += b.ownLen
+			continue
+		}
+		if b.ownLen <= 80 && float64(before) >= stopShare*float64(total) && isSectionStop(ownText(b)) {
+			for _, c := range blocks[i:] {
+				c.cut = true
+			}
+			blocks = blocks[:i]
+			break
+		}
+	}
+
+	started := false
+	last := -1
+	for i, b := range blocks {
+		if isProseBlock(b) {
+			last = i
+			if b.ownLen > ctaMax {
+				started = true
+			}
+		}
+		if started && b.ownLen <= ctaMax && isCallToAction(ownText(b)) {
+			b.cut = true
+		}
+	}
+	if last < 0 {
+		return
+	}
+	for _, b := range blocks[last+1:] {
+		b.cut = true
+	}
+	for _, b := range blocks {
+		if isProseBlock(b) {
+			break
+		}
+		switch b.tag {
+		case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+			continue
+		}
+		if float64(b.ownLinkLen) > leadLinkDensity*float64(b.ownLen) || b.ownLen < leadShort {
+			b.cut = true
+		}
+	}
+}
+
+// ownText is the text an element holds directly (outside nested blocks).
+func ownText(n *node) string {
+	var b strings.Builder
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n.drop {
+			return
+		}
+		if n.isText() {
+			b.WriteString(n.text)
+			return
+		}
+		for _, k := range n.kids {
+			if !k.isText() && k.block {
+				b.WriteByte(' ')
+				continue
+			}
+			walk(k)
+		}
+	}
+	walk(n)
+	return strings.TrimSpace(collapseSpace(b.String()))
 }

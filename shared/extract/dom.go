@@ -33,12 +33,17 @@ type node struct {
 
 	drop   bool // never content: scripts, navigation, hidden, form controls
 	boiler bool // class/id/role says boilerplate (and nothing says content)
-	strong bool // class/id/itemprop says "this is the article body"
+	strong bool // class/id/itemprop says "this is the article" (or its region)
+	// articleBody: class/id/itemprop names the element that holds the
+	// article text itself (entry-content, articleBody, ...)
+	articleBody bool
 	block  bool // block-level: separates text into paragraphs
 	inLink bool // inside <a href>
+	cut    bool // own text trimmed from the main content (see trimEdges); nested blocks stay
 
 	// value is the content score of the subtree (see selectContent).
 	value float64
+	plain int // runes of blocks in the subtree that are mostly not links
 }
 
 // isText reports whether n is a text node.

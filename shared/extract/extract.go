@@ -27,12 +27,16 @@ type Options struct {
 	SkipHTML     bool `json:"skip_html,omitempty"`
 	SkipLinks    bool `json:"skip_links,omitempty"`
 	SkipMedia    bool `json:"skip_media,omitempty"`
-	// MaxBytes rejects larger inputs with an extraction error; 0 means
-	// DefaultMaxBytes.
+	// MaxBytes rejects larger inputs with a payload_too_large error; 0
+	// means DefaultMaxBytes.
 	MaxBytes int `json:"max_bytes,omitempty"`
 	// Logger receives debug logs; nil means slog.Default().
 	Logger *slog.Logger `json:"-"`
 }
+
+// wordsPerMinute is the mean silent reading rate for non-fiction (Brysbaert
+// 2019), the basis of ReadingTimeMS.
+const wordsPerMinute = 238
 
 // DefaultMaxBytes is the input size limit when Options.MaxBytes is 0. It is
 // above what a Lambda can receive in one payload (6 MB).
@@ -45,6 +49,7 @@ type Page struct {
 	URL  *url.URL // base URL for links: the page URL, or <base href> when present
 	tree *tree
 	doc  *html.Node
+	size int
 }
 
 // Parse parses an HTML page. pageURL may be empty (links then stay
@@ -64,10 +69,11 @@ func Parse(ctx context.Context, htmlBytes []byte, pageURL string, maxBytes int) 
 	if err != nil {
 		return nil, core.Wrap(core.ErrExtraction, err, "extract: parse html")
 	}
-	p := &Page{doc: doc, tree: buildTree(doc)}
+	p := &Page{doc: doc, tree: buildTree(doc), size: len(htmlBytes)}
 	p.tree.classify()
 	p.tree.unflagWrappers()
 	p.tree.measure()
+	p.tree.unflagProse()
 	p.URL = baseURL(p.tree, pageURL)
 	return p, nil
 }
@@ -92,12 +98,28 @@ func (p *Page) Extract(ctx context.Context, opts Options) (*Document, error) {
 	}
 	t := p.tree
 	main := t.selectContent()
+	trimEdges(main)
 	d := &Document{}
 	if p.URL != nil {
 		d.URL = p.URL.String()
 	}
 	d.Text = renderText(main, keep)
 	d.WordCount = countWords(d.Text)
+	d.ReadingTimeMS = int64(d.WordCount) * 60_000 / wordsPerMinute
+	if !opts.SkipMarkdown {
+		d.Markdown = renderMarkdown(main, p.URL, keep)
+	}
+	if !opts.SkipHTML {
+		d.HTML = renderCleanHTML(main, p.URL, keep)
+	}
+	t.collectMetadata(p.URL).fill(d, p.URL)
+	if !opts.SkipLinks {
+		d.Links = t.collectLinks(p.URL, main)
+	}
+	if !opts.SkipMedia {
+		d.Media = t.collectMedia(p.URL, main)
+	}
+	d.Quality = assessQuality(d, main, t, p.Gate(p.size))
 	log.DebugContext(ctx, "extract: content selected", "tag", main.name, "class", main.attr("class"),
 		"value", main.value, "words", d.WordCount)
 	return d, nil
