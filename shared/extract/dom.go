@@ -37,9 +37,9 @@ type node struct {
 	// articleBody: class/id/itemprop names the element that holds the
 	// article text itself (entry-content, articleBody, ...)
 	articleBody bool
-	block  bool // block-level: separates text into paragraphs
-	inLink bool // inside <a href>
-	cut    bool // own text trimmed from the main content (see trimEdges); nested blocks stay
+	block       bool // block-level: separates text into paragraphs
+	inLink      bool // inside <a href>
+	cut         bool // own text trimmed from the main content (see trimEdges); nested blocks stay
 
 	// value is the content score of the subtree (see selectContent).
 	value float64
