@@ -238,6 +238,9 @@ func trimEdges(main *node) {
 		return
 	}
 	for _, b := range blocks[last+1:] {
+		if b.tag == atom.Li && b.ownLinkLen*10 < b.ownLen*3 && b.ownLen >= 8 {
+			continue
+		}
 		b.cut = true
 	}
 	for _, b := range blocks {

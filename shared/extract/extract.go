@@ -46,7 +46,8 @@ const DefaultMaxBytes = 16 << 20
 // the extractor read; neither modifies it, so one Page may be used for both
 // (not concurrently with itself).
 type Page struct {
-	URL  *url.URL // base URL for links: the page URL, or <base href> when present
+	URL  *url.URL // the page URL as given (nil when none was)
+	Base *url.URL // what relative links resolve against: <base href>, else URL
 	tree *tree
 	doc  *html.Node
 	size int
@@ -74,7 +75,12 @@ func Parse(ctx context.Context, htmlBytes []byte, pageURL string, maxBytes int) 
 	p.tree.unflagWrappers()
 	p.tree.measure()
 	p.tree.unflagProse()
-	p.URL = baseURL(p.tree, pageURL)
+	if pageURL != "" {
+		if u, err := url.Parse(strings.TrimSpace(pageURL)); err == nil {
+			p.URL = u
+		}
+	}
+	p.Base = baseURL(p.tree, p.URL)
 	return p, nil
 }
 
@@ -107,17 +113,17 @@ func (p *Page) Extract(ctx context.Context, opts Options) (*Document, error) {
 	d.WordCount = countWords(d.Text)
 	d.ReadingTimeMS = int64(d.WordCount) * 60_000 / wordsPerMinute
 	if !opts.SkipMarkdown {
-		d.Markdown = renderMarkdown(main, p.URL, keep)
+		d.Markdown = renderMarkdown(main, p.Base, keep)
 	}
 	if !opts.SkipHTML {
-		d.HTML = renderCleanHTML(main, p.URL, keep)
+		d.HTML = renderCleanHTML(main, p.Base, keep)
 	}
-	t.collectMetadata(p.URL).fill(d, p.URL)
+	t.collectMetadata(p.Base).fill(d, p.Base)
 	if !opts.SkipLinks {
-		d.Links = t.collectLinks(p.URL, main)
+		d.Links = t.collectLinks(p.Base, main)
 	}
 	if !opts.SkipMedia {
-		d.Media = t.collectMedia(p.URL, main)
+		d.Media = t.collectMedia(p.Base, main)
 	}
 	d.Quality = assessQuality(d, main, t, p.Gate(p.size))
 	log.DebugContext(ctx, "extract: content selected", "tag", main.name, "class", main.attr("class"),
@@ -125,13 +131,7 @@ func (p *Page) Extract(ctx context.Context, opts Options) (*Document, error) {
 	return d, nil
 }
 
-func baseURL(t *tree, pageURL string) *url.URL {
-	var base *url.URL
-	if pageURL != "" {
-		if u, err := url.Parse(strings.TrimSpace(pageURL)); err == nil {
-			base = u
-		}
-	}
+func baseURL(t *tree, base *url.URL) *url.URL {
 	if t.head != nil {
 		for _, n := range t.head.kids {
 			if n.name == "base" {
