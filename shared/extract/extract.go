@@ -75,6 +75,9 @@ func Parse(ctx context.Context, htmlBytes []byte, pageURL string, maxBytes int) 
 	p.tree.unflagWrappers()
 	p.tree.measure()
 	p.tree.unflagProse()
+	for _, n := range p.tree.nodes {
+		n.boilerInit = n.boiler
+	}
 	if pageURL != "" {
 		if u, err := url.Parse(strings.TrimSpace(pageURL)); err == nil {
 			p.URL = u
@@ -103,8 +106,10 @@ func (p *Page) Extract(ctx context.Context, opts Options) (*Document, error) {
 		log = slog.Default()
 	}
 	t := p.tree
+	t.resetSelection()
 	main := t.selectContent()
 	trimEdges(main)
+	main = t.retryIfPoor(main)
 	d := &Document{}
 	if p.URL != nil {
 		d.URL = p.URL.String()

@@ -287,3 +287,23 @@ func TestQualityRanksAnArticleAboveAShell(t *testing.T) {
 		t.Errorf("shell reasons = %v", shell.Quality.Reasons)
 	}
 }
+
+// On a forum thread the "comments" are the content: when the first pass
+// finds almost no prose outside comment sections, they are allowed back.
+func TestForumThreadFallsBackToComments(t *testing.T) {
+	d := extractFixture(t, "forum.html", "https://forum.example/t/1")
+	for _, want := range []string{"cranks and never catches", "gummed carburettor", "started first pull"} {
+		if !strings.Contains(d.Text, want) {
+			t.Errorf("text lacks %q:\n%s", want, d.Text)
+		}
+	}
+	if strings.Contains(d.Text, "Forum rules") {
+		t.Errorf("footer in text:\n%s", d.Text)
+	}
+	// The article fixture has a real comment section next to the article:
+	// there it stays out.
+	a := extractFixture(t, "article.html", "https://coast.example/a")
+	if strings.Contains(a.Text, "octopus") {
+		t.Errorf("comment section leaked into an article with prose of its own")
+	}
+}
