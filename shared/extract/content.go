@@ -41,6 +41,9 @@ const (
 	// link density or below this length are breadcrumbs, dates, labels.
 	leadLinkDensity = 0.3
 	leadShort       = 30
+	// teaserPenalty: extra cost of a heading that is a link (a teaser for
+	// another page), so listings of teasers lose to the article.
+	teaserPenalty = 50
 	// retryBelowProse and retryMinGain: a result with less prose than this
 	// (runes) is retried with comment sections allowed, and the retry is
 	// taken when it holds twice the prose plus this much.
@@ -56,6 +59,12 @@ func blockGoodness(n *node) float64 {
 	}
 	ld := float64(n.ownLinkLen) / l
 	if ld > linkListDensity {
+		switch n.tag {
+		case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+			// A linked heading is a teaser for another page; the blurb
+			// under it scores as prose, so the heading carries the cost.
+			return -l*ld - teaserPenalty
+		}
 		return -l * ld
 	}
 	switch n.tag {
