@@ -24,7 +24,7 @@ func FuzzFromHTML(f *testing.F) {
 		if err != nil {
 			return
 		}
-		g := p.Gate(len(html))
+		g := p.Gate()
 		if g.Score < 0 || g.Score > 1 {
 			t.Fatalf("gate score %v out of range", g.Score)
 		}

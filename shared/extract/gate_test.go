@@ -12,7 +12,7 @@ func gateFixture(t *testing.T, html []byte) GateResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p.Gate(len(html))
+	return p.Gate()
 }
 
 func TestGate(t *testing.T) {
