@@ -117,6 +117,7 @@ var bodyWords = map[string]bool{
 	"article--body": true, "article--content": true, "c-article-body": true, "postentry": true,
 	"post-inner": true, "body-text": true, "field-name-body": true, "node-body": true, "news-text": true,
 	"article-text-body": true, "td-post-content": true, "single-content": true, "blog-content": true,
+	"mw-parser-output": true, // MediaWiki (Wikipedia, Fandom) article text
 }
 
 // classify sets the drop, boiler, strong and block flags of every element.

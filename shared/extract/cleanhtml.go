@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"net/url"
 	"strconv"
 	"strings"
@@ -30,7 +31,7 @@ var voidTags = map[atom.Atom]bool{atom.Img: true, atom.Br: true, atom.Hr: true, 
 // the attributes that carry meaning (href, src, alt, title, spans, datetime,
 // code language), with URLs made absolute.
 func renderCleanHTML(root *node, base *url.URL, keepFn func(*node) bool) string {
-	var b strings.Builder
+	var b bytes.Buffer
 	b.WriteString("<article>")
 	var walk func(n *node, depth int)
 	walk = func(n *node, depth int) {
@@ -52,18 +53,29 @@ func renderCleanHTML(root *node, base *url.URL, keepFn func(*node) bool) string 
 			return
 		}
 		emit := cleanTags[n.tag] && depth < 256
+		if emit && voidTags[n.tag] {
+			b.WriteString("<" + n.name)
+			writeCleanAttrs(&b, n, base)
+			b.WriteString(">")
+			return
+		}
+		// Render the element, then take it back if nothing visible came
+		// out (a block whose own text was trimmed, an empty wrapper).
+		mark := b.Len()
 		if emit {
 			b.WriteString("<" + n.name)
 			writeCleanAttrs(&b, n, base)
 			b.WriteString(">")
-			if voidTags[n.tag] {
-				return
-			}
 		} else if n.block {
 			b.WriteString("\n")
 		}
+		inner := b.Len()
 		for _, k := range n.kids {
 			walk(k, depth+1)
+		}
+		if !hasVisible(b.Bytes()[inner:]) {
+			b.Truncate(mark)
+			return
 		}
 		if emit {
 			b.WriteString("</" + n.name + ">")
@@ -76,7 +88,7 @@ func renderCleanHTML(root *node, base *url.URL, keepFn func(*node) bool) string 
 	return b.String()
 }
 
-func writeCleanAttrs(b *strings.Builder, n *node, base *url.URL) {
+func writeCleanAttrs(b *bytes.Buffer, n *node, base *url.URL) {
 	attr := func(k, v string) {
 		if v == "" {
 			return
@@ -112,4 +124,25 @@ func writeCleanAttrs(b *strings.Builder, n *node, base *url.URL) {
 	case atom.Abbr:
 		attr("title", n.attr("title"))
 	}
+}
+
+// hasVisible reports whether serialised HTML holds text or an embedded
+// media element.
+func hasVisible(s []byte) bool {
+	in := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '<':
+			in = true
+			rest := s[i:]
+			if bytes.HasPrefix(rest, []byte("<img")) || bytes.HasPrefix(rest, []byte("<video")) || bytes.HasPrefix(rest, []byte("<audio")) || bytes.HasPrefix(rest, []byte("<hr")) {
+				return true
+			}
+		case c == '>':
+			in = false
+		case !in && c != ' ' && c != '\n' && c != '\t' && c != '\r':
+			return true
+		}
+	}
+	return false
 }

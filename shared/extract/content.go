@@ -41,6 +41,14 @@ const (
 	// link density or below this length are breadcrumbs, dates, labels.
 	leadLinkDensity = 0.3
 	leadShort       = 30
+	// teaserPenalty: extra cost of a heading that is a link (a teaser for
+	// another page), so listings of teasers lose to the article.
+	teaserPenalty = 50
+	// retryBelowProse and retryMinGain: a result with less prose than this
+	// (runes) is retried with comment sections allowed, and the retry is
+	// taken when it holds twice the prose plus this much.
+	retryBelowProse = 300
+	retryMinGain    = 200
 )
 
 // blockGoodness scores the text an element holds directly.
@@ -51,6 +59,12 @@ func blockGoodness(n *node) float64 {
 	}
 	ld := float64(n.ownLinkLen) / l
 	if ld > linkListDensity {
+		switch n.tag {
+		case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+			// A linked heading is a teaser for another page; the blurb
+			// under it scores as prose, so the heading carries the cost.
+			return -l*ld - teaserPenalty
+		}
 		return -l * ld
 	}
 	switch n.tag {
@@ -238,6 +252,9 @@ func trimEdges(main *node) {
 		return
 	}
 	for _, b := range blocks[last+1:] {
+		if b.tag == atom.Li && b.ownLinkLen*10 < b.ownLen*3 && b.ownLen >= 8 {
+			continue
+		}
 		b.cut = true
 	}
 	for _, b := range blocks {
@@ -276,4 +293,64 @@ func ownText(n *node) string {
 	}
 	walk(n)
 	return strings.TrimSpace(collapseSpace(b.String()))
+}
+
+// retryIfPoor handles pages whose content the furniture rules hid: forum
+// threads and Q&A pages (the "comments" are the content), pages built from
+// "widget" blocks. When the first pass yields almost nothing, selection runs
+// again with furniture flags relaxed, and the second result is taken when
+// it holds much more prose.
+func (t *tree) retryIfPoor(main *node) *node {
+	first := keptProse(main)
+	if first >= retryBelowProse {
+		return main
+	}
+	var relaxed []*node
+	for _, n := range t.nodes {
+		if n.boiler && commentish(n) {
+			n.boiler = false
+			relaxed = append(relaxed, n)
+		}
+	}
+	if len(relaxed) == 0 {
+		return main
+	}
+	cuts := map[*node]bool{}
+	for _, n := range t.nodes {
+		if n.cut {
+			cuts[n] = true
+			n.cut = false
+		}
+	}
+	alt := t.selectContent()
+	trimEdges(alt)
+	if keptProse(alt) >= 2*first+retryMinGain {
+		return alt
+	}
+	for _, n := range relaxed {
+		n.boiler = true
+	}
+	for _, n := range t.nodes {
+		n.cut = cuts[n]
+	}
+	return main
+}
+
+// keptProse counts the runes of prose blocks that the output will hold.
+func keptProse(main *node) int {
+	sum := 0
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n.isText() || !keep(n) {
+			return
+		}
+		if isProseBlock(n) && !n.cut {
+			sum += n.ownLen
+		}
+		for _, k := range n.kids {
+			walk(k)
+		}
+	}
+	walk(main)
+	return sum
 }

@@ -33,7 +33,10 @@ type node struct {
 
 	drop   bool // never content: scripts, navigation, hidden, form controls
 	boiler bool // class/id/role says boilerplate (and nothing says content)
-	strong bool // class/id/itemprop says "this is the article" (or its region)
+	// boilerInit is boiler as classified at parse time; Extract starts from
+	// it, since a retry may relax boiler for one extraction.
+	boilerInit bool
+	strong     bool // class/id/itemprop says "this is the article" (or its region)
 	// articleBody: class/id/itemprop names the element that holds the
 	// article text itself (entry-content, articleBody, ...)
 	articleBody bool
@@ -291,4 +294,13 @@ func rawTextOf(h *html.Node) string {
 		b.WriteString(rawTextOf(c))
 	}
 	return b.String()
+}
+
+// resetSelection undoes what a previous extraction on the same tree set, so
+// that every Extract on a Page starts from the parse-time state.
+func (t *tree) resetSelection() {
+	for _, n := range t.nodes {
+		n.boiler = n.boilerInit
+		n.cut = false
+	}
 }

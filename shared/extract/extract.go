@@ -42,19 +42,23 @@ const wordsPerMinute = 238
 // above what a Lambda can receive in one payload (6 MB).
 const DefaultMaxBytes = 16 << 20
 
-// Page is a parsed HTML page. It is the single parse that both the gate and
-// the extractor read; neither modifies it, so one Page may be used for both
-// (not concurrently with itself).
+// Page is a parsed HTML page: the single parse that the gate, the
+// extractor and any other engine reading the page share. Gate only reads it;
+// Extract keeps per-call selection state in it (and resets it on entry), so
+// a Page must not be used by two goroutines at once.
 type Page struct {
-	URL  *url.URL // base URL for links: the page URL, or <base href> when present
+	URL  *url.URL // the page URL as given (nil when none was)
+	Base *url.URL // what relative links resolve against: <base href>, else URL
 	tree *tree
 	doc  *html.Node
 	size int
 }
 
 // Parse parses an HTML page. pageURL may be empty (links then stay
-// relative). The HTML parser never fails on malformed markup; an error
-// means the input was too large or the context was done.
+// relative). The HTML parser accepts any malformed markup; an error means
+// the input was too large (payload_too_large), the context was done, or
+// elements nest more than 512 deep, the limit of golang.org/x/net/html
+// (extraction_error).
 func Parse(ctx context.Context, htmlBytes []byte, pageURL string, maxBytes int) (*Page, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, core.Wrap(core.ErrTimeout, err, "extract: parse")
@@ -74,9 +78,21 @@ func Parse(ctx context.Context, htmlBytes []byte, pageURL string, maxBytes int) 
 	p.tree.unflagWrappers()
 	p.tree.measure()
 	p.tree.unflagProse()
-	p.URL = baseURL(p.tree, pageURL)
+	for _, n := range p.tree.nodes {
+		n.boilerInit = n.boiler
+	}
+	if pageURL != "" {
+		if u, err := url.Parse(strings.TrimSpace(pageURL)); err == nil {
+			p.URL = u
+		}
+	}
+	p.Base = baseURL(p.tree, p.URL)
 	return p, nil
 }
+
+// Node returns the parsed document for engines that work on the same parse
+// (tables, say). It must be treated as read-only.
+func (p *Page) Node() *html.Node { return p.doc }
 
 // FromHTML parses a page and extracts its content in one call.
 func FromHTML(ctx context.Context, htmlBytes []byte, pageURL string, opts Options) (*Document, error) {
@@ -97,8 +113,10 @@ func (p *Page) Extract(ctx context.Context, opts Options) (*Document, error) {
 		log = slog.Default()
 	}
 	t := p.tree
+	t.resetSelection()
 	main := t.selectContent()
 	trimEdges(main)
+	main = t.retryIfPoor(main)
 	d := &Document{}
 	if p.URL != nil {
 		d.URL = p.URL.String()
@@ -107,31 +125,25 @@ func (p *Page) Extract(ctx context.Context, opts Options) (*Document, error) {
 	d.WordCount = countWords(d.Text)
 	d.ReadingTimeMS = int64(d.WordCount) * 60_000 / wordsPerMinute
 	if !opts.SkipMarkdown {
-		d.Markdown = renderMarkdown(main, p.URL, keep)
+		d.Markdown = renderMarkdown(main, p.Base, keep)
 	}
 	if !opts.SkipHTML {
-		d.HTML = renderCleanHTML(main, p.URL, keep)
+		d.HTML = renderCleanHTML(main, p.Base, keep)
 	}
-	t.collectMetadata(p.URL).fill(d, p.URL)
+	t.collectMetadata(p.Base).fill(d, p.Base)
 	if !opts.SkipLinks {
-		d.Links = t.collectLinks(p.URL, main)
+		d.Links = t.collectLinks(p.Base, main)
 	}
 	if !opts.SkipMedia {
-		d.Media = t.collectMedia(p.URL, main)
+		d.Media = t.collectMedia(p.Base, main)
 	}
-	d.Quality = assessQuality(d, main, t, p.Gate(p.size))
+	d.Quality = assessQuality(d, main, t, p.Gate())
 	log.DebugContext(ctx, "extract: content selected", "tag", main.name, "class", main.attr("class"),
 		"value", main.value, "words", d.WordCount)
 	return d, nil
 }
 
-func baseURL(t *tree, pageURL string) *url.URL {
-	var base *url.URL
-	if pageURL != "" {
-		if u, err := url.Parse(strings.TrimSpace(pageURL)); err == nil {
-			base = u
-		}
-	}
+func baseURL(t *tree, base *url.URL) *url.URL {
 	if t.head != nil {
 		for _, n := range t.head.kids {
 			if n.name == "base" {

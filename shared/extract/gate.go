@@ -45,10 +45,10 @@ var mountIDs = map[string]bool{
 }
 
 // Gate decides whether the page needs a headless browser, from the same
-// parsed tree the extractor uses. htmlBytes is the size of the input.
-func (p *Page) Gate(htmlBytes int) GateResult {
+// parsed tree the extractor uses.
+func (p *Page) Gate() GateResult {
 	t := p.tree
-	s := GateSignals{HTMLBytes: htmlBytes}
+	s := GateSignals{HTMLBytes: p.size}
 	for _, n := range t.nodes {
 		if n.isText() {
 			if !hiddenAncestor(n) {

@@ -112,10 +112,7 @@ func (t *tree) collectLinks(base *url.URL, main *node) []Link {
 		if text == "" {
 			text = strings.TrimSpace(n.attr("aria-label"))
 		}
-		var rel []string
-		for _, r := range strings.Fields(strings.ToLower(n.attr("rel"))) {
-			rel = append(rel, r)
-		}
+		rel := strings.Fields(strings.ToLower(n.attr("rel")))
 		inContent := keptInside(n, main)
 		if i, ok := index[key]; ok {
 			l := &links[i]

@@ -49,6 +49,12 @@ func (w *mdWriter) blocks(kids []*node, depth int) string {
 		}
 		flush()
 		if s := w.block(k, depth); strings.TrimSpace(s) != "" {
+			// A nested list follows its item's text on the next line, so
+			// the outer list stays tight.
+			if (k.tag == atom.Ul || k.tag == atom.Ol) && k.parent != nil && k.parent.tag == atom.Li && len(out) > 0 {
+				out[len(out)-1] += "\n" + s
+				continue
+			}
 			out = append(out, s)
 		}
 	}
@@ -283,9 +289,11 @@ func (w *mdWriter) image(n *node) string {
 		return ""
 	}
 	alt := strings.TrimSpace(collapseSpace(n.attr("alt")))
-	alt = strings.NewReplacer("[", `\[`, "]", `\]`).Replace(alt)
+	alt = altEscaper.Replace(alt)
 	return "![" + alt + "](" + escapeURL(src) + ")"
 }
+
+var altEscaper = strings.NewReplacer("[", `\[`, "]", `\]`)
 
 // wrapEmphasis puts markers around the text but outside its edge spaces,
 // since "** bold**" is not emphasis in CommonMark.
@@ -322,6 +330,12 @@ func escapeMarkdown(s string) string {
 	return mdEscaper.Replace(s)
 }
 
+// urlEscaper keeps a URL inside markdown's (...) link syntax.
+var urlEscaper = strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29")
+
 func escapeURL(u string) string {
-	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29").Replace(u)
+	if !strings.ContainsAny(u, " ()") {
+		return u
+	}
+	return urlEscaper.Replace(u)
 }

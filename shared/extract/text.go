@@ -147,8 +147,12 @@ func (w *textWriter) walk(n *node, keepFn func(*node) bool) {
 	}
 	sep := 2
 	switch n.tag {
-	case atom.Li, atom.Tr, atom.Dt, atom.Dd:
+	case atom.Li, atom.Tr, atom.Dt, atom.Dd, atom.Thead, atom.Tbody, atom.Tfoot:
 		sep = 1
+	case atom.Ul, atom.Ol:
+		if n.parent != nil && n.parent.tag == atom.Li {
+			sep = 1 // a nested list stays with its item
+		}
 	}
 	w.breakBlock(sep)
 	for _, k := range n.kids {
