@@ -9,7 +9,7 @@ require (
 	github.com/markusmobius/go-trafilatura v1.12.2
 	github.com/riptidecrawler/riptide v0.0.0-00010101000000-000000000000
 	golang.org/x/net v0.62.0
-	golang.org/x/text v0.43.0
+	golang.org/x/text v0.44.0
 )
 
 require (

@@ -255,6 +255,9 @@ func trimEdges(main *node) {
 		if b.tag == atom.Li && b.ownLinkLen*10 < b.ownLen*3 && b.ownLen >= 8 {
 			continue
 		}
+		if inDataStructure(b, main) {
+			continue // a trailing table or code block is content, not furniture
+		}
 		b.cut = true
 	}
 	for _, b := range blocks {
@@ -269,6 +272,18 @@ func trimEdges(main *node) {
 			b.cut = true
 		}
 	}
+}
+
+// inDataStructure reports whether b is (inside) a table cell, a caption or
+// preformatted text within main: short, non-prose blocks that are content.
+func inDataStructure(b, main *node) bool {
+	for n := b; n != nil && n != main; n = n.parent {
+		switch n.tag {
+		case atom.Td, atom.Th, atom.Caption, atom.Pre:
+			return true
+		}
+	}
+	return false
 }
 
 // ownText is the text an element holds directly (outside nested blocks).

@@ -307,3 +307,21 @@ func TestForumThreadFallsBackToComments(t *testing.T) {
 		t.Errorf("comment section leaked into an article with prose of its own")
 	}
 }
+
+// A table or code block after the last paragraph is content: the trailing
+// furniture trim must not empty its cells.
+func TestTrailingTableAndCodeKeepTheirContent(t *testing.T) {
+	html := `<html><head><title>T</title></head><body><article><h1>Results</h1>
+<p>The measurements below were taken on three consecutive days in the same harbour at dawn, with the same instruments.</p>
+<table><tr><th>day</th><th>catch</th></tr><tr><td>1</td><td>40 kg</td></tr><tr><td>2</td><td>35 kg</td></tr></table>
+<pre><code>x = 1</code></pre></article><footer>Copyright</footer></body></html>`
+	doc, err := FromHTML(context.Background(), []byte(html), "https://t.example/", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| day | catch |", "| 2 | 35 kg |", "x = 1"} {
+		if !strings.Contains(doc.Markdown, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, doc.Markdown)
+		}
+	}
+}

@@ -198,7 +198,7 @@ func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts O
 	if err != nil {
 		return err
 	}
-	gate := page.Gate(len(body))
+	gate := page.Gate()
 	r.Gate = &GateInfo{Decision: string(gate.Decision), Score: gate.Score, Reasons: gate.Reasons}
 	r.Timings.ExtractMS = p.now().Sub(t).Milliseconds()
 	raw := body
