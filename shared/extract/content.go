@@ -74,6 +74,12 @@ func blockGoodness(n *node) float64 {
 	if isProseBlock(n) {
 		return l * (1 - ld)
 	}
+	switch n.tag {
+	case atom.Td, atom.Th, atom.Caption, atom.Pre:
+		// Short data cells and code are short by nature; they neither make
+		// nor break a container (a link-heavy cell was handled above).
+		return 0
+	}
 	return -shortPenalty * l
 }
 
@@ -114,7 +120,10 @@ func (t *tree) selectContent() *node {
 		if n.strong && s > 0 {
 			s *= strongBonus
 		}
-		if s > bestScore {
+		// A container scoring the same as its best descendant holds nothing
+		// worse than it: headings, tables and code around the text. Taking
+		// the container keeps them.
+		if s > bestScore || (best != nil && s == bestScore && inside(best, n)) {
 			best, bestScore = n, s
 		}
 		return v
