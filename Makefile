@@ -16,7 +16,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/riptidecrawler/riptide/shared/version.Version=$(VERSION)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test test-short build lint lint-cfn fmt sam events notice openapi generate synth test-cdk bench \
+.PHONY: run test test-short build lint lint-cfn fmt sam events notice openapi generate synth test-cdk bench readme \
         tools vulncheck coldstart clean help
 
 help: ## list targets
@@ -55,7 +55,10 @@ notice: ## regenerate NOTICE from the module graph
 openapi: ## regenerate shared/api/openapi.json
 	$(GO) run ./cmd/riptide openapi > shared/api/openapi.json.tmp && mv shared/api/openapi.json.tmp shared/api/openapi.json
 
-generate: sam events notice openapi ## regenerate every derived file
+readme: ## regenerate the configuration table in README.md
+	$(GO) run ./tools/gen readme
+
+generate: sam events notice openapi readme ## regenerate every derived file
 
 synth: ## synthesize the CDK app into infra/cdk/cdk.out (needs `make build` first)
 	cd infra/cdk && $(GO) run .

@@ -34,7 +34,7 @@ func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handle
 		Authenticate: b.Auth.AuthenticateUpgrade,
 		Subprotocol:  crawl.Subprotocol,
 		OnMessage:    d.WebSocketMessage,
-		Poster:       &lambdaio.ManagementPoster{Config: awsCfg},
+		Poster:       &lambdaio.ManagementPoster{Config: awsCfg, BaseEndpoint: b.Config.WSEndpoint},
 		Logger:       b.Logger,
 	}
 	return &lambdaio.Handler{WebSocket: ws.Handle}, nil

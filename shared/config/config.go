@@ -32,6 +32,7 @@ var Vars = []Var{
 	{"REDIS_AUTH_SECRET_ARN", "", "Secrets Manager secret holding the Redis auth token (ElastiCache); used when REDIS_URL has no password."},
 	{"RIPTIDE_KEY_PREFIX", "riptide:", "Prefix of every Redis key, to share one Redis between deployments."},
 	{"RIPTIDE_ALLOW_CIDRS", "", "CIDRs the SSRF guard lets through although private (e.g. `127.0.0.0/8` for tests). Empty: only public addresses are fetched."},
+	{"RIPTIDE_WS_ENDPOINT", "", "API Gateway management endpoint for WebSocket replies (crawl-ws function); empty derives it from each event (`https://{domain}/{stage}`)."},
 	{"RIPTIDE_LEGACY_SUNSET", "2027-06-30", "Date (RFC 3339 date) announced in the `Sunset` header of legacy unprefixed paths."},
 }
 
@@ -49,6 +50,7 @@ type Config struct {
 	KeyPrefix     string
 	AllowCIDRs    []netip.Prefix
 	LegacySunset  time.Time
+	WSEndpoint    string
 }
 
 // LookupFunc reads one variable; os.LookupEnv is one.
@@ -114,6 +116,7 @@ func Load(lookup LookupFunc) (Config, error) {
 		}
 		c.AllowCIDRs = append(c.AllowCIDRs, p.Masked())
 	}
+	c.WSEndpoint = get("RIPTIDE_WS_ENDPOINT")
 	if c.LegacySunset, err = time.Parse(time.DateOnly, get("RIPTIDE_LEGACY_SUNSET")); err != nil {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_LEGACY_SUNSET: %v", err))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -25,6 +26,15 @@ var sampleParams = strings.NewReplacer("{id}", "example-id", "{component}", "red
 func generatedEvents() (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, f := range api.Functions() {
+		if slices.Contains(f.Triggers, "websocket") {
+			for name, ev := range websocketEvents() {
+				b, err := json.MarshalIndent(ev, "", "  ")
+				if err != nil {
+					return nil, err
+				}
+				out[filepath.Join("events", f.Name, name)] = append(b, '\n')
+			}
+		}
 		var primary *api.Route
 		for _, r := range api.Group(f.Name) {
 			if !r.WebSocket {
@@ -133,4 +143,29 @@ func writeEvents(root string) error {
 		}
 	}
 	return nil
+}
+
+// websocketEvents are API Gateway WebSocket API events: a browser's
+// $connect with a token, a ping, a crawl, and $disconnect.
+func websocketEvents() map[string]events.APIGatewayWebsocketProxyRequest {
+	ev := func(eventType, routeKey, body string) events.APIGatewayWebsocketProxyRequest {
+		e := events.APIGatewayWebsocketProxyRequest{Body: body}
+		rc := &e.RequestContext
+		rc.EventType, rc.RouteKey = eventType, routeKey
+		rc.ConnectionID = "L0SM9cOFvHcCIhw="
+		rc.DomainName = "abcdef1234.execute-api.eu-west-1.amazonaws.com"
+		rc.Stage = "prod"
+		rc.APIID = "abcdef1234"
+		rc.RequestID = "L0SM9FtpDoECEnA="
+		return e
+	}
+	connect := ev("CONNECT", "$connect", "")
+	connect.Headers = map[string]string{"Sec-WebSocket-Protocol": "riptide.crawl.v1", "X-API-Key": sampleKey}
+	connect.MultiValueHeaders = map[string][]string{"Sec-WebSocket-Protocol": {"riptide.crawl.v1"}, "X-API-Key": {sampleKey}}
+	return map[string]events.APIGatewayWebsocketProxyRequest{
+		"ws-connect.json":    connect,
+		"ws-ping.json":       ev("MESSAGE", "$default", `{"type":"ping"}`),
+		"ws-crawl.json":      ev("MESSAGE", "$default", `{"type":"crawl","data":{"urls":["http://127.0.0.1:8000/"]}}`),
+		"ws-disconnect.json": ev("DISCONNECT", "$disconnect", ""),
+	}
 }

@@ -5,6 +5,7 @@
 //	go run ./tools/gen sam     > template.yaml
 //	go run ./tools/gen events  (writes events/<function>/*.json)
 //	go run ./tools/gen notice  > NOTICE
+//	go run ./tools/gen readme  (rewrites the configuration table in README.md)
 package main
 
 import (
@@ -14,7 +15,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: gen sam|events|notice")
+		fmt.Fprintln(os.Stderr, "usage: gen sam|events|notice|readme")
 		os.Exit(2)
 	}
 	var err error
@@ -26,6 +27,8 @@ func main() {
 		}
 	case "events":
 		err = writeEvents(".")
+	case "readme":
+		err = readmeConfig(".")
 	case "notice":
 		var b []byte
 		if b, err = notice("."); err == nil {

@@ -19,15 +19,17 @@ type Deps struct {
 	// reported as timeouts instead of losing the whole response to the API
 	// Gateway's 29 s limit. Zero means no deadline (local server).
 	SyncDeadline time.Duration
-	// KeepAlive is the interval of keep-alive writes on idle streams.
+	// KeepAlive is the interval of keep-alive writes on idle streams
+	// (DefaultKeepAlive when zero).
 	KeepAlive time.Duration
 }
 
+// DefaultKeepAlive keeps proxies with a 30 s idle timeout from closing a
+// stream that is waiting on slow URLs.
+const DefaultKeepAlive = 15 * time.Second
+
 // Handlers returns the group's handlers keyed by operation id.
 func Handlers(d Deps) map[string]http.Handler {
-	if d.KeepAlive == 0 {
-		d.KeepAlive = 15 * time.Second
-	}
 	return map[string]http.Handler{
 		"crawl.batch":    http.HandlerFunc(d.batch),
 		"crawl.stream":   http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.stream(w, r, httpx.NDJSON) }),
@@ -143,7 +145,11 @@ func (d Deps) run(ctx context.Context, requestID string, req Request, out httpx.
 	stopKeepAlive := make(chan struct{})
 	defer close(stopKeepAlive)
 	go func() {
-		t := time.NewTicker(d.KeepAlive)
+		every := d.KeepAlive
+		if every <= 0 {
+			every = DefaultKeepAlive
+		}
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
