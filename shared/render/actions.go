@@ -149,7 +149,10 @@ func (r *pageRun) selectValues(ctx context.Context, sel string, values []string)
 	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { const e = document.querySelector(`+mustJSON(sel)+`);
   if (!e || e.tagName !== 'SELECT') return -1;
   const want = `+mustJSON(values)+`; let n = 0;
-  for (const o of e.options) { o.selected = want.includes(o.value) || want.includes(o.text.trim()); if (o.selected) n++; if (!e.multiple && o.selected) { break; } }
+  const opts = Array.from(e.options), match = o => want.includes(o.value) || want.includes(o.text.trim());
+  if (e.multiple) { opts.forEach(o => { o.selected = match(o); }); n = opts.filter(o => o.selected).length; }
+  else { const i = opts.findIndex(match); if (i >= 0) { e.selectedIndex = i; n = 1; } }
+  if (n === 0) return 0;
   e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true}));
   return n; })()`))
 	if err != nil {

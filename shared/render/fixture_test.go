@@ -53,7 +53,7 @@ func chromiumPath(t testing.TB) string {
 // the end of the test.
 func newTestLocal(t testing.TB, mod func(*LocalOptions)) *Local {
 	t.Helper()
-	opts := LocalOptions{ExecPath: chromiumPath(t), Guard: loopbackGuard(), TrackerHosts: []string{"tracker.localhost"}}
+	opts := LocalOptions{ExecPath: chromiumPath(t), Guard: loopbackGuard(), TrackerHosts: []string{"127.0.0.3"}}
 	if mod != nil {
 		mod(&opts)
 	}
@@ -188,6 +188,19 @@ window.addEventListener('scroll', () => {
 	})
 	srv := listenOn(t, "127.0.0.1", hc.wrap(mux))
 	return srv, hc
+}
+
+// servePage serves one HTML page on 127.0.0.1 and returns its URL. A page
+// that is really served has a loopback address space in Chromium; inline
+// HTML (Request.HTML) counts as public, and Chromium's Local Network
+// Access checks then refuse its requests to other loopback origins.
+func servePage(t testing.TB, html string) string {
+	t.Helper()
+	srv := listenOn(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, html)
+	}))
+	return srv.URL + "/"
 }
 
 // onePixelPNG is a valid 1x1 PNG.

@@ -3,6 +3,7 @@ package render
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,6 +82,11 @@ func (s *pageState) handle(ev any) {
 		}
 		s.notify()
 	case *network.EventRequestWillBeSent:
+		if ev.Request == nil || !strings.HasPrefix(ev.Request.URL, "http") {
+			// data: and blob: URLs never touch the network, and Chromium
+			// does not always report their end (a worker's blob script).
+			return
+		}
 		typ := strings.ToLower(string(ev.Type))
 		if typ == "" {
 			typ = "other"
@@ -91,20 +97,29 @@ func (s *pageState) handle(ev any) {
 			st.Requests++
 			s.summary.ByType[typ] = st
 		}
-		url := ""
-		if ev.Request != nil {
-			url = ev.Request.URL
-		}
-		s.reqs[ev.RequestID] = reqInfo{typ: typ, url: url}
+		s.reqs[ev.RequestID] = reqInfo{typ: typ, url: ev.Request.URL}
 		s.inflight[ev.RequestID] = true
 		s.lastChange = time.Now()
 		s.notify()
 	case *network.EventResponseReceived:
-		if ev.Type == network.ResourceTypeDocument && ev.FrameID == s.mainFrame && ev.Response != nil {
+		if ev.Type != network.ResourceTypeDocument || ev.Response == nil {
+			return
+		}
+		if ev.FrameID == s.mainFrame {
 			s.status = int(ev.Response.Status)
 			s.docURL = ev.Response.URL
+		} else if s.inflight[ev.RequestID] {
+			// A cross-site iframe loads in its own process, whose
+			// loadingFinished this tab never sees; its response is as
+			// far as this tab can follow it.
+			delete(s.inflight, ev.RequestID)
+			s.lastChange = time.Now()
+			s.notify()
 		}
 	case *network.EventLoadingFinished:
+		if _, ok := s.reqs[ev.RequestID]; !ok {
+			return
+		}
 		typ := s.reqs[ev.RequestID].typ
 		st := s.summary.ByType[typ]
 		st.Bytes += int64(ev.EncodedDataLength)
@@ -114,6 +129,9 @@ func (s *pageState) handle(ev any) {
 		s.lastChange = time.Now()
 		s.notify()
 	case *network.EventLoadingFailed:
+		if _, ok := s.reqs[ev.RequestID]; !ok {
+			return
+		}
 		typ := s.reqs[ev.RequestID].typ
 		if typ == "" {
 			typ = strings.ToLower(string(ev.Type))
@@ -201,9 +219,24 @@ func (s *pageState) networkIdle(ctx context.Context, idle time.Duration, maxInfl
 		case <-ch:
 		case <-timer:
 		case <-ctx.Done():
-			return ctx.Err()
+			return fmt.Errorf("%w: %s", ctx.Err(), s.inflightSummary())
 		}
 	}
+}
+
+// inflightSummary names a few requests still in flight, for the error of
+// a network idle wait that never came.
+func (s *pageState) inflightSummary() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var urls []string
+	for id := range s.inflight {
+		if len(urls) == 3 {
+			break
+		}
+		urls = append(urls, redact(s.reqs[id].url))
+	}
+	return fmt.Sprintf("%d requests in flight (%s)", len(s.inflight), strings.Join(urls, ", "))
 }
 
 func (s *pageState) snapshot() (NetworkSummary, []ConsoleMessage, int, string) {
