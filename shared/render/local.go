@@ -183,11 +183,6 @@ func (l *Local) acquire(ctx context.Context) (b *browserProc, launched time.Dura
 		return nil, 0, core.Errorf(core.ErrDependency, "renderer is closed")
 	}
 	if b := l.cur; b != nil && (b.dead() || b.unhealthy || b.renders >= l.opts.MaxRendersPerBrowser) {
-		if b.dead() {
-			l.stats.Crashes++
-			l.log.Warn("render: chromium died, restarting", "pid", b.pid, "renders", b.renders)
-		}
-		l.stats.Restarts++
 		l.retireLocked(b)
 	}
 	if l.cur == nil {
@@ -221,10 +216,7 @@ func (l *Local) release(b *browserProc, unhealthy bool) {
 	b.active--
 	if unhealthy && !b.retired {
 		b.unhealthy = true
-		if l.cur == b {
-			l.stats.Restarts++
-			l.retireLocked(b)
-		}
+		l.retireLocked(b)
 	}
 	if b.retired && b.active == 0 {
 		l.closeLater(b)
@@ -236,6 +228,14 @@ func (l *Local) release(b *browserProc, unhealthy bool) {
 }
 
 func (l *Local) retireLocked(b *browserProc) {
+	if b.retired {
+		return
+	}
+	if b.dead() && !l.closed {
+		l.stats.Crashes++
+		l.log.Warn("render: chromium died, replacing it", "pid", b.pid, "renders", b.renders)
+	}
+	l.stats.Restarts++
 	b.retired = true
 	if l.cur == b {
 		l.cur = nil
