@@ -254,7 +254,7 @@ func (r *pageRun) setup(ctx context.Context) error {
 
 	// The request's viewport wins; the stealth profile supplies the screen
 	// around it so the two stay coherent.
-	vp := emulation.SetDeviceMetricsOverrideParams{Width: DefaultViewportW, Height: DefaultViewportH, DeviceScaleFactor: 1}
+	vp := emulation.SetDeviceMetricsOverrideParams{Width: DefaultViewportW, Height: DefaultViewportH, DeviceScaleFactor: 1, ScreenWidth: 1920, ScreenHeight: 1080}
 	if sv := plan.Viewport; sv.Width > 0 {
 		vp.Width, vp.Height, vp.ScreenWidth, vp.ScreenHeight = sv.Width, sv.Height, sv.ScreenWidth, sv.ScreenHeight
 	}
