@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"log/slog"
 	"net/url"
@@ -75,6 +76,7 @@ type browserProc struct {
 	dataDir  string
 	version  string // product, e.g. HeadlessChrome/156.0.8078.108
 	ua       string // the browser's own user agent
+	single   bool   // --single-process: one render per browser, in its first tab
 	started  time.Time
 
 	spare    chan *tab   // at most one tab opened ahead of time
@@ -100,6 +102,7 @@ type launchConfig struct {
 	tmpDir   string
 	guard    Guard
 	log      *slog.Logger
+	output   io.Writer // Chromium stdout and stderr, or nil
 }
 
 // launch starts Chromium in its own process group, connects over the
@@ -122,12 +125,18 @@ func launch(ctx context.Context, cfg launchConfig) (*browserProc, error) {
 			cmd = c
 		}),
 	}
+	if cfg.output != nil {
+		opts = append(opts, chromedp.CombinedOutput(cfg.output))
+	}
 	for name, v := range cfg.flags {
 		opts = append(opts, chromedp.Flag(name, v))
 	}
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, bcancel := chromedp.NewContext(allocCtx)
 	b := &browserProc{log: cfg.log, allocCtx: allocCtx, ctx: bctx, dataDir: dataDir, started: time.Now(), spare: make(chan *tab, 1)}
+	if v, _ := cfg.flags["single-process"].(bool); v {
+		b.single = true
+	}
 	b.cancel = func() { bcancel(); allocCancel() }
 
 	started := make(chan error, 1)

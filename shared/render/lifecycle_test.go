@@ -9,29 +9,54 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/riptidecrawler/riptide/shared/core"
 )
 
-// ourProcesses lists the live processes whose command line mentions dir
-// (every Chromium process of a renderer whose TempDir is dir does) and
-// their memory: the sum of PSS, which shares shared pages out among the
-// processes instead of counting them once per process as RSS would.
-func ourProcesses(dir string) (pids []int, pssKB int64) {
+// procWatch finds the Chromium processes of a renderer whose TempDir is
+// dir: the browser names dir in its command line (--user-data-dir), and
+// its children (zygote, renderers, GPU and network processes, which the
+// headless shell starts without that flag) share its process group. Every
+// group seen is remembered, so a child that outlives its browser is still
+// found after the browser is gone.
+type procWatch struct {
+	dir    string
+	groups map[int]bool
+}
+
+func newProcWatch(dir string) *procWatch { return &procWatch{dir: dir, groups: map[int]bool{}} }
+
+// scan returns the live processes and the sum of their PSS (which shares
+// shared pages out among processes instead of counting them once per
+// process, as RSS does).
+func (w *procWatch) scan() (pids []int, pssKB int64) {
 	entries, _ := os.ReadDir("/proc")
+	type proc struct{ pid, pgid int }
+	var all []proc
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
-			continue
-		}
-		cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil || !bytes.Contains(cmd, []byte(dir)) {
 			continue
 		}
 		status, err := os.ReadFile("/proc/" + e.Name() + "/status")
 		if err != nil || bytes.Contains(status, []byte("State:\tZ")) {
 			continue
 		}
-		pids = append(pids, pid)
-		rollup, _ := os.ReadFile("/proc/" + e.Name() + "/smaps_rollup")
+		pgid, err := syscall.Getpgid(pid)
+		if err != nil {
+			continue
+		}
+		if cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline"); bytes.Contains(cmd, []byte(w.dir)) {
+			w.groups[pgid] = true
+		}
+		all = append(all, proc{pid, pgid})
+	}
+	for _, p := range all {
+		if !w.groups[p.pgid] {
+			continue
+		}
+		pids = append(pids, p.pid)
+		rollup, _ := os.ReadFile("/proc/" + strconv.Itoa(p.pid) + "/smaps_rollup")
 		for _, line := range strings.Split(string(rollup), "\n") {
 			if f := strings.Fields(line); len(f) >= 2 && f[0] == "Pss:" {
 				n, _ := strconv.ParseInt(f[1], 10, 64)
@@ -45,11 +70,13 @@ func ourProcesses(dir string) (pids []int, pssKB int64) {
 func TestLocalRestartsAfterNRendersAndAfterCrashWithChromium(t *testing.T) {
 	srv, _ := site(t)
 	dir := t.TempDir()
+	watch := newProcWatch(dir)
 	l := newTestLocal(t, func(o *LocalOptions) { o.MaxRendersPerBrowser = 3; o.TempDir = dir })
 	var pids []int
 	for i := 0; i < 7; i++ {
 		renderOK(t, l, Request{URL: srv.URL + "/"})
 		pids = append(pids, l.Stats().PID)
+		watch.scan()
 	}
 	if st := l.Stats(); st.Launches != 3 || st.Restarts != 2 {
 		t.Fatalf("after 7 renders with N=3: %+v", st)
@@ -59,7 +86,7 @@ func TestLocalRestartsAfterNRendersAndAfterCrashWithChromium(t *testing.T) {
 	}
 	// Old browsers are gone: only the current one's processes remain.
 	waitFor(t, 5*time.Second, func() bool {
-		ps, _ := ourProcesses(dir)
+		ps, _ := watch.scan()
 		for _, p := range ps {
 			if pgid, _ := syscall.Getpgid(p); pgid != l.Stats().PID {
 				return false
@@ -85,16 +112,14 @@ func TestLocalRestartsAfterNRendersAndAfterCrashWithChromium(t *testing.T) {
 		_ = syscall.Kill(-l.Stats().PID, syscall.SIGKILL)
 	}()
 	_, err := l.Render(context.Background(), Request{URL: srv.URL + "/hang", TimeoutMS: 10000})
-	if err == nil {
-		t.Fatal("render survived its browser")
-	}
+	wantErrType(t, err, core.ErrRender)
 	t.Logf("render during crash: %v", err)
 	renderOK(t, l, Request{URL: srv.URL + "/"})
 
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if ps, _ := ourProcesses(dir); len(ps) != 0 {
+	if ps, _ := watch.scan(); len(ps) != 0 {
 		t.Fatalf("processes left after Close: %v", ps)
 	}
 	if _, err := l.Render(context.Background(), Request{URL: srv.URL + "/"}); err == nil {
@@ -127,8 +152,9 @@ func TestLocalSoak500RendersWithChromium(t *testing.T) {
 	}
 	srv, _ := site(t)
 	dir := t.TempDir()
+	watch := newProcWatch(dir)
 	l := newTestLocal(t, func(o *LocalOptions) { o.TempDir = dir; o.MaxRendersPerBrowser = 100 })
-	before, _ := ourProcesses(dir)
+	before, _ := watch.scan()
 	if len(before) != 0 {
 		t.Fatalf("processes before the first render: %v", before)
 	}
@@ -138,12 +164,15 @@ func TestLocalSoak500RendersWithChromium(t *testing.T) {
 	for i := 1; i <= n; i++ {
 		path := []string{"/", "/xhr", "/form", "/lazy"}[i%4]
 		renderOK(t, l, Request{URL: srv.URL + path})
+		if i%10 == 0 {
+			watch.scan() // remember each new browser's process group
+		}
 		if i == 20 {
-			_, warmPSS = ourProcesses(dir)
+			_, warmPSS = watch.scan()
 			warmHeap = heapInUse()
 		}
 		if i%50 == 0 {
-			ps, pss := ourProcesses(dir)
+			ps, pss := watch.scan()
 			maxPSS = max(maxPSS, pss)
 			t.Logf("after %d renders: %d chromium processes, PSS %d MB, Go heap %d MB, %v/render", i, len(ps), pss/1024, heapInUse()>>20, time.Since(start)/time.Duration(i))
 			if len(ps) > 30 {
@@ -151,7 +180,7 @@ func TestLocalSoak500RendersWithChromium(t *testing.T) {
 			}
 		}
 	}
-	_, endPSS := ourProcesses(dir)
+	_, endPSS := watch.scan()
 	endHeap := heapInUse()
 	t.Logf("PSS warm %d MB, end %d MB, max %d MB; Go heap warm %d MB, end %d MB", warmPSS/1024, endPSS/1024, maxPSS/1024, warmHeap>>20, endHeap>>20)
 	if endPSS > warmPSS*2 || maxPSS > warmPSS*3 {
@@ -163,7 +192,7 @@ func TestLocalSoak500RendersWithChromium(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if ps, _ := ourProcesses(dir); len(ps) != 0 {
+	if ps, _ := watch.scan(); len(ps) != 0 {
 		t.Fatalf("processes left after Close: %v", ps)
 	}
 }

@@ -106,12 +106,14 @@ func timeoutError(parent context.Context, what string) error {
 // phaseError turns a failure inside a phase into a typed error, keeping
 // deadline and crash causes apart from page errors.
 func (r *pageRun) phaseError(parent, ctx context.Context, what string, err error) error {
+	if r.b.dead() {
+		// Whatever the phase saw (a canceled wait, a closed pipe), the
+		// cause is the browser going away.
+		return core.Wrap(core.ErrRender, err, "the browser crashed while "+what)
+	}
 	var ce *core.Error
 	if errors.As(err, &ce) {
 		return err
-	}
-	if r.b.dead() {
-		return core.Wrap(core.ErrRender, err, "the browser crashed while "+what)
 	}
 	if ctx.Err() != nil {
 		return timeoutError(parent, "while "+what)
@@ -196,6 +198,9 @@ func (r *pageRun) run(parent, dctx context.Context, launched time.Duration) (*Re
 func (r *pageRun) closeTab() (unhealthy bool) {
 	if r.tab == nil {
 		return false
+	}
+	if r.tab.browserOwned {
+		return false // single-process mode: the browser itself goes away after this render
 	}
 	cctx, cancel := context.WithTimeout(r.tab.ctx, 6*time.Second)
 	defer cancel()

@@ -16,6 +16,9 @@ type tab struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	frame  cdp.FrameID
+	// browserOwned marks the browser's own first tab, used in
+	// single-process mode where the browser serves one render only.
+	browserOwned bool
 }
 
 // newTab creates a browser context and a page in it. Opening a window and
@@ -46,9 +49,21 @@ func (b *browserProc) newTab(ctx context.Context) (*tab, error) {
 }
 
 // takeTab returns the prepared tab, waiting for it when it is being
-// opened, else opens a new one. The next spare is prepared after the
-// render (Local.release), so it does not compete with this one for CPU.
+// opened, else opens a new one, and starts preparing the next one at once:
+// in Lambda the container is frozen as soon as the response is out, so the
+// next invocation only finds a ready tab if it was prepared during this one.
 func (b *browserProc) takeTab(ctx context.Context) (*tab, error) {
+	if b.single {
+		// A single-process Chromium cannot open another browser context;
+		// it serves one render in its first tab and is then replaced, so
+		// the isolation comes from the fresh process instead.
+		tree, err := chromedp.Call(b.ctx, page.GetFrameTree, cdp.Empty{})
+		if err != nil {
+			return nil, fmt.Errorf("frame tree: %w", err)
+		}
+		return &tab{ctx: b.ctx, cancel: func() {}, frame: tree.FrameTree.Frame.ID, browserOwned: true}, nil
+	}
+	defer b.prepareSpare()
 	select {
 	case t := <-b.spare:
 		return t, nil
@@ -88,7 +103,7 @@ func (b *browserProc) warmed() <-chan struct{} {
 // being opened. A tab that finds the slot full, or a browser that is gone,
 // is closed again.
 func (b *browserProc) prepareSpare() {
-	if !b.warming.CompareAndSwap(false, true) {
+	if b.single || !b.warming.CompareAndSwap(false, true) {
 		return
 	}
 	done := make(chan struct{})
