@@ -45,16 +45,18 @@ type LocalOptions struct {
 	BrowserOutput io.Writer
 }
 
-// LambdaFlags are the extra switches for Chromium in AWS Lambda: one
-// process tree per container with little shared memory, no zygote to
-// fork renderers from a process that cannot sandbox them. See
-// docs/render.md for what was measured.
+// LambdaFlags are the extra switches for Chromium in AWS Lambda: no zygote
+// (one process tree per container, nothing to fork renderers from a
+// process that cannot sandbox them) and WebGL through ANGLE on SwiftShader,
+// as the @sparticuz/chromium build expects. If Chromium fails to start
+// child processes in Lambda (prctl errors), add "single-process": true:
+// Local then uses each browser for one render in its first tab and starts
+// a new one for the next (docs/render.md has the measurements).
 func LambdaFlags() map[string]any {
 	return map[string]any{
-		"no-zygote":      true,
-		"single-process": false,
-		"use-gl":         "angle",
-		"use-angle":      "swiftshader",
+		"no-zygote": true,
+		"use-gl":    "angle",
+		"use-angle": "swiftshader",
 	}
 }
 
