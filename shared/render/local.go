@@ -96,7 +96,7 @@ type Local struct {
 	mu      sync.Mutex
 	cur     *browserProc
 	closed  bool
-	closing sync.WaitGroup // browsers being closed in the background
+	closing sync.WaitGroup // renders in flight and browsers being closed in the background
 	stats   Stats
 }
 
@@ -156,8 +156,9 @@ func (l *Local) Stats() Stats {
 	return s
 }
 
-// Close stops the browser and waits until its processes are gone. Renders
-// in progress fail; later renders return dependency_error.
+// Close stops the browser and waits until its processes are gone and the
+// renders in progress have returned (they fail); later renders return
+// dependency_error.
 func (l *Local) Close() error {
 	l.mu.Lock()
 	l.closed = true
@@ -214,6 +215,7 @@ func (l *Local) acquire(ctx context.Context) (b *browserProc, launched time.Dura
 	l.cur.renders++
 	l.cur.active++
 	l.stats.Renders++
+	l.closing.Add(1) // Done when the render's tab is closed (Render)
 	return l.cur, launched, nil
 }
 

@@ -409,3 +409,67 @@ func TestLocalHardDeadlineOnHungPageWithChromium(t *testing.T) {
 		t.Fatalf("after hang: %q", res.Title)
 	}
 }
+
+func TestLocalConcurrentRendersAreIsolatedWithChromium(t *testing.T) {
+	srv, _ := site(t)
+	l := newTestLocal(t, func(o *LocalOptions) { o.MaxConcurrent = 4 })
+	const n = 8
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			v := fmt.Sprintf("v%d", i)
+			res, err := l.Render(context.Background(), Request{URL: srv.URL + "/cookie", Cookies: []Cookie{{Name: "sent_in", Value: v}}})
+			switch {
+			case err != nil:
+				errs <- err
+			case !strings.Contains(res.HTML, `<p id="got">`+v+`</p>`):
+				errs <- fmt.Errorf("render %d saw another render's cookie: %s", i, res.HTML)
+			case len(res.Cookies) != 3:
+				errs <- fmt.Errorf("render %d has %d cookies: %+v", i, len(res.Cookies), res.Cookies)
+			default:
+				errs <- nil
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if st := l.Stats(); st.Launches != 1 || st.Renders != n {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestLocalCloseDuringRendersWithChromium(t *testing.T) {
+	srv, _ := site(t)
+	dir := t.TempDir()
+	watch := newProcWatch(dir)
+	l := newTestLocal(t, func(o *LocalOptions) { o.TempDir = dir })
+	renderOK(t, l, Request{URL: srv.URL + "/"})
+	watch.scan()
+	done := make(chan error, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			_, err := l.Render(context.Background(), Request{URL: srv.URL + "/hang", TimeoutMS: 20000})
+			done <- err
+		}()
+	}
+	time.Sleep(500 * time.Millisecond)
+	watch.scan()
+	start := time.Now()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := <-done; err == nil {
+			t.Error("a render survived Close")
+		}
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("Close took %v", d)
+	}
+	if ps, _ := watch.scan(); len(ps) != 0 {
+		t.Fatalf("processes left after Close: %v", ps)
+	}
+}

@@ -70,8 +70,8 @@ func (l *Local) Render(ctx context.Context, req Request) (*Result, error) {
 		err = core.Wrap(core.ErrRender, errBrowserGone, "the browser crashed during the render")
 	}
 	// Closing the tab and disposing its browser context takes tens of
-	// milliseconds the caller need not wait for; Close waits for it.
-	l.closing.Add(1)
+	// milliseconds the caller need not wait for; Close waits for it (the
+	// count was taken in acquire).
 	go func() {
 		defer l.closing.Done()
 		l.release(b, r.closeTab() || b.dead())
