@@ -45,7 +45,7 @@ func chromiumPath(t testing.TB) string {
 	t.Helper()
 	p, err := FindChromium()
 	if err != nil {
-		testenv.Missing(t, "chromium", "apt-get install -y chromium, or set RIPTIDE_CHROMIUM_PATH ("+err.Error()+")")
+		testenv.Missing(t, "chromium", "apt-get install -y chromium-headless-shell (or chromium), or set RIPTIDE_CHROMIUM_PATH ("+err.Error()+")")
 	}
 	return p
 }

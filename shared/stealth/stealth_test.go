@@ -16,7 +16,7 @@ func newRenderer(t *testing.T) *render.Local {
 	t.Helper()
 	p, err := render.FindChromium()
 	if err != nil {
-		testenv.Missing(t, "chromium", "apt-get install -y chromium, or set RIPTIDE_CHROMIUM_PATH ("+err.Error()+")")
+		testenv.Missing(t, "chromium", "apt-get install -y chromium-headless-shell (or chromium), or set RIPTIDE_CHROMIUM_PATH ("+err.Error()+")")
 	}
 	// The detection page is served on loopback; the guard allows exactly that.
 	l, err := render.NewLocal(render.LocalOptions{ExecPath: p, Guard: render.GuardFunc(loopbackOnly)})
@@ -93,5 +93,49 @@ func TestStealthInlineProbeWithChromium(t *testing.T) {
 	}
 	if rep.HeadersSeen || len(rep.Failing()) != 0 {
 		t.Fatalf("inline high: headers_seen=%v failing %v", rep.HeadersSeen, rep.Failing())
+	}
+}
+
+// TestStealthCanvasAndAudioNoiseWithChromium checks that high changes what
+// a canvas and an audio buffer read back (fingerprinting scripts hash
+// them), that the noise is stable for one seed, and that other seeds give
+// other values.
+func TestStealthCanvasAndAudioNoiseWithChromium(t *testing.T) {
+	l := newRenderer(t)
+	page := `<title>fp</title><canvas id="c" width="200" height="50"></canvas>`
+	script := `(async () => {
+  const c = document.getElementById('c'), x = c.getContext('2d');
+  x.fillStyle = '#f60'; x.fillRect(10, 10, 100, 30); x.fillStyle = '#069'; x.font = '14px sans-serif'; x.fillText('RipTide fp', 12, 30);
+  const url = c.toDataURL();
+  const ctx = new OfflineAudioContext(1, 4410, 44100), osc = ctx.createOscillator(); osc.connect(ctx.destination); osc.start(0);
+  const buf = await ctx.startRendering(); const d = buf.getChannelData(0);
+  let s = 0; for (let i = 0; i < d.length; i++) s += Math.abs(d[i]);
+  return url.length + ':' + url.slice(-60) + '|' + s.toFixed(12);
+})()`
+	fp := func(opts *stealth.Options) string {
+		res, err := l.Render(context.Background(), render.Request{URL: "http://127.0.0.1/fp", HTML: page, Stealth: opts,
+			Actions: []render.Action{{Type: render.ActionEvaluate, Script: script}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(res.Actions[0].Value)
+	}
+	none := fp(nil)
+	high1 := fp(&stealth.Options{Preset: stealth.PresetHigh, Seed: 7})
+	high2 := fp(&stealth.Options{Preset: stealth.PresetHigh, Seed: 7})
+	other := fp(&stealth.Options{Preset: stealth.PresetHigh, Seed: 8})
+	noneCanvas, highCanvas := strings.Split(none, "|")[0], strings.Split(high1, "|")[0]
+	noneAudio, highAudio := strings.Split(none, "|")[1], strings.Split(high1, "|")[1]
+	if noneCanvas == highCanvas || noneAudio == highAudio {
+		t.Fatalf("high does not change the fingerprint:\nnone %s\nhigh %s", none, high1)
+	}
+	if high1 != high2 {
+		t.Fatalf("noise is not stable for one seed:\n%s\n%s", high1, high2)
+	}
+	if other == high1 {
+		t.Fatalf("another seed gives the same fingerprint")
+	}
+	if medium := fp(&stealth.Options{Preset: stealth.PresetMedium}); medium != none {
+		t.Fatalf("medium adds noise (it must not): %s vs %s", medium, none)
 	}
 }
