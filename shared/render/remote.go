@@ -1,0 +1,166 @@
+package render
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/riptidecrawler/riptide/shared/core"
+)
+
+// LambdaInvoker is the one call of the Lambda client the remote renderer
+// uses; *lambda.Client satisfies it.
+type LambdaInvoker interface {
+	Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+}
+
+// RemoteOptions configure the remote renderer.
+type RemoteOptions struct {
+	// FunctionName (name or ARN) of the render function. Required.
+	FunctionName string
+	// Qualifier is a version or alias (optional).
+	Qualifier string
+	// Overhead is added to the request's own timeout for the invocation's
+	// deadline: a cold start (Chromium launch) and the transfer (default 15 s).
+	Overhead time.Duration
+}
+
+// MaxLambdaPayload is Lambda's synchronous payload limit, each way.
+const MaxLambdaPayload = 6 << 20
+
+// Remote renders by invoking the render Lambda synchronously. The payload
+// is the Request JSON; the function answers with the Result JSON, or with a
+// function error whose errorType is a RipTide error type (see
+// FunctionErrorOf), which Remote turns back into the same *core.Error.
+type Remote struct {
+	client LambdaInvoker
+	opts   RemoteOptions
+}
+
+// NewRemote returns a renderer that invokes opts.FunctionName.
+func NewRemote(client LambdaInvoker, opts RemoteOptions) (*Remote, error) {
+	if client == nil || opts.FunctionName == "" {
+		return nil, errors.New("render: NewRemote needs a Lambda client and a function name")
+	}
+	if opts.Overhead <= 0 {
+		opts.Overhead = 15 * time.Second
+	}
+	return &Remote{client: client, opts: opts}, nil
+}
+
+// Render invokes the render function with req.
+func (r *Remote) Render(ctx context.Context, req Request) (*Result, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err // no invocation for a request the function would refuse
+	}
+	payload, err := json.Marshal(req)
+	if err != nil {
+		return nil, core.Wrap(core.ErrInternal, err, "encode render request")
+	}
+	if len(payload) > MaxLambdaPayload {
+		return nil, core.Errorf(core.ErrPayloadTooLarge, "render request is %d bytes; the render function accepts at most %d", len(payload), MaxLambdaPayload)
+	}
+	timeout := DefaultTimeout
+	if req.TimeoutMS > 0 {
+		timeout = ms(req.TimeoutMS)
+	}
+	ictx, cancel := context.WithTimeout(ctx, timeout+r.opts.Overhead)
+	defer cancel()
+
+	in := &lambda.InvokeInput{
+		FunctionName:   aws.String(r.opts.FunctionName),
+		InvocationType: types.InvocationTypeRequestResponse,
+		Payload:        payload,
+	}
+	if r.opts.Qualifier != "" {
+		in.Qualifier = aws.String(r.opts.Qualifier)
+	}
+	out, err := r.client.Invoke(ictx, in)
+	if err != nil {
+		return nil, invokeError(ctx, ictx, err)
+	}
+	if out.FunctionError != nil {
+		return nil, functionError(*out.FunctionError, out.Payload)
+	}
+	if out.StatusCode != 200 {
+		return nil, core.Errorf(core.ErrDependency, "render function answered status %d", out.StatusCode)
+	}
+	var res Result
+	if err := json.Unmarshal(out.Payload, &res); err != nil {
+		return nil, core.Wrap(core.ErrDependency, err, "render function returned an unreadable result")
+	}
+	return &res, nil
+}
+
+// invokeError maps a failed Invoke call (the function did not run, or we
+// stopped waiting).
+func invokeError(parent, ictx context.Context, err error) error {
+	var throttled *types.TooManyRequestsException
+	if errors.As(err, &throttled) {
+		e := core.Wrap(core.ErrRateLimited, err, "the render function is at its concurrency limit; retry later")
+		if throttled.RetryAfterSeconds != nil {
+			if n, perr := strconv.Atoi(*throttled.RetryAfterSeconds); perr == nil && n > 0 {
+				e.RetryAfterSeconds = n
+			}
+		}
+		if e.RetryAfterSeconds == 0 {
+			e.RetryAfterSeconds = 1
+		}
+		return e
+	}
+	if errors.Is(err, context.DeadlineExceeded) || ictx.Err() != nil {
+		if parent.Err() != nil && !errors.Is(parent.Err(), context.DeadlineExceeded) {
+			return core.Wrap(core.ErrTimeout, err, "render canceled by the caller")
+		}
+		return core.Wrap(core.ErrTimeout, err, "the render function did not answer before the deadline")
+	}
+	var tooLarge *types.RequestTooLargeException
+	if errors.As(err, &tooLarge) {
+		return core.Wrap(core.ErrPayloadTooLarge, err, "render request exceeds the Lambda payload limit")
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return core.Wrap(core.ErrDependency, err, "cannot invoke the render function: "+apiErr.ErrorCode())
+	}
+	return core.Wrap(core.ErrDependency, err, "cannot invoke the render function")
+}
+
+// lambdaError is the payload of a function error, as the Lambda runtime
+// writes it.
+type lambdaError struct {
+	Message string `json:"errorMessage"`
+	Type    string `json:"errorType"`
+}
+
+// functionError restores the *core.Error the render function reported.
+// An error type outside RipTide's vocabulary (a panic, a runtime timeout,
+// "Runtime.ExitError", an oversized response) is a render_error whose
+// message does not leak the function's internals.
+func functionError(kind string, payload []byte) error {
+	var le lambdaError
+	_ = json.Unmarshal(payload, &le)
+	t := core.ErrorType(le.Type)
+	if slices.Contains(core.AllErrorTypes, t) && le.Message != "" {
+		return &core.Error{Type: t, Message: le.Message, Cause: fmt.Errorf("render function error (%s)", kind)}
+	}
+	cause := fmt.Errorf("render function error %s: %s: %s", kind, le.Type, le.Message)
+	return core.Wrap(core.ErrRender, cause, "the render function failed")
+}
+
+// FunctionErrorOf is what the render function returns for a failed
+// render so that Remote can restore the error: the error type as the
+// Lambda errorType and the client-safe message as errorMessage. In a Go
+// handler: return messages.InvokeResponse_Error{Type: t, Message: m}.
+func FunctionErrorOf(err error) (errorType, message string) {
+	e := core.AsError(err)
+	return string(e.Type), e.Message
+}

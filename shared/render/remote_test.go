@@ -1,0 +1,221 @@
+package render
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/riptidecrawler/riptide/shared/core"
+)
+
+// fakeLambda speaks the Lambda Invoke wire protocol (REST-JSON):
+// POST /2015-03-31/functions/{name}/invocations with the payload as body;
+// 200 with the function's answer, X-Amz-Function-Error on a function
+// error, and AWS error responses (x-amzn-ErrorType + JSON body) otherwise.
+type fakeLambda struct {
+	t        testing.TB
+	name     string
+	handle   func(w http.ResponseWriter, req Request)
+	calls    atomic.Int64
+	lastAuth atomic.Value
+}
+
+func (f *fakeLambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.calls.Add(1)
+	f.lastAuth.Store(r.Header.Get("Authorization"))
+	want := "/2015-03-31/functions/" + f.name + "/invocations"
+	if r.Method != http.MethodPost || r.URL.Path != want {
+		awsError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+r.URL.Path)
+		return
+	}
+	if it := r.Header.Get("X-Amz-Invocation-Type"); it != "" && it != "RequestResponse" {
+		awsError(w, http.StatusBadRequest, "InvalidParameterValueException", "want RequestResponse, got "+it)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	var req Request
+	if err := json.Unmarshal(body, &req); err != nil {
+		functionErr(w, "Unhandled", "Runtime.UnmarshalError", err.Error())
+		return
+	}
+	w.Header().Set("X-Amz-Executed-Version", "$LATEST")
+	f.handle(w, req)
+}
+
+func awsError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-ErrorType", code)
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"Type":"User","message":%q}`, msg)
+}
+
+func functionErr(w http.ResponseWriter, kind, typ, msg string) {
+	w.Header().Set("X-Amz-Function-Error", kind)
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(lambdaError{Message: msg, Type: typ})
+}
+
+func newFakeLambda(t testing.TB, handle func(w http.ResponseWriter, req Request)) (*fakeLambda, *lambda.Client) {
+	f := &fakeLambda{t: t, name: "riptide-render", handle: handle}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	client := lambda.New(lambda.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret", Source: "test"}, nil
+		}),
+	})
+	return f, client
+}
+
+func TestRemoteRenderRoundTrip(t *testing.T) {
+	f, client := newFakeLambda(t, func(w http.ResponseWriter, req Request) {
+		// The function sees the request exactly as sent.
+		res := Result{URL: req.URL, FinalURL: req.URL + "#final", Status: 200, Title: "remote", HTML: "<html>" + req.Actions[0].Script + "</html>",
+			Artifacts: ArtifactData{Screenshot: []byte{0x89, 'P', 'N', 'G', 0}, ScreenshotFormat: FormatPNG},
+			Cookies:   []Cookie{{Name: "c", Value: "v"}}, Timings: Timings{TotalMS: 42}}
+		json.NewEncoder(w).Encode(res)
+	})
+	r, err := NewRemote(client, RemoteOptions{FunctionName: "riptide-render"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Render(context.Background(), Request{URL: "https://example.test/", Actions: []Action{{Type: ActionEvaluate, Script: "1+1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Title != "remote" || res.HTML != "<html>1+1</html>" || string(res.Artifacts.Screenshot) != "\x89PNG\x00" || res.Timings.TotalMS != 42 || res.Cookies[0].Value != "v" {
+		t.Fatalf("result %+v", res)
+	}
+	if auth, _ := f.lastAuth.Load().(string); !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKIDTEST/") {
+		t.Fatalf("request not signed: %q", auth)
+	}
+	// An invalid request is refused without an invocation.
+	before := f.calls.Load()
+	_, err = r.Render(context.Background(), Request{URL: "ftp://x"})
+	wantErrType(t, err, core.ErrInvalidURL)
+	if f.calls.Load() != before {
+		t.Fatal("invalid request was sent")
+	}
+}
+
+func TestRemoteFunctionErrors(t *testing.T) {
+	cases := []struct {
+		name     string
+		typ, msg string
+		want     core.ErrorType
+		wantMsg  string
+	}{
+		{"typed timeout", "timeout_error", "render deadline passed while waiting", core.ErrTimeout, "render deadline passed while waiting"},
+		{"typed blocked", "blocked_url", "the address guard refused http://10.0.0.1/", core.ErrBlockedURL, "the address guard refused http://10.0.0.1/"},
+		{"runtime crash", "Runtime.ExitError", "RequestId: abc Error: Runtime exited with error: signal: killed", core.ErrRender, "the render function failed"},
+		{"untyped go error", "errorString", "secret internal detail", core.ErrRender, "the render function failed"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, client := newFakeLambda(t, func(w http.ResponseWriter, req Request) { functionErr(w, "Unhandled", c.typ, c.msg) })
+			r, _ := NewRemote(client, RemoteOptions{FunctionName: "riptide-render"})
+			_, err := r.Render(context.Background(), Request{URL: "https://example.test/"})
+			wantErrType(t, err, c.want)
+			if got := core.AsError(err).Message; got != c.wantMsg {
+				t.Fatalf("message %q", got)
+			}
+		})
+	}
+}
+
+func TestRemoteThrottlingAndTimeouts(t *testing.T) {
+	var throttles atomic.Int64
+	f, client := newFakeLambda(t, func(w http.ResponseWriter, req Request) {
+		switch req.URL {
+		case "https://throttled.test/":
+			throttles.Add(1)
+			w.Header().Set("Retry-After", "7")
+			awsError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.")
+		case "https://once.test/":
+			if throttles.Add(1) == 1 {
+				awsError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.")
+				return
+			}
+			json.NewEncoder(w).Encode(Result{URL: req.URL, Status: 200})
+		case "https://slow.test/":
+			time.Sleep(3 * time.Second)
+			json.NewEncoder(w).Encode(Result{URL: req.URL})
+		case "https://broken.test/":
+			awsError(w, http.StatusInternalServerError, "ServiceException", "internal failure")
+		}
+	})
+	r, _ := NewRemote(client, RemoteOptions{FunctionName: "riptide-render", Overhead: time.Millisecond})
+
+	_, err := r.Render(context.Background(), Request{URL: "https://throttled.test/"})
+	wantErrType(t, err, core.ErrRateLimited)
+	if e := core.AsError(err); e.RetryAfterSeconds != 7 {
+		t.Fatalf("retry after %d", e.RetryAfterSeconds)
+	}
+	if n := throttles.Load(); n < 2 {
+		t.Fatalf("a throttled invocation should be retried by the SDK, got %d attempts", n)
+	}
+	throttles.Store(0)
+	if res, err := r.Render(context.Background(), Request{URL: "https://once.test/"}); err != nil || res.Status != 200 {
+		t.Fatalf("one throttle then success: %v", err)
+	}
+
+	start := time.Now()
+	_, err = r.Render(context.Background(), Request{URL: "https://slow.test/", TimeoutMS: 500})
+	wantErrType(t, err, core.ErrTimeout)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("timeout took %v", d)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = r.Render(ctx, Request{URL: "https://slow.test/"})
+	wantErrType(t, err, core.ErrTimeout)
+
+	_, err = r.Render(context.Background(), Request{URL: "https://broken.test/"})
+	wantErrType(t, err, core.ErrDependency)
+
+	wrong, _ := NewRemote(client, RemoteOptions{FunctionName: "no-such-function"})
+	_, err = wrong.Render(context.Background(), Request{URL: "https://example.test/"})
+	wantErrType(t, err, core.ErrDependency)
+	if !strings.Contains(core.AsError(err).Message, "ResourceNotFoundException") {
+		t.Fatalf("message %q", core.AsError(err).Message)
+	}
+	_ = f
+}
+
+// TestRemoteOverLocalWithChromium runs the whole path: the remote adapter
+// invokes a fake Lambda whose handler is the real Local renderer.
+func TestRemoteOverLocalWithChromium(t *testing.T) {
+	srv, _ := site(t)
+	l := newTestLocal(t, nil)
+	_, client := newFakeLambda(t, func(w http.ResponseWriter, req Request) {
+		res, err := l.Render(context.Background(), req)
+		if err != nil {
+			typ, msg := FunctionErrorOf(err)
+			functionErr(w, "Unhandled", typ, msg)
+			return
+		}
+		json.NewEncoder(w).Encode(res)
+	})
+	r, _ := NewRemote(client, RemoteOptions{FunctionName: "riptide-render"})
+	res, err := r.Render(context.Background(), Request{URL: srv.URL + "/", Artifacts: Artifacts{Screenshot: &ScreenshotOptions{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Title != "Fixture home" || len(res.Artifacts.Screenshot) < 100 {
+		t.Fatalf("remote render: %q, %d screenshot bytes", res.Title, len(res.Artifacts.Screenshot))
+	}
+	_, err = r.Render(context.Background(), Request{URL: srv.URL + "/", Wait: []WaitCondition{{Type: WaitSelector, Selector: "#never", TimeoutMS: 200}}})
+	wantErrType(t, err, core.ErrTimeout)
+}
