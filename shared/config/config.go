@@ -32,6 +32,10 @@ var Vars = []Var{
 	{"REDIS_AUTH_SECRET_ARN", "", "Secrets Manager secret holding the Redis auth token (ElastiCache); used when REDIS_URL has no password."},
 	{"RIPTIDE_KEY_PREFIX", "riptide:", "Prefix of every Redis key, to share one Redis between deployments."},
 	{"RIPTIDE_ALLOW_CIDRS", "", "CIDRs the SSRF guard lets through although private (e.g. `127.0.0.0/8` for tests). Empty: only public addresses are fetched."},
+	{"RIPTIDE_RENDER_FUNCTION", "", "Name or ARN of the render Lambda that the crawl and stealth functions invoke for headless pages; empty renders in process with a local Chromium."},
+	{"RIPTIDE_CHROMIUM_PATH", "", "Chromium binary for in-process rendering; empty searches chromium-headless-shell, chromium, chromium-browser, google-chrome on PATH."},
+	{"RIPTIDE_ARTIFACTS_BUCKET", "", "S3 bucket for render artifacts (screenshots, PDFs) larger than RIPTIDE_ARTIFACT_INLINE_MAX; they are returned as presigned links. Empty: always inline (base64)."},
+	{"RIPTIDE_ARTIFACT_INLINE_MAX", "1048576", "Largest artifact (bytes) returned inline as base64 when a bucket is configured."},
 	{"RIPTIDE_WS_ENDPOINT", "", "API Gateway management endpoint for WebSocket replies (crawl-ws function); empty derives it from each event (`https://{domain}/{stage}`)."},
 	{"RIPTIDE_LEGACY_SUNSET", "2027-06-30", "Date (RFC 3339 date) announced in the `Sunset` header of legacy unprefixed paths."},
 }
@@ -51,6 +55,11 @@ type Config struct {
 	AllowCIDRs    []netip.Prefix
 	LegacySunset  time.Time
 	WSEndpoint    string
+
+	RenderFunction    string
+	ChromiumPath      string
+	ArtifactsBucket   string
+	ArtifactInlineMax int64
 }
 
 // LookupFunc reads one variable; os.LookupEnv is one.
@@ -117,6 +126,12 @@ func Load(lookup LookupFunc) (Config, error) {
 		c.AllowCIDRs = append(c.AllowCIDRs, p.Masked())
 	}
 	c.WSEndpoint = get("RIPTIDE_WS_ENDPOINT")
+	c.RenderFunction = get("RIPTIDE_RENDER_FUNCTION")
+	c.ChromiumPath = get("RIPTIDE_CHROMIUM_PATH")
+	c.ArtifactsBucket = get("RIPTIDE_ARTIFACTS_BUCKET")
+	if c.ArtifactInlineMax, err = strconv.ParseInt(get("RIPTIDE_ARTIFACT_INLINE_MAX"), 10, 64); err != nil || c.ArtifactInlineMax < 0 {
+		errs = append(errs, fmt.Sprintf("RIPTIDE_ARTIFACT_INLINE_MAX: %q is not a byte count", get("RIPTIDE_ARTIFACT_INLINE_MAX")))
+	}
 	if c.LegacySunset, err = time.Parse(time.DateOnly, get("RIPTIDE_LEGACY_SUNSET")); err != nil {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_LEGACY_SUNSET: %v", err))
 	}
