@@ -1,16 +1,36 @@
 package main
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/riptidecrawler/riptide/shared/api/crawl"
 	"github.com/riptidecrawler/riptide/shared/api/health"
+	renderapi "github.com/riptidecrawler/riptide/shared/api/render"
 	"github.com/riptidecrawler/riptide/shared/app"
+	hc "github.com/riptidecrawler/riptide/shared/health"
+	"github.com/riptidecrawler/riptide/shared/render"
 )
 
-// groupHandlers lists the groups the local server mounts; a group missing
-// here answers 501 on every route (its engine is planned).
-var groupHandlers = []app.Handlers{
-	func(b *app.Base) (map[string]http.Handler, error) { return health.Handlers(b.HealthDeps()), nil },
-	crawl.Wire,
+// localGroups returns the groups the local server mounts, sharing one
+// browser (started on the first render); a group missing here answers 501
+// on every route (its engine is planned). The closer stops the browser.
+func localGroups(ctx context.Context, b *app.Base) ([]app.Handlers, func()) {
+	r, closer, err := render.FromConfig(ctx, b.Config, false, b.Logger)
+	if err != nil {
+		b.Logger.Warn("headless rendering unavailable: /render answers dependency_error and headless pages are extracted raw",
+			"reason", err.Error())
+		r, closer = nil, nil
+	}
+	b.Checkers = append(b.Checkers, hc.Func{ComponentName: "chromium", Probe: render.HealthProbe(r)})
+	stop := func() {
+		if closer != nil {
+			_ = closer.Close()
+		}
+	}
+	return []app.Handlers{
+		func(b *app.Base) (map[string]http.Handler, error) { return health.Handlers(b.HealthDeps()), nil },
+		crawl.Wire(render.PipelineRenderer(r)),
+		renderapi.Wire(r),
+	}, stop
 }

@@ -32,7 +32,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, err := b.Store.EnsureSchema(ctx); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	handlers, err := localHandlers(b)
+	groups, stopBrowser := localGroups(ctx, b)
+	defer stopBrowser()
+	handlers, err := localHandlers(b, groups)
 	if err != nil {
 		return err
 	}
@@ -74,9 +76,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // localHandlers builds the handlers of every group whose engine exists.
-func localHandlers(b *app.Base) (map[string]http.Handler, error) {
+func localHandlers(b *app.Base, groups []app.Handlers) (map[string]http.Handler, error) {
 	all := map[string]http.Handler{}
-	for _, build := range groupHandlers {
+	for _, build := range groups {
 		hs, err := build(b)
 		if err != nil {
 			return nil, err

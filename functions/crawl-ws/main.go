@@ -13,6 +13,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/app"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
+	"github.com/riptidecrawler/riptide/shared/render"
 )
 
 func main() { app.StartFunction("crawl-ws", newHandler) }
@@ -22,7 +23,7 @@ func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handle
 	if err != nil {
 		return nil, err
 	}
-	d, err := crawl.NewDeps(b)
+	d, err := crawl.NewDeps(b, render.PipelineRenderer(render.Optional(ctx, b.Config, b.InLambda, b.Logger)))
 	if err != nil {
 		return nil, err
 	}

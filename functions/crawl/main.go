@@ -1,19 +1,25 @@
 // Command crawl is the Lambda function of the crawl endpoint group: batch
 // crawls, NDJSON and SSE streams (response streaming), and extraction.
+// Headless pages go to the render function (RIPTIDE_RENDER_FUNCTION).
 package main
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/riptidecrawler/riptide/shared/api/crawl"
 	"github.com/riptidecrawler/riptide/shared/app"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
+	"github.com/riptidecrawler/riptide/shared/render"
 )
 
 func main() { app.StartFunction("crawl", newHandler) }
 
 func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handler, error) {
-	h, _, err := app.NewHTTPFunction(ctx, "crawl", lookup, crawl.Wire)
+	h, _, err := app.NewHTTPFunction(ctx, "crawl", lookup, func(b *app.Base) (map[string]http.Handler, error) {
+		r := render.Optional(ctx, b.Config, b.InLambda, b.Logger)
+		return crawl.Wire(render.PipelineRenderer(r))(b)
+	})
 	return h, err
 }

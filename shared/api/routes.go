@@ -143,7 +143,8 @@ var routes = []Route{
 
 	// render
 	{Op: "render.render", Group: "render", Method: "POST", Path: v1 + "/render", Legacy: legacy(v1 + "/render"),
-		Summary: "Render one URL in headless Chromium, with waits, actions and artifacts", Body: JSONBody, Status: Planned},
+		Summary: "Render one URL in headless Chromium, with waits, actions and artifacts", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","mode":"dynamic","artifacts":{"screenshot":{}}}`},
 
 	// deepsearch
 	{Op: "deepsearch.search", Group: "deepsearch", Method: "POST", Path: v1 + "/deepsearch", Legacy: legacy(v1 + "/deepsearch"),

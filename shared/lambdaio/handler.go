@@ -16,10 +16,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/aws/aws-lambda-go/lambda/messages"
+	proxycore "github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/core"
 )
 
 // Handler serves every kind of event one RipTide function receives. Fields
@@ -109,7 +111,7 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 			return nil, fmt.Errorf("decode REST API event: %w", err)
 		}
 		if h.streams(ev.HTTPMethod, ev.Path) {
-			req, err := (&core.RequestAccessor{}).EventToRequestWithContext(ctx, ev)
+			req, err := (&proxycore.RequestAccessor{}).EventToRequestWithContext(ctx, ev)
 			if err != nil {
 				return nil, fmt.Errorf("convert REST API event: %w", err)
 			}
@@ -126,7 +128,7 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 		}
 		// HTTP APIs cannot stream; Function URLs in RESPONSE_STREAM mode can.
 		if kind == KindURL && h.streams(ev.RequestContext.HTTP.Method, ev.RawPath) {
-			req, err := (&core.RequestAccessorV2{}).EventToRequestWithContext(ctx, ev)
+			req, err := (&proxycore.RequestAccessorV2{}).EventToRequestWithContext(ctx, ev)
 			if err != nil {
 				return nil, fmt.Errorf("convert Function URL event: %w", err)
 			}
@@ -155,7 +157,14 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 		if h.Task == nil {
 			break
 		}
-		return h.Task(ctx, payload)
+		out, err := h.Task(ctx, payload)
+		var ce *core.Error
+		if errors.As(err, &ce) {
+			// A typed error travels as the function error's type and
+			// message, so the invoker can restore it (see render.Remote).
+			return nil, messages.InvokeResponse_Error{Type: string(ce.Type), Message: ce.Message}
+		}
+		return out, err
 	}
 	return nil, fmt.Errorf("%w: this function does not handle %s events", ErrUnsupportedEvent, kind)
 }

@@ -44,7 +44,11 @@ type Renderer interface {
 
 // RenderRequest is what the pipeline asks of a Renderer.
 type RenderRequest struct {
-	URL       string
+	URL string
+	// HTML is the document already fetched from URL: the browser renders it
+	// instead of fetching the page a second time (its subresources still
+	// load). Nil makes the browser fetch the page.
+	HTML      []byte
 	Timeout   time.Duration
 	UserAgent string
 	Headers   map[string]string
@@ -212,7 +216,7 @@ func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts O
 			") but rendering is not available here: extracted from the raw HTML")
 	case wantBrowser:
 		t := p.now()
-		rendered, err := p.Renderer.RenderPage(ctx, RenderRequest{URL: pageURL, Timeout: opts.Timeout(), UserAgent: opts.UserAgent, Headers: opts.Headers})
+		rendered, err := p.Renderer.RenderPage(ctx, RenderRequest{URL: pageURL, HTML: body, Timeout: opts.Timeout(), UserAgent: opts.UserAgent, Headers: opts.Headers})
 		r.Timings.RenderMS = p.now().Sub(t).Milliseconds()
 		if err != nil {
 			return err

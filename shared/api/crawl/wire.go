@@ -13,9 +13,10 @@ import (
 // integration timeout, with time left to encode the response.
 const LambdaSyncDeadline = 25 * time.Second
 
-// NewDeps builds the group's dependencies from the common wiring.
-func NewDeps(b *app.Base) (Deps, error) {
-	p, err := pipeline.New(pipeline.Config{AllowCIDRs: b.Config.AllowCIDRs, Cache: store.NewCache(b.Store), Logger: b.Logger})
+// NewDeps builds the group's dependencies from the common wiring; headless
+// pages go to renderer (nil: they are extracted raw, with a note).
+func NewDeps(b *app.Base, renderer pipeline.Renderer) (Deps, error) {
+	p, err := pipeline.New(pipeline.Config{AllowCIDRs: b.Config.AllowCIDRs, Cache: store.NewCache(b.Store), Logger: b.Logger, Renderer: renderer})
 	if err != nil {
 		return Deps{}, err
 	}
@@ -26,12 +27,14 @@ func NewDeps(b *app.Base) (Deps, error) {
 	return d, nil
 }
 
-// Wire builds the group's handlers; used by the crawl function and the
-// local server.
-func Wire(b *app.Base) (map[string]http.Handler, error) {
-	d, err := NewDeps(b)
-	if err != nil {
-		return nil, err
+// Wire returns the group's handler builder; used by the crawl function and
+// the local server.
+func Wire(renderer pipeline.Renderer) app.Handlers {
+	return func(b *app.Base) (map[string]http.Handler, error) {
+		d, err := NewDeps(b, renderer)
+		if err != nil {
+			return nil, err
+		}
+		return Handlers(d), nil
 	}
-	return Handlers(d), nil
 }
