@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/shared/core"
 )
 
 // loopbackGuard allows 127.0.0.0/8 except 127.0.0.2, which stands for a

@@ -174,12 +174,12 @@ func TestValidation(t *testing.T) {
 	e := setup(t, nil)
 	cases := map[string]int{
 		`{"url":"` + e.site.URL("/click") + `","mode":"static","actions":[{"type":"click","selector":"#go"}]}`: 400,
-		`{"url":"` + e.site.URL("/click") + `","mode":"pdf"}`:                                                    501,
-		`{"url":"` + e.site.URL("/click") + `","timeout_ms":120000}`:                                             400,
-		`{"url":"` + e.site.URL("/click") + `","mode":"Dynamic"}`:                                                400,
-		`{"url":"file:///etc/passwd"}`:                                                                           400,
-		`{"url":"` + e.site.URL("/click") + `","session_id":"../../etc"}`:                                        400,
-		`{"url":"` + e.site.URL("/click") + `","actions":[{"type":"explode"}]}`:                                  400,
+		`{"url":"` + e.site.URL("/click") + `","mode":"pdf"}`:                                                  501,
+		`{"url":"` + e.site.URL("/click") + `","timeout_ms":120000}`:                                           400,
+		`{"url":"` + e.site.URL("/click") + `","mode":"Dynamic"}`:                                              400,
+		`{"url":"file:///etc/passwd"}`:                                                                         400,
+		`{"url":"` + e.site.URL("/click") + `","session_id":"../../etc"}`:                                      400,
+		`{"url":"` + e.site.URL("/click") + `","actions":[{"type":"explode"}]}`:                                400,
 	}
 	for body, want := range cases {
 		if rec, _ := post(e, body); rec.Code != want || !strings.Contains(rec.Body.String(), `"error"`) {
