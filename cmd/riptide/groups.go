@@ -7,6 +7,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/api/crawl"
 	"github.com/riptidecrawler/riptide/shared/api/health"
 	renderapi "github.com/riptidecrawler/riptide/shared/api/render"
+	stealthapi "github.com/riptidecrawler/riptide/shared/api/stealth"
 	"github.com/riptidecrawler/riptide/shared/app"
 	hc "github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/render"
@@ -32,5 +33,6 @@ func localGroups(ctx context.Context, b *app.Base) ([]app.Handlers, func()) {
 		func(b *app.Base) (map[string]http.Handler, error) { return health.Handlers(b.HealthDeps()), nil },
 		crawl.Wire(render.PipelineRenderer(r)),
 		renderapi.Wire(r),
+		stealthapi.Wire(r),
 	}, stop
 }

@@ -184,13 +184,14 @@ var routes = []Route{
 
 	// stealth
 	{Op: "stealth.configure", Group: "stealth", Method: "POST", Path: v1 + "/stealth/configure", Legacy: legacy(v1 + "/stealth/configure"),
-		Summary: "Resolve a stealth preset and overrides into the effective configuration", Body: JSONBody, Status: Planned},
+		Summary: "Resolve a stealth preset and overrides into the effective configuration", Body: JSONBody, Status: Ready,
+		Example: `{"preset":"high","platform":"macos","locale":"de-DE"}`},
 	{Op: "stealth.test", Group: "stealth", Method: "POST", Path: v1 + "/stealth/test", Legacy: legacy(v1 + "/stealth/test"),
-		Summary: "Run the headless-detection checks against a stealth configuration", Body: OptionalJSONBody, Status: Planned},
+		Summary: "Run the headless-detection checks against a stealth configuration", Body: OptionalJSONBody, Status: Ready},
 	{Op: "stealth.capabilities", Group: "stealth", Method: "GET", Path: v1 + "/stealth/capabilities", Legacy: legacy(v1 + "/stealth/capabilities"),
-		Summary: "Supported stealth features and presets", Status: Planned},
+		Summary: "Supported stealth features and presets", Status: Ready},
 	{Op: "stealth.health", Group: "stealth", Method: "GET", Path: v1 + "/stealth/health", Legacy: legacy(v1 + "/stealth/health"),
-		Summary: "State of the browser used for stealth rendering", Status: Planned},
+		Summary: "State of the browser used for stealth rendering", Status: Ready},
 
 	// tables
 	{Op: "tables.extract", Group: "tables", Method: "POST", Path: v1 + "/tables/extract",

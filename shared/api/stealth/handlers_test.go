@@ -1,0 +1,104 @@
+package stealthapi_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/shared/api"
+	stealthapi "github.com/riptidecrawler/riptide/shared/api/stealth"
+	"github.com/riptidecrawler/riptide/shared/config"
+	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/render"
+)
+
+func server(t *testing.T, withBrowser bool) http.Handler {
+	t.Helper()
+	var r render.Renderer
+	if withBrowser {
+		if _, err := render.FindChromium(); err != nil {
+			testenv.Missing(t, "chromium", "apt-get install chromium-headless-shell (or chromium)")
+		}
+		// The production wiring: the fetch layer's guard, no allowlist.
+		rr, closer, err := render.FromConfig(t.Context(), config.Config{}, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { closer.Close() })
+		r = rr
+	}
+	h, err := httpx.NewHandler(httpx.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: httpx.AuthConfig{Disabled: true}},
+		api.Group("stealth"), stealthapi.Handlers(stealthapi.Deps{Renderer: r}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func call(h http.Handler, method, path, body string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestHighFixesWhatNoneFails(t *testing.T) {
+	h := server(t, true)
+	rec := call(h, "POST", "/api/v1/stealth/test", `{"preset":"high","compare":true}`)
+	if rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	var out stealthapi.TestResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Report.Failed != 0 || out.Report.Passed == 0 {
+		t.Fatalf("high must pass every check: failing %v", out.Report.Failing())
+	}
+	if out.Baseline == nil || out.Baseline.Failed == 0 {
+		t.Fatalf("none must fail some checks (headless Chromium is detectable): %+v", out.Baseline)
+	}
+	if len(out.Fixed) != out.Baseline.Failed {
+		t.Fatalf("high must fix every check none fails: none fails %v, fixed %v", out.Baseline.Failing(), out.Fixed)
+	}
+	for _, must := range []string{"webdriver", "headless_user_agent"} {
+		if c, _ := out.Baseline.Check(must); c.Pass {
+			t.Errorf("check %s should fail without stealth", must)
+		}
+	}
+}
+
+func TestConfigureCapabilitiesHealth(t *testing.T) {
+	h := server(t, false)
+	rec := call(h, "POST", "/api/v1/stealth/configure", `{"preset":"high","platform":"macos","locale":"de-DE"}`)
+	var c stealthapi.Configuration
+	_ = json.Unmarshal(rec.Body.Bytes(), &c)
+	if rec.Code != 200 || c.Preset != "high" || !strings.Contains(c.UserAgent, "Macintosh") || !strings.HasPrefix(c.AcceptLanguage, "de-DE") || len(c.Features) == 0 {
+		t.Fatalf("configure: %d %s", rec.Code, rec.Body)
+	}
+	if rec := call(h, "POST", "/api/v1/stealth/configure", `{"preset":"ultra"}`); rec.Code != 400 {
+		t.Fatalf("unknown preset: %d", rec.Code)
+	}
+	if rec := call(h, "POST", "/api/v1/stealth/configure", `{"preset":"High"}`); rec.Code != 400 {
+		t.Fatalf("enums are lowercase: %d", rec.Code)
+	}
+	rec = call(h, "GET", "/api/v1/stealth/capabilities", "")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"name":"high"`) || !strings.Contains(rec.Body.String(), "webgl") {
+		t.Fatalf("capabilities: %s", rec.Body)
+	}
+	// Without a browser: health says so and the test is a dependency error.
+	if rec := call(h, "GET", "/api/v1/stealth/health", ""); rec.Code != 503 || !strings.Contains(rec.Body.String(), "unhealthy") {
+		t.Fatalf("health without browser: %d %s", rec.Code, rec.Body)
+	}
+	if rec := call(h, "POST", "/api/v1/stealth/test", ""); rec.Code != 503 || !strings.Contains(rec.Body.String(), "dependency_error") {
+		t.Fatalf("test without browser: %d %s", rec.Code, rec.Body)
+	}
+}
