@@ -16,7 +16,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/riptidecrawler/riptide/shared/version.Version=$(VERSION)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test test-short build lint lint-cfn fmt sam events notice openapi generate synth test-cdk bench readme \
+.PHONY: run test test-short build lint lint-cfn fmt sam events notice openapi generate synth test-cdk bench bench-extract bench-render fuzz layers readme \
         tools vulncheck coldstart clean help
 
 help: ## list targets
@@ -77,6 +77,25 @@ test-cdk: ## CDK assertion and cdk-nag tests
 
 bench: ## run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./shared/...
+
+# The extraction dev set lives in the team folder beside the checkout.
+EXTRACTION_DEV ?= $(CURDIR)/../shared/bench/extraction-dev
+
+bench-extract: ## extraction quality (P/R/F1) and time per page vs go-trafilatura and go-readability, same run
+	@mkdir -p build
+	cd bench/extract && $(GO) run -mod=mod . -data $(EXTRACTION_DEV) -out $(CURDIR)/build/bench-extract.md
+	@echo "table: build/bench-extract.md (copy into docs/benchmarks.md)"
+
+bench-render: ## warm render p50/p95 and memory per render on a local page (needs Chromium)
+	$(GO) test ./shared/render/ -run '^$$' -bench BenchmarkRenderWarm -benchtime 100x -benchmem
+
+FUZZTIME ?= 10s
+fuzz: ## run every fuzz target briefly (FUZZTIME each)
+	$(GO) test ./shared/urlnorm/ -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
+	$(GO) test ./shared/extract/ -run '^$$' -fuzz FuzzFromHTML -fuzztime $(FUZZTIME)
+
+layers: ## build the Chromium Lambda layer (layers/chromium/build/chromium-layer.zip; needs node, npm, zip)
+	layers/chromium/build.sh
 
 tools: $(BIN)/aws-lambda-rie ## install test tools into ./bin
 
