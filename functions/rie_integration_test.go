@@ -29,7 +29,7 @@ func TestBootstrapsUnderRuntimeEmulator(t *testing.T) {
 	}
 	for _, fn := range []string{"health", "crawl"} {
 		t.Run(fn, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
 			bootstrap, err := rie.Build(ctx, root, fn, t.TempDir())
 			if err != nil {
