@@ -11,6 +11,8 @@
 //	riptide:nag                            "false" skips the cdk-nag checks
 //	riptide:chromiumLayer (RIPTIDE_CHROMIUM_LAYER) the render function's layer zip
 //	                      (../../layers/chromium/build/chromium-layer.zip)
+//	riptide:wsEndpoint    RIPTIDE_WS_ENDPOINT of the WebSocket function; set it
+//	                      only behind a custom domain (empty)
 package main
 
 import (
@@ -58,6 +60,7 @@ func run() error {
 	props := &RiptideStackProps{
 		AssetDir:      setting(AssetDirContext, AssetDirEnv, DefaultAssetDir),
 		ChromiumLayer: setting(ChromiumLayerContext, ChromiumLayerEnv, DefaultChromiumLayer),
+		WSEndpoint:    setting("riptide:wsEndpoint", "", ""),
 		LogLevel:      setting("riptide:logLevel", "", "info"),
 	}
 	if n := setting("riptide:redisNodes", "", ""); n != "" {

@@ -21,6 +21,9 @@ type RiptideStackProps struct {
 	// (layers/chromium/build/chromium-layer.zip); only read when a function
 	// of the table needs Chromium.
 	ChromiumLayer string
+	// WSEndpoint is RIPTIDE_WS_ENDPOINT of the WebSocket function; empty
+	// (derived from each event) unless the API is behind a custom domain.
+	WSEndpoint string
 	// Functions and Routes default to api.Functions() and api.Routes();
 	// tests may pass other tables.
 	Functions []api.Function
@@ -89,8 +92,10 @@ type RiptideStack struct {
 	Secrets   *Secrets
 	Functions *Functions
 	RestAPI   *RestAPI
-	// Render is nil when the function table has no render function.
-	Render *Render
+	// Render and WebSocket are nil when the function table has no render
+	// function or no WebSocket function.
+	Render    *Render
+	WebSocket *WebSocketAPI
 }
 
 // NewRiptideStack builds the stack from the route and function tables.
@@ -129,6 +134,13 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	}); err != nil {
 		return nil, err
 	}
+	if s.WebSocket, err = NewWebSocketAPI(stack, "WebSocketApi", &WebSocketAPIProps{
+		Table: p.Functions, Functions: s.Functions, StageName: p.StageName, Endpoint: p.WSEndpoint,
+		ThrottleRate: p.ThrottleRate, ThrottleBurst: p.ThrottleBurst, LogRetention: p.LogRetention,
+		AccountLogging: s.RestAPI.NestedStack,
+	}); err != nil {
+		return nil, err
+	}
 
 	output := func(id, desc string, value *string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
@@ -141,6 +153,10 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	if s.Render != nil {
 		output("ArtifactsBucketName", fmt.Sprintf("Render artifacts bucket (screenshots, PDFs); objects expire after %d days", ArtifactsExpiryDays),
 			s.Render.Artifacts.Bucket.BucketName())
+	}
+	if s.WebSocket != nil {
+		output("WebSocketUrl", "WebSocket API stage URL (wss://...): connect with ?token= or an X-API-Key header", s.WebSocket.URL())
+		output("WebSocketCallbackUrl", "Management endpoint of the WebSocket stage (RIPTIDE_WS_ENDPOINT behind a custom domain)", s.WebSocket.CallbackURL())
 	}
 	return s, nil
 }
