@@ -9,6 +9,10 @@
 //	riptide:logLevel                       RIPTIDE_LOG_LEVEL of the functions (info)
 //	riptide:redisNodes                     1 or 2 Redis nodes (2)
 //	riptide:nag                            "false" skips the cdk-nag checks
+//	riptide:chromiumLayer (RIPTIDE_CHROMIUM_LAYER) the render function's layer zip
+//	                      (../../layers/chromium/build/chromium-layer.zip)
+//	riptide:wsEndpoint    RIPTIDE_WS_ENDPOINT of the WebSocket function; set it
+//	                      only behind a custom domain (empty)
 package main
 
 import (
@@ -54,8 +58,10 @@ func run() error {
 		return def
 	}
 	props := &RiptideStackProps{
-		AssetDir: setting(AssetDirContext, AssetDirEnv, DefaultAssetDir),
-		LogLevel: setting("riptide:logLevel", "", "info"),
+		AssetDir:      setting(AssetDirContext, AssetDirEnv, DefaultAssetDir),
+		ChromiumLayer: setting(ChromiumLayerContext, ChromiumLayerEnv, DefaultChromiumLayer),
+		WSEndpoint:    setting("riptide:wsEndpoint", "", ""),
+		LogLevel:      setting("riptide:logLevel", "", "info"),
 	}
 	if n := setting("riptide:redisNodes", "", ""); n != "" {
 		v, err := strconv.Atoi(n)

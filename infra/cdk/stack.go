@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -15,6 +17,13 @@ type RiptideStackProps struct {
 	awscdk.StackProps
 	// AssetDir holds build/<name>.zip for every function.
 	AssetDir string
+	// ChromiumLayer is the layer zip of the render function
+	// (layers/chromium/build/chromium-layer.zip); only read when a function
+	// of the table needs Chromium.
+	ChromiumLayer string
+	// WSEndpoint is RIPTIDE_WS_ENDPOINT of the WebSocket function; empty
+	// (derived from each event) unless the API is behind a custom domain.
+	WSEndpoint string
 	// Functions and Routes default to api.Functions() and api.Routes();
 	// tests may pass other tables.
 	Functions []api.Function
@@ -83,6 +92,10 @@ type RiptideStack struct {
 	Secrets   *Secrets
 	Functions *Functions
 	RestAPI   *RestAPI
+	// Render and WebSocket are nil when the function table has no render
+	// function or no WebSocket function.
+	Render    *Render
+	WebSocket *WebSocketAPI
 }
 
 // NewRiptideStack builds the stack from the route and function tables.
@@ -116,6 +129,19 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 		return nil, err
 	}
 
+	if s.Render, err = NewRender(stack, &RenderProps{
+		Table: p.Functions, Functions: s.Functions, ChromiumLayerZip: p.ChromiumLayer,
+	}); err != nil {
+		return nil, err
+	}
+	if s.WebSocket, err = NewWebSocketAPI(stack, "WebSocketApi", &WebSocketAPIProps{
+		Table: p.Functions, Functions: s.Functions, StageName: p.StageName, Endpoint: p.WSEndpoint,
+		ThrottleRate: p.ThrottleRate, ThrottleBurst: p.ThrottleBurst, LogRetention: p.LogRetention,
+		AccountLogging: s.RestAPI.NestedStack,
+	}); err != nil {
+		return nil, err
+	}
+
 	output := func(id, desc string, value *string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
 	}
@@ -124,5 +150,13 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	output("RedisAuthSecretArn", "Redis AUTH token secret (plain string)", s.Redis.AuthSecret.SecretArn())
 	output("RedisEndpoint", "Redis primary endpoint (TLS, port 6379)", s.Redis.Group.AttrPrimaryEndPointAddress())
 	output("RedisUrl", "REDIS_URL given to the functions (token not included)", s.Redis.URL())
+	if s.Render != nil {
+		output("ArtifactsBucketName", fmt.Sprintf("Render artifacts bucket (screenshots, PDFs); objects expire after %d days", ArtifactsExpiryDays),
+			s.Render.Artifacts.Bucket.BucketName())
+	}
+	if s.WebSocket != nil {
+		output("WebSocketUrl", "WebSocket API stage URL (wss://...): connect with ?token= or an X-API-Key header", s.WebSocket.URL())
+		output("WebSocketCallbackUrl", "Management endpoint of the WebSocket stage (RIPTIDE_WS_ENDPOINT behind a custom domain)", s.WebSocket.CallbackURL())
+	}
 	return s, nil
 }

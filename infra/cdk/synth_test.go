@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,26 +45,37 @@ func TestMain(m *testing.M) {
 // standing in for `make build`.
 func writeAssets(dir string, table []api.Function) error {
 	for _, f := range table {
-		out, err := os.Create(filepath.Join(dir, f.Name+".zip"))
-		if err != nil {
-			return err
-		}
-		zw := zip.NewWriter(out)
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: "bootstrap", Method: zip.Deflate})
-		if err == nil {
-			_, err = fmt.Fprintf(w, "#!/bin/sh\necho placeholder for %s\n", f.Name)
-		}
-		if err == nil {
-			err = zw.Close()
-		}
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := writeZip(filepath.Join(dir, f.Name+".zip"), "bootstrap", "#!/bin/sh\necho placeholder for "+f.Name+"\n"); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeChromiumLayer writes a small stand-in for the Chromium layer zip
+// (layers/chromium/build.sh) at path.
+func writeChromiumLayer(path string) error {
+	return writeZip(path, "chromium/chromium", "#!/bin/sh\necho placeholder for chromium\n")
+}
+
+// writeZip writes a zip holding one file.
+func writeZip(path, name, content string) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	zw := zip.NewWriter(out)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+	if err == nil {
+		_, err = io.WriteString(w, content)
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // shared returns the synthesized real stack, with cdk-nag applied.
@@ -90,8 +102,13 @@ func shared(t *testing.T) *synthesized {
 			synthErr = err
 			return
 		}
+		layer := filepath.Join(base, "chromium-layer.zip")
+		if err := writeChromiumLayer(layer); err != nil {
+			synthErr = err
+			return
+		}
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(base, "cdk.out"))})
-		s, err := NewRiptideStack(app, "Test", &RiptideStackProps{AssetDir: assetsDir})
+		s, err := NewRiptideStack(app, "Test", &RiptideStackProps{AssetDir: assetsDir, ChromiumLayer: layer})
 		if err != nil {
 			synthErr = err
 			return

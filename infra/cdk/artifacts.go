@@ -1,0 +1,92 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// How long objects are kept, in days.
+const (
+	// ArtifactsExpiryDays: links to artifacts are handed out right after
+	// the render; a week covers retries and late downloads.
+	ArtifactsExpiryDays = 7
+	// AccessLogExpiryDays: who fetched which artifact, kept for audits.
+	AccessLogExpiryDays = 90
+)
+
+// Artifacts is the bucket for render artifacts (screenshots, PDFs) too
+// large to return inline: the render function uploads them and returns
+// presigned links. Its server access logs, which say who fetched which
+// link, go to a second bucket.
+type Artifacts struct {
+	constructs.Construct
+	Bucket     awss3.Bucket
+	AccessLogs awss3.Bucket
+}
+
+// NewArtifacts makes the bucket: private (all public access blocked, only
+// presigned or IAM access), TLS only, SSE-S3, objects expire after
+// ArtifactsExpiryDays. Both buckets are retained when the stack is deleted
+// (docs/deploy.md): CloudFormation cannot delete a non-empty bucket, and
+// emptying it on delete would need a custom-resource Lambda.
+func NewArtifacts(scope constructs.Construct, id string) *Artifacts {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	// Log delivery through a bucket policy for the logging service, not the
+	// legacy LogDeliveryWrite ACL (ACLs stay disabled). cdk.json sets no
+	// feature flags, so the flag is set here, for this construct only.
+	c.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
+
+	private := func(p *awss3.BucketProps) *awss3.BucketProps {
+		p.BlockPublicAccess = awss3.BlockPublicAccess_BLOCK_ALL()
+		p.EnforceSSL = jsii.Bool(true)
+		p.Encryption = awss3.BucketEncryption_S3_MANAGED
+		p.ObjectOwnership = awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED
+		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+		return p
+	}
+	logs := awss3.NewBucket(c, jsii.String("AccessLogs"), private(&awss3.BucketProps{
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:         jsii.String("expire-access-logs"),
+			Expiration: awscdk.Duration_Days(jsii.Number(AccessLogExpiryDays)),
+		}},
+	}))
+	// cdk-nag's S1 (access logging) counts a bucket that receives another
+	// bucket's access logs as compliant, so this one needs no suppression.
+	bucket := awss3.NewBucket(c, jsii.String("Bucket"), private(&awss3.BucketProps{
+		ServerAccessLogsBucket: logs,
+		ServerAccessLogsPrefix: jsii.String("artifacts/"),
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:         jsii.String("expire-artifacts"),
+			Expiration: awscdk.Duration_Days(jsii.Number(ArtifactsExpiryDays)),
+			// Large PDFs may go up in parts; parts of a failed upload cost
+			// storage until aborted.
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}},
+	}))
+	return &Artifacts{Construct: c, Bucket: bucket, AccessLogs: logs}
+}
+
+// GrantRender lets the render function upload artifacts and sign GET links
+// to them (a presigned URL acts with the signer's permissions), and names
+// the bucket in its environment. No list or delete: keys are the render
+// function's own, and expiry is the lifecycle rule's job.
+func (a *Artifacts) GrantRender(fn awslambda.Function) {
+	fn.AddEnvironment(jsii.String("RIPTIDE_ARTIFACTS_BUCKET"), a.Bucket.BucketName(), nil)
+	objects := a.Bucket.ArnForObjects(jsii.String("*"))
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("RenderArtifacts"),
+		Effect:    awsiam.Effect_ALLOW,
+		Actions:   jsii.Strings("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"),
+		Resources: &[]*string{objects},
+	}))
+	bucketID := awscdk.Stack_Of(a.Bucket).GetLogicalId(a.Bucket.Node().DefaultChild().(awscdk.CfnElement))
+	suppress(fn.Role(), true, nagRule{
+		ID:        "AwsSolutions-IAM5",
+		Reason:    "Artifact keys are made per render (not known at deploy time); the role may only put and get objects of the artifacts bucket.",
+		AppliesTo: []string{"Resource::<" + *bucketID + ".Arn>/*"},
+	})
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// artifactBuckets returns the logical ids of the artifacts bucket (the one
+// logging to another) and of its access log bucket.
+func artifactBuckets(t *testing.T, tmpl map[string]any) (bucket, logs string) {
+	t.Helper()
+	buckets := resources(tmpl, "AWS::S3::Bucket")
+	if len(buckets) != 2 {
+		t.Fatalf("%d buckets, want 2 (artifacts and its access logs)", len(buckets))
+	}
+	for id, b := range buckets {
+		if lc, ok := props(b)["LoggingConfiguration"].(map[string]any); ok {
+			bucket, logs = id, ref(lc["DestinationBucketName"])
+		}
+	}
+	if bucket == "" || buckets[logs] == nil {
+		t.Fatalf("no bucket logs to the other one: %v", buckets)
+	}
+	return bucket, logs
+}
+
+func TestArtifactsBucketIsPrivateEncryptedAndExpires(t *testing.T) {
+	s := shared(t)
+	bucket, logs := artifactBuckets(t, s.rootJSON)
+	buckets := resources(s.rootJSON, "AWS::S3::Bucket")
+	for id, days := range map[string]float64{bucket: 7, logs: 90} {
+		b := buckets[id]
+		p := props(b)
+		for _, k := range []string{"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"} {
+			if v := dig(p, "PublicAccessBlockConfiguration", k); v != true {
+				t.Errorf("bucket %s: %s = %v, want true", id, k, v)
+			}
+		}
+		if alg := dig(p, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault", "SSEAlgorithm"); alg != "AES256" {
+			t.Errorf("bucket %s: SSE %v, want AES256 (S3-managed)", id, alg)
+		}
+		rules, _ := dig(p, "LifecycleConfiguration", "Rules").([]any)
+		if len(rules) != 1 || dig(rules, 0, "ExpirationInDays") != days || dig(rules, 0, "Status") != "Enabled" {
+			t.Errorf("bucket %s: lifecycle %v, want objects to expire after %v days", id, rules, days)
+		}
+		// Kept on stack deletion; emptied by nobody.
+		if b["DeletionPolicy"] != "Retain" || b["UpdateReplacePolicy"] != "Retain" {
+			t.Errorf("bucket %s: DeletionPolicy %v, UpdateReplacePolicy %v; want Retain", id, b["DeletionPolicy"], b["UpdateReplacePolicy"])
+		}
+		if p["AccessControl"] != nil || p["WebsiteConfiguration"] != nil {
+			t.Errorf("bucket %s: ACL %v / website %v, want neither", id, p["AccessControl"], p["WebsiteConfiguration"])
+		}
+	}
+	if r := dig(props(buckets[bucket]), "LifecycleConfiguration", "Rules", 0); dig(r, "AbortIncompleteMultipartUpload") == nil {
+		t.Errorf("artifacts lifecycle %v does not abort incomplete multipart uploads", r)
+	}
+	// No auto-delete custom resource (it would add a Node.js Lambda).
+	for id, r := range s.rootJSON["Resources"].(map[string]any) {
+		if typ, _ := dig(r, "Type").(string); strings.HasPrefix(typ, "Custom::") {
+			t.Errorf("custom resource %s (%s)", id, typ)
+		}
+	}
+
+	// Every bucket refuses plain HTTP.
+	policies := map[string]map[string]any{}
+	for _, pol := range resources(s.rootJSON, "AWS::S3::BucketPolicy") {
+		policies[ref(props(pol)["Bucket"])], _ = props(pol)["PolicyDocument"].(map[string]any)
+	}
+	for _, id := range []string{bucket, logs} {
+		denied := false
+		stmts, _ := policies[id]["Statement"].([]any)
+		for _, st := range stmts {
+			m, _ := st.(map[string]any)
+			if m["Effect"] == "Deny" && m["Action"] == "s3:*" && dig(m, "Condition", "Bool", "aws:SecureTransport") == "false" {
+				denied = true
+			}
+		}
+		if !denied {
+			t.Errorf("bucket %s: no policy denying requests without TLS", id)
+		}
+	}
+	// Access logs are delivered by the logging service, for this bucket only.
+	delivered := false
+	logStmts, _ := policies[logs]["Statement"].([]any)
+	for _, st := range logStmts {
+		m, _ := st.(map[string]any)
+		if m["Effect"] == "Allow" && dig(m, "Principal", "Service") == "logging.s3.amazonaws.com" && m["Action"] == "s3:PutObject" {
+			if src, _ := getAtt(dig(m, "Condition", "ArnLike", "aws:SourceArn")); src != bucket {
+				t.Errorf("log bucket accepts logs from %v, want only the artifacts bucket %s", dig(m, "Condition"), bucket)
+			}
+			delivered = true
+		}
+	}
+	if !delivered {
+		t.Errorf("log bucket policy %v does not let the logging service deliver", policies[logs])
+	}
+}
+
+func TestOnlyRenderFunctionUsesArtifactsBucket(t *testing.T) {
+	s := shared(t)
+	bucket, logs := artifactBuckets(t, s.rootJSON)
+	render := tableRenderFunction(t)
+	ids := functionIDs(t, s.rootJSON)
+	for name, stmts := range functionStatements(t, s.rootJSON) {
+		var actions, objects []string
+		for _, st := range stmts {
+			for _, r := range st.resources {
+				if strings.Contains(r, "<GetAtt:"+logs+".Arn>") {
+					t.Errorf("function %s has access to the access log bucket: %v", name, st.actions)
+				}
+				if strings.Contains(r, "<GetAtt:"+bucket+".Arn>") || strings.Contains(r, "<Ref:"+bucket+">") {
+					actions = append(actions, st.actions...)
+					objects = append(objects, r)
+				}
+			}
+		}
+		env := functionEnv(s.rootJSON, ids[name])
+		if name != render.Name {
+			if len(actions) > 0 {
+				t.Errorf("function %s may %v on the artifacts bucket", name, actions)
+			}
+			continue
+		}
+		if ref(env["RIPTIDE_ARTIFACTS_BUCKET"]) != bucket {
+			t.Errorf("%s: RIPTIDE_ARTIFACTS_BUCKET = %v, want the bucket name (Ref %s)", name, env["RIPTIDE_ARTIFACTS_BUCKET"], bucket)
+		}
+		slices.Sort(actions)
+		if want := []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"}; !slices.Equal(actions, want) {
+			t.Errorf("%s: artifacts actions %v, want %v (upload, presign GET)", name, actions, want)
+		}
+		if want := []string{"<GetAtt:" + bucket + ".Arn>/*"}; !slices.Equal(slices.Compact(objects), want) {
+			t.Errorf("%s: artifacts resources %v, want %v", name, objects, want)
+		}
+	}
+	if o := dig(s.rootJSON, "Outputs", "ArtifactsBucketName", "Value"); ref(o) != bucket {
+		t.Errorf("output ArtifactsBucketName = %v, want Ref %s", o, bucket)
+	}
+}

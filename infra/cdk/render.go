@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/riptidecrawler/riptide/shared/api"
+)
+
+// RenderCallers names the functions that run the crawl pipeline (crawl,
+// crawl-ws, spider, workers) or the stealth tests (stealth): they hand
+// pages that need a headless browser to the render function instead of
+// carrying Chromium themselves. The function table has no flag for this, so
+// this is the one list of them; a name missing from the table is an error,
+// so a renamed function cannot silently lose its renderer.
+func RenderCallers() []string {
+	return []string{"crawl", "crawl-ws", "stealth", "spider", "workers"}
+}
+
+// RenderProps configures rendering: the render function's layer and bucket,
+// and who may call it.
+type RenderProps struct {
+	Table     []api.Function
+	Functions *Functions
+	// ChromiumLayerZip is the layer built by layers/chromium/build.sh.
+	ChromiumLayerZip string
+}
+
+// Render is the render function and what serves it. Nil when the function
+// table has no function needing Chromium.
+type Render struct {
+	// Name is the render function's name in the function table.
+	Name      string
+	Function  awslambda.Function
+	Layer     *ChromiumLayer
+	Artifacts *Artifacts
+}
+
+// renderFunction returns the table entry of the render function: the one
+// function needing Chromium. ok is false when there is none.
+func renderFunction(table []api.Function) (f api.Function, ok bool, err error) {
+	var found []string
+	for _, t := range table {
+		if t.NeedsChromium {
+			found = append(found, t.Name)
+			f, ok = t, true
+		}
+	}
+	if len(found) > 1 {
+		return api.Function{}, false, fmt.Errorf("functions %v all need Chromium: the render invocation wiring expects exactly one render function", found)
+	}
+	return f, ok, nil
+}
+
+// NewRender attaches the Chromium layer to the render function, gives it
+// the artifacts bucket, and lets every function of RenderCallers invoke it.
+// The layer and bucket are made in scope under the ids "ChromiumLayer" and
+// "Artifacts".
+func NewRender(scope constructs.Construct, props *RenderProps) (*Render, error) {
+	f, ok, err := renderFunction(props.Table)
+	if err != nil || !ok {
+		return nil, err
+	}
+	fn := props.Functions.Get(f.Name)
+	if fn == nil {
+		return nil, fmt.Errorf("render function %s: not built", f.Name)
+	}
+	r := &Render{Name: f.Name, Function: fn}
+	if r.Layer, err = NewChromiumLayer(scope, "ChromiumLayer", &ChromiumLayerProps{Zip: props.ChromiumLayerZip}); err != nil {
+		return nil, err
+	}
+	if err := r.Layer.AttachTo(fn, f); err != nil {
+		return nil, err
+	}
+	r.Artifacts = NewArtifacts(scope, "Artifacts")
+	r.Artifacts.GrantRender(fn)
+
+	for _, name := range RenderCallers() {
+		caller := props.Functions.Get(name)
+		if caller == nil {
+			return nil, fmt.Errorf("render caller %s (RenderCallers in infra/cdk/render.go) is not in the function table", name)
+		}
+		if name == f.Name {
+			return nil, fmt.Errorf("render caller %s is the render function itself", name)
+		}
+		r.allowInvoke(caller)
+	}
+	return r, nil
+}
+
+// allowInvoke names the render function in caller's environment and lets
+// caller invoke exactly that function: its unqualified ARN, not its
+// versions or aliases (Function.GrantInvoke would add "<arn>:*"), which is
+// all a call by name needs.
+func (r *Render) allowInvoke(caller awslambda.Function) {
+	caller.AddEnvironment(jsii.String("RIPTIDE_RENDER_FUNCTION"), r.Function.FunctionName(), nil)
+	caller.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("InvokeRenderFunction"),
+		Effect:    awsiam.Effect_ALLOW,
+		Actions:   jsii.Strings("lambda:InvokeFunction"),
+		Resources: &[]*string{r.Function.FunctionArn()},
+	}))
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/riptidecrawler/riptide/shared/api"
+)
+
+// tableRenderFunction is the one function of the table needing Chromium.
+func tableRenderFunction(t *testing.T) api.Function {
+	t.Helper()
+	var found []api.Function
+	for _, f := range api.Functions() {
+		if f.NeedsChromium {
+			found = append(found, f)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d functions need Chromium, want exactly one render function", len(found))
+	}
+	return found[0]
+}
+
+func TestRenderCallersAreFunctionsOfTheTable(t *testing.T) {
+	render := tableRenderFunction(t)
+	for _, name := range RenderCallers() {
+		f, ok := api.LookupFunction(name)
+		if !ok {
+			t.Errorf("render caller %s is not in the function table", name)
+		}
+		if f.NeedsChromium || name == render.Name {
+			t.Errorf("render caller %s needs Chromium itself", name)
+		}
+	}
+}
+
+func TestRenderCallersMayInvokeOnlyTheRenderFunction(t *testing.T) {
+	s := shared(t)
+	ids := functionIDs(t, s.rootJSON)
+	render := tableRenderFunction(t)
+	renderID := ids[render.Name]
+	stmts := functionStatements(t, s.rootJSON)
+	for name, id := range ids {
+		caller := slices.Contains(RenderCallers(), name)
+		env := functionEnv(s.rootJSON, id)
+		got, has := env["RIPTIDE_RENDER_FUNCTION"]
+		switch {
+		case caller && ref(got) != renderID:
+			t.Errorf("%s: RIPTIDE_RENDER_FUNCTION = %v, want the name (Ref) of %s", name, got, renderID)
+		case !caller && has:
+			t.Errorf("%s is no render caller but has RIPTIDE_RENDER_FUNCTION = %v", name, got)
+		}
+
+		var invokes []string
+		for _, st := range stmts[name] {
+			for _, a := range st.actions {
+				if strings.HasPrefix(a, "lambda:") {
+					if a != "lambda:InvokeFunction" || st.effect != "Allow" {
+						t.Errorf("%s: %s %s on %v", name, st.effect, a, st.resources)
+					}
+					invokes = append(invokes, st.resources...)
+				}
+			}
+		}
+		// The unqualified ARN only: no "<arn>:*" (versions, aliases), no
+		// other function.
+		want := []string{"<GetAtt:" + renderID + ".Arn>"}
+		switch {
+		case caller && !slices.Equal(invokes, want):
+			t.Errorf("%s may invoke %v, want exactly %v", name, invokes, want)
+		case !caller && len(invokes) > 0:
+			t.Errorf("%s is no render caller but may invoke %v", name, invokes)
+		}
+	}
+}
+
+func TestRenderWiringRejectsBadTables(t *testing.T) {
+	callers := RenderCallers()
+	table := func(drop string, extra ...api.Function) []api.Function {
+		fns := []api.Function{{Name: "render", Arch: "x86_64", MemoryMB: 128, TimeoutSec: 3, NeedsChromium: true}}
+		for _, c := range callers {
+			if c != drop {
+				fns = append(fns, api.Function{Name: c, MemoryMB: 128, TimeoutSec: 3})
+			}
+		}
+		return append(fns, extra...)
+	}
+	routes := []api.Route{{Op: "render.get", Group: "render", Method: "GET", Path: "/r"}}
+	for name, c := range map[string]struct {
+		fns  []api.Function
+		want string
+	}{
+		"caller missing":   {table(callers[0]), "render caller " + callers[0] + " (RenderCallers in infra/cdk/render.go) is not in the function table"},
+		"two renderers":    {table("", api.Function{Name: "render2", Arch: "x86_64", MemoryMB: 128, TimeoutSec: 3, NeedsChromium: true}), "functions [render render2] all need Chromium"},
+		"arm64 renderer":   {append([]api.Function{{Name: "render", MemoryMB: 128, TimeoutSec: 3, NeedsChromium: true}}, table("")[1:]...), "function render needs Chromium but is arm64"},
+		"layer zip absent": {table(""), "chromium layer missing: /nonexistent/chromium-layer.zip (run `layers/chromium/build.sh`"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := writeAssets(dir, c.fns); err != nil {
+				t.Fatal(err)
+			}
+			layer := dir + "/layer.zip"
+			if name == "layer zip absent" {
+				layer = "/nonexistent/chromium-layer.zip"
+			} else if err := writeChromiumLayer(layer); err != nil {
+				t.Fatal(err)
+			}
+			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+			_, err := NewRiptideStack(app, "Bad", &RiptideStackProps{AssetDir: dir, ChromiumLayer: layer, Functions: c.fns, Routes: routes})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want one containing %q", err, c.want)
+			}
+		})
+	}
+}
