@@ -111,7 +111,11 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Base, err
 // HTTPOptions returns the options of the HTTP core.
 func (b *Base) HTTPOptions() httpx.Options {
 	cors := httpx.CORSConfig{AllowedOrigins: b.Config.CORSOrigins, MaxAgeSeconds: 600}
-	return httpx.Options{Logger: b.Logger, Metrics: b.Metrics, Auth: b.Auth, CORS: cors, Sunset: b.Config.LegacySunset}
+	o := httpx.Options{Logger: b.Logger, Metrics: b.Metrics, Auth: b.Auth, CORS: cors, Sunset: b.Config.LegacySunset}
+	if b.Config.RateLimit > 0 {
+		o.RateLimit = store.NewRateLimiter(b.Store, b.Config.RateLimit, time.Minute)
+	}
+	return o
 }
 
 // HTTPHandler mounts routes with handlers behind the middleware stack.

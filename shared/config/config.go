@@ -26,6 +26,7 @@ var Vars = []Var{
 	{"RIPTIDE_API_KEYS_SECRET_ARN", "", "Secrets Manager secret holding the API keys (AWS); read at cold start and cached."},
 	{"RIPTIDE_AUTH", "required", "`required`, or `disabled` to turn authentication off (private local use only)."},
 	{"RIPTIDE_METRICS_PUBLIC", "true", "Serve `/metrics` without an API key."},
+	{"RIPTIDE_RATE_LIMIT", "600", "Requests per minute per API key on authenticated routes, counted in Redis across instances; 0 turns limiting off."},
 	{"RIPTIDE_CORS_ORIGINS", "*", "Comma-separated origins allowed by CORS; `*` any, empty none."},
 	{"RIPTIDE_LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`. Logs are JSON on stderr."},
 	{"REDIS_URL", "", "Redis URL (`redis://` or `rediss://` for TLS, with `user:password@`). Empty: an in-process Redis (miniredis), state lost on exit."},
@@ -48,6 +49,7 @@ type Config struct {
 	AuthDisabled  bool
 	MetricsPublic bool
 	CORSOrigins   []string
+	RateLimit     int
 	LogLevel      slog.Level
 	RedisURL      string
 	RedisSecret   string
@@ -106,6 +108,9 @@ func Load(lookup LookupFunc) (Config, error) {
 		c.CORSOrigins = splitList(v)
 	} else {
 		c.CORSOrigins = []string{"*"}
+	}
+	if c.RateLimit, err = strconv.Atoi(get("RIPTIDE_RATE_LIMIT")); err != nil || c.RateLimit < 0 {
+		errs = append(errs, fmt.Sprintf("RIPTIDE_RATE_LIMIT: %q is not a request count", get("RIPTIDE_RATE_LIMIT")))
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("RIPTIDE_LOG_LEVEL"))); err != nil {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_LOG_LEVEL: %v", err))

@@ -5,6 +5,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrorType is the machine-readable class of a failure. The same values are
@@ -126,4 +127,13 @@ func TypeOf(err error) ErrorType {
 		return e.Type
 	}
 	return ""
+}
+
+// RateDecision is the state of a caller's rate-limit window after one
+// request.
+type RateDecision struct {
+	Limit     int
+	Remaining int
+	Reset     time.Time // end of the window
+	Allowed   bool
 }

@@ -18,6 +18,8 @@ type Options struct {
 	Metrics *Metrics
 	Auth    AuthConfig
 	CORS    CORSConfig
+	// RateLimit, when set, limits every authenticated route per caller.
+	RateLimit RateLimiter
 	// Deprecated and Sunset are announced on legacy unprefixed paths.
 	Deprecated time.Time
 	Sunset     time.Time
@@ -36,7 +38,9 @@ var (
 //
 // Order, outermost first: request id, panic recovery, access log and
 // metrics, CORS (preflight answered here), version negotiation, routing
-// (404/405), then per route: auth, content type and body limit.
+// (404/405), then per route: auth, rate limit, content type and body limit.
+// Rate limiting runs after auth so that unauthenticated calls cannot spend
+// a caller's budget (the original counted them first).
 func NewHandler(opts Options, routes []api.Route, handlers map[string]http.Handler) (http.Handler, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -153,6 +157,9 @@ func routeHandler(opts Options, rt api.Route, isLegacy bool, next http.Handler) 
 			}
 			if err := authenticate(r); err != nil {
 				WriteError(w, r, err)
+				return
+			}
+			if opts.RateLimit != nil && !rateLimit(opts.RateLimit, w, r, time.Now()) {
 				return
 			}
 		}
