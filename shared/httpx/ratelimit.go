@@ -17,7 +17,6 @@ type RateLimiter interface {
 	Take(ctx context.Context, key string) (core.RateDecision, error)
 }
 
-
 // rateLimit applies the limiter to an authenticated request: headers on
 // every response, 429 rate_limited with Retry-After when over. A limiter
 // failure lets the request through (logged): an outage of the counter store
