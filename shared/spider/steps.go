@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -306,6 +307,11 @@ func (w *batchWork) linkArgs(page *Page, it claimed) []linkArg {
 			la.base = r.priority(l, depth)
 		}
 		out = append(out, la)
+	}
+	if r.opts.Strategy == DepthFirst {
+		// The frontier pops the newest link first; pushing a page's links
+		// in reverse makes its first link the next page crawled.
+		slices.Reverse(out)
 	}
 	return out
 }
