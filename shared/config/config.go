@@ -32,6 +32,7 @@ var Vars = []Var{
 	{"REDIS_AUTH_SECRET_ARN", "", "Secrets Manager secret holding the Redis auth token (ElastiCache); used when REDIS_URL has no password."},
 	{"RIPTIDE_KEY_PREFIX", "riptide:", "Prefix of every Redis key, to share one Redis between deployments."},
 	{"RIPTIDE_ALLOW_CIDRS", "", "CIDRs the SSRF guard lets through although private (e.g. `127.0.0.0/8` for tests). Empty: only public addresses are fetched."},
+	{"RIPTIDE_SPIDER_STATE_MACHINE_ARN", "", "Step Functions state machine that runs spider crawls (AWS). Empty: the local orchestrator runs them in the process (`riptide serve`)."},
 	{"RIPTIDE_LEGACY_SUNSET", "2027-06-30", "Date (RFC 3339 date) announced in the `Sunset` header of legacy unprefixed paths."},
 }
 
@@ -49,6 +50,8 @@ type Config struct {
 	KeyPrefix     string
 	AllowCIDRs    []netip.Prefix
 	LegacySunset  time.Time
+	// SpiderStateMachine is the ARN of the spider state machine.
+	SpiderStateMachine string
 }
 
 // LookupFunc reads one variable; os.LookupEnv is one.
@@ -102,6 +105,7 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.RedisURL = get("REDIS_URL")
 	c.RedisSecret = get("REDIS_AUTH_SECRET_ARN")
 	c.KeyPrefix = get("RIPTIDE_KEY_PREFIX")
+	c.SpiderStateMachine = get("RIPTIDE_SPIDER_STATE_MACHINE_ARN")
 	for _, s := range splitList(getenv("RIPTIDE_ALLOW_CIDRS")) {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {

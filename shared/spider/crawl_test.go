@@ -279,3 +279,43 @@ func TestWebhookSignedOnFinalize(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 }
+
+func TestMap(t *testing.T) {
+	site := spidertest.NewSite(spidertest.SiteConfig{Pages: 50, MinLinks: 3, MaxLinks: 5, Sitemap: true, ExternalLinks: 1, Seed: 12})
+	base := serve(t, site)
+	v := newEnv(t, "embedded", nil, spider.Config{})
+	ctx := context.Background()
+	res, err := v.engine.Map(ctx, base+"/", spider.MapOptions{Sitemap: spider.SitemapSkip, MaxDepth: intp(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The seed plus the distinct links of the home page.
+	want := map[int]bool{}
+	for _, n := range site.Links(0) {
+		want[n] = true
+	}
+	for j := range 5 {
+		want[j] = true // navigation
+	}
+	if res.Count != 1+len(want) || res.Truncated {
+		t.Errorf("depth-1 map: %d URLs (truncated %v), want 1 + %d", res.Count, res.Truncated, len(want))
+	}
+	for _, l := range res.Links {
+		if !strings.HasPrefix(l.URL, base) {
+			t.Errorf("out of scope %s", l.URL)
+		}
+	}
+	res, err = v.engine.Map(ctx, base+"/", spider.MapOptions{Sitemap: spider.SitemapOnly})
+	if err != nil || res.Count != 51 || res.Links[1].Source != "sitemap" || res.Links[1].LastMod == nil {
+		t.Fatalf("sitemap-only map: %d %v %+v", res.Count, err, res.Links[:2])
+	}
+	res, _ = v.engine.Map(ctx, base+"/", spider.MapOptions{Limit: 10, Search: "/p/1"})
+	if res.Count != 10 || !res.Truncated {
+		t.Errorf("limit 10: %d, truncated %v", res.Count, res.Truncated)
+	}
+	for _, l := range res.Links[1:] {
+		if !strings.Contains(l.URL, "/p/1") {
+			t.Errorf("search kept %s", l.URL)
+		}
+	}
+}

@@ -65,9 +65,12 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Deps are an Engine's dependencies. Store and Crawler are required.
+// Deps are an Engine's dependencies. Store is required.
 type Deps struct {
-	Store   *store.Store
+	Store *store.Store
+	// Crawler crawls pages (the page pipeline). Without it runs cannot be
+	// created (not_implemented), while status, control and results of
+	// stored runs still work.
 	Crawler PageCrawler
 	// Site reads robots.txt and sitemaps; nil disables sitemaps and
 	// Crawl-delay (pages still obey robots.txt through the crawler).
@@ -99,8 +102,8 @@ type Engine struct {
 
 // New builds an Engine.
 func New(d Deps) (*Engine, error) {
-	if d.Store == nil || d.Crawler == nil {
-		return nil, errors.New("spider: Store and Crawler are required")
+	if d.Store == nil {
+		return nil, errors.New("spider: Store is required")
 	}
 	e := &Engine{st: d.Store, crawler: d.Crawler, site: d.Site, notifier: d.Notifier, newScorer: d.NewScorer,
 		log: d.Logger, cfg: d.Config.withDefaults(), now: d.Now}
@@ -241,6 +244,9 @@ func notFound(id string) error {
 // its id. Seeds and options must have been validated (ValidateSeeds,
 // Options.Normalize). A launcher then runs its steps.
 func (e *Engine) Create(ctx context.Context, seeds []string, o Options) (string, error) {
+	if e.crawler == nil {
+		return "", errNoCrawler
+	}
 	id := NewID()
 	return id, e.create(ctx, id, seeds, o, 1)
 }

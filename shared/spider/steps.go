@@ -84,6 +84,9 @@ func (e *Engine) CrawlBatch(ctx context.Context, id string) (StepOutput, error) 
 	if r.m["state"] != StateRunning {
 		return e.decide(ctx, r.id)
 	}
+	if e.crawler == nil {
+		return StepOutput{}, errNoCrawler
+	}
 	batch := NewID()[:12]
 	if err := scriptTakeover.Run(ctx, e.st.Client, []string{r.keys.meta, r.keys.inflight, r.keys.frontier}, batch).Err(); err != nil {
 		return StepOutput{}, core.Wrap(core.ErrDependency, err, "take over the run")
