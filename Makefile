@@ -99,3 +99,24 @@ coldstart: tools ## measure init time of every function under the emulator (writ
 
 clean: ## remove build outputs
 	rm -rf build infra/cdk/cdk.out
+
+# ---- spider (added by the spider branch) ------------------------------------
+# Node tools for the spider state machine: asl-validator (lints the
+# synthesized ASL) and aws-local-stepfunctions (runs it against the real step
+# handlers), installed from tools/sfn/package-lock.json into
+# tools/sfn/node_modules (gitignored). The tests that need them skip without
+# them, or fail under RIPTIDE_INTEGRATION=require.
+.PHONY: sfn-tools test-sfn bench-spider
+
+sfn-tools: tools/sfn/node_modules/.installed ## install the Node tools of the spider state machine tests
+
+tools/sfn/node_modules/.installed: tools/sfn/package.json tools/sfn/package-lock.json
+	cd tools/sfn && npm ci --no-audit --no-fund
+	touch $@
+
+test-sfn: sfn-tools ## validate the spider ASL (asl-validator) and run it with aws-local-stepfunctions against the step handlers
+	cd infra/cdk && $(GO) test -count=1 -run 'StateMachine' ./...
+	$(GO) test -count=1 -run 'LocalStepFunctions' ./functions/spider/
+
+bench-spider: ## spider benchmark: local orchestrator vs Colly v2 on a generated 5,000-page site (writes the numbers to stdout)
+	cd bench/spider && $(GO) run . -pages 5000

@@ -83,6 +83,7 @@ type RiptideStack struct {
 	Secrets   *Secrets
 	Functions *Functions
 	RestAPI   *RestAPI
+	Spider    *SpiderStateMachine
 }
 
 // NewRiptideStack builds the stack from the route and function tables.
@@ -108,6 +109,19 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	if err != nil {
 		return nil, err
 	}
+	for _, def := range p.Functions {
+		if def.Name != "spider" {
+			continue
+		}
+		s.Spider = NewSpiderStateMachine(stack, "Spider", &SpiderStateMachineProps{
+			Function: s.Functions.Get("spider"),
+			// A little over the function's own timeout, so Lambda, not
+			// the state machine, reports a step that runs too long.
+			TaskTimeout:  awscdk.Duration_Seconds(jsii.Number(float64(def.TimeoutSec + 30))),
+			Timeout:      awscdk.Duration_Days(jsii.Number(8)),
+			LogRetention: p.LogRetention,
+		})
+	}
 	s.RestAPI, err = NewRestAPI(stack, "RestApi", &RestAPIProps{
 		Routes: p.Routes, Functions: s.Functions, StageName: p.StageName,
 		ThrottleRate: p.ThrottleRate, ThrottleBurst: p.ThrottleBurst, LogRetention: p.LogRetention,
@@ -124,5 +138,8 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	output("RedisAuthSecretArn", "Redis AUTH token secret (plain string)", s.Redis.AuthSecret.SecretArn())
 	output("RedisEndpoint", "Redis primary endpoint (TLS, port 6379)", s.Redis.Group.AttrPrimaryEndPointAddress())
 	output("RedisUrl", "REDIS_URL given to the functions (token not included)", s.Redis.URL())
+	if s.Spider != nil {
+		output("SpiderStateMachineArn", "State machine running spider crawls", s.Spider.Machine.StateMachineArn())
+	}
 	return s, nil
 }

@@ -258,10 +258,9 @@ func TestWebhookSignedOnFinalize(t *testing.T) {
 		t.Fatal("no webhook")
 	}
 	body := <-bodies
-	ts, _ := time.Parse(time.RFC3339, "1970-01-01T00:00:00Z")
 	var sec int64
 	fmt.Sscan(r.Header.Get(spider.TimestampHeader), &sec)
-	ts = time.Unix(sec, 0)
+	ts := time.Unix(sec, 0)
 	if want := spider.Sign("s3cret", ts, body); r.Header.Get(spider.SignatureHeader) != want {
 		t.Errorf("signature %q, want %q", r.Header.Get(spider.SignatureHeader), want)
 	}

@@ -30,10 +30,7 @@ func (e *Engine) Init(ctx context.Context, id string) (StepOutput, error) {
 		links = append(links, linkArg{url: s, base: r.priority(Link{URL: s}, 0), tag: "q:" + formatInfo(0, "")})
 	}
 	if r.opts.Sitemap != SitemapSkip && e.site != nil {
-		entries := e.discoverSitemaps(ctx, r)
-		for _, en := range entries {
-			links = append(links, en)
-		}
+		links = append(links, e.discoverSitemaps(ctx, r)...)
 	}
 	if err := e.push(ctx, r, links); err != nil {
 		return StepOutput{}, err
