@@ -21,9 +21,11 @@ import (
 	"github.com/riptidecrawler/riptide/shared/spider"
 )
 
-// ExtractFunc turns a fetched HTML body into the stored document. The
+// ExtractFunc turns a fetched HTML body into the stored document and,
+// like a real extractor working on one parse of the page, may return the
+// page's links too (nil links: the crawler's own link pass runs). The
 // benchmark points it at the real extractor when there is one.
-type ExtractFunc func(ctx context.Context, pageURL string, body []byte) (json.RawMessage, error)
+type ExtractFunc func(ctx context.Context, pageURL string, body []byte) (doc json.RawMessage, links []spider.Link, err error)
 
 // StandInCrawler is a stand-in for the page pipeline: it fetches through
 // shared/fetch (SSRF guard, robots.txt, retries) and parses links with
@@ -51,18 +53,22 @@ func (c *StandInCrawler) CrawlPage(ctx context.Context, req spider.PageRequest) 
 	}
 	sum := sha256.Sum256(resp.Body)
 	p.ContentHash = hex.EncodeToString(sum[:])
-	var title string
-	p.Links, title = ParseLinks(resp.FinalURL, resp.Body)
-	if req.LinksOnly {
-		return p, nil
-	}
-	if c.Extract != nil {
-		doc, err := c.Extract(ctx, resp.FinalURL, resp.Body)
+	if c.Extract != nil && !req.LinksOnly {
+		doc, links, err := c.Extract(ctx, resp.FinalURL, resp.Body)
 		if err != nil {
 			return p, err
 		}
 		p.Document = doc
-	} else {
+		if links != nil {
+			p.Links = links
+			return p, nil
+		}
+		p.Links, _ = ParseLinks(resp.FinalURL, resp.Body)
+		return p, nil
+	}
+	var title string
+	p.Links, title = ParseLinks(resp.FinalURL, resp.Body)
+	if !req.LinksOnly {
 		p.Document, _ = json.Marshal(map[string]string{"url": resp.FinalURL, "title": title})
 	}
 	return p, nil

@@ -52,6 +52,8 @@ func activeKey(s *store.Store) string { return s.Key("spider", "active") }
 const pushLua = `
 local function push(meta, seen, deep, frontier, info, dir, ttl, args, start, n)
   local added, dups = 0, 0
+  -- One counter update per call: link i gets sequence seq0 + i.
+  local seq0 = redis.call('HINCRBY', meta, 'seq', n) - n
   for i = 0, n - 1 do
     local u = args[start + 3*i]
     local base = tonumber(args[start + 3*i + 1])
@@ -60,7 +62,7 @@ local function push(meta, seen, deep, frontier, info, dir, ttl, args, start, n)
     local val = string.sub(tag, 3)
     if kind == 'q' then
       if redis.call('SADD', seen, u) == 1 then
-        local seq = redis.call('HINCRBY', meta, 'seq', 1)
+        local seq = seq0 + i + 1
         redis.call('ZADD', frontier, string.format('%.0f', base + dir * seq), u)
         redis.call('HSET', info, u, val)
         added = added + 1

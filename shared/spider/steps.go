@@ -127,8 +127,11 @@ func (e *Engine) CrawlBatch(ctx context.Context, id string) (StepOutput, error) 
 		if failed {
 			break
 		}
+		// Claim in groups (a quarter of the concurrency) rather than one
+		// slot at a time: one script call pops several URLs, which matters
+		// on the embedded Redis, whose ZPOPMIN sorts the whole set.
 		free := r.opts.Concurrency - inFlight
-		if free == 0 {
+		if free == 0 || inFlight > 0 && free < claimGroup(r.opts.Concurrency) {
 			<-done
 			inFlight--
 			continue
@@ -174,6 +177,8 @@ func (e *Engine) CrawlBatch(ctx context.Context, id string) (StepOutput, error) 
 	}
 	return e.decide(context.WithoutCancel(ctx), r.id)
 }
+
+func claimGroup(concurrency int) int { return max(1, concurrency/4) }
 
 // batchWork is the state of one CrawlBatch shared by its workers.
 type batchWork struct {
