@@ -66,7 +66,7 @@ func htmlParse(_ context.Context, pageURL string, body []byte) (json.RawMessage,
 		}
 	}
 	walk(doc)
-	words := len(strings.Fields(text.String()))
+	words := countWords(text.String())
 	out, err := json.Marshal(map[string]any{"url": pageURL, "title": title, "word_count": words, "text_bytes": text.Len()})
 	return out, links, err
 }
@@ -84,6 +84,20 @@ func nodeText(n *html.Node) string {
 	}
 	walk(n)
 	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// countWords counts runs of non-space bytes (ASCII whitespace), without
+// allocating the words.
+func countWords(s string) int {
+	n, in := 0, false
+	for i := 0; i < len(s); i++ {
+		space := s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r'
+		if !space && !in {
+			n++
+		}
+		in = !space
+	}
+	return n
 }
 
 func numCPU() int { return runtime.NumCPU() }
