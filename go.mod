@@ -16,7 +16,7 @@ require (
 	go.yaml.in/yaml/v3 v3.0.5
 )
 
-require github.com/aws/aws-sdk-go-v2/service/sfn v1.41.2 // indirect
+require github.com/aws/aws-sdk-go-v2/service/sfn v1.41.2
 
 require (
 	github.com/andybalholm/brotli v1.3.0

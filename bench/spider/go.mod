@@ -7,6 +7,7 @@ replace github.com/riptidecrawler/riptide => ../..
 require (
 	github.com/gocolly/colly/v2 v2.3.0
 	github.com/riptidecrawler/riptide v0.0.0-00010101000000-000000000000
+	golang.org/x/net v0.62.0
 )
 
 require (
@@ -29,7 +30,6 @@ require (
 	github.com/temoto/robotstxt v1.1.2 // indirect
 	github.com/yuin/gopher-lua v1.1.1 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
-	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/appengine v1.6.8 // indirect

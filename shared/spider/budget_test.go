@@ -92,8 +92,9 @@ func TestExactPageBudgetUnderConcurrency(t *testing.T) {
 			if got, dup := j.calls.Load(), st.Skipped[spider.SkipDuplicateContent]; got != 50+dup || dup != 1 {
 				t.Errorf("pages crawled by the pipeline = %d with %d duplicates, want 50 + 1 (the budget is reserved before each crawl)", got, dup)
 			}
-			if p := j.peak.Load(); p < 8 || p > 16 {
-				t.Errorf("peak concurrency %d, want 8..16", p)
+			// The race must be real: many pages in flight at once.
+			if p := j.peak.Load(); p < 6 || p > 16 {
+				t.Errorf("peak concurrency %d, want 6..16", p)
 			}
 			if st.PagesQueued == 0 {
 				t.Errorf("frontier empty: the test must leave work undone to show the budget stopped it")

@@ -50,7 +50,7 @@ func TestMaxDepth(t *testing.T) {
 		}
 	}
 	if st.Skipped[spider.SkipMaxDepth] != 3 {
-		t.Errorf("skipped for depth %d, want 3 (d4 and its... no: d3's three links)", st.Skipped[spider.SkipMaxDepth])
+		t.Errorf("skipped for depth %d, want 3 (the links of d3: d4 and two leaves)", st.Skipped[spider.SkipMaxDepth])
 	}
 }
 
