@@ -146,55 +146,72 @@ end
 return out
 `)
 
-// scriptComplete records the outcome of one claimed URL, atomically with
-// pushing its links. It returns -1 when the claim is no longer this
-// batch's (the URL was handed to a newer batch; the result is dropped, so
-// no page is ever counted twice), 2 when the page was a duplicate by
-// content, else 1. Outcomes: "ok" and "failed" add a result record and
-// keep the page slot; "skip" releases the slot (robots, content type,
-// cancelled at the deadline) and counts ARGV[4] if not empty.
+// scriptComplete records the outcomes of claimed URLs (several per call:
+// pages finishing together are recorded in one round trip), each
+// atomically with pushing its links. Per record it returns -1 when the
+// claim is no longer this batch's (the URL was handed to a newer batch;
+// the result is dropped, so no page is ever counted twice), 2 when the
+// page was a duplicate by content, else 1. Outcomes: "ok" and "failed" add
+// a result record and keep the page slot; "skip" releases the slot
+// (robots, content type, cancelled at the deadline) and counts the reason
+// if not empty.
 //
 // KEYS meta inflight results hashes seen deep frontier info
-// ARGV batch url outcome reason bytes hash result depth last_error ttl dir n triples...
+// ARGV batch ttl dir count, then per record: url outcome reason bytes hash
+// result depth last_error nlinks, link triples...
 var scriptComplete = redis.NewScript(pushLua + `
 local meta = KEYS[1]
-local v = redis.call('HGET', KEYS[2], ARGV[2])
-if not v then return -1 end
-local p1 = string.find(v, '|', 1, true)
-if string.sub(v, 1, p1 - 1) ~= ARGV[1] then return -1 end
-local p2 = string.find(v, '|', p1 + 1, true)
-local reservedBytes = tonumber(string.sub(v, p1 + 1, p2 - 1))
-redis.call('HDEL', KEYS[2], ARGV[2])
-redis.call('HINCRBY', meta, 'inflight', -1)
-local bytes = tonumber(ARGV[5])
-redis.call('HINCRBY', meta, 'reserved_bytes', string.format('%d', bytes - reservedBytes))
-redis.call('HINCRBY', meta, 'bytes', ARGV[5])
-local ttl = ARGV[10]
-local outcome, reason, ret = ARGV[3], ARGV[4], 1
-if outcome == 'ok' and ARGV[6] ~= '' then
-  if redis.call('SADD', KEYS[4], ARGV[6]) == 0 then
-    outcome, reason, ret = 'skip', 'duplicate_content', 2
+local function complete1(batch, url, outcome, reason, bytesArg, hash, result, depthArg, lastErr, ttl, dir, args, linkStart, nlinks)
+  local v = redis.call('HGET', KEYS[2], url)
+  if not v then return -1 end
+  local p1 = string.find(v, '|', 1, true)
+  if string.sub(v, 1, p1 - 1) ~= batch then return -1 end
+  local p2 = string.find(v, '|', p1 + 1, true)
+  local reservedBytes = tonumber(string.sub(v, p1 + 1, p2 - 1))
+  redis.call('HDEL', KEYS[2], url)
+  redis.call('HINCRBY', meta, 'inflight', -1)
+  local bytes = tonumber(bytesArg)
+  redis.call('HINCRBY', meta, 'reserved_bytes', string.format('%d', bytes - reservedBytes))
+  redis.call('HINCRBY', meta, 'bytes', bytesArg)
+  local ret = 1
+  if outcome == 'ok' and hash ~= '' then
+    if redis.call('SADD', KEYS[4], hash) == 0 then
+      outcome, reason, ret = 'skip', 'duplicate_content', 2
+    end
+    redis.call('PEXPIRE', KEYS[4], ttl)
   end
-  redis.call('PEXPIRE', KEYS[4], ttl)
-end
-if outcome == 'skip' then
-  redis.call('HINCRBY', meta, 'reserved', -1)
-  if reason ~= '' then redis.call('HINCRBY', meta, 'skip:' .. reason, 1) end
-  return ret
-end
-redis.call('RPUSH', KEYS[3], ARGV[7])
-redis.call('PEXPIRE', KEYS[3], ttl)
-local depth = tonumber(ARGV[8])
-redis.call('HSET', meta, 'current_depth', ARGV[8])
-if depth > tonumber(redis.call('HGET', meta, 'depth_max') or '0') then redis.call('HSET', meta, 'depth_max', ARGV[8]) end
-if outcome == 'failed' then
-  redis.call('HINCRBY', meta, 'failed', 1)
-  redis.call('HSET', meta, 'last_error', ARGV[9])
+  if outcome == 'skip' then
+    redis.call('HINCRBY', meta, 'reserved', -1)
+    if reason ~= '' then redis.call('HINCRBY', meta, 'skip:' .. reason, 1) end
+    return ret
+  end
+  redis.call('RPUSH', KEYS[3], result)
+  redis.call('PEXPIRE', KEYS[3], ttl)
+  redis.call('HSET', meta, 'current_depth', depthArg)
+  if tonumber(depthArg) > tonumber(redis.call('HGET', meta, 'depth_max') or '0') then
+    redis.call('HSET', meta, 'depth_max', depthArg)
+  end
+  if outcome == 'failed' then
+    redis.call('HINCRBY', meta, 'failed', 1)
+    redis.call('HSET', meta, 'last_error', lastErr)
+    return 1
+  end
+  redis.call('HINCRBY', meta, 'crawled', 1)
+  if nlinks > 0 then
+    push(meta, KEYS[5], KEYS[6], KEYS[7], KEYS[8], dir, ttl, args, linkStart, nlinks)
+  end
   return 1
 end
-redis.call('HINCRBY', meta, 'crawled', 1)
-push(meta, KEYS[5], KEYS[6], KEYS[7], KEYS[8], tonumber(ARGV[11]), ttl, ARGV, 13, tonumber(ARGV[12]))
-return 1
+local ttl, dir, n = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local pos = 5
+local out = {}
+for r = 1, n do
+  local nl = tonumber(ARGV[pos + 8])
+  out[r] = complete1(ARGV[1], ARGV[pos], ARGV[pos + 1], ARGV[pos + 2], ARGV[pos + 3], ARGV[pos + 4], ARGV[pos + 5],
+    ARGV[pos + 6], ARGV[pos + 7], ttl, dir, ARGV, pos + 9, nl)
+  pos = pos + 9 + 3 * nl
+end
+return out
 `)
 
 // scriptTakeover makes batch ARGV[1] the owner of the run and puts every
