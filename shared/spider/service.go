@@ -173,19 +173,27 @@ func validate(seeds []string, o Options) (Options, []string, error) {
 	return o, seeds, err
 }
 
+// SyncMaxDurationMS caps max_duration_ms of an inline run.
+const SyncMaxDurationMS = 25_000
+
 // SyncResult is the answer of a run made inline.
 type SyncResult struct {
 	Status  *Status           `json:"status"`
 	Results []json.RawMessage `json:"results"`
 }
 
-// RunSync runs a small crawl inline (max_pages at most SyncMaxPages): the
+// RunSync runs a small crawl inline (max_pages at most SyncMaxPages,
+// max_duration_ms at most SyncMaxDurationMS): the
 // same steps and Redis state as an async run, so its status and results
 // stay readable afterwards under the returned spider_id.
 func (s *Service) RunSync(ctx context.Context, seeds []string, o Options) (*SyncResult, error) {
 	o, seeds, err := validate(seeds, o)
 	if err != nil {
 		return nil, err
+	}
+	// An inline run must answer within API Gateway's 29 s.
+	if o.MaxDurationMS > SyncMaxDurationMS {
+		o.MaxDurationMS = SyncMaxDurationMS
 	}
 	if o.MaxPages > s.Engine.SyncMaxPages() {
 		return nil, core.Errorf(core.ErrValidation, "options.max_pages: a synchronous run may crawl at most %d pages; drop sync for a larger run", s.Engine.SyncMaxPages()).
