@@ -318,3 +318,32 @@ func TestMap(t *testing.T) {
 		}
 	}
 }
+
+// A seed that redirects to another host (example.com -> www.example.com)
+// makes that host part of the scope; a later page redirecting out of scope
+// is skipped.
+func TestSeedRedirectExtendsScope(t *testing.T) {
+	site := spidertest.NewSite(spidertest.SiteConfig{Pages: 20, Seed: 13})
+	target := serve(t, site)
+	front := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			http.Redirect(w, r, target+"/p/0.html", http.StatusMovedPermanently)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	v := newEnv(t, "embedded", nil, spider.Config{Slice: 20 * time.Millisecond})
+	st, rs := v.crawl(t, []string{front + "/"}, spider.Options{MaxPages: 10, MaxDepth: intp(10), Sitemap: spider.SitemapSkip})
+	if len(rs) != 10 || st.Skipped[spider.SkipOutOfScope] != 0 {
+		t.Fatalf("results %d, skipped %v: the seed's new host must be in scope", len(rs), st.Skipped)
+	}
+	if rs[0].URL != front+"/" || rs[0].FinalURL != target+"/p/0.html" {
+		t.Errorf("seed result %s -> %s", rs[0].URL, rs[0].FinalURL)
+	}
+	for _, r := range rs[1:] {
+		if !strings.HasPrefix(r.URL, target) {
+			t.Errorf("crawled %s", r.URL)
+		}
+	}
+}

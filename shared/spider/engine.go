@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
@@ -306,6 +307,11 @@ func (e *Engine) load(ctx context.Context, id string) (*run, error) {
 	}
 	if r.scope, err = newScope(r.seeds, r.opts); err != nil {
 		return nil, core.Wrap(core.ErrInternal, err, "stored scope")
+	}
+	for f := range m {
+		if host, ok := strings.CutPrefix(f, seedHostField); ok {
+			r.scope.addSeedHost(host)
+		}
 	}
 	r.ttl = time.Duration(r.opts.ResultTTLMS) * time.Millisecond
 	if r.opts.Strategy == BestFirst {

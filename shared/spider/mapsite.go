@@ -175,6 +175,9 @@ func (e *Engine) Map(ctx context.Context, rawURL string, o MapOptions) (*MapResu
 					if err != nil || page == nil {
 						return
 					}
+					if fu, err := url.Parse(page.FinalURL); depth == 0 && err == nil && page.FinalURL != "" && fu.Host != "" {
+						sc.addSeedHost(fu.Host) // the site moved: map where it went
+					}
 					for _, l := range page.Links {
 						c, err := norm.Normalize(l.URL)
 						if err != nil || l.NoFollow {

@@ -2,9 +2,11 @@ package spider
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"golang.org/x/net/publicsuffix"
 )
@@ -22,12 +24,19 @@ const (
 	SkipSitemapOld       = "sitemap_lastmod"
 )
 
+// seedHostField prefixes the meta fields recording hosts that seeds
+// redirected to (part of the run's scope from then on).
+const seedHostField = "seed_host:"
+
 // SkipReasons lists every skip reason, in a stable order.
 var SkipReasons = []string{SkipRobots, SkipOutOfScope, SkipExcluded, SkipMaxDepth, SkipContentType,
 	SkipDuplicateContent, SkipNoFollow, SkipInvalidURL, SkipSitemapOld}
 
 // scope decides which URLs a run may crawl.
 type scope struct {
+	// mu guards hosts and domains, which grow when a seed redirects to
+	// another host (example.com -> www.example.com).
+	mu           sync.RWMutex
 	mode         ScopeMode
 	hosts        map[string]bool // seed hosts (host:port) for same_host
 	domains      map[string]bool // seed registrable domains for same_domain
@@ -80,13 +89,16 @@ func registrableDomain(host string) string {
 // scope. Seeds pass the host rule by construction; include patterns do not
 // apply to them (isSeed).
 func (s *scope) check(u *url.URL, isSeed bool) string {
+	s.mu.RLock()
+	inHost, inDomain := s.hosts[u.Host], s.domains[registrableDomain(u.Hostname())]
+	s.mu.RUnlock()
 	switch s.mode {
 	case SameHost:
-		if !s.hosts[u.Host] {
+		if !inHost {
 			return SkipOutOfScope
 		}
 	case SameDomain:
-		if !s.domains[registrableDomain(u.Hostname())] {
+		if !inDomain {
 			return SkipOutOfScope
 		}
 	}
@@ -111,6 +123,18 @@ func (s *scope) check(u *url.URL, isSeed bool) string {
 		return SkipExcluded
 	}
 	return ""
+}
+
+// addSeedHost admits the host a seed redirected to, as if it were a seed.
+func (s *scope) addSeedHost(host string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hosts[host] = true
+	h := host
+	if hn, _, err := net.SplitHostPort(host); err == nil {
+		h = hn
+	}
+	s.domains[registrableDomain(strings.Trim(h, "[]"))] = true
 }
 
 // acceptsType reports whether a page of this media type is kept. An empty

@@ -273,6 +273,18 @@ func (w *batchWork) crawl(it claimed) error {
 		res.Error = &PageError{Type: core.ErrInternal, Message: "the page crawler returned neither a page nor an error", URL: it.url}
 		return w.complete(it, "failed", "", res, nil, bytes, "", res.Error)
 	}
+	if fu, err := url.Parse(page.FinalURL); err == nil && page.FinalURL != "" && fu.Host != u.Host {
+		if it.depth == 0 {
+			// A seed moved (example.com -> www.example.com): its new host
+			// is the site, for this run and every later batch.
+			r.scope.addSeedHost(fu.Host)
+			if err := w.e.st.Client.HSet(context.WithoutCancel(w.ctx), r.keys.meta, seedHostField+fu.Host, "1").Err(); err != nil {
+				return core.Wrap(core.ErrDependency, err, "record a seed's new host")
+			}
+		} else if why := r.scope.check(fu, false); why == SkipOutOfScope {
+			return w.complete(it, "skip", SkipOutOfScope, nil, nil, bytes, "", nil)
+		}
+	}
 	if !r.scope.acceptsType(page.ContentType) {
 		return w.complete(it, "skip", SkipContentType, nil, nil, bytes, "", nil)
 	}
