@@ -16,8 +16,8 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/riptidecrawler/riptide/shared/version.Version=$(VERSION)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test test-short build lint lint-cfn fmt sam events notice openapi generate synth test-cdk bench bench-extract bench-render fuzz layers readme \
-        tools vulncheck coldstart clean help
+.PHONY: run test test-short build lint lint-cfn fmt sam events notice openapi generate synth test-cdk bench bench-extract bench-render bench-spider fuzz layers readme \
+        tools sfn-tools test-sfn vulncheck coldstart clean help
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -94,10 +94,28 @@ fuzz: ## run every fuzz target briefly (FUZZTIME each)
 	$(GO) test ./shared/urlnorm/ -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
 	$(GO) test ./shared/extract/ -run '^$$' -fuzz FuzzFromHTML -fuzztime $(FUZZTIME)
 
+bench-spider: ## spider (local orchestrator) vs Colly v2 on a generated 5,000-page site, same run
+	cd bench/spider && $(GO) run -mod=mod . -pages 5000
+
 layers: ## build the Chromium Lambda layer (layers/chromium/build/chromium-layer.zip; needs node, npm, zip)
 	layers/chromium/build.sh
 
-tools: $(BIN)/aws-lambda-rie ## install test tools into ./bin
+# Test tools: the Lambda runtime emulator (Go) and, where npm exists, the
+# Node tools of the spider state machine tests (asl-validator,
+# aws-local-stepfunctions) from tools/sfn/package-lock.json.
+tools: $(BIN)/aws-lambda-rie ## install test tools (./bin, tools/sfn/node_modules)
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory sfn-tools; \
+	else echo "tools: npm missing: the spider state machine tests will skip"; fi
+
+sfn-tools: tools/sfn/node_modules/.installed ## install the Node tools of the spider state machine tests
+
+tools/sfn/node_modules/.installed: tools/sfn/package.json tools/sfn/package-lock.json
+	cd tools/sfn && npm ci --no-audit --no-fund
+	touch $@
+
+test-sfn: sfn-tools ## validate the spider ASL (asl-validator) and run it with aws-local-stepfunctions against the step handlers
+	cd infra/cdk && $(GO) test -count=1 -run 'StateMachine' ./...
+	$(GO) test -count=1 -run 'LocalStepFunctions' ./functions/spider/
 
 $(BIN)/aws-lambda-rie:
 	GOBIN=$(BIN) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)

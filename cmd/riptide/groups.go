@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
 
 	"github.com/riptidecrawler/riptide/shared/api/crawl"
 	"github.com/riptidecrawler/riptide/shared/api/health"
 	renderapi "github.com/riptidecrawler/riptide/shared/api/render"
+	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	stealthapi "github.com/riptidecrawler/riptide/shared/api/stealth"
 	"github.com/riptidecrawler/riptide/shared/app"
 	hc "github.com/riptidecrawler/riptide/shared/health"
@@ -34,5 +36,8 @@ func localGroups(ctx context.Context, b *app.Base) ([]app.Handlers, func()) {
 		crawl.Wire(render.PipelineRenderer(r)),
 		renderapi.Wire(r),
 		stealthapi.Wire(r),
+		// The spider runs its steps in a local orchestrator (goroutines of
+		// this process) unless RIPTIDE_SPIDER_STATE_MACHINE_ARN is set.
+		spiderapi.Wire(ctx, os.LookupEnv, render.PipelineRenderer(r)),
 	}, stop
 }

@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 
 	"github.com/riptidecrawler/riptide/shared/api"
+	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 )
 
 // groupSchemas are the request/response schemas contributed by the groups.
-var groupSchemas []api.Schemas
+var groupSchemas = []api.Schemas{spiderapi.Schemas()}
 
 // openAPIDocument renders the OpenAPI document from the route table and the
 // groups' schemas; `make openapi` writes it to shared/api/openapi.json.

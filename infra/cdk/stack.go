@@ -96,6 +96,7 @@ type RiptideStack struct {
 	// function or no WebSocket function.
 	Render    *Render
 	WebSocket *WebSocketAPI
+	Spider    *SpiderStateMachine
 }
 
 // NewRiptideStack builds the stack from the route and function tables.
@@ -120,6 +121,19 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, def := range p.Functions {
+		if def.Name != "spider" {
+			continue
+		}
+		s.Spider = NewSpiderStateMachine(stack, "Spider", &SpiderStateMachineProps{
+			Function: s.Functions.Get("spider"),
+			// A little over the function's own timeout, so Lambda, not
+			// the state machine, reports a step that runs too long.
+			TaskTimeout:  awscdk.Duration_Seconds(jsii.Number(float64(def.TimeoutSec + 30))),
+			Timeout:      awscdk.Duration_Days(jsii.Number(8)),
+			LogRetention: p.LogRetention,
+		})
 	}
 	s.RestAPI, err = NewRestAPI(stack, "RestApi", &RestAPIProps{
 		Routes: p.Routes, Functions: s.Functions, StageName: p.StageName,
@@ -157,6 +171,9 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	if s.WebSocket != nil {
 		output("WebSocketUrl", "WebSocket API stage URL (wss://...): connect with ?token= or an X-API-Key header", s.WebSocket.URL())
 		output("WebSocketCallbackUrl", "Management endpoint of the WebSocket stage (RIPTIDE_WS_ENDPOINT behind a custom domain)", s.WebSocket.CallbackURL())
+	}
+	if s.Spider != nil {
+		output("SpiderStateMachineArn", "State machine running spider crawls", s.Spider.Machine.StateMachineArn())
 	}
 	return s, nil
 }

@@ -156,17 +156,20 @@ var routes = []Route{
 
 	// spider
 	{Op: "spider.crawl", Group: "spider", Method: "POST", Path: v1 + "/spider/crawl", Legacy: legacy(v1 + "/spider/crawl"),
-		Summary: "Start a deep crawl (202 with a spider id, or 200 with results for small synchronous runs)", Body: JSONBody, Status: Planned},
+		Summary: "Start a deep crawl (202 with a spider id, or 200 with results for small synchronous runs)", Body: JSONBody, Status: Ready,
+		Example: `{"seed_urls":["http://127.0.0.1:8000/"],"options":{"max_pages":50,"max_depth":2}}`},
 	{Op: "spider.status", Group: "spider", Method: "GET", Path: v1 + "/spider/status", Legacy: legacy(v1 + "/spider/status"),
-		Summary: "Status of a deep crawl (?spider_id=)", Status: Planned},
+		Summary: "Status of a deep crawl (?spider_id=)", Status: Ready},
 	{Op: "spider.get", Group: "spider", Method: "GET", Path: v1 + "/spider/{id}",
-		Summary: "Status of a deep crawl", Status: Planned},
+		Summary: "Status of a deep crawl", Status: Ready},
 	{Op: "spider.control", Group: "spider", Method: "POST", Path: v1 + "/spider/control", Legacy: legacy(v1 + "/spider/control"),
-		Summary: "Stop, pause, resume or reset a deep crawl", Body: JSONBody, Status: Planned},
+		Summary: "Stop, pause, resume or reset a deep crawl", Body: JSONBody, Status: Ready,
+		Example: `{"spider_id":"0123456789abcdef0123456789abcdef","action":"pause"}`},
 	{Op: "spider.results", Group: "spider", Method: "GET", Path: v1 + "/spider/{id}/results",
-		Summary: "Results of a deep crawl, paged (or NDJSON with Accept: application/x-ndjson)", Status: Planned},
+		Summary: "Results of a deep crawl, paged (or NDJSON with Accept: application/x-ndjson)", Stream: true, Status: Ready},
 	{Op: "spider.map", Group: "spider", Method: "POST", Path: v1 + "/spider/map",
-		Summary: "List a site's URLs from sitemaps and links without extracting content", Body: JSONBody, Status: Planned},
+		Summary: "List a site's URLs from sitemaps and links without extracting content", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","options":{"limit":100}}`},
 
 	// strategies
 	{Op: "strategies.crawl", Group: "strategies", Method: "POST", Path: v1 + "/strategies/crawl", Legacy: legacy(v1 + "/strategies/crawl"),

@@ -45,7 +45,13 @@ type Base struct {
 	// Checkers are the dependency health checks; homes append their own
 	// (chromium, queue) to the redis one.
 	Checkers []health.Checker
+
+	closers []func()
 }
+
+// OnClose registers fn to run when the base closes, before the store (a
+// local orchestrator must stop before Redis goes away). Last in, first out.
+func (b *Base) OnClose(fn func()) { b.closers = append(b.closers, fn) }
 
 // InLambda reports whether the process runs in AWS Lambda.
 func InLambda(lookup config.LookupFunc) bool {
@@ -128,8 +134,14 @@ func (b *Base) HealthDeps() healthapi.Deps {
 	return healthapi.Deps{Checkers: b.Checkers, Version: version.String(), Started: b.Started, Gatherer: b.Metrics.Registry}
 }
 
-// Close releases the store.
-func (b *Base) Close() error { return b.Store.Close() }
+// Close runs the OnClose functions, then releases the store.
+func (b *Base) Close() error {
+	for i := len(b.closers) - 1; i >= 0; i-- {
+		b.closers[i]()
+	}
+	b.closers = nil
+	return b.Store.Close()
+}
 
 // Fatal logs err as JSON and exits: used by mains when wiring fails.
 func Fatal(name string, err error) {

@@ -38,6 +38,7 @@ var Vars = []Var{
 	{"RIPTIDE_ARTIFACTS_BUCKET", "", "S3 bucket for render artifacts (screenshots, PDFs) larger than RIPTIDE_ARTIFACT_INLINE_MAX; they are returned as presigned links. Empty: always inline (base64)."},
 	{"RIPTIDE_ARTIFACT_INLINE_MAX", "1048576", "Largest artifact (bytes) returned inline as base64 when a bucket is configured."},
 	{"RIPTIDE_WS_ENDPOINT", "", "API Gateway management endpoint for WebSocket replies (crawl-ws function); empty derives it from each event (`https://{domain}/{stage}`)."},
+	{"RIPTIDE_SPIDER_STATE_MACHINE_ARN", "", "Step Functions state machine that runs spider crawls (AWS). Empty: the local orchestrator runs them in the process (`riptide serve`)."},
 	{"RIPTIDE_LEGACY_SUNSET", "2027-06-30", "Date (RFC 3339 date) announced in the `Sunset` header of legacy unprefixed paths."},
 }
 
@@ -62,6 +63,8 @@ type Config struct {
 	ChromiumPath      string
 	ArtifactsBucket   string
 	ArtifactInlineMax int64
+	// SpiderStateMachine is the ARN of the spider state machine.
+	SpiderStateMachine string
 }
 
 // LookupFunc reads one variable; os.LookupEnv is one.
@@ -118,6 +121,7 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.RedisURL = get("REDIS_URL")
 	c.RedisSecret = get("REDIS_AUTH_SECRET_ARN")
 	c.KeyPrefix = get("RIPTIDE_KEY_PREFIX")
+	c.SpiderStateMachine = get("RIPTIDE_SPIDER_STATE_MACHINE_ARN")
 	for _, s := range splitList(getenv("RIPTIDE_ALLOW_CIDRS")) {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {

@@ -158,6 +158,7 @@ func (p *Pipeline) process(ctx context.Context, target string, opts Options, r *
 		r.FinalURL = resp.FinalURL
 		r.Status = resp.Status
 		r.ContentType = resp.ContentType
+		r.BodyBytes, r.Truncated = int64(len(resp.Body)), resp.Truncated
 		if resp.Truncated {
 			r.Notes = append(r.Notes, fmt.Sprintf("body truncated at %d bytes (options.max_body_bytes)", len(resp.Body)))
 		}

@@ -13,7 +13,11 @@ type Result struct {
 	FinalURL    string `json:"final_url,omitempty"`
 	Status      int    `json:"status"` // HTTP status of the final response; 0 when there was none
 	ContentType string `json:"content_type,omitempty"`
-	FromCache   bool   `json:"from_cache"`
+	// BodyBytes is the size of the body kept (decoded, at most
+	// max_body_bytes); Truncated says the page was longer.
+	BodyBytes int64 `json:"body_bytes"`
+	Truncated bool  `json:"truncated,omitempty"`
+	FromCache bool  `json:"from_cache"`
 	// CachedAt is when a result served from the cache was crawled.
 	CachedAt *time.Time `json:"cached_at,omitempty"`
 	CacheKey string     `json:"cache_key,omitempty"`

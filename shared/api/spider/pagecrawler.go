@@ -1,0 +1,58 @@
+package spider
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+
+	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/pipeline"
+	"github.com/riptidecrawler/riptide/shared/spider"
+)
+
+// PipelineCrawler crawls spider pages through the crawl pipeline: the same
+// one fetch, SSRF guard, robots.txt, challenge detection, gate, rendering
+// and extraction as /api/v1/crawl.
+type PipelineCrawler struct {
+	Pipeline *pipeline.Pipeline
+}
+
+// CrawlPage implements spider.PageCrawler.
+func (c PipelineCrawler) CrawlPage(ctx context.Context, req spider.PageRequest) (*spider.Page, error) {
+	respect := req.RespectRobots
+	opts := pipeline.Options{
+		// A spider run reports the site as it is now.
+		CacheMode:     pipeline.CacheBypass,
+		RespectRobots: &respect,
+		MaxBodyBytes:  req.MaxBytes,
+		Formats:       []pipeline.Format{pipeline.FormatText, pipeline.FormatMarkdown, pipeline.FormatMetadata, pipeline.FormatLinks},
+	}
+	if req.LinksOnly {
+		opts.Formats = []pipeline.Format{pipeline.FormatLinks}
+		opts.RenderMode = pipeline.RenderRaw
+	}
+	opts = opts.WithDefaults()
+	r := c.Pipeline.Crawl(ctx, req.URL, opts)
+	page := &spider.Page{URL: req.URL, FinalURL: r.FinalURL, Status: r.Status, ContentType: r.ContentType,
+		Bytes: r.BodyBytes, Truncated: r.Truncated}
+	if r.Error != nil {
+		return page, &core.Error{Type: r.Error.Type, Message: r.Error.Message, Permanent: !r.Error.Retryable}
+	}
+	if d := r.Document; d != nil && d.Document != nil {
+		for _, l := range d.Links {
+			page.Links = append(page.Links, spider.Link{URL: l.URL, Text: l.Text, NoFollow: slices.Contains(l.Rel, "nofollow")})
+		}
+		if !req.LinksOnly {
+			sum := sha256.Sum256([]byte(d.Text))
+			page.ContentHash = hex.EncodeToString(sum[:16])
+			raw, err := json.Marshal(d)
+			if err != nil {
+				return page, core.Wrap(core.ErrInternal, err, "encode document")
+			}
+			page.Document = raw
+		}
+	}
+	return page, nil
+}

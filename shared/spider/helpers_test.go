@@ -1,0 +1,154 @@
+package spider_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riptidecrawler/riptide/internal/spidertest"
+	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/spider"
+	"github.com/riptidecrawler/riptide/shared/store"
+)
+
+// backends are the two Redis homes: a real redis-server (AWS, REDIS_URL)
+// and the embedded miniredis of `riptide serve`; the Lua scripts must
+// behave the same on both.
+var backends = []string{"redis", "embedded"}
+
+func openStore(t *testing.T, backend string) *store.Store {
+	t.Helper()
+	url := ""
+	if backend == "redis" {
+		url = testenv.RedisURL(t)
+	}
+	// A prefix per test: CI shares one Redis between packages.
+	s, err := store.Open(store.Options{URL: url, Prefix: "t" + spider.NewID()[:10] + ":"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func newFetcher(t testing.TB) *fetch.Fetcher {
+	t.Helper()
+	f, err := fetch.New(fetch.Options{
+		AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		Politeness: fetch.Politeness{PerHostConcurrency: -1},
+		Retry:      fetch.RetryPolicy{MaxAttempts: 1},
+		Timeout:    10 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	return f
+}
+
+// serve starts site on 127.0.0.1 and returns its base URL.
+func serve(t testing.TB, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+type env struct {
+	engine  *spider.Engine
+	store   *store.Store
+	fetcher *fetch.Fetcher
+}
+
+func newEnv(t *testing.T, backend string, crawler spider.PageCrawler, cfg spider.Config) *env {
+	t.Helper()
+	st := openStore(t, backend)
+	f := newFetcher(t)
+	if crawler == nil {
+		crawler = &spidertest.StandInCrawler{Fetcher: f}
+	}
+	e, err := spider.New(spider.Deps{Store: st, Crawler: crawler, Site: f, Config: cfg,
+		Notifier: spider.NewWebhookSender(fetch.NewGuard([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{engine: e, store: st, fetcher: f}
+}
+
+// crawl runs a whole crawl in this process and returns its status and results.
+func (v *env) crawl(t *testing.T, seeds []string, o spider.Options) (*spider.Status, []spider.Result) {
+	t.Helper()
+	ctx := context.Background()
+	o, err := o.Normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeds, err = spider.ValidateSeeds(seeds, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := v.engine.Create(ctx, seeds, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.engine.RunSteps(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	return v.finished(t, id)
+}
+
+func (v *env) finished(t *testing.T, id string) (*spider.Status, []spider.Result) {
+	t.Helper()
+	st, err := v.engine.Status(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, v.results(t, id)
+}
+
+func (v *env) results(t *testing.T, id string) []spider.Result {
+	t.Helper()
+	var out []spider.Result
+	var cursor int64
+	for {
+		p, err := v.engine.Results(context.Background(), id, cursor, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range p.Results {
+			var r spider.Result
+			if err := json.Unmarshal(raw, &r); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, r)
+		}
+		if p.NextCursor == nil {
+			return out
+		}
+		cursor += int64(len(p.Results))
+	}
+}
+
+func intp(v int) *int    { return &v }
+func boolp(v bool) *bool { return &v }
+
+func urlsOf(rs []spider.Result) map[string]int {
+	m := map[string]int{}
+	for _, r := range rs {
+		m[r.URL]++
+	}
+	return m
+}
+
+func pathOf(u string) string {
+	if i := strings.Index(u[8:], "/"); i >= 0 {
+		return u[8+i:]
+	}
+	return "/"
+}

@@ -1,0 +1,75 @@
+package spider
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// PageCrawler crawls one page: one fetch (SSRF guard, robots.txt, retries),
+// then whatever the pipeline does with it (gate, extraction). The spider
+// decides what to crawl and records the outcome; it never fetches pages
+// itself, so every page of a deep crawl goes through the same pipeline as
+// /crawl.
+//
+// Errors are *core.Error: robots_disallowed is counted as a skip, anything
+// else (fetch_error, timeout_error, blocked_by_target, ...) as a failed
+// page with its type and message. A Page may come with an error (an HTTP
+// 404 still has a status and maybe links); it is then a failed page.
+type PageCrawler interface {
+	CrawlPage(ctx context.Context, req PageRequest) (*Page, error)
+}
+
+// PageCrawlerFunc adapts a function to PageCrawler.
+type PageCrawlerFunc func(ctx context.Context, req PageRequest) (*Page, error)
+
+// CrawlPage calls f.
+func (f PageCrawlerFunc) CrawlPage(ctx context.Context, req PageRequest) (*Page, error) {
+	return f(ctx, req)
+}
+
+// PageRequest is one page to crawl.
+type PageRequest struct {
+	URL   string // canonical URL (urlnorm), already in scope
+	Depth int    // link hops from a seed
+	// LinksOnly: only the links are needed (map, sitemap discovery); the
+	// crawler may skip extraction and leave Document empty.
+	LinksOnly bool
+	// MaxBytes caps the body kept (the run's byte budget reserved for this
+	// page); 0 means the crawler's own default. A longer body is cut, not
+	// refused, and Page.Bytes must not exceed it.
+	MaxBytes int64
+	// RespectRobots says whether robots.txt is obeyed for this page.
+	RespectRobots bool
+}
+
+// Page is the outcome of crawling one page.
+type Page struct {
+	URL         string // the requested URL
+	FinalURL    string // after redirects
+	Status      int    // HTTP status of the final response
+	ContentType string // media type, lowercase, no parameters ("text/html")
+	// Bytes is the body size counted against the run's byte budget (the
+	// decoded body kept, at most PageRequest.MaxBytes).
+	Bytes int64
+	// ContentHash identifies the page's content for duplicate detection
+	// (e.g. a hash of the extracted main text). Pages with a hash seen
+	// before in the run are skipped as duplicate_content. Empty: no
+	// content de-duplication for this page.
+	ContentHash string
+	// Links are the page's outgoing links, absolute, in document order.
+	Links []Link
+	// Document is the extracted document, stored with the result as is;
+	// the spider never looks inside.
+	Document json.RawMessage
+	// Truncated says the body was cut at MaxBytes.
+	Truncated bool
+}
+
+// Link is one outgoing link of a page.
+type Link struct {
+	URL  string // absolute URL as found (resolved against the page's base)
+	Text string // anchor text, whitespace collapsed (best_first scoring)
+	// NoFollow is set for rel="nofollow" links; the spider does not
+	// follow them.
+	NoFollow bool
+}
