@@ -17,6 +17,9 @@
 //	                no extraction; embedded Redis (miniredis, the `riptide serve` default)
 //	riptide+parse   one full HTML parse of every page (x/net/html tree, a walk for
 //	                text and links): a stand-in for extraction, NOT the real extractor
+//	riptide+extract the real page pipeline (spiderapi.PipelineCrawler): one fetch,
+//	                challenge check, gate, full extraction (text, markdown,
+//	                metadata, links), exactly what a spider run does in production
 //	*/redis         the same on a real redis-server (its CPU is added; its memory is not)
 package main
 
@@ -45,6 +48,8 @@ import (
 	"github.com/gocolly/colly/v2"
 
 	"github.com/riptidecrawler/riptide/internal/spidertest"
+	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
+	"github.com/riptidecrawler/riptide/shared/pipeline"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/store"
@@ -61,7 +66,7 @@ func main() {
 	pages := flag.Int("pages", 5000, "pages of the generated site")
 	runs := flag.Int("runs", 3, "runs of each variant (the median is reported)")
 	conc := flag.Int("concurrency", 16, "requests in flight, both crawlers")
-	variants := flag.String("variants", "colly,riptide,riptide+parse,riptide/redis,riptide+parse/redis", "comma-separated variants")
+	variants := flag.String("variants", "colly,riptide,riptide+extract,riptide/redis,riptide+extract/redis", "comma-separated variants")
 	crawler := flag.String("crawler", "", "internal: the variant a crawl child runs")
 	base := flag.String("base", "", "internal: site URL for a crawl child")
 	redisURL := flag.String("redis-url", "", "internal: Redis of a crawl child")
@@ -125,9 +130,11 @@ func crawlChild(variant, base, redisURL string, pages, conc int) error {
 	case "colly":
 		r, err = crawlColly(base, conc)
 	case "riptide", "riptide/redis":
-		r, err = crawlRiptide(base, redisURL, pages, conc, nil)
+		r, err = crawlRiptide(base, redisURL, pages, conc, nil, false)
 	case "riptide+parse", "riptide+parse/redis":
-		r, err = crawlRiptide(base, redisURL, pages, conc, Extract)
+		r, err = crawlRiptide(base, redisURL, pages, conc, Extract, false)
+	case "riptide+extract", "riptide+extract/redis":
+		r, err = crawlRiptide(base, redisURL, pages, conc, nil, true)
 	default:
 		return fmt.Errorf("unknown variant %q", variant)
 	}
@@ -164,7 +171,7 @@ func crawlColly(base string, conc int) (result, error) {
 	return result{Pages: pages.Load(), Stored: pages.Load(), WallMS: ms(time.Since(start))}, nil
 }
 
-func crawlRiptide(base, redisURL string, pages, conc int, extract spidertest.ExtractFunc) (result, error) {
+func crawlRiptide(base, redisURL string, pages, conc int, extract spidertest.ExtractFunc, pipelined bool) (result, error) {
 	ctx := context.Background()
 	st, err := store.Open(store.Options{URL: redisURL, Prefix: "bench" + spider.NewID()[:8] + ":"})
 	if err != nil {
@@ -180,7 +187,11 @@ func crawlRiptide(base, redisURL string, pages, conc int, extract spidertest.Ext
 		return result{}, err
 	}
 	defer f.Close()
-	e, err := spider.New(spider.Deps{Store: st, Crawler: &spidertest.StandInCrawler{Fetcher: f, Extract: extract}, Site: f,
+	var crawler spider.PageCrawler = &spidertest.StandInCrawler{Fetcher: f, Extract: extract}
+	if pipelined {
+		crawler = spiderapi.PipelineCrawler{Pipeline: &pipeline.Pipeline{Fetcher: f, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	}
+	e, err := spider.New(spider.Deps{Store: st, Crawler: crawler, Site: f,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return result{}, err

@@ -3,6 +3,7 @@ package extract
 import (
 	"encoding/json"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Document is everything extracted from one page. Field names are the
@@ -66,19 +67,43 @@ type Quality struct {
 func countWords(s string) int {
 	n := 0
 	in := false
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		i += size
 		switch {
-		case unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Thai, r):
-			n++
-			in = false
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’' || r == '-' && in:
+		case isWordRune(r) || r == '-' && in:
 			if !in {
 				n++
 				in = true
 			}
+		case isSpacelessScript(r):
+			n++
+			in = false
 		default:
 			in = false
 		}
 	}
 	return n
+}
+
+// isWordRune reports letters, digits and apostrophes, deciding ASCII
+// without table lookups: most text on the web is mostly ASCII and this
+// runs on every character of every page.
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '\''
+	}
+	return r == '’' || !isSpacelessScript(r) && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
+
+// isSpacelessScript reports runes of scripts written without spaces
+// between words (CJK, kana, Thai), cheaply ruling out the rest by range.
+func isSpacelessScript(r rune) bool {
+	if r < 0x0E00 || (r > 0x0E7F && r < 0x2E80) {
+		return false
+	}
+	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Thai, r)
 }

@@ -228,10 +228,16 @@ func collapsedLen(s string) int {
 
 func countPunct(s string) int {
 	c := 0
-	for _, r := range s {
-		switch r {
-		case '.', ',', ';', '!', '?', '。', '、', '，', '！', '？', '؛', '،':
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b == '.' || b == ',' || b == ';' || b == '!' || b == '?':
 			c++
+		case b >= utf8.RuneSelf && utf8.RuneStart(b):
+			r, _ := utf8.DecodeRuneInString(s[i:])
+			switch r {
+			case '。', '、', '，', '！', '？', '؛', '،':
+				c++
+			}
 		}
 	}
 	return c
@@ -242,22 +248,61 @@ func countPunct(s string) int {
 func collapseSpace(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
-	space := false
-	for _, r := range s {
-		switch r {
-		case ' ', '\n', '\t', '\r', '\f', '\u00a0', '\u200b':
-			if !space {
-				b.WriteByte(' ')
-				space = true
+	appendCollapsed(&b, s, false)
+	return b.String()
+}
+
+// appendCollapsed writes s to b with whitespace runs (no-break and
+// zero-width spaces included) as one space and invisible characters (soft
+// hyphen, BOM, word joiner: they break search) dropped. spaced says whether
+// b already ends in a space; the result says whether it does now. ASCII
+// is handled byte by byte: this runs over every text node of every page.
+func appendCollapsed(b *strings.Builder, s string, spaced bool) bool {
+	start := 0 // first byte not written yet: runs of plain text are copied at once
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' {
+				b.WriteString(s[start:i])
+				if !spaced || start < i {
+					b.WriteByte(' ')
+				}
+				spaced = true
+				i++
+				for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r' || s[i] == '\f') {
+					i++
+				}
+				start = i
+				continue
 			}
-			continue
-		case '\u00ad', '\ufeff', '\u2060':
+			spaced = false
+			i++
 			continue
 		}
-		space = false
-		b.WriteRune(r)
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\u00a0' || r == '\u200b':
+			b.WriteString(s[start:i])
+			if !spaced || start < i {
+				b.WriteByte(' ')
+			}
+			spaced = true
+			start = i + size
+		case r == '\u00ad' || r == '\ufeff' || r == '\u2060':
+			b.WriteString(s[start:i])
+			start = i + size
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(s[start:i])
+			b.WriteString("\uFFFD") // outputs stay valid UTF-8
+			spaced = false
+			start = i + size
+		default:
+			spaced = false
+		}
+		i += size
 	}
-	return b.String()
+	b.WriteString(s[start:])
+	return spaced
 }
 
 // textOf returns the collapsed text of a subtree, ignoring dropped nodes.

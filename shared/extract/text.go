@@ -50,20 +50,7 @@ func (w *textWriter) writeText(s string) {
 		w.spaced = strings.HasSuffix(s, " ")
 		return
 	}
-	for _, r := range s {
-		switch r {
-		case ' ', '\n', '\t', '\r', '\f', '\u00a0', '\u200b':
-			if !w.spaced {
-				w.line.WriteByte(' ')
-				w.spaced = true
-			}
-			continue
-		case '\u00ad', '\ufeff', '\u2060':
-			continue // soft hyphen, BOM, word joiner: invisible, and they break search
-		}
-		w.line.WriteRune(r)
-		w.spaced = false
-	}
+	w.spaced = appendCollapsed(&w.line, s, w.spaced)
 }
 
 func (w *textWriter) space() {

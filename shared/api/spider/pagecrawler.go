@@ -27,7 +27,7 @@ func (c PipelineCrawler) CrawlPage(ctx context.Context, req spider.PageRequest) 
 		CacheMode:     pipeline.CacheBypass,
 		RespectRobots: &respect,
 		MaxBodyBytes:  req.MaxBytes,
-		Formats:       []pipeline.Format{pipeline.FormatText, pipeline.FormatMarkdown, pipeline.FormatMetadata, pipeline.FormatLinks},
+		Formats:       []pipeline.Format{pipeline.FormatMarkdown, pipeline.FormatMetadata, pipeline.FormatLinks},
 	}
 	if req.LinksOnly {
 		opts.Formats = []pipeline.Format{pipeline.FormatLinks}
@@ -45,7 +45,7 @@ func (c PipelineCrawler) CrawlPage(ctx context.Context, req spider.PageRequest) 
 			page.Links = append(page.Links, spider.Link{URL: l.URL, Text: l.Text, NoFollow: slices.Contains(l.Rel, "nofollow")})
 		}
 		if !req.LinksOnly {
-			sum := sha256.Sum256([]byte(d.Text))
+			sum := sha256.Sum256([]byte(d.Markdown))
 			page.ContentHash = hex.EncodeToString(sum[:16])
 			raw, err := json.Marshal(d)
 			if err != nil {
