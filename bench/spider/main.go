@@ -49,8 +49,8 @@ import (
 
 	"github.com/riptidecrawler/riptide/internal/spidertest"
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
-	"github.com/riptidecrawler/riptide/shared/pipeline"
 	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/pipeline"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/store"
 	"github.com/riptidecrawler/riptide/shared/urlnorm"
