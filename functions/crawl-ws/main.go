@@ -8,6 +8,7 @@ import (
 	"context"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/riptidecrawler/riptide/shared/api/crawl"
 	"github.com/riptidecrawler/riptide/shared/app"
@@ -38,5 +39,11 @@ func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handle
 		Poster:       &lambdaio.ManagementPoster{Config: awsCfg, BaseEndpoint: b.Config.WSEndpoint},
 		Logger:       b.Logger,
 	}
-	return &lambdaio.Handler{WebSocket: ws.Handle}, nil
+	// In Lambda, $default hands each message to an asynchronous invocation
+	// of this function: API Gateway gives up on a WebSocket integration
+	// after 29 s, a crawl runs up to the function's timeout.
+	if name, ok := lookup("AWS_LAMBDA_FUNCTION_NAME"); ok && name != "" {
+		ws.Async = lambdaio.SelfInvoker{Client: lambda.NewFromConfig(awsCfg), FunctionName: name}.Invoke
+	}
+	return &lambdaio.Handler{WebSocket: ws.Handle, Task: ws.RunTask}, nil
 }

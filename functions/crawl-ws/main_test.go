@@ -146,3 +146,64 @@ func TestWebSocketEvents(t *testing.T) {
 		t.Fatal(resp.StatusCode)
 	}
 }
+
+// lambdaAPI records asynchronous invocations the way the Lambda Invoke API
+// receives them (POST /2015-03-31/functions/{name}/invocations with
+// X-Amz-Invocation-Type: Event, answered 202).
+type lambdaAPI struct {
+	mu       sync.Mutex
+	payloads [][]byte
+	names    []string
+}
+
+func (l *lambdaAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	name, ok := strings.CutPrefix(r.URL.Path, "/2015-03-31/functions/")
+	if !ok || r.Header.Get("X-Amz-Invocation-Type") != "Event" {
+		http.Error(w, `{"message":"unexpected call"}`, http.StatusBadRequest)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	l.mu.Lock()
+	l.payloads = append(l.payloads, body)
+	l.names = append(l.names, strings.TrimSuffix(name, "/invocations"))
+	l.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// TestMessagesAreHandedOffInLambda: in Lambda, $default returns at once and
+// the message runs in an asynchronous invocation of the same function.
+func TestMessagesAreHandedOffInLambda(t *testing.T) {
+	mgmt := &managementAPI{posts: map[string][]string{}, gone: map[string]bool{}}
+	msrv := httptest.NewServer(mgmt)
+	defer msrv.Close()
+	lam := &lambdaAPI{}
+	lsrv := httptest.NewServer(lam)
+	defer lsrv.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", lsrv.URL)
+	h, err := newHandler(context.Background(), config.FromMap(map[string]string{
+		"RIPTIDE_API_KEYS": functest.SampleKey, "RIPTIDE_WS_ENDPOINT": msrv.URL + "/prod", "RIPTIDE_LOG_LEVEL": "error",
+		"AWS_LAMBDA_FUNCTION_NAME": "riptide-crawl-ws",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := load(t, "ws-crawl.json")
+	if resp := invoke(t, h, msg); resp.StatusCode != 200 {
+		t.Fatal(resp.StatusCode)
+	}
+	id := msg.RequestContext.ConnectionID
+	if len(mgmt.types(id)) != 0 || len(lam.payloads) != 1 || lam.names[0] != "riptide-crawl-ws" {
+		t.Fatalf("$default must hand off, not crawl: posts %v, invocations %d", mgmt.types(id), len(lam.payloads))
+	}
+	// The asynchronous invocation runs the crawl and posts back.
+	out, err := h.Invoke(context.Background(), lam.payloads[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(mgmt.types(id), ","); got != "metadata,result,summary" || out == nil {
+		t.Fatalf("task replies %s", got)
+	}
+}

@@ -188,6 +188,21 @@ func NewWebSocketAPI(scope constructs.Construct, id string, props *WebSocketAPIP
 		fn.AddEnvironment(jsii.String("RIPTIDE_WS_ENDPOINT"), jsii.String(props.Endpoint), nil)
 	}
 
+	// $default hands each message to an asynchronous invocation of the same
+	// function (API Gateway stops waiting for a WebSocket integration after
+	// 29 s; a crawl runs up to the function's timeout). A policy of its own,
+	// not the role's default policy: the function depends on that one, and
+	// a statement naming the function there would be a dependency cycle.
+	awsiam.NewPolicy(c, jsii.String("InvokeSelf"), &awsiam.PolicyProps{
+		Roles: &[]awsiam.IRole{fn.Role()},
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("HandOffWebSocketMessages"),
+			Effect:    awsiam.Effect_ALLOW,
+			Actions:   jsii.Strings("lambda:InvokeFunction"),
+			Resources: &[]*string{fn.FunctionArn()},
+		})},
+	})
+
 	return &WebSocketAPI{Construct: c, FunctionName: f.Name, Api: wsAPI, Stage: stage}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
 
 // ConnectionPoster sends a message to a WebSocket client through the API
@@ -93,7 +96,59 @@ type WebSocketApp struct {
 	// OnMessage handles one client message.
 	OnMessage func(ctx context.Context, requestID string, body []byte, send func(ctx context.Context, data []byte) error) error
 	Poster    ConnectionPoster
-	Logger    *slog.Logger
+	// Async, when set, hands each message to an asynchronous invocation
+	// (see WSTask) and acknowledges $default at once: API Gateway stops
+	// waiting for a WebSocket integration after 29 s, a crawl may run for
+	// the function's whole timeout.
+	Async  func(ctx context.Context, task WSTask) error
+	Logger *slog.Logger
+}
+
+// WSTaskKind marks a WSTask among task events.
+const WSTaskKind = "websocket_message"
+
+// WSTask is a WebSocket message to process in an asynchronous invocation
+// of the same function.
+type WSTask struct {
+	Kind         string `json:"riptide_task"`
+	Endpoint     string `json:"endpoint"`
+	ConnectionID string `json:"connection_id"`
+	RequestID    string `json:"request_id"`
+	Body         string `json:"body"`
+}
+
+// IsWSTask reports whether a task event payload is a WSTask.
+func IsWSTask(payload []byte) bool {
+	var probe struct {
+		Kind string `json:"riptide_task"`
+	}
+	return json.Unmarshal(payload, &probe) == nil && probe.Kind == WSTaskKind
+}
+
+// RunTask processes a WSTask (the asynchronous half of Handle).
+func (a *WebSocketApp) RunTask(ctx context.Context, payload json.RawMessage) (any, error) {
+	var t WSTask
+	if err := json.Unmarshal(payload, &t); err != nil || t.Kind != WSTaskKind {
+		return nil, fmt.Errorf("%w: not a websocket task", ErrUnsupportedEvent)
+	}
+	a.process(ctx, t)
+	return map[string]string{"status": "done"}, nil
+}
+
+// process runs one message, posting replies to its connection.
+func (a *WebSocketApp) process(ctx context.Context, t WSTask) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	send := func(ctx context.Context, data []byte) error {
+		err := a.Poster.Post(ctx, t.Endpoint, t.ConnectionID, data)
+		if errors.Is(err, ErrGone) {
+			cancel() // the client left: stop the work
+		}
+		return err
+	}
+	if err := a.OnMessage(ctx, t.RequestID, []byte(t.Body), send); err != nil && !errors.Is(err, ErrGone) && !errors.Is(err, context.Canceled) {
+		a.log().WarnContext(ctx, "websocket message failed", slog.String("connection_id", t.ConnectionID), slog.String("error", err.Error()))
+	}
 }
 
 // Handle is the Handler.WebSocket function.
@@ -117,19 +172,16 @@ func (a *WebSocketApp) Handle(ctx context.Context, ev events.APIGatewayWebsocket
 	case "DISCONNECT":
 		return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
 	case "MESSAGE":
-		endpoint := "https://" + rc.DomainName + "/" + rc.Stage
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		send := func(ctx context.Context, data []byte) error {
-			err := a.Poster.Post(ctx, endpoint, rc.ConnectionID, data)
-			if errors.Is(err, ErrGone) {
-				cancel() // the client left: stop the work
-			}
-			return err
+		t := WSTask{Kind: WSTaskKind, Endpoint: "https://" + rc.DomainName + "/" + rc.Stage,
+			ConnectionID: rc.ConnectionID, RequestID: rc.RequestID, Body: ev.Body}
+		if a.Async == nil {
+			a.process(ctx, t)
+			return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
 		}
-		body := []byte(ev.Body)
-		if err := a.OnMessage(ctx, rc.RequestID, body, send); err != nil && !errors.Is(err, ErrGone) && !errors.Is(err, context.Canceled) {
-			a.log().WarnContext(ctx, "websocket message failed", slog.String("connection_id", rc.ConnectionID), slog.String("error", err.Error()))
+		if err := a.Async(ctx, t); err != nil {
+			// Could not hand it off: answer here rather than go silent.
+			a.log().WarnContext(ctx, "websocket message hand-off failed; processing inline", slog.String("error", err.Error()))
+			a.process(ctx, t)
 		}
 		return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
 	}
@@ -185,4 +237,30 @@ func offers(headers map[string]string, proto string) bool {
 		}
 	}
 	return false
+}
+
+// SelfInvoker invokes this function asynchronously (InvocationType Event)
+// with a WSTask: the hand-off behind WebSocketApp.Async.
+type SelfInvoker struct {
+	Client interface {
+		Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+	}
+	FunctionName string
+}
+
+// Invoke sends task to the function.
+func (s SelfInvoker) Invoke(ctx context.Context, task WSTask) error {
+	payload, err := json.Marshal(task)
+	if err != nil {
+		return err
+	}
+	out, err := s.Client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(s.FunctionName),
+		InvocationType: lambdatypes.InvocationTypeEvent, Payload: payload})
+	if err != nil {
+		return fmt.Errorf("invoke %s asynchronously: %w", s.FunctionName, err)
+	}
+	if out.StatusCode != http.StatusAccepted {
+		return fmt.Errorf("invoke %s asynchronously: status %d", s.FunctionName, out.StatusCode)
+	}
+	return nil
 }
