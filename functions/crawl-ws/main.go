@@ -14,6 +14,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/app"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
+	"github.com/riptidecrawler/riptide/shared/lambdaio/selfinvoke"
 	"github.com/riptidecrawler/riptide/shared/render"
 )
 
@@ -43,7 +44,7 @@ func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handle
 	// of this function: API Gateway gives up on a WebSocket integration
 	// after 29 s, a crawl runs up to the function's timeout.
 	if name, ok := lookup("AWS_LAMBDA_FUNCTION_NAME"); ok && name != "" {
-		ws.Async = lambdaio.SelfInvoker{Client: lambda.NewFromConfig(awsCfg), FunctionName: name}.Invoke
+		ws.Async = selfinvoke.WebSocket(lambda.NewFromConfig(awsCfg), name)
 	}
 	return &lambdaio.Handler{WebSocket: ws.Handle, Task: ws.RunTask}, nil
 }

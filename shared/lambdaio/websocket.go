@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,8 +18,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
 
 // ConnectionPoster sends a message to a WebSocket client through the API
@@ -237,30 +235,4 @@ func offers(headers map[string]string, proto string) bool {
 		}
 	}
 	return false
-}
-
-// SelfInvoker invokes this function asynchronously (InvocationType Event)
-// with a WSTask: the hand-off behind WebSocketApp.Async.
-type SelfInvoker struct {
-	Client interface {
-		Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
-	}
-	FunctionName string
-}
-
-// Invoke sends task to the function.
-func (s SelfInvoker) Invoke(ctx context.Context, task WSTask) error {
-	payload, err := json.Marshal(task)
-	if err != nil {
-		return err
-	}
-	out, err := s.Client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(s.FunctionName),
-		InvocationType: lambdatypes.InvocationTypeEvent, Payload: payload})
-	if err != nil {
-		return fmt.Errorf("invoke %s asynchronously: %w", s.FunctionName, err)
-	}
-	if out.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("invoke %s asynchronously: status %d", s.FunctionName, out.StatusCode)
-	}
-	return nil
 }

@@ -86,7 +86,12 @@ func measure(ctx context.Context, root, riePath, name string, runs int) (result,
 	if st, err := os.Stat(filepath.Join(root, "build", name+".zip")); err == nil {
 		r.zipMB = float64(st.Size()) / 1e6
 	}
+	// The REST event of an HTTP function; $connect for the WebSocket one
+	// (a message would post a reply to AWS).
 	event, err := os.ReadFile(filepath.Join(root, "events", name, "apigw-rest.json"))
+	if os.IsNotExist(err) {
+		event, err = os.ReadFile(filepath.Join(root, "events", name, "ws-connect.json"))
+	}
 	if err != nil {
 		return r, err
 	}

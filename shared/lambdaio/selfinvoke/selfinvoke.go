@@ -1,0 +1,42 @@
+// Package selfinvoke hands work to an asynchronous invocation of the
+// running function (InvocationType Event). It is its own package so that
+// only the function that needs it links the Lambda API client.
+package selfinvoke
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/riptidecrawler/riptide/shared/lambdaio"
+)
+
+// Invoker is the one call of the Lambda client used here.
+type Invoker interface {
+	Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+}
+
+// WebSocket returns the WebSocketApp.Async of a function: each message goes
+// to an asynchronous invocation of function name.
+func WebSocket(client Invoker, name string) func(context.Context, lambdaio.WSTask) error {
+	return func(ctx context.Context, task lambdaio.WSTask) error {
+		payload, err := json.Marshal(task)
+		if err != nil {
+			return err
+		}
+		out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name),
+			InvocationType: lambdatypes.InvocationTypeEvent, Payload: payload})
+		if err != nil {
+			return fmt.Errorf("invoke %s asynchronously: %w", name, err)
+		}
+		if out.StatusCode != http.StatusAccepted {
+			return fmt.Errorf("invoke %s asynchronously: status %d", name, out.StatusCode)
+		}
+		return nil
+	}
+}
