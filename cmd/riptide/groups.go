@@ -18,7 +18,7 @@ import (
 // localGroups returns the groups the local server mounts, sharing one
 // browser (started on the first render); a group missing here answers 501
 // on every route (its engine is planned). The closer stops the browser.
-func localGroups(ctx context.Context, b *app.Base) ([]app.Handlers, func()) {
+func localGroups(ctx context.Context, b *app.Base) ([]app.Handlers, func(), error) {
 	r, closer, err := render.FromConfig(ctx, b.Config, false, b.Logger)
 	if err != nil {
 		b.Logger.Warn("headless rendering unavailable: /render answers dependency_error and headless pages are extracted raw",
@@ -31,13 +31,18 @@ func localGroups(ctx context.Context, b *app.Base) ([]app.Handlers, func()) {
 			_ = closer.Close()
 		}
 	}
+	// The spider runs its steps in a local orchestrator (goroutines of
+	// this process) unless RIPTIDE_SPIDER_STATE_MACHINE_ARN is set.
+	svc, err := spiderapi.NewService(ctx, b, os.LookupEnv, spiderapi.ServiceOptions{Renderer: render.PipelineRenderer(r)})
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
 	return []app.Handlers{
 		func(b *app.Base) (map[string]http.Handler, error) { return health.Handlers(b.HealthDeps()), nil },
-		crawl.Wire(render.PipelineRenderer(r)),
+		crawl.Wire(render.PipelineRenderer(r), spiderapi.CrawlDelegate{Service: svc}),
 		renderapi.Wire(r),
 		stealthapi.Wire(r),
-		// The spider runs its steps in a local orchestrator (goroutines of
-		// this process) unless RIPTIDE_SPIDER_STATE_MACHINE_ARN is set.
-		spiderapi.Wire(ctx, os.LookupEnv, render.PipelineRenderer(r)),
-	}, stop
+		spiderapi.Wire(svc),
+	}, stop, nil
 }

@@ -32,7 +32,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, err := b.Store.EnsureSchema(ctx); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	groups, stopBrowser := localGroups(ctx, b)
+	groups, stopBrowser, err := localGroups(ctx, b)
+	if err != nil {
+		return err
+	}
 	defer stopBrowser()
 	handlers, err := localHandlers(b, groups)
 	if err != nil {

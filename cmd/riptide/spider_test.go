@@ -2,17 +2,20 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/riptidecrawler/riptide/internal/fixture"
 )
 
 // TestServeMountsSpider checks the local server's spider wiring: the
 // group is mounted on the local orchestrator's service, status reads the
-// store, and crawling says the page pipeline is not wired in yet.
+// store, and a crawl goes through the page pipeline and its SSRF guard.
 func TestServeMountsSpider(t *testing.T) {
 	t.Setenv("REDIS_URL", "")
 	t.Setenv("RIPTIDE_AUTH", "disabled")
@@ -75,5 +78,84 @@ func TestServeMountsSpider(t *testing.T) {
 	}
 	if code, body := get("POST", "/spider/control", `{"spider_id":"0123456789abcdef","action":"stop"}`); code != 404 {
 		t.Errorf("legacy control: %d %s", code, body)
+	}
+}
+
+// TestCrawlUseSpiderDelegates: POST /api/v1/crawl with options.use_spider
+// starts a spider run on the same service as /spider/crawl, which crawls
+// the fixture site through the pipeline.
+func TestCrawlUseSpiderDelegates(t *testing.T) {
+	site := fixture.New(t, map[string]fixture.Page{
+		"/":  fixture.HTML(fixture.Article("Home", fixture.Prose, `<a href="/a">a</a> <a href="/b">b</a>`)),
+		"/a": fixture.HTML(fixture.Article("A", fixture.Prose, `<a href="/">home</a>`)),
+		"/b": fixture.HTML(fixture.Article("B", fixture.Prose)),
+	})
+	t.Setenv("REDIS_URL", "")
+	t.Setenv("RIPTIDE_AUTH", "disabled")
+	t.Setenv("RIPTIDE_ALLOW_CIDRS", "127.0.0.1/32")
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lockedBuffer{}
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, nil, out, io.Discard) }()
+	defer func() { cancel(); <-done }()
+	re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && base == ""; time.Sleep(20 * time.Millisecond) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		t.Fatalf("serve did not start: %q", out.String())
+	}
+	post := func(path, body string) (int, string) {
+		resp, err := http.Post(base+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := post("/api/v1/crawl", `{"urls":["`+site.URL("/")+`"],"options":{"use_spider":true,"spider":{"max_pages":3}}}`)
+	if code != 202 {
+		t.Fatalf("use_spider: %d %s", code, body)
+	}
+	id := regexp.MustCompile(`"spider_id":"([0-9a-f]+)"`).FindStringSubmatch(body)[1]
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(base + "/api/v1/spider/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(b), `"status":"completed"`) {
+			// Exactly max_pages records; the article's nav links (/about,
+			// /contact) are 404s and count as failed pages.
+			var st struct {
+				Crawled int `json:"pages_crawled"`
+				Failed  int `json:"pages_failed"`
+			}
+			_ = json.Unmarshal(b, &st)
+			if st.Crawled+st.Failed != 3 || st.Crawled < 1 || !strings.Contains(string(b), `"retryable":false`) {
+				t.Fatalf("status: %s", b)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run did not complete: %s", b)
+		}
+	}
+	// Options that would be dropped are refused; spider option errors
+	// name their place in the crawl request; streams do not delegate.
+	for _, c := range []struct{ path, body, want string }{
+		{"/api/v1/crawl", `{"urls":["` + site.URL("/") + `"],"options":{"use_spider":true,"concurrency":4}}`, "options.spider"},
+		{"/api/v1/crawl", `{"urls":["` + site.URL("/") + `"],"options":{"use_spider":true,"spider":{"max_pagez":3}}}`, "options.spider.max_pagez"},
+		{"/api/v1/crawl", `{"urls":["` + site.URL("/") + `"],"options":{"spider":{"max_pages":3}}}`, "use_spider"},
+		{"/api/v1/crawl/stream", `{"urls":["` + site.URL("/") + `"],"options":{"use_spider":true}}`, "spider/{id}/results"},
+	} {
+		if code, body := post(c.path, c.body); code != 400 || !strings.Contains(body, c.want) {
+			t.Errorf("%s %s: %d %s", c.path, c.body, code, body)
+		}
 	}
 }

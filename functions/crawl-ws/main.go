@@ -25,7 +25,8 @@ func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handle
 	if err != nil {
 		return nil, err
 	}
-	d, err := crawl.NewDeps(b, render.PipelineRenderer(render.Optional(ctx, b.Config, b.InLambda, b.Logger)))
+	// WebSocket crawls stream their results; spider runs are not started here.
+	d, err := crawl.NewDeps(b, render.PipelineRenderer(render.Optional(ctx, b.Config, b.InLambda, b.Logger)), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/riptidecrawler/riptide/shared/api/crawl"
+	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	"github.com/riptidecrawler/riptide/shared/app"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
@@ -18,8 +19,13 @@ func main() { app.StartFunction("crawl", newHandler) }
 
 func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handler, error) {
 	h, _, err := app.NewHTTPFunction(ctx, "crawl", lookup, func(b *app.Base) (map[string]http.Handler, error) {
-		r := render.Optional(ctx, b.Config, b.InLambda, b.Logger)
-		return crawl.Wire(render.PipelineRenderer(r))(b)
+		r := render.PipelineRenderer(render.Optional(ctx, b.Config, b.InLambda, b.Logger))
+		// options.use_spider starts spider runs (Step Functions in AWS).
+		svc, err := spiderapi.NewService(ctx, b, lookup, spiderapi.ServiceOptions{Renderer: r})
+		if err != nil {
+			return nil, err
+		}
+		return crawl.Wire(r, spiderapi.CrawlDelegate{Service: svc})(b)
 	})
 	return h, err
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -128,6 +129,7 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 		}
 		s.Spider = NewSpiderStateMachine(stack, "Spider", &SpiderStateMachineProps{
 			Function: s.Functions.Get("spider"),
+			Starters: spiderStarters(s.Functions),
 			// A little over the function's own timeout, so Lambda, not
 			// the state machine, reports a step that runs too long.
 			TaskTimeout:  awscdk.Duration_Seconds(jsii.Number(float64(def.TimeoutSec + 30))),
@@ -176,4 +178,16 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 		output("SpiderStateMachineArn", "State machine running spider crawls", s.Spider.Machine.StateMachineArn())
 	}
 	return s, nil
+}
+
+// spiderStarters are the functions besides spider that start spider runs:
+// crawl, for /api/v1/crawl with options.use_spider.
+func spiderStarters(fns *Functions) []awslambda.Function {
+	var out []awslambda.Function
+	for _, name := range []string{"crawl"} {
+		if f := fns.Get(name); f != nil {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -19,7 +19,10 @@ const SpiderStateMachineEnv = "RIPTIDE_SPIDER_STATE_MACHINE_ARN"
 type SpiderStateMachineProps struct {
 	// Function runs the steps (the spider function: its task events go to
 	// spider.Engine.HandleStep).
-	Function    awslambda.Function
+	Function awslambda.Function
+	// Starters may also start runs (environment variable and
+	// states:StartExecution, no task events).
+	Starters    []awslambda.Function
 	TaskTimeout awscdk.Duration
 	// Timeout bounds a whole execution: a run's max_duration_ms is at most
 	// 7 days; a paused run ends its execution, and a resume starts another.
@@ -115,10 +118,14 @@ func NewSpiderStateMachine(scope constructs.Construct, id string, p *SpiderState
 		AppliesTo: []string{"Resource::<" + logicalIDOf(p.Function) + ".Arn>:*", "Resource::*"},
 	})
 
-	p.Function.AddEnvironment(jsii.String(SpiderStateMachineEnv), arn, nil)
-	p.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("states:StartExecution"), Resources: &[]*string{arn},
-	}))
+	// The spider function starts runs; so does every starter (the crawl
+	// function delegates /crawl with options.use_spider).
+	for _, fn := range append([]awslambda.Function{p.Function}, p.Starters...) {
+		fn.AddEnvironment(jsii.String(SpiderStateMachineEnv), arn, nil)
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("states:StartExecution"), Resources: &[]*string{arn},
+		}))
+	}
 	return &SpiderStateMachine{Construct: c, Machine: m, ARN: arn}
 }
 

@@ -109,26 +109,33 @@ func TestSpiderStateMachineLayout(t *testing.T) {
 	if !regexp.MustCompile(`^arn:<Ref:AWS::Partition>:states:<Ref:AWS::Region>:<Ref:AWS::AccountId>:stateMachine:` + regexp.QuoteMeta(name) + `$`).MatchString(arn) {
 		t.Errorf("%s = %s, want the ARN of %s", SpiderStateMachineEnv, arn, name)
 	}
-	role, _ := getAtt(props(resources(s.rootJSON, "AWS::Lambda::Function")[spiderFn])["Role"])
-	allowed := false
-	for _, pol := range resources(s.rootJSON, "AWS::IAM::Policy") {
-		roles, _ := props(pol)["Roles"].([]any)
-		if !slices.ContainsFunc(roles, func(r any) bool { return ref(r) == role }) {
-			continue
-		}
-		for _, st := range props(pol)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-			stmt := st.(map[string]any)
-			if stmt["Action"] == "states:StartExecution" && joined(stmt["Resource"]) == arn {
-				allowed = true
+	// The spider function and the starters (crawl, for options.use_spider)
+	// know the machine and may start it; no other function may.
+	ids := functionIDs(t, s.rootJSON)
+	mayStart := func(fnID string) bool {
+		role, _ := getAtt(props(resources(s.rootJSON, "AWS::Lambda::Function")[fnID])["Role"])
+		for _, pol := range resources(s.rootJSON, "AWS::IAM::Policy") {
+			roles, _ := props(pol)["Roles"].([]any)
+			if !slices.ContainsFunc(roles, func(r any) bool { return ref(r) == role }) {
+				continue
+			}
+			for _, st := range props(pol)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				stmt := st.(map[string]any)
+				if stmt["Action"] == "states:StartExecution" && joined(stmt["Resource"]) == arn {
+					return true
+				}
 			}
 		}
+		return false
 	}
-	if !allowed {
-		t.Error("the spider function may not start the state machine")
-	}
-	for fn, id := range functionIDs(t, s.rootJSON) {
+	for fn, id := range ids {
 		env := props(resources(s.rootJSON, "AWS::Lambda::Function")[id])["Environment"].(map[string]any)["Variables"].(map[string]any)
-		if _, ok := env[SpiderStateMachineEnv]; ok && fn != "spider" {
+		_, hasEnv := env[SpiderStateMachineEnv]
+		starter := fn == "spider" || fn == "crawl"
+		switch {
+		case starter && (!hasEnv || joined(env[SpiderStateMachineEnv]) != arn || !mayStart(id)):
+			t.Errorf("function %s must know and be allowed to start the spider state machine", fn)
+		case !starter && (hasEnv || mayStart(id)):
 			t.Errorf("function %s was given the spider state machine", fn)
 		}
 	}

@@ -197,7 +197,7 @@ type PageError struct {
 
 func pageError(err error, url string) *PageError {
 	ce := core.AsError(err)
-	return &PageError{Type: ce.Type, Message: ce.Message, Retryable: ce.Type.Retryable(), URL: url}
+	return &PageError{Type: ce.Type, Message: ce.Message, Retryable: ce.Retryable(), URL: url}
 }
 
 // Result is one crawled or failed page of a run.

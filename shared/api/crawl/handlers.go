@@ -2,6 +2,7 @@ package crawl
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,6 +23,16 @@ type Deps struct {
 	// KeepAlive is the interval of keep-alive writes on idle streams
 	// (DefaultKeepAlive when zero).
 	KeepAlive time.Duration
+	// Spider takes POST /crawl requests with options.use_spider (nil: this
+	// deployment cannot start spider runs; such requests are refused).
+	Spider SpiderDelegate
+}
+
+// SpiderDelegate starts a spider run for a crawl request: seeds are the
+// request's URLs, options the raw `options.spider` object. It answers the
+// status code and body to send (the spider's 202).
+type SpiderDelegate interface {
+	Delegate(ctx context.Context, seeds []string, options json.RawMessage) (status int, body any, err error)
 }
 
 // DefaultKeepAlive keeps proxies with a 30 s idle timeout from closing a
@@ -39,6 +50,11 @@ func Handlers(d Deps) map[string]http.Handler {
 		"crawl.ws_token": http.HandlerFunc(d.wsToken),
 	}
 }
+
+// errUseSpiderOnStream: a spider run is followed through its own results
+// stream, not a crawl stream.
+var errUseSpiderOnStream = core.Errorf(core.ErrValidation,
+	"options.use_spider is for POST /api/v1/crawl; follow a spider run with GET /api/v1/spider/{id}/results (Accept: application/x-ndjson)")
 
 func sse(w http.ResponseWriter) httpx.EventStream { return httpx.SSE(w, 5000) }
 
@@ -60,6 +76,19 @@ func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
+	if req.Options.UseSpider {
+		if d.Spider == nil {
+			httpx.WriteError(w, r, core.Errorf(core.ErrNotImplemented, "options.use_spider is not available in this deployment"))
+			return
+		}
+		status, body, err := d.Spider.Delegate(r.Context(), req.URLs, req.Options.Spider)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		httpx.WriteJSON(w, status, body)
+		return
+	}
 	ctx := r.Context()
 	if d.SyncDeadline > 0 {
 		var cancel context.CancelFunc
@@ -68,7 +97,7 @@ func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
 	}
 	results := make([]pipeline.Result, len(req.URLs))
 	done := make([]bool, len(req.URLs))
-	stats, err := d.Pipeline.Batch(ctx, req.URLs, req.Options, func(i int, res pipeline.Result) error {
+	stats, err := d.Pipeline.Batch(ctx, req.URLs, req.Options.Options, func(i int, res pipeline.Result) error {
 		results[i], done[i] = res, true
 		return nil
 	})
@@ -134,7 +163,7 @@ type (
 func (d Deps) run(ctx context.Context, requestID string, req Request, out httpx.EventStream) error {
 	start := time.Now()
 	total := len(req.URLs)
-	if err := out.Send("metadata", "0", MetadataLine{Type: "metadata", RequestID: requestID, TotalURLs: total, Timestamp: start.UTC(), Options: req.Options}); err != nil {
+	if err := out.Send("metadata", "0", MetadataLine{Type: "metadata", RequestID: requestID, TotalURLs: total, Timestamp: start.UTC(), Options: req.Options.Options}); err != nil {
 		return err
 	}
 	var prog Progress
@@ -164,7 +193,7 @@ func (d Deps) run(ctx context.Context, requestID string, req Request, out httpx.
 			}
 		}
 	}()
-	stats, err := d.Pipeline.Batch(ctx, req.URLs, req.Options, func(i int, res pipeline.Result) error {
+	stats, err := d.Pipeline.Batch(ctx, req.URLs, req.Options.Options, func(i int, res pipeline.Result) error {
 		prog.Completed++
 		if res.OK() {
 			prog.Successful++
@@ -201,7 +230,11 @@ func (d Deps) stream(w http.ResponseWriter, r *http.Request, open func(http.Resp
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if err := req.normalize(); err != nil {
+	if err := req.normalize(); err == nil && req.Options.UseSpider {
+		err = errUseSpiderOnStream
+		httpx.WriteError(w, r, err)
+		return
+	} else if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

@@ -3,7 +3,9 @@
 package crawl
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
@@ -12,8 +14,19 @@ import (
 
 // Request is the body of POST /api/v1/crawl and its streaming twins.
 type Request struct {
-	URLs    []string         `json:"urls"`
-	Options pipeline.Options `json:"options"`
+	URLs    []string `json:"urls"`
+	Options Options  `json:"options"`
+}
+
+// Options are the crawl options, plus the delegation of the whole request
+// to the spider (POST /api/v1/crawl only).
+type Options struct {
+	pipeline.Options
+	// UseSpider crawls the URLs as seeds of a deep crawl: the answer is the
+	// spider's 202 with its id and status URL.
+	UseSpider bool `json:"use_spider,omitempty"`
+	// Spider holds the spider's options (as in POST /api/v1/spider/crawl).
+	Spider json.RawMessage `json:"spider,omitempty"`
 }
 
 // normalize fills option defaults and validates the request. Every bad URL
@@ -36,6 +49,17 @@ func (r *Request) normalize() error {
 	if len(details) > 0 {
 		return core.Errorf(core.ErrInvalidURL, "%s: %s", details[0].Field, details[0].Message).WithDetails(details...)
 	}
-	r.Options = r.Options.WithDefaults()
+	if r.Options.UseSpider {
+		// The spider crawls with its own options: page options here would
+		// be silently dropped, so they are refused.
+		if !reflect.ValueOf(r.Options.Options).IsZero() {
+			return core.Errorf(core.ErrValidation, "with options.use_spider, put spider options in options.spider; other options do not apply")
+		}
+		return nil
+	}
+	if len(r.Options.Spider) > 0 {
+		return core.Errorf(core.ErrValidation, "options.spider needs options.use_spider: true")
+	}
+	r.Options.Options = r.Options.Options.WithDefaults()
 	return r.Options.Validate("options")
 }

@@ -62,7 +62,13 @@ func parseCrawl(data json.RawMessage) (Request, error) {
 	if err := httpx.DecodeBytes(data, &req, false); err != nil {
 		return req, err
 	}
-	return req, req.normalize()
+	if err := req.normalize(); err != nil {
+		return req, err
+	}
+	if req.Options.UseSpider {
+		return req, errUseSpiderOnStream
+	}
+	return req, nil
 }
 
 // HandleMessage runs one client message to completion, sending replies

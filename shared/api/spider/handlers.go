@@ -96,8 +96,7 @@ func (d Deps) crawl(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	acc := Accepted{SpiderID: id, Status: spider.StateRunning,
-		StatusURL: "/api/v1/spider/" + id, ResultsURL: "/api/v1/spider/" + id + "/results"}
+	acc := accepted(id)
 	w.Header().Set("Location", acc.StatusURL)
 	httpx.WriteJSON(w, http.StatusAccepted, acc)
 }

@@ -75,13 +75,9 @@ func NewService(ctx context.Context, b *app.Base, lookup config.LookupFunc, o Se
 	return &spider.Service{Engine: engine, Launcher: launcher}, nil
 }
 
-// Wire returns the group's handler builder for the local server.
-func Wire(ctx context.Context, lookup config.LookupFunc, renderer pipeline.Renderer) app.Handlers {
-	return func(b *app.Base) (map[string]http.Handler, error) {
-		svc, err := NewService(ctx, b, lookup, ServiceOptions{Renderer: renderer})
-		if err != nil {
-			return nil, err
-		}
+// Wire returns the group's handler builder around a service.
+func Wire(svc *spider.Service) app.Handlers {
+	return func(*app.Base) (map[string]http.Handler, error) {
 		return Handlers(Deps{Service: svc}), nil
 	}
 }
