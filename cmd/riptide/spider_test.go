@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,41 +16,8 @@ import (
 func TestServeMountsSpider(t *testing.T) {
 	t.Setenv("REDIS_URL", "")
 	t.Setenv("RIPTIDE_AUTH", "disabled")
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &lockedBuffer{}
-	done := make(chan int)
-	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, nil, out, io.Discard) }()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("serve did not stop on cancel")
-		}
-	}()
-	re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && base == ""; time.Sleep(20 * time.Millisecond) {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		}
-	}
-	if base == "" {
-		t.Fatalf("serve did not start: %q", out.String())
-	}
-	get := func(method, path, body string) (int, string) {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	base := startServe(t)
+	get := func(method, path, body string) (int, string) { return call(t, method, base+path, body) }
 	if code, body := get("GET", "/api/v1/spider/0123456789abcdef", ""); code != 404 || !strings.Contains(body, "no spider run") {
 		t.Errorf("status of an unknown run: %d %s", code, body)
 	}
@@ -93,42 +57,16 @@ func TestCrawlUseSpiderDelegates(t *testing.T) {
 	t.Setenv("REDIS_URL", "")
 	t.Setenv("RIPTIDE_AUTH", "disabled")
 	t.Setenv("RIPTIDE_ALLOW_CIDRS", "127.0.0.1/32")
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &lockedBuffer{}
-	done := make(chan int)
-	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, nil, out, io.Discard) }()
-	defer func() { cancel(); <-done }()
-	re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && base == ""; time.Sleep(20 * time.Millisecond) {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		}
-	}
-	if base == "" {
-		t.Fatalf("serve did not start: %q", out.String())
-	}
-	post := func(path, body string) (int, string) {
-		resp, err := http.Post(base+path, "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	base := startServe(t)
+	post := func(path, body string) (int, string) { return call(t, "POST", base+path, body) }
 	code, body := post("/api/v1/crawl", `{"urls":["`+site.URL("/")+`"],"options":{"use_spider":true,"spider":{"max_pages":3}}}`)
 	if code != 202 {
 		t.Fatalf("use_spider: %d %s", code, body)
 	}
 	id := regexp.MustCompile(`"spider_id":"([0-9a-f]+)"`).FindStringSubmatch(body)[1]
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		resp, err := http.Get(base + "/api/v1/spider/" + id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_, status := call(t, "GET", base+"/api/v1/spider/"+id, "")
+		b := []byte(status)
 		if strings.Contains(string(b), `"status":"completed"`) {
 			// Exactly max_pages records; the article's nav links (/about,
 			// /contact) are 404s and count as failed pages.
