@@ -244,6 +244,13 @@ func (d Deps) Render(ctx context.Context, requestID string, req Request) (*Respo
 	if d.Renderer == nil {
 		return nil, core.Errorf(core.ErrDependency, "headless rendering is not available on this server (no Chromium found and no render function configured)")
 	}
+	// A page the browser loads itself must pass robots.txt too (a page
+	// fetched above already did).
+	if fetchedPage == "" && (req.RespectRobots == nil || *req.RespectRobots) {
+		if err := d.checkRobots(ctx, req.URL); err != nil {
+			return nil, err
+		}
+	}
 	breq := req.browserRequest()
 	if fetchedPage != "" {
 		breq.URL, breq.HTML = fetchedURL, fetchedPage
@@ -297,6 +304,28 @@ func (d Deps) Render(ctx context.Context, requestID string, req Request) (*Respo
 		return nil, err
 	}
 	return resp, nil
+}
+
+// robotsChecker is the part of the fetch layer that reads robots.txt.
+type robotsChecker interface {
+	Robots(ctx context.Context, rawURL string) (*fetch.RobotsInfo, error)
+}
+
+// checkRobots refuses a URL robots.txt disallows, with the fetch layer's
+// cached reading of it.
+func (d Deps) checkRobots(ctx context.Context, rawURL string) error {
+	rc, ok := d.Pipeline.Fetcher.(robotsChecker)
+	if !ok {
+		return nil
+	}
+	info, err := rc.Robots(ctx, rawURL)
+	if err != nil {
+		return err
+	}
+	if !info.Allowed {
+		return core.Errorf(core.ErrRobotsDisallowed, "%s is disallowed by %s (set respect_robots: false to render it anyway)", rawURL, info.URL)
+	}
+	return nil
 }
 
 // artifacts returns binary outputs inline, or uploads the ones over the

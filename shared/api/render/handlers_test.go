@@ -89,11 +89,13 @@ type env struct {
 func setup(t *testing.T, withBlob blob.Store) env {
 	t.Helper()
 	site := fixture.New(t, map[string]fixture.Page{
-		"/late":   fixture.HTML(lateContent),
-		"/click":  fixture.HTML(clicky),
-		"/jar":    fixture.HTML(cookieJar),
-		"/static": fixture.HTML(fixture.Article("Static", fixture.Prose, fixture.Prose+" Two.")),
-		"/wall":   fixture.HTML(`<html><head><title>Just a moment...</title></head><body><div id="cf-chl-widget"></div><script src="/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1"></script></body></html>`),
+		"/late":       fixture.HTML(lateContent),
+		"/click":      fixture.HTML(clicky),
+		"/jar":        fixture.HTML(cookieJar),
+		"/static":     fixture.HTML(fixture.Article("Static", fixture.Prose, fixture.Prose+" Two.")),
+		"/robots.txt": {Status: 200, ContentType: "text/plain", Body: "User-agent: *\nDisallow: /private\n"},
+		"/private":    fixture.HTML(fixture.Article("Private", fixture.Prose)),
+		"/wall":       fixture.HTML(`<html><head><title>Just a moment...</title></head><body><div id="cf-chl-widget"></div><script src="/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1"></script></body></html>`),
 	})
 	allow := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	f, err := fetch.New(fetch.Options{AllowCIDRs: allow})
@@ -196,6 +198,17 @@ func TestGuardAndChallenge(t *testing.T) {
 	}
 	if rec, _ := post(e, `{"url":"`+e.site.URL("/wall")+`","mode":"dynamic"}`); rec.Code != 502 || !strings.Contains(rec.Body.String(), "blocked_by_target") {
 		t.Fatalf("challenge: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestDynamicRenderObeysRobots(t *testing.T) {
+	e := setup(t, nil)
+	rec, _ := post(e, `{"url":"`+e.site.URL("/private")+`","mode":"dynamic"}`)
+	if rec.Code != 403 || !strings.Contains(rec.Body.String(), "robots_disallowed") || e.site.Count("/private") != 0 {
+		t.Fatalf("robots: %d %s (page requests %d)", rec.Code, rec.Body, e.site.Count("/private"))
+	}
+	if rec, out := post(e, `{"url":"`+e.site.URL("/private")+`","mode":"dynamic","respect_robots":false}`); rec.Code != 200 || out.Document.Title != "Private" {
+		t.Fatalf("respect_robots false: %d %s", rec.Code, rec.Body)
 	}
 }
 
