@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,17 +65,7 @@ const (
 )
 
 func (m *ScopeMode) UnmarshalJSON(b []byte) error {
-	v, err := enumString(b, "scope")
-	if err != nil {
-		return err
-	}
-	switch ScopeMode(v) {
-	case SameHost, SameDomain, AnyHost:
-		*m = ScopeMode(v)
-	default:
-		return enumError("options.scope", v, "same_host", "same_domain", "any")
-	}
-	return nil
+	return unmarshalEnum(b, "scope", m, SameHost, SameDomain, AnyHost)
 }
 
 // SitemapMode says how sitemaps feed the frontier.
@@ -90,17 +81,7 @@ const (
 )
 
 func (m *SitemapMode) UnmarshalJSON(b []byte) error {
-	v, err := enumString(b, "sitemap")
-	if err != nil {
-		return err
-	}
-	switch SitemapMode(v) {
-	case SitemapInclude, SitemapOnly, SitemapSkip:
-		*m = SitemapMode(v)
-	default:
-		return enumError("options.sitemap", v, "include", "only", "skip")
-	}
-	return nil
+	return unmarshalEnum(b, "sitemap", m, SitemapInclude, SitemapOnly, SitemapSkip)
 }
 
 // TrailingSlash is the API name of urlnorm's trailing-slash policy.
@@ -113,16 +94,24 @@ const (
 )
 
 func (t *TrailingSlash) UnmarshalJSON(b []byte) error {
-	v, err := enumString(b, "trailing_slash")
+	return unmarshalEnum(b, "trailing_slash", t, KeepSlash, RemoveSlash, AddSlash)
+}
+
+// unmarshalEnum decodes a JSON string into dst when it is one of allowed,
+// else answers a validation_error naming the field and the values.
+func unmarshalEnum[T ~string](b []byte, name string, dst *T, allowed ...T) error {
+	v, err := enumString(b, name)
 	if err != nil {
 		return err
 	}
-	switch TrailingSlash(v) {
-	case KeepSlash, RemoveSlash, AddSlash:
-		*t = TrailingSlash(v)
-	default:
-		return enumError("options.trailing_slash", v, "keep", "remove", "add")
+	if !slices.Contains(allowed, T(v)) {
+		want := make([]string, len(allowed))
+		for i, a := range allowed {
+			want[i] = string(a)
+		}
+		return enumError("options."+name, v, want...)
 	}
+	*dst = T(v)
 	return nil
 }
 
