@@ -2,7 +2,6 @@ package httpx
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,29 +23,25 @@ type EventStream interface {
 	KeepAlive() error
 }
 
-// NDJSON starts an application/x-ndjson stream: one JSON object per line.
-func NDJSON(w http.ResponseWriter) EventStream {
-	h := w.Header()
-	h.Set("Content-Type", "application/x-ndjson")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	s := &ndjsonStream{w: w, rc: http.NewResponseController(w)}
-	_ = s.rc.Flush()
-	return s
-}
-
-type ndjsonStream struct {
+// streamWriter writes whole events to a streaming response, one at a time,
+// and flushes each.
+type streamWriter struct {
 	mu sync.Mutex
 	w  http.ResponseWriter
 	rc *http.ResponseController
 }
 
-func (s *ndjsonStream) Send(_, _ string, v any) error {
-	b, err := MarshalJSON(v)
-	if err != nil {
-		return fmt.Errorf("encode stream line: %w", err)
-	}
+// startStream sends the headers of a stream of contentType.
+func startStream(w http.ResponseWriter, contentType string) *streamWriter {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	return &streamWriter{w: w, rc: http.NewResponseController(w)}
+}
+
+func (s *streamWriter) write(b []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.w.Write(b); err != nil {
@@ -55,25 +50,30 @@ func (s *ndjsonStream) Send(_, _ string, v any) error {
 	return flush(s.rc)
 }
 
-// KeepAlive writes an empty line, which NDJSON readers skip.
-func (s *ndjsonStream) KeepAlive() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.w.Write([]byte("\n")); err != nil {
-		return fmt.Errorf("%w: %v", errClientGone, err)
-	}
-	return flush(s.rc)
+// NDJSON starts an application/x-ndjson stream: one JSON object per line.
+func NDJSON(w http.ResponseWriter) EventStream {
+	s := &ndjsonStream{startStream(w, "application/x-ndjson")}
+	_ = s.rc.Flush()
+	return s
 }
+
+type ndjsonStream struct{ *streamWriter }
+
+func (s *ndjsonStream) Send(_, _ string, v any) error {
+	b, err := MarshalJSON(v)
+	if err != nil {
+		return fmt.Errorf("encode stream line: %w", err)
+	}
+	return s.write(b)
+}
+
+// KeepAlive writes an empty line, which NDJSON readers skip.
+func (s *ndjsonStream) KeepAlive() error { return s.write([]byte("\n")) }
 
 // SSE starts a text/event-stream. retryMS is the reconnection delay sent
 // to the client.
 func SSE(w http.ResponseWriter, retryMS int) EventStream {
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	s := &sseStream{w: w, rc: http.NewResponseController(w)}
+	s := &sseStream{startStream(w, "text/event-stream")}
 	if retryMS > 0 {
 		fmt.Fprintf(w, "retry: %d\n\n", retryMS)
 	}
@@ -81,14 +81,10 @@ func SSE(w http.ResponseWriter, retryMS int) EventStream {
 	return s
 }
 
-type sseStream struct {
-	mu sync.Mutex
-	w  http.ResponseWriter
-	rc *http.ResponseController
-}
+type sseStream struct{ *streamWriter }
 
 func (s *sseStream) Send(typ, id string, v any) error {
-	b, err := json.Marshal(v)
+	b, err := MarshalJSON(v)
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)
 	}
@@ -97,26 +93,15 @@ func (s *sseStream) Send(typ, id string, v any) error {
 	if id != "" {
 		fmt.Fprintf(&buf, "id: %s\n", sanitizeField(id))
 	}
-	// JSON has no raw newlines, so the data fits one data: line.
+	// JSON has no raw newlines, so the data fits one data: line (the
+	// encoder's trailing newline ends it).
 	buf.WriteString("data: ")
 	buf.Write(b)
-	buf.WriteString("\n\n")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("%w: %v", errClientGone, err)
-	}
-	return flush(s.rc)
+	buf.WriteString("\n")
+	return s.write(buf.Bytes())
 }
 
-func (s *sseStream) KeepAlive() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.w.Write([]byte(": keep-alive\n\n")); err != nil {
-		return fmt.Errorf("%w: %v", errClientGone, err)
-	}
-	return flush(s.rc)
-}
+func (s *sseStream) KeepAlive() error { return s.write([]byte(": keep-alive\n\n")) }
 
 func sanitizeField(s string) string {
 	return strings.NewReplacer("\n", " ", "\r", " ").Replace(s)

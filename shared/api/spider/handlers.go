@@ -215,21 +215,8 @@ func (d Deps) stream(w http.ResponseWriter, r *http.Request, id string, cursor i
 		httpx.WriteError(w, r, err) // a 4xx before the stream starts
 		return
 	}
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	flusher, _ := w.(http.Flusher)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	line := func(v any) bool {
-		if err := enc.Encode(v); err != nil {
-			return false
-		}
-		if flusher != nil {
-			flusher.Flush()
-		}
-		return true
-	}
+	out := httpx.NDJSON(w)
+	line := func(v any) bool { return out.Send("", "", v) == nil }
 	if !line(map[string]any{"type": "metadata", "spider_id": id, "status": st.State, "cursor": cursor, "follow": follow,
 		"timestamp": time.Now().UTC()}) {
 		return
