@@ -3,17 +3,8 @@
 // (and is marked x-status: planned in the OpenAPI document).
 package main
 
-import (
-	"context"
+import "github.com/riptidecrawler/riptide/shared/app"
 
-	"github.com/riptidecrawler/riptide/shared/app"
-	"github.com/riptidecrawler/riptide/shared/config"
-	"github.com/riptidecrawler/riptide/shared/lambdaio"
-)
+var newHandler = app.PlannedFunction("sessions")
 
 func main() { app.StartFunction("sessions", newHandler) }
-
-func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handler, error) {
-	h, _, err := app.NewHTTPFunction(ctx, "sessions", lookup, nil)
-	return h, err
-}

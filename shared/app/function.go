@@ -45,3 +45,12 @@ func StartFunction(name string, build func(context.Context, config.LookupFunc) (
 	}
 	lambdaio.Start(h)
 }
+
+// PlannedFunction is the wiring of a function whose group's engine is not
+// built yet: every route answers 501 not_implemented.
+func PlannedFunction(name string) func(context.Context, config.LookupFunc) (*lambdaio.Handler, error) {
+	return func(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handler, error) {
+		h, _, err := NewHTTPFunction(ctx, name, lookup, nil)
+		return h, err
+	}
+}
