@@ -52,8 +52,8 @@ events: ## regenerate the sample Lambda events in events/
 notice: ## regenerate NOTICE from the module graph
 	$(GO) run ./tools/gen notice > NOTICE
 
-openapi: ## regenerate shared/api/openapi.json
-	$(GO) run ./cmd/riptide openapi > shared/api/openapi.json.tmp && mv shared/api/openapi.json.tmp shared/api/openapi.json
+openapi: ## regenerate shared/routes/openapi.json
+	$(GO) run ./cmd/riptide openapi > shared/routes/openapi.json.tmp && mv shared/routes/openapi.json.tmp shared/routes/openapi.json
 
 readme: ## regenerate the configuration table in README.md
 	$(GO) run ./tools/gen readme

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/riptidecrawler/riptide/shared/api/crawl"
-	"github.com/riptidecrawler/riptide/shared/api/health"
+	crawlapi "github.com/riptidecrawler/riptide/shared/api/crawl"
+	healthapi "github.com/riptidecrawler/riptide/shared/api/health"
 	renderapi "github.com/riptidecrawler/riptide/shared/api/render"
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	stealthapi "github.com/riptidecrawler/riptide/shared/api/stealth"
@@ -39,8 +39,8 @@ func localGroups(ctx context.Context, b *app.Base) ([]app.Handlers, func(), erro
 		return nil, nil, err
 	}
 	return []app.Handlers{
-		func(b *app.Base) (map[string]http.Handler, error) { return health.Handlers(b.HealthDeps()), nil },
-		crawl.Wire(render.PipelineRenderer(r), spiderapi.CrawlDelegate{Service: svc}),
+		func(b *app.Base) (map[string]http.Handler, error) { return healthapi.Handlers(b.HealthDeps()), nil },
+		crawlapi.Wire(render.PipelineRenderer(r), spiderapi.CrawlDelegate{Service: svc}),
 		renderapi.Wire(r),
 		stealthapi.Wire(r),
 		spiderapi.Wire(svc),

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/riptidecrawler/riptide/shared/api"
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/version"
 )
 
@@ -19,7 +19,7 @@ func printVersion(w io.Writer) error {
 func printRoutes(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "GROUP\tMETHOD\tPATH\tSTATUS\tAUTH\tLEGACY/ALIASES")
-	for _, r := range api.Routes() {
+	for _, r := range routes.Routes() {
 		auth := "key"
 		if r.Public {
 			auth = "public"

@@ -15,9 +15,9 @@ func TestOpenAPIIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile("../../shared/api/openapi.json")
+	got, err := os.ReadFile("../../shared/routes/openapi.json")
 	if err != nil || !bytes.Equal(got, want) {
-		t.Fatalf("shared/api/openapi.json is stale: run `make openapi`")
+		t.Fatalf("shared/routes/openapi.json is stale: run `make openapi`")
 	}
 	var doc struct {
 		Paths map[string]map[string]struct {

@@ -12,8 +12,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/riptidecrawler/riptide/shared/api"
 	"github.com/riptidecrawler/riptide/shared/app"
+	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/version"
 )
 
@@ -41,7 +41,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	h, err := b.HTTPHandler(api.Routes(), handlers)
+	h, err := b.HTTPHandler(routes.Routes(), handlers)
 	if err != nil {
 		return err
 	}

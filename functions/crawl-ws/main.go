@@ -10,7 +10,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/riptidecrawler/riptide/shared/api/crawl"
+	crawlapi "github.com/riptidecrawler/riptide/shared/api/crawl"
 	"github.com/riptidecrawler/riptide/shared/app"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
@@ -26,7 +26,7 @@ func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handle
 		return nil, err
 	}
 	// WebSocket crawls stream their results; spider runs are not started here.
-	d, err := crawl.NewDeps(b, render.PipelineRenderer(render.Optional(ctx, b.Config, b.InLambda, b.Logger)), nil)
+	d, err := crawlapi.NewDeps(b, render.PipelineRenderer(render.Optional(ctx, b.Config, b.InLambda, b.Logger)), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handle
 	}
 	ws := &lambdaio.WebSocketApp{
 		Authenticate: b.Auth.AuthenticateUpgrade,
-		Subprotocol:  crawl.Subprotocol,
+		Subprotocol:  crawlapi.Subprotocol,
 		OnMessage:    d.WebSocketMessage,
 		Poster:       &lambdaio.ManagementPoster{Config: awsCfg, BaseEndpoint: b.Config.WSEndpoint},
 		Logger:       b.Logger,

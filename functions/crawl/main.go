@@ -7,7 +7,7 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/riptidecrawler/riptide/shared/api/crawl"
+	crawlapi "github.com/riptidecrawler/riptide/shared/api/crawl"
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	"github.com/riptidecrawler/riptide/shared/app"
 	"github.com/riptidecrawler/riptide/shared/config"
@@ -25,7 +25,7 @@ func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handle
 		if err != nil {
 			return nil, err
 		}
-		return crawl.Wire(r, spiderapi.CrawlDelegate{Service: svc})(b)
+		return crawlapi.Wire(r, spiderapi.CrawlDelegate{Service: svc})(b)
 	})
 	return h, err
 }

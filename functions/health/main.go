@@ -6,7 +6,7 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/riptidecrawler/riptide/shared/api/health"
+	healthapi "github.com/riptidecrawler/riptide/shared/api/health"
 	"github.com/riptidecrawler/riptide/shared/app"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
@@ -16,7 +16,7 @@ func main() { app.StartFunction("health", newHandler) }
 
 func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handler, error) {
 	h, _, err := app.NewHTTPFunction(ctx, "health", lookup, func(b *app.Base) (map[string]http.Handler, error) {
-		return health.Handlers(b.HealthDeps()), nil
+		return healthapi.Handlers(b.HealthDeps()), nil
 	})
 	return h, err
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // Chromium layer settings.
@@ -57,7 +57,7 @@ func NewChromiumLayer(scope constructs.Construct, id string, props *ChromiumLaye
 // AttachTo adds the layer to fn (table entry f) and points the renderer at
 // the binary and fonts in it. FONTCONFIG_PATH matters: without a font the
 // headless shell aborts on pages with form controls (docs/render.md).
-func (c *ChromiumLayer) AttachTo(fn awslambda.Function, f api.Function) error {
+func (c *ChromiumLayer) AttachTo(fn awslambda.Function, f routes.Function) error {
 	if f.Architecture() != "x86_64" {
 		return fmt.Errorf("function %s needs Chromium but is %s: the Chromium layer is x86-64 only", f.Name, f.Architecture())
 	}

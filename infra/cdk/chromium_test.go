@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 func TestChromiumLayerOnRenderFunctionOnly(t *testing.T) {
@@ -26,7 +26,7 @@ func TestChromiumLayerOnRenderFunctionOnly(t *testing.T) {
 	}
 
 	ids := functionIDs(t, s.rootJSON)
-	for _, f := range api.Functions() {
+	for _, f := range routes.Functions() {
 		fn := props(resources(s.rootJSON, "AWS::Lambda::Function")[ids[f.Name]])
 		if dig(fn, "Code", "S3Key") == content["S3Key"] {
 			t.Errorf("function %s deploys the layer zip as its code", f.Name)

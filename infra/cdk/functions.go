@@ -13,7 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // FunctionTag is the tag naming the route-table function a Lambda function
@@ -22,7 +22,7 @@ const FunctionTag = "riptide:function"
 
 // FunctionsProps configures the Lambda functions.
 type FunctionsProps struct {
-	Table []api.Function
+	Table []routes.Function
 	// AssetDir holds <name>.zip for every function (a zip with an
 	// executable "bootstrap" at its root).
 	AssetDir     string
@@ -67,7 +67,7 @@ func (fs *Functions) Get(name string) awslambda.Function { return fs.byName[name
 // Names lists the function names in table order.
 func (fs *Functions) Names() []string { return append([]string(nil), fs.order...) }
 
-func architecture(f api.Function) (awslambda.Architecture, error) {
+func architecture(f routes.Function) (awslambda.Architecture, error) {
 	switch f.Architecture() {
 	case "arm64":
 		return awslambda.Architecture_ARM_64(), nil
@@ -88,7 +88,7 @@ func constructID(name string) string {
 	return b.String()
 }
 
-func newFunction(scope constructs.Construct, f api.Function, props *FunctionsProps) (awslambda.Function, error) {
+func newFunction(scope constructs.Construct, f routes.Function, props *FunctionsProps) (awslambda.Function, error) {
 	arch, err := architecture(f)
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func assetPath(dir, name string) string { return filepath.Join(dir, name+".zip")
 
 // CheckAssets reports every function whose zip is missing from dir, so
 // synthesis fails with one clear message instead of a CDK stack trace.
-func CheckAssets(dir string, table []api.Function) error {
+func CheckAssets(dir string, table []routes.Function) error {
 	var missing []string
 	for _, f := range table {
 		p := assetPath(dir, f.Name)

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // RenderCallers names the functions that run the crawl pipeline (crawl,
@@ -24,7 +24,7 @@ func RenderCallers() []string {
 // RenderProps configures rendering: the render function's layer and bucket,
 // and who may call it.
 type RenderProps struct {
-	Table     []api.Function
+	Table     []routes.Function
 	Functions *Functions
 	// ChromiumLayerZip is the layer built by layers/chromium/build.sh.
 	ChromiumLayerZip string
@@ -42,7 +42,7 @@ type Render struct {
 
 // renderFunction returns the table entry of the render function: the one
 // function needing Chromium. ok is false when there is none.
-func renderFunction(table []api.Function) (f api.Function, ok bool, err error) {
+func renderFunction(table []routes.Function) (f routes.Function, ok bool, err error) {
 	var found []string
 	for _, t := range table {
 		if t.NeedsChromium {
@@ -51,7 +51,7 @@ func renderFunction(table []api.Function) (f api.Function, ok bool, err error) {
 		}
 	}
 	if len(found) > 1 {
-		return api.Function{}, false, fmt.Errorf("functions %v all need Chromium: the render invocation wiring expects exactly one render function", found)
+		return routes.Function{}, false, fmt.Errorf("functions %v all need Chromium: the render invocation wiring expects exactly one render function", found)
 	}
 	return f, ok, nil
 }

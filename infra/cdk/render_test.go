@@ -8,14 +8,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // tableRenderFunction is the one function of the table needing Chromium.
-func tableRenderFunction(t *testing.T) api.Function {
+func tableRenderFunction(t *testing.T) routes.Function {
 	t.Helper()
-	var found []api.Function
-	for _, f := range api.Functions() {
+	var found []routes.Function
+	for _, f := range routes.Functions() {
 		if f.NeedsChromium {
 			found = append(found, f)
 		}
@@ -29,7 +29,7 @@ func tableRenderFunction(t *testing.T) api.Function {
 func TestRenderCallersAreFunctionsOfTheTable(t *testing.T) {
 	render := tableRenderFunction(t)
 	for _, name := range RenderCallers() {
-		f, ok := api.LookupFunction(name)
+		f, ok := routes.LookupFunction(name)
 		if !ok {
 			t.Errorf("render caller %s is not in the function table", name)
 		}
@@ -87,23 +87,23 @@ func TestRenderCallersMayInvokeOnlyTheRenderFunction(t *testing.T) {
 
 func TestRenderWiringRejectsBadTables(t *testing.T) {
 	callers := RenderCallers()
-	table := func(drop string, extra ...api.Function) []api.Function {
-		fns := []api.Function{{Name: "render", Arch: "x86_64", MemoryMB: 128, TimeoutSec: 3, NeedsChromium: true}}
+	table := func(drop string, extra ...routes.Function) []routes.Function {
+		fns := []routes.Function{{Name: "render", Arch: "x86_64", MemoryMB: 128, TimeoutSec: 3, NeedsChromium: true}}
 		for _, c := range callers {
 			if c != drop {
-				fns = append(fns, api.Function{Name: c, MemoryMB: 128, TimeoutSec: 3})
+				fns = append(fns, routes.Function{Name: c, MemoryMB: 128, TimeoutSec: 3})
 			}
 		}
 		return append(fns, extra...)
 	}
-	routes := []api.Route{{Op: "render.get", Group: "render", Method: "GET", Path: "/r"}}
+	rts := []routes.Route{{Op: "render.get", Group: "render", Method: "GET", Path: "/r"}}
 	for name, c := range map[string]struct {
-		fns  []api.Function
+		fns  []routes.Function
 		want string
 	}{
 		"caller missing":   {table(callers[0]), "render caller " + callers[0] + " (RenderCallers in infra/cdk/render.go) is not in the function table"},
-		"two renderers":    {table("", api.Function{Name: "render2", Arch: "x86_64", MemoryMB: 128, TimeoutSec: 3, NeedsChromium: true}), "functions [render render2] all need Chromium"},
-		"arm64 renderer":   {append([]api.Function{{Name: "render", MemoryMB: 128, TimeoutSec: 3, NeedsChromium: true}}, table("")[1:]...), "function render needs Chromium but is arm64"},
+		"two renderers":    {table("", routes.Function{Name: "render2", Arch: "x86_64", MemoryMB: 128, TimeoutSec: 3, NeedsChromium: true}), "functions [render render2] all need Chromium"},
+		"arm64 renderer":   {append([]routes.Function{{Name: "render", MemoryMB: 128, TimeoutSec: 3, NeedsChromium: true}}, table("")[1:]...), "function render needs Chromium but is arm64"},
 		"layer zip absent": {table(""), "chromium layer missing: /nonexistent/chromium-layer.zip (run `layers/chromium/build.sh`"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -118,7 +118,7 @@ func TestRenderWiringRejectsBadTables(t *testing.T) {
 				t.Fatal(err)
 			}
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-			_, err := NewRiptideStack(app, "Bad", &RiptideStackProps{AssetDir: dir, ChromiumLayer: layer, Functions: c.fns, Routes: routes})
+			_, err := NewRiptideStack(app, "Bad", &RiptideStackProps{AssetDir: dir, ChromiumLayer: layer, Functions: c.fns, Routes: rts})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error = %v, want one containing %q", err, c.want)
 			}

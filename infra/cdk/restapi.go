@@ -11,12 +11,12 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // RestAPIProps configures the REST API.
 type RestAPIProps struct {
-	Routes    []api.Route
+	Routes    []routes.Route
 	Functions *Functions
 	StageName string
 	// Stage-wide throttling (requests per second, burst). The application

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // gatewayMethod is one API Gateway method as deployed, read back from the
@@ -86,11 +86,11 @@ func TestEveryRoutePathHasItsMethod(t *testing.T) {
 	s := shared(t)
 	deployed := deployedMethods(t, s)
 	want := map[string]bool{}
-	for _, r := range api.Routes() {
+	for _, r := range routes.Routes() {
 		if r.WebSocket {
 			continue
 		}
-		f, ok := api.LookupFunction(r.Group)
+		f, ok := routes.LookupFunction(r.Group)
 		if !ok {
 			t.Fatalf("route %s: group %s has no function", r.Op, r.Group)
 		}
@@ -160,7 +160,7 @@ func TestWebSocketRoutesStayOffTheRESTAPI(t *testing.T) {
 	s := shared(t)
 	deployed := deployedMethods(t, s)
 	httpPaths := map[string]bool{}
-	for _, r := range api.Routes() {
+	for _, r := range routes.Routes() {
 		if !r.WebSocket {
 			for _, p := range r.Paths() {
 				gp, _ := GatewayPath(p)
@@ -169,7 +169,7 @@ func TestWebSocketRoutesStayOffTheRESTAPI(t *testing.T) {
 		}
 	}
 	n := 0
-	for _, r := range api.Routes() {
+	for _, r := range routes.Routes() {
 		if !r.WebSocket {
 			continue
 		}
@@ -207,7 +207,7 @@ func TestOneInvokePermissionPerFunction(t *testing.T) {
 		perms[ref(pp["FunctionName"])]++
 	}
 	served := map[string]bool{}
-	for _, r := range api.Routes() {
+	for _, r := range routes.Routes() {
 		if !r.WebSocket {
 			served[r.Group] = true
 		}
@@ -286,20 +286,20 @@ func TestGatewayPath(t *testing.T) {
 // A route table the REST API cannot express fails the build, naming the route.
 func TestBadRouteTablesAreRejected(t *testing.T) {
 	dir := t.TempDir()
-	fns := []api.Function{{Name: "a", MemoryMB: 128, TimeoutSec: 3}}
+	fns := []routes.Function{{Name: "a", MemoryMB: 128, TimeoutSec: 3}}
 	if err := writeAssets(dir, fns); err != nil {
 		t.Fatal(err)
 	}
 	for name, c := range map[string]struct {
-		routes []api.Route
+		routes []routes.Route
 		want   string
 	}{
-		"unknown group": {[]api.Route{{Op: "x.get", Group: "x", Method: "GET", Path: "/x"}}, `route x.get: no function for route group "x"`},
-		"same path twice": {[]api.Route{
+		"unknown group": {[]routes.Route{{Op: "x.get", Group: "x", Method: "GET", Path: "/x"}}, `route x.get: no function for route group "x"`},
+		"same path twice": {[]routes.Route{
 			{Op: "a.one", Group: "a", Method: "GET", Path: "/a"},
 			{Op: "a.two", Group: "a", Method: "GET", Path: "/b", Legacy: []string{"/a"}},
 		}, "routes a.one and a.two both serve GET /a"},
-		"inexpressible path": {[]api.Route{{Op: "a.root", Group: "a", Method: "GET", Path: "/a/{$}"}}, "route a.root: path"},
+		"inexpressible path": {[]routes.Route{{Op: "a.root", Group: "a", Method: "GET", Path: "/a/{$}"}}, "route a.root: path"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
@@ -313,7 +313,7 @@ func TestBadRouteTablesAreRejected(t *testing.T) {
 
 func TestMissingAssetsAreNamed(t *testing.T) {
 	dir := t.TempDir()
-	fns := []api.Function{{Name: "a", MemoryMB: 128, TimeoutSec: 3}, {Name: "b", MemoryMB: 128, TimeoutSec: 3}}
+	fns := []routes.Function{{Name: "a", MemoryMB: 128, TimeoutSec: 3}, {Name: "b", MemoryMB: 128, TimeoutSec: 3}}
 	if err := writeAssets(dir, fns[:1]); err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // RiptideStackProps configures the stack. Zero values take the defaults in
@@ -25,10 +25,10 @@ type RiptideStackProps struct {
 	// WSEndpoint is RIPTIDE_WS_ENDPOINT of the WebSocket function; empty
 	// (derived from each event) unless the API is behind a custom domain.
 	WSEndpoint string
-	// Functions and Routes default to api.Functions() and api.Routes();
+	// Functions and Routes default to routes.Functions() and routes.Routes();
 	// tests may pass other tables.
-	Functions []api.Function
-	Routes    []api.Route
+	Functions []routes.Function
+	Routes    []routes.Route
 	// LogLevel is RIPTIDE_LOG_LEVEL of every function ("info").
 	LogLevel string
 	// LogRetention of every log group (one month).
@@ -49,10 +49,10 @@ type RiptideStackProps struct {
 
 func (p *RiptideStackProps) withDefaults() {
 	if p.Functions == nil {
-		p.Functions = api.Functions()
+		p.Functions = routes.Functions()
 	}
 	if p.Routes == nil {
-		p.Routes = api.Routes()
+		p.Routes = routes.Routes()
 	}
 	if p.LogLevel == "" {
 		p.LogLevel = "info"

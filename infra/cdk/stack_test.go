@@ -9,12 +9,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 func TestOneLambdaFunctionPerTableEntry(t *testing.T) {
 	s := shared(t)
-	table := api.Functions()
+	table := routes.Functions()
 	// Exactly the table: no custom-resource Lambdas sneak in (log retention,
 	// default-SG restriction), whose runtimes and roles nobody reviews.
 	check(t, "function count", func() {
@@ -37,7 +37,7 @@ func TestOneLambdaFunctionPerTableEntry(t *testing.T) {
 
 func TestFunctionSettingsComeFromTable(t *testing.T) {
 	s := shared(t)
-	for _, f := range api.Functions() {
+	for _, f := range routes.Functions() {
 		ephemeral := any(assertions.Match_Absent())
 		if f.EphemeralMB > 0 {
 			ephemeral = map[string]any{"Size": f.EphemeralMB}

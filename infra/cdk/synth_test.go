@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // Synthesizing the stack costs seconds (jsii starts Node.js), so every test
@@ -43,7 +43,7 @@ func TestMain(m *testing.M) {
 
 // writeAssets writes one small, distinct zip per function into dir,
 // standing in for `make build`.
-func writeAssets(dir string, table []api.Function) error {
+func writeAssets(dir string, table []routes.Function) error {
 	for _, f := range table {
 		if err := writeZip(filepath.Join(dir, f.Name+".zip"), "bootstrap", "#!/bin/sh\necho placeholder for "+f.Name+"\n"); err != nil {
 			return err
@@ -98,7 +98,7 @@ func shared(t *testing.T) *synthesized {
 			synthErr = err
 			return
 		}
-		if err := writeAssets(assetsDir, api.Functions()); err != nil {
+		if err := writeAssets(assetsDir, routes.Functions()); err != nil {
 			synthErr = err
 			return
 		}

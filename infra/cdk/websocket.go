@@ -14,7 +14,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // WebSocketTrigger marks the function table entry served by the WebSocket API.
@@ -22,7 +22,7 @@ const WebSocketTrigger = "websocket"
 
 // WebSocketAPIProps configures the WebSocket API.
 type WebSocketAPIProps struct {
-	Table     []api.Function
+	Table     []routes.Function
 	Functions *Functions
 	StageName string
 	// Stage-wide throttling of connects and messages (per second, burst).
@@ -60,7 +60,7 @@ func WebSocketRouteKeys() []string { return []string{"$connect", "$disconnect", 
 
 // websocketFunction returns the table entry with the websocket trigger; ok
 // is false when there is none.
-func websocketFunction(table []api.Function) (f api.Function, ok bool, err error) {
+func websocketFunction(table []routes.Function) (f routes.Function, ok bool, err error) {
 	var found []string
 	for _, t := range table {
 		if slices.Contains(t.Triggers, WebSocketTrigger) {
@@ -70,7 +70,7 @@ func websocketFunction(table []api.Function) (f api.Function, ok bool, err error
 	}
 	if len(found) > 1 {
 		// One API routes $connect/$default to one function.
-		return api.Function{}, false, fmt.Errorf("functions %v all have the %q trigger: one WebSocket API serves one function", found, WebSocketTrigger)
+		return routes.Function{}, false, fmt.Errorf("functions %v all have the %q trigger: one WebSocket API serves one function", found, WebSocketTrigger)
 	}
 	return f, ok, nil
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // tableWebSocketFunction is the function the table gives the websocket
@@ -18,7 +18,7 @@ import (
 func tableWebSocketFunction(t *testing.T) string {
 	t.Helper()
 	var names []string
-	for _, f := range api.Functions() {
+	for _, f := range routes.Functions() {
 		if slices.Contains(f.Triggers, "websocket") {
 			names = append(names, f.Name)
 		}
@@ -181,11 +181,11 @@ func TestWebSocketOutputs(t *testing.T) {
 
 // smallTable is a function table without a render function, with an HTTP
 // function and a WebSocket one; smallRoutes serves the HTTP one.
-func smallTable() ([]api.Function, []api.Route) {
-	return []api.Function{
+func smallTable() ([]routes.Function, []routes.Route) {
+	return []routes.Function{
 			{Name: "a", MemoryMB: 128, TimeoutSec: 3},
 			{Name: "ws", MemoryMB: 128, TimeoutSec: 30, Triggers: []string{"websocket"}},
-		}, []api.Route{
+		}, []routes.Route{
 			{Op: "a.get", Group: "a", Method: "GET", Path: "/a"},
 		}
 }
@@ -196,7 +196,7 @@ func TestWebSocketEndpointSettingAndNoRenderFunction(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes a second stack (seconds)")
 	}
-	fns, routes := smallTable()
+	fns, rts := smallTable()
 	dir := t.TempDir()
 	if err := writeAssets(dir, fns); err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ func TestWebSocketEndpointSettingAndNoRenderFunction(t *testing.T) {
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 	const endpoint = "https://ws.riptide.invalid/crawl"
 	st, err := NewRiptideStack(app, "Small", &RiptideStackProps{
-		AssetDir: dir, Functions: fns, Routes: routes, WSEndpoint: endpoint,
+		AssetDir: dir, Functions: fns, Routes: rts, WSEndpoint: endpoint,
 		ChromiumLayer: "/nonexistent/layer.zip", // never read: no function needs Chromium
 	})
 	if err != nil {
@@ -236,14 +236,14 @@ func TestWebSocketEndpointSettingAndNoRenderFunction(t *testing.T) {
 }
 
 func TestTwoWebSocketFunctionsAreRejected(t *testing.T) {
-	fns, routes := smallTable()
-	fns = append(fns, api.Function{Name: "ws2", MemoryMB: 128, TimeoutSec: 3, Triggers: []string{"websocket"}})
+	fns, rts := smallTable()
+	fns = append(fns, routes.Function{Name: "ws2", MemoryMB: 128, TimeoutSec: 3, Triggers: []string{"websocket"}})
 	dir := t.TempDir()
 	if err := writeAssets(dir, fns); err != nil {
 		t.Fatal(err)
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-	_, err := NewRiptideStack(app, "Two", &RiptideStackProps{AssetDir: dir, Functions: fns, Routes: routes})
+	_, err := NewRiptideStack(app, "Two", &RiptideStackProps{AssetDir: dir, Functions: fns, Routes: rts})
 	if err == nil || !strings.Contains(err.Error(), "[ws ws2]") {
 		t.Fatalf("error = %v, want one naming ws and ws2", err)
 	}

@@ -15,9 +15,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/riptidecrawler/riptide/shared/api"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // SampleKey is the API key carried by the sample events.
@@ -110,7 +110,7 @@ func checkStatus(t *testing.T, function, method, path string, status int, body s
 		t.Fatalf("event %s %s matches no route of group %s", method, path, function)
 	}
 	switch route.Status {
-	case api.Ready:
+	case routes.Ready:
 		// Sample events target a loopback address, which the SSRF guard
 		// refuses without sending a packet: a blocked_url answer proves the
 		// request went through the whole stack.
@@ -118,32 +118,32 @@ func checkStatus(t *testing.T, function, method, path string, status int, body s
 		if (status < 200 || status > 299) && !blocked {
 			t.Fatalf("%s %s (ready) answered %d: %s", method, path, status, body)
 		}
-	case api.Planned:
+	case routes.Planned:
 		if status != http.StatusNotImplemented || (body != "" && !strings.Contains(body, `"type":"not_implemented"`)) {
 			t.Fatalf("%s %s (planned) answered %d: %s", method, path, status, body)
 		}
 	}
 }
 
-func match(group, method, path string) (api.Route, bool) {
+func match(group, method, path string) (routes.Route, bool) {
 	mux := http.NewServeMux()
-	routes := api.Group(group)
-	for _, r := range routes {
+	groupRoutes := routes.Group(group)
+	for _, r := range groupRoutes {
 		for _, p := range r.Paths() {
 			mux.Handle(r.Method+" "+p, http.NotFoundHandler())
 		}
 	}
 	req, err := http.NewRequest(method, "http://x"+path, nil)
 	if err != nil {
-		return api.Route{}, false
+		return routes.Route{}, false
 	}
 	_, pattern := mux.Handler(req)
-	for _, r := range routes {
+	for _, r := range groupRoutes {
 		for _, p := range r.Paths() {
 			if r.Method+" "+p == pattern {
 				return r, true
 			}
 		}
 	}
-	return api.Route{}, false
+	return routes.Route{}, false
 }

@@ -15,11 +15,11 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/riptidecrawler/riptide/shared/api"
 	healthapi "github.com/riptidecrawler/riptide/shared/api/health"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/secrets"
 	"github.com/riptidecrawler/riptide/shared/store"
 	"github.com/riptidecrawler/riptide/shared/version"
@@ -125,8 +125,8 @@ func (b *Base) HTTPOptions() httpx.Options {
 }
 
 // HTTPHandler mounts routes with handlers behind the middleware stack.
-func (b *Base) HTTPHandler(routes []api.Route, handlers map[string]http.Handler) (http.Handler, error) {
-	return httpx.NewHandler(b.HTTPOptions(), routes, handlers)
+func (b *Base) HTTPHandler(table []routes.Route, handlers map[string]http.Handler) (http.Handler, error) {
+	return httpx.NewHandler(b.HTTPOptions(), table, handlers)
 }
 
 // HealthDeps are the health group's dependencies.

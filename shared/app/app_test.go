@@ -11,11 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
-	"github.com/riptidecrawler/riptide/shared/api"
 	healthapi "github.com/riptidecrawler/riptide/shared/api/health"
 	"github.com/riptidecrawler/riptide/shared/app"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/secrets"
 )
 
@@ -36,7 +36,7 @@ func TestLocalServerWithRealRedisAndKeys(t *testing.T) {
 	if b.Store.Embedded() {
 		t.Fatal("REDIS_URL must select the real server")
 	}
-	h, err := b.HTTPHandler(api.Group("health"), healthapi.Handlers(b.HealthDeps()))
+	h, err := b.HTTPHandler(routes.Group("health"), healthapi.Handlers(b.HealthDeps()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestKeysFromSecretsManagerFollowRotation(t *testing.T) {
 	// TTL 0: every check re-reads, standing in for "after the cache TTL".
 	src := &secrets.Cached{Source: secrets.SecretsManager{Client: client}, TTL: 0}
 	auth := httpx.AuthConfig{Authenticator: &httpx.SecretKeys{Source: src, Name: "keys"}}
-	h, err := httpx.NewHandler(httpx.Options{Auth: auth}, []api.Route{{Op: "x", Method: "GET", Path: "/x", Status: api.Ready}},
+	h, err := httpx.NewHandler(httpx.Options{Auth: auth}, []routes.Route{{Op: "x", Method: "GET", Path: "/x", Status: routes.Ready}},
 		map[string]http.Handler{"x": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) })})
 	if err != nil {
 		t.Fatal(err)

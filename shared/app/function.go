@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/riptidecrawler/riptide/shared/api"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // Handlers builds a group's HTTP handlers (keyed by operation id) from the
@@ -28,12 +28,12 @@ func NewHTTPFunction(ctx context.Context, name string, lookup config.LookupFunc,
 			return nil, nil, err
 		}
 	}
-	routes := api.Group(name)
-	h, err := b.HTTPHandler(routes, hs)
+	group := routes.Group(name)
+	h, err := b.HTTPHandler(group, hs)
 	if err != nil {
 		return nil, nil, err
 	}
-	return &lambdaio.Handler{HTTP: h, Streams: lambdaio.StreamMatcher(routes)}, b, nil
+	return &lambdaio.Handler{HTTP: h, Streams: lambdaio.StreamMatcher(group)}, b, nil
 }
 
 // StartFunction builds the handler with the process environment and starts

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // WriteJSON writes v as JSON with the given status. HTML escaping is off:
@@ -53,8 +54,14 @@ func IsJSONContentType(ct string) bool {
 // Decode reads the request body as one JSON object into dst, strictly: an
 // unknown field is a validation_error naming its path, trailing data is an
 // error, and a body over the route's limit is payload_too_large. An empty
-// body is allowed only when allowEmpty is set (dst keeps its defaults).
-func Decode(r *http.Request, dst any, allowEmpty bool) error {
+// body is allowed (dst keeps its defaults) only when the matched route
+// declares routes.OptionalJSONBody: the route table decides, so handlers
+// cannot disagree with it or with the OpenAPI document generated from it.
+func Decode(r *http.Request, dst any) error {
+	allowEmpty := false
+	if rt := Info(r.Context()).Route; rt != nil {
+		allowEmpty = rt.Body == routes.OptionalJSONBody
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // RequestInfo is the per-request state that middleware fills in and that
@@ -17,9 +17,9 @@ import (
 // matched route, the caller) are visible to the layers around it.
 type RequestInfo struct {
 	ID        string
-	Route     *api.Route // nil when no route matched
-	Legacy    bool       // matched through a deprecated unprefixed path
-	Principal string     // caller id for logs: a key fingerprint, never the key
+	Route     *routes.Route // nil when no route matched
+	Legacy    bool          // matched through a deprecated unprefixed path
+	Principal string        // caller id for logs: a key fingerprint, never the key
 	Logger    *slog.Logger
 }
 

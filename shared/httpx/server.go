@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riptidecrawler/riptide/shared/api"
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // Options configures the HTTP core shared by every home.
@@ -41,7 +41,7 @@ var (
 // (404/405), then per route: auth, rate limit, content type and body limit.
 // Rate limiting runs after auth so that unauthenticated calls cannot spend
 // a caller's budget (the original counted them first).
-func NewHandler(opts Options, routes []api.Route, handlers map[string]http.Handler) (http.Handler, error) {
+func NewHandler(opts Options, table []routes.Route, handlers map[string]http.Handler) (http.Handler, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -56,12 +56,12 @@ func NewHandler(opts Options, routes []api.Route, handlers map[string]http.Handl
 	}
 	mux := http.NewServeMux()
 	used := map[string]bool{}
-	for _, rt := range routes {
+	for _, rt := range table {
 		h, ok := handlers[rt.Op]
 		switch {
-		case rt.Status == api.Ready && !ok:
+		case rt.Status == routes.Ready && !ok:
 			return nil, fmt.Errorf("route %s (%s %s) is ready but has no handler", rt.Op, rt.Method, rt.Path)
-		case rt.Status == api.Planned && ok:
+		case rt.Status == routes.Planned && ok:
 			return nil, fmt.Errorf("route %s has a handler but is marked planned in the route table", rt.Op)
 		case !ok:
 			h = notImplemented(rt)
@@ -125,7 +125,7 @@ func unmatched(mux *http.ServeMux) http.Handler {
 	})
 }
 
-func notImplemented(rt api.Route) http.Handler {
+func notImplemented(rt routes.Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, core.Errorf(core.ErrNotImplemented,
 			"%s %s is planned but not implemented yet (operation %s); see /api/v1/openapi.json (x-status: planned)", rt.Method, rt.Path, rt.Op))
@@ -134,7 +134,7 @@ func notImplemented(rt api.Route) http.Handler {
 
 // routeHandler applies the per-route middleware: route info for logs,
 // deprecation headers, auth, content type and body limit.
-func routeHandler(opts Options, rt api.Route, isLegacy bool, next http.Handler) http.Handler {
+func routeHandler(opts Options, rt routes.Route, isLegacy bool, next http.Handler) http.Handler {
 	route := rt
 	// /metrics is public unless configured otherwise (it can reveal traffic).
 	public := rt.Public && !(rt.Path == "/metrics" && !opts.Auth.PublicMetrics)
@@ -163,7 +163,7 @@ func routeHandler(opts Options, rt api.Route, isLegacy bool, next http.Handler) 
 				return
 			}
 		}
-		if route.Body != api.NoBody && hasBody(r) {
+		if route.Body != routes.NoBody && hasBody(r) {
 			if !IsJSONContentType(r.Header.Get("Content-Type")) {
 				WriteError(w, r, core.Errorf(core.ErrUnsupportedMediaType,
 					"Content-Type must be application/json, got %q", r.Header.Get("Content-Type")))
@@ -188,7 +188,7 @@ func hasBody(r *http.Request) bool {
 
 // successorPath is the canonical twin of a legacy request path, with the
 // request's path parameters filled in.
-func successorPath(rt api.Route, r *http.Request) string {
+func successorPath(rt routes.Route, r *http.Request) string {
 	p := rt.Path
 	for {
 		i := strings.Index(p, "{")

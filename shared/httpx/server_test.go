@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riptidecrawler/riptide/shared/api"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 type echoRequest struct {
@@ -26,14 +26,14 @@ type echoRequest struct {
 	} `json:"options"`
 }
 
-var testRoutes = []api.Route{
-	{Op: "t.health", Group: "t", Method: "GET", Path: "/api/v1/health", Aliases: []string{"/healthz"}, Public: true, Status: api.Ready},
-	{Op: "t.echo", Group: "t", Method: "POST", Path: "/api/v1/echo", Legacy: []string{"/echo"}, Body: api.JSONBody, MaxBody: 64, Status: api.Ready},
-	{Op: "t.item", Group: "t", Method: "GET", Path: "/api/v1/items/{id}", Legacy: []string{"/items/{id}"}, Status: api.Ready},
-	{Op: "t.item.delete", Group: "t", Method: "DELETE", Path: "/api/v1/items/{id}", Legacy: []string{"/items/{id}"}, Status: api.Ready},
-	{Op: "t.panic", Group: "t", Method: "GET", Path: "/api/v1/panic", Status: api.Ready},
-	{Op: "t.planned", Group: "t", Method: "POST", Path: "/api/v1/later", Body: api.JSONBody, Status: api.Planned},
-	{Op: "t.metrics", Group: "t", Method: "GET", Path: "/metrics", Public: true, Status: api.Ready},
+var testRoutes = []routes.Route{
+	{Op: "t.health", Group: "t", Method: "GET", Path: "/api/v1/health", Aliases: []string{"/healthz"}, Public: true, Status: routes.Ready},
+	{Op: "t.echo", Group: "t", Method: "POST", Path: "/api/v1/echo", Legacy: []string{"/echo"}, Body: routes.JSONBody, MaxBody: 64, Status: routes.Ready},
+	{Op: "t.item", Group: "t", Method: "GET", Path: "/api/v1/items/{id}", Legacy: []string{"/items/{id}"}, Status: routes.Ready},
+	{Op: "t.item.delete", Group: "t", Method: "DELETE", Path: "/api/v1/items/{id}", Legacy: []string{"/items/{id}"}, Status: routes.Ready},
+	{Op: "t.panic", Group: "t", Method: "GET", Path: "/api/v1/panic", Status: routes.Ready},
+	{Op: "t.planned", Group: "t", Method: "POST", Path: "/api/v1/later", Body: routes.JSONBody, Status: routes.Planned},
+	{Op: "t.metrics", Group: "t", Method: "GET", Path: "/metrics", Public: true, Status: routes.Ready},
 }
 
 type server struct {
@@ -52,7 +52,7 @@ func newServer(t *testing.T, auth httpx.AuthConfig) server {
 		}),
 		"t.echo": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var req echoRequest
-			if err := httpx.Decode(r, &req, false); err != nil {
+			if err := httpx.Decode(r, &req); err != nil {
 				httpx.WriteError(w, r, err)
 				return
 			}
@@ -420,15 +420,15 @@ func TestAccessLogAndMetrics(t *testing.T) {
 }
 
 func TestNewHandlerRefusesTableMismatch(t *testing.T) {
-	routes := []api.Route{{Op: "a", Method: "GET", Path: "/a", Status: api.Ready}}
-	if _, err := httpx.NewHandler(httpx.Options{}, routes, nil); err == nil {
+	table := []routes.Route{{Op: "a", Method: "GET", Path: "/a", Status: routes.Ready}}
+	if _, err := httpx.NewHandler(httpx.Options{}, table, nil); err == nil {
 		t.Error("ready route without handler must be refused")
 	}
-	routes[0].Status = api.Planned
-	if _, err := httpx.NewHandler(httpx.Options{}, routes, map[string]http.Handler{"a": http.NotFoundHandler()}); err == nil {
+	table[0].Status = routes.Planned
+	if _, err := httpx.NewHandler(httpx.Options{}, table, map[string]http.Handler{"a": http.NotFoundHandler()}); err == nil {
 		t.Error("handler for a planned route must be refused")
 	}
-	if _, err := httpx.NewHandler(httpx.Options{}, routes, map[string]http.Handler{"zzz": http.NotFoundHandler()}); err == nil {
+	if _, err := httpx.NewHandler(httpx.Options{}, table, map[string]http.Handler{"zzz": http.NotFoundHandler()}); err == nil {
 		t.Error("handler without route must be refused")
 	}
 }
@@ -437,28 +437,28 @@ func TestRealRouteTableMounts(t *testing.T) {
 	// Every path of the real table mounts without pattern conflicts, and
 	// each answers through its own operation.
 	handlers := map[string]http.Handler{}
-	for _, r := range api.Routes() {
-		if r.Status == api.Ready {
+	for _, r := range routes.Routes() {
+		if r.Status == routes.Ready {
 			op := r.Op
 			handlers[op] = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte(op)) })
 		}
 	}
-	h, err := httpx.NewHandler(httpx.Options{Auth: httpx.AuthConfig{Disabled: true}}, api.Routes(), handlers)
+	h, err := httpx.NewHandler(httpx.Options{Auth: httpx.AuthConfig{Disabled: true}}, routes.Routes(), handlers)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range api.Routes() {
+	for _, r := range routes.Routes() {
 		for _, p := range r.Paths() {
 			path := strings.NewReplacer("{id}", "x1", "{component}", "redis", "{domain}", "example.com", "{name}", "sid").Replace(p)
 			req := httptest.NewRequest(r.Method, path, nil)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			switch r.Status {
-			case api.Ready:
+			case routes.Ready:
 				if rec.Body.String() != r.Op {
 					t.Errorf("%s %s answered %q, want operation %s", r.Method, path, rec.Body, r.Op)
 				}
-			case api.Planned:
+			case routes.Planned:
 				if rec.Code != 501 {
 					t.Errorf("%s %s: planned route answered %d", r.Method, path, rec.Code)
 				}

@@ -20,8 +20,8 @@ import (
 	proxycore "github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/riptidecrawler/riptide/shared/api"
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // Handler serves every kind of event one RipTide function receives. Fields
@@ -175,10 +175,10 @@ func (h *Handler) streams(method, path string) bool {
 
 // StreamMatcher reports whether a request matches one of the stream routes
 // (by any of their paths).
-func StreamMatcher(routes []api.Route) func(method, path string) bool {
+func StreamMatcher(table []routes.Route) func(method, path string) bool {
 	mux := http.NewServeMux()
 	n := 0
-	for _, r := range routes {
+	for _, r := range table {
 		if !r.Stream {
 			continue
 		}

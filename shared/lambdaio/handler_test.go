@@ -14,11 +14,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/riptidecrawler/riptide/shared/api"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
-var routes = []api.Route{
+var testRoutes = []routes.Route{
 	{Op: "x.get", Method: "GET", Path: "/api/v1/items/{id}", Legacy: []string{"/items/{id}"}},
 	{Op: "x.stream", Method: "POST", Path: "/api/v1/stream", Legacy: []string{"/stream"}, Stream: true},
 }
@@ -62,7 +62,7 @@ func invoke(t *testing.T, h *lambdaio.Handler, ev any) any {
 }
 
 func TestRESTEvent(t *testing.T) {
-	h := &lambdaio.Handler{HTTP: app(nil), Streams: lambdaio.StreamMatcher(routes)}
+	h := &lambdaio.Handler{HTTP: app(nil), Streams: lambdaio.StreamMatcher(testRoutes)}
 	out := invoke(t, h, events.APIGatewayProxyRequest{
 		HTTPMethod: "GET", Path: "/api/v1/items/7", Resource: "/api/v1/items/{id}",
 		MultiValueQueryStringParameters: map[string][]string{"q": {"x y"}},
@@ -81,7 +81,7 @@ func TestRESTEvent(t *testing.T) {
 }
 
 func TestHTTPAPIEvent(t *testing.T) {
-	h := &lambdaio.Handler{HTTP: app(nil), Streams: lambdaio.StreamMatcher(routes)}
+	h := &lambdaio.Handler{HTTP: app(nil), Streams: lambdaio.StreamMatcher(testRoutes)}
 	ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/api/v1/items/8", RawQueryString: "q=z"}
 	ev.RequestContext.HTTP.Method = "GET"
 	ev.RequestContext.HTTP.Path = "/api/v1/items/8"
@@ -120,7 +120,7 @@ func readStream(t *testing.T, r io.Reader) (map[string]any, string) {
 
 func TestRESTStreamRouteUsesResponseStreaming(t *testing.T) {
 	started := make(chan struct{})
-	h := &lambdaio.Handler{HTTP: app(started), Streams: lambdaio.StreamMatcher(routes)}
+	h := &lambdaio.Handler{HTTP: app(started), Streams: lambdaio.StreamMatcher(testRoutes)}
 	for _, path := range []string{"/api/v1/stream", "/stream"} {
 		if path == "/stream" {
 			started = nil
@@ -164,7 +164,7 @@ func TestStreamingIsIncrementalAndCancelsOnClose(t *testing.T) {
 		case <-time.After(5 * time.Second):
 		}
 	})
-	h := &lambdaio.Handler{HTTP: mux, Streams: lambdaio.StreamMatcher(routes)}
+	h := &lambdaio.Handler{HTTP: mux, Streams: lambdaio.StreamMatcher(testRoutes)}
 	resp := invoke(t, h, events.APIGatewayProxyRequest{HTTPMethod: "POST", Path: "/api/v1/stream"}).(*events.LambdaFunctionURLStreamingResponse)
 	buf := make([]byte, 4096)
 	got := ""
@@ -184,7 +184,7 @@ func TestStreamingIsIncrementalAndCancelsOnClose(t *testing.T) {
 }
 
 func TestFunctionURLStreams(t *testing.T) {
-	h := &lambdaio.Handler{HTTP: app(nil), Streams: lambdaio.StreamMatcher(routes)}
+	h := &lambdaio.Handler{HTTP: app(nil), Streams: lambdaio.StreamMatcher(testRoutes)}
 	ev := events.LambdaFunctionURLRequest{Version: "2.0", RawPath: "/api/v1/stream", Body: "b"}
 	ev.RequestContext.HTTP.Method = "POST"
 	ev.RequestContext.HTTP.Path = "/api/v1/stream"

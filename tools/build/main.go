@@ -19,7 +19,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 func main() {
@@ -31,7 +31,7 @@ func main() {
 	for _, n := range flag.Args() {
 		want[n] = true
 	}
-	for _, f := range api.Functions() {
+	for _, f := range routes.Functions() {
 		if len(want) > 0 && !want[f.Name] {
 			continue
 		}

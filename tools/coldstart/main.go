@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"github.com/riptidecrawler/riptide/internal/rie"
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 type result struct {
@@ -53,7 +53,7 @@ func main() {
 	redisURL, stop := startRedis()
 	defer stop()
 	var results []result
-	for _, f := range api.Functions() {
+	for _, f := range routes.Functions() {
 		r, err := measure(ctx, root, riePath, f.Name, *runs, redisURL)
 		if err != nil {
 			fail(err)

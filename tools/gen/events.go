@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // sampleKey is the API key the sample events carry; the SAM template's
@@ -25,7 +25,7 @@ var sampleParams = strings.NewReplacer("{id}", "example-id", "{component}", "red
 // as an API Gateway REST (v1) event and as an HTTP API (v2) event.
 func generatedEvents() (map[string][]byte, error) {
 	out := map[string][]byte{}
-	for _, f := range api.Functions() {
+	for _, f := range routes.Functions() {
 		if slices.Contains(f.Triggers, "websocket") {
 			for name, ev := range websocketEvents() {
 				b, err := json.MarshalIndent(ev, "", "  ")
@@ -35,8 +35,8 @@ func generatedEvents() (map[string][]byte, error) {
 				out[filepath.Join("events", f.Name, name)] = append(b, '\n')
 			}
 		}
-		var primary *api.Route
-		for _, r := range api.Group(f.Name) {
+		var primary *routes.Route
+		for _, r := range routes.Group(f.Name) {
 			if !r.WebSocket {
 				primary = &r
 				break
@@ -47,7 +47,7 @@ func generatedEvents() (map[string][]byte, error) {
 		}
 		path := sampleParams.Replace(primary.Path)
 		body := ""
-		if primary.Body != api.NoBody {
+		if primary.Body != routes.NoBody {
 			body = primary.Example
 			if body == "" {
 				body = "{}"
@@ -76,7 +76,7 @@ func sampleHeaders(body string) map[string]string {
 	return h
 }
 
-func restEvent(r api.Route, path, body string) events.APIGatewayProxyRequest {
+func restEvent(r routes.Route, path, body string) events.APIGatewayProxyRequest {
 	h := sampleHeaders(body)
 	mv := map[string][]string{}
 	for k, v := range h {
@@ -103,7 +103,7 @@ func restEvent(r api.Route, path, body string) events.APIGatewayProxyRequest {
 	}
 }
 
-func httpAPIEvent(r api.Route, path, body string) events.APIGatewayV2HTTPRequest {
+func httpAPIEvent(r routes.Route, path, body string) events.APIGatewayV2HTTPRequest {
 	ev := events.APIGatewayV2HTTPRequest{
 		Version:  "2.0",
 		RouteKey: r.Method + " " + r.Path,

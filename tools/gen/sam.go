@@ -8,7 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // The SAM template is for local testing (`sam local start-api`,
@@ -98,7 +98,7 @@ func samTemplate() ([]byte, error) {
 		"RIPTIDE_API_KEYS":  map[string]string{"Ref": "ApiKeys"},
 		"RIPTIDE_LOG_LEVEL": map[string]string{"Ref": "LogLevel"},
 	}
-	for _, f := range api.Functions() {
+	for _, f := range routes.Functions() {
 		p := samFuncProperty{
 			Description:   f.Description,
 			CodeUri:       "build/" + f.Name + "/",
@@ -110,7 +110,7 @@ func samTemplate() ([]byte, error) {
 		if f.EphemeralMB > 0 {
 			p.EphemeralStorage = &samEphemeral{Size: f.EphemeralMB}
 		}
-		for _, r := range api.Group(f.Name) {
+		for _, r := range routes.Group(f.Name) {
 			if r.WebSocket {
 				continue // served by the WebSocket API in AWS, not the REST API
 			}
@@ -138,7 +138,7 @@ func samTemplate() ([]byte, error) {
 }
 
 // eventName is a CloudFormation-safe, unique name per path of a route.
-func eventName(r api.Route, pathIndex int) string {
+func eventName(r routes.Route, pathIndex int) string {
 	base := logicalID(r.Op)
 	switch {
 	case pathIndex == 0:

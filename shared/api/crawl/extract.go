@@ -1,4 +1,4 @@
-package crawl
+package crawlapi
 
 import (
 	"net/http"
@@ -21,7 +21,7 @@ type ExtractRequest struct {
 
 func (d Deps) extract(w http.ResponseWriter, r *http.Request) {
 	var req ExtractRequest
-	if err := httpx.Decode(r, &req, false); err != nil {
+	if err := httpx.Decode(r, &req); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

@@ -1,4 +1,4 @@
-package crawl
+package crawlapi
 
 import (
 	"context"
@@ -68,7 +68,7 @@ type BatchResponse struct {
 
 func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	if err := httpx.Decode(r, &req, false); err != nil {
+	if err := httpx.Decode(r, &req); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
@@ -226,7 +226,7 @@ func (d Deps) run(ctx context.Context, requestID string, req Request, out httpx.
 // before the stream starts; once it has started, failures are error events.
 func (d Deps) stream(w http.ResponseWriter, r *http.Request, open func(http.ResponseWriter) httpx.EventStream) {
 	var req Request
-	if err := httpx.Decode(r, &req, false); err != nil {
+	if err := httpx.Decode(r, &req); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

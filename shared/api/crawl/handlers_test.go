@@ -1,4 +1,4 @@
-package crawl_test
+package crawlapi_test
 
 import (
 	"bufio"
@@ -18,11 +18,11 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/riptidecrawler/riptide/internal/fixture"
-	"github.com/riptidecrawler/riptide/shared/api"
-	"github.com/riptidecrawler/riptide/shared/api/crawl"
+	crawlapi "github.com/riptidecrawler/riptide/shared/api/crawl"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
+	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/store"
 )
 
@@ -34,7 +34,7 @@ type env struct {
 	h    http.Handler
 }
 
-func setup(t *testing.T, deps func(*crawl.Deps)) env {
+func setup(t *testing.T, deps func(*crawlapi.Deps)) env {
 	t.Helper()
 	site := fixture.New(t, nil)
 	for i := 0; i < 60; i++ {
@@ -50,11 +50,11 @@ func setup(t *testing.T, deps func(*crawl.Deps)) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := crawl.Deps{Pipeline: p, KeepAlive: 50 * time.Millisecond}
+	d := crawlapi.Deps{Pipeline: p, KeepAlive: 50 * time.Millisecond}
 	if deps != nil {
 		deps(&d)
 	}
-	h, err := httpx.NewHandler(httpx.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: httpx.AuthConfig{Authenticator: httpx.NewStaticKeys([]string{key})}}, api.Group("crawl"), crawl.Handlers(d))
+	h, err := httpx.NewHandler(httpx.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: httpx.AuthConfig{Authenticator: httpx.NewStaticKeys([]string{key})}}, routes.Group("crawl"), crawlapi.Handlers(d))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestBatchKeepsRequestOrderAndRealErrors(t *testing.T) {
 	e := setup(t, nil)
 	resp := e.post(t, "/api/v1/crawl", `{"urls":`+urlsJSON(e, "/page/1", "/nope", "/page/2")+`,"options":{"concurrency":3}}`)
 	defer resp.Body.Close()
-	var out crawl.BatchResponse
+	var out crawlapi.BatchResponse
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("%d %v", resp.StatusCode, err)
 	}
@@ -147,12 +147,12 @@ func TestBatchValidation(t *testing.T) {
 }
 
 func TestBatchSyncDeadline(t *testing.T) {
-	e := setup(t, func(d *crawl.Deps) { d.SyncDeadline = 300 * time.Millisecond })
+	e := setup(t, func(d *crawlapi.Deps) { d.SyncDeadline = 300 * time.Millisecond })
 	e.site.Set("/slow", fixture.Page{Status: 200, ContentType: "text/html", Body: "<p>x</p>", Delay: 3 * time.Second})
 	start := time.Now()
 	resp := e.post(t, "/api/v1/crawl", `{"urls":`+urlsJSON(e, "/page/1", "/slow", "/slow?b", "/slow?c")+`,"options":{"concurrency":1}}`)
 	defer resp.Body.Close()
-	var out crawl.BatchResponse
+	var out crawlapi.BatchResponse
 	_ = json.NewDecoder(resp.Body).Decode(&out)
 	if time.Since(start) > 2*time.Second {
 		t.Fatalf("the deadline did not bound the request: %v", time.Since(start))
@@ -299,7 +299,7 @@ func TestSSE(t *testing.T) {
 
 func TestStreamThroughLambdaResponseStreaming(t *testing.T) {
 	e := setup(t, nil)
-	h := &lambdaio.Handler{HTTP: e.h, Streams: lambdaio.StreamMatcher(api.Group("crawl"))}
+	h := &lambdaio.Handler{HTTP: e.h, Streams: lambdaio.StreamMatcher(routes.Group("crawl"))}
 	ev := events.APIGatewayProxyRequest{HTTPMethod: "POST", Path: "/api/v1/crawl/stream",
 		Headers: map[string]string{"X-API-Key": key, "Content-Type": "application/json"},
 		Body:    `{"urls":` + urlsJSON(e, "/page/1", "/page/2", "/page/3") + `}`}
@@ -430,7 +430,7 @@ func TestWebSocketTokens(t *testing.T) {
 		t.Fatalf("no credentials must be 401: %v %v", err, resp)
 	}
 	resp := e.post(t, "/api/v1/crawl/ws/token", `{"ttl_ms":30000}`)
-	var tok crawl.TokenResponse
+	var tok crawlapi.TokenResponse
 	_ = json.NewDecoder(resp.Body).Decode(&tok)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || tok.Token == "" || tok.TTLMS != 30000 {
@@ -442,11 +442,11 @@ func TestWebSocketTokens(t *testing.T) {
 	}
 	wsRead(t, c)
 	c.CloseNow()
-	c, _, err = wsDial(t, e, "", nil, crawl.Subprotocol, httpx.TokenProtocolPrefix+tok.Token)
+	c, _, err = wsDial(t, e, "", nil, crawlapi.Subprotocol, httpx.TokenProtocolPrefix+tok.Token)
 	if err != nil {
 		t.Fatalf("subprotocol token: %v", err)
 	}
-	if c.Subprotocol() != crawl.Subprotocol {
+	if c.Subprotocol() != crawlapi.Subprotocol {
 		t.Fatalf("server selected %q", c.Subprotocol())
 	}
 	c.CloseNow()

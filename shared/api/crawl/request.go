@@ -1,6 +1,6 @@
 // Package crawl serves the crawl endpoint group: batch crawls, NDJSON and
 // SSE streams, the WebSocket protocol, and single-page extraction.
-package crawl
+package crawlapi
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package crawl
+package crawlapi
 
 import (
 	"context"
@@ -228,7 +228,7 @@ const DefaultTokenTTL = time.Minute
 
 func (d Deps) wsToken(w http.ResponseWriter, r *http.Request) {
 	var req TokenRequest
-	if err := httpx.Decode(r, &req, true); err != nil {
+	if err := httpx.Decode(r, &req); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

@@ -1,4 +1,4 @@
-package crawl
+package crawlapi
 
 import (
 	"net/http"

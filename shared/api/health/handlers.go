@@ -1,6 +1,6 @@
 // Package health serves the health endpoint group: dependency health,
 // Prometheus metrics and the OpenAPI document.
-package health
+package healthapi
 
 import (
 	"net/http"
@@ -9,10 +9,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/riptidecrawler/riptide/shared/api"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // Deps are what the health group needs.
@@ -80,5 +80,5 @@ func (d Deps) component(w http.ResponseWriter, r *http.Request) {
 func openAPI(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	_, _ = w.Write(api.OpenAPIJSON())
+	_, _ = w.Write(routes.OpenAPIJSON())
 }

@@ -1,4 +1,4 @@
-package health_test
+package healthapi_test
 
 import (
 	"context"
@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
-	"github.com/riptidecrawler/riptide/shared/api"
 	healthapi "github.com/riptidecrawler/riptide/shared/api/health"
 	"github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/store"
 )
 
@@ -23,7 +23,7 @@ func server(t *testing.T, checkers ...health.Checker) http.Handler {
 	t.Helper()
 	m := httpx.NewMetrics()
 	h, err := httpx.NewHandler(httpx.Options{Metrics: m, Auth: httpx.AuthConfig{Authenticator: httpx.NewStaticKeys([]string{"k"}), PublicMetrics: true}},
-		api.Group("health"), healthapi.Handlers(healthapi.Deps{Checkers: checkers, Version: "test", Started: time.Now(), Gatherer: m.Registry}))
+		routes.Group("health"), healthapi.Handlers(healthapi.Deps{Checkers: checkers, Version: "test", Started: time.Now(), Gatherer: m.Registry}))
 	if err != nil {
 		t.Fatal(err)
 	}

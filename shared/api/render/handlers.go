@@ -142,7 +142,7 @@ func Handlers(d Deps) map[string]http.Handler {
 
 func (d Deps) render(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	if err := httpx.Decode(r, &req, false); err != nil {
+	if err := httpx.Decode(r, &req); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

@@ -21,13 +21,13 @@ import (
 
 	"github.com/riptidecrawler/riptide/internal/fixture"
 	"github.com/riptidecrawler/riptide/internal/testenv"
-	"github.com/riptidecrawler/riptide/shared/api"
 	renderapi "github.com/riptidecrawler/riptide/shared/api/render"
 	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
 	"github.com/riptidecrawler/riptide/shared/render"
+	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/sessions"
 	"github.com/riptidecrawler/riptide/shared/store"
 )
@@ -110,7 +110,7 @@ func setup(t *testing.T, withBlob blob.Store) env {
 	p := &pipeline.Pipeline{Fetcher: f, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	d := renderapi.Deps{Renderer: browser(t, f), Pipeline: p, Sessions: sessions.New(st), Blob: withBlob, InlineMax: 10_000}
 	h, err := httpx.NewHandler(httpx.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: httpx.AuthConfig{Disabled: true}},
-		api.Group("render"), renderapi.Handlers(d))
+		routes.Group("render"), renderapi.Handlers(d))
 	if err != nil {
 		t.Fatal(err)
 	}

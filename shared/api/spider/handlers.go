@@ -1,7 +1,7 @@
 // Package spider serves the spider endpoint group: start deep crawls (async
 // or, for small ones, inline), read their status and results (paged JSON or
 // NDJSON), control them, and map a site's URLs.
-package spider
+package spiderapi
 
 import (
 	"context"
@@ -78,7 +78,7 @@ type MapRequest struct {
 
 func (d Deps) crawl(w http.ResponseWriter, r *http.Request) {
 	var req CrawlRequest
-	if err := httpx.Decode(r, &req, false); err != nil {
+	if err := httpx.Decode(r, &req); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
@@ -125,7 +125,7 @@ func (d Deps) writeStatus(w http.ResponseWriter, r *http.Request, id string) {
 
 func (d Deps) control(w http.ResponseWriter, r *http.Request) {
 	var req ControlRequest
-	if err := httpx.Decode(r, &req, false); err != nil {
+	if err := httpx.Decode(r, &req); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
@@ -143,7 +143,7 @@ func (d Deps) control(w http.ResponseWriter, r *http.Request) {
 
 func (d Deps) mapSite(w http.ResponseWriter, r *http.Request) {
 	var req MapRequest
-	if err := httpx.Decode(r, &req, false); err != nil {
+	if err := httpx.Decode(r, &req); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

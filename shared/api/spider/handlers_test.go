@@ -1,4 +1,4 @@
-package spider_test
+package spiderapi_test
 
 import (
 	"bufio"
@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/riptidecrawler/riptide/internal/spidertest"
-	"github.com/riptidecrawler/riptide/shared/api"
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/store"
 )
@@ -52,7 +52,7 @@ func server(t *testing.T) (api string, site string) {
 	return a.URL, st.URL
 }
 
-func apiRoutes() []api.Route { return api.Group("spider") }
+func apiRoutes() []routes.Route { return routes.Group("spider") }
 
 func do(t *testing.T, method, url, body string, hdr ...string) (*http.Response, []byte) {
 	t.Helper()

@@ -1,4 +1,4 @@
-package spider
+package spiderapi
 
 import (
 	"encoding/json"
@@ -6,13 +6,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/spider"
 )
 
 // Schemas returns the group's request and response schemas for the OpenAPI
 // document, derived from the Go types (so they follow the code).
-func Schemas() api.Schemas {
+func Schemas() routes.Schemas {
 	enums := map[reflect.Type][]string{
 		reflect.TypeFor[spider.Strategy]():      {"breadth_first", "depth_first", "best_first"},
 		reflect.TypeFor[spider.ScopeMode]():     {"same_host", "same_domain", "any"},
@@ -32,7 +32,7 @@ func Schemas() api.Schemas {
 		"SpiderResult":       spider.Result{},
 		"SpiderAccepted":     Accepted{},
 	}
-	s := api.Schemas{Components: map[string]any{}, Bodies: map[string]string{
+	s := routes.Schemas{Components: map[string]any{}, Bodies: map[string]string{
 		"spider.crawl": "SpiderCrawlRequest", "spider.control": "SpiderControlRequest", "spider.map": "SpiderMapRequest",
 	}, Responses: map[string]string{
 		"spider.crawl": "SpiderSyncResponse", "spider.status": "SpiderStatus", "spider.get": "SpiderStatus",

@@ -63,7 +63,7 @@ const AssumedBrowserVersion = "156.0.0.0"
 // changing each other's settings.
 func (d Deps) configure(w http.ResponseWriter, r *http.Request) {
 	var req ConfigureRequest
-	if err := httpx.Decode(r, &req, false); err != nil {
+	if err := httpx.Decode(r, &req); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
@@ -117,7 +117,7 @@ type TestResponse struct {
 
 func (d Deps) test(w http.ResponseWriter, r *http.Request) {
 	var req TestRequest
-	if err := httpx.Decode(r, &req, true); err != nil {
+	if err := httpx.Decode(r, &req); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

@@ -10,11 +10,11 @@ import (
 	"testing"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
-	"github.com/riptidecrawler/riptide/shared/api"
 	stealthapi "github.com/riptidecrawler/riptide/shared/api/stealth"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/render"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 func server(t *testing.T, withBrowser bool) http.Handler {
@@ -33,7 +33,7 @@ func server(t *testing.T, withBrowser bool) http.Handler {
 		r = rr
 	}
 	h, err := httpx.NewHandler(httpx.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: httpx.AuthConfig{Disabled: true}},
-		api.Group("stealth"), stealthapi.Handlers(stealthapi.Deps{Renderer: r}))
+		routes.Group("stealth"), stealthapi.Handlers(stealthapi.Deps{Renderer: r}))
 	if err != nil {
 		t.Fatal(err)
 	}

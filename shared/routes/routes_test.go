@@ -1,24 +1,24 @@
-package api_test
+package routes_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/riptidecrawler/riptide/shared/api"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 func TestRouteTableInvariants(t *testing.T) {
 	ops := map[string]bool{}
 	seen := map[string]string{}
-	for _, r := range api.Routes() {
+	for _, r := range routes.Routes() {
 		if ops[r.Op] {
 			t.Errorf("duplicate operation id %s", r.Op)
 		}
 		ops[r.Op] = true
-		if _, ok := api.LookupFunction(r.Group); !ok {
+		if _, ok := routes.LookupFunction(r.Group); !ok {
 			t.Errorf("%s: group %q has no function", r.Op, r.Group)
 		}
-		if r.Status != api.Ready && r.Status != api.Planned {
+		if r.Status != routes.Ready && r.Status != routes.Planned {
 			t.Errorf("%s: status %q", r.Op, r.Status)
 		}
 		if !strings.HasPrefix(r.Path, "/api/v1/") && r.Path != "/metrics" {
@@ -36,7 +36,7 @@ func TestRouteTableInvariants(t *testing.T) {
 			}
 			seen[key] = r.Op
 		}
-		if r.Body == api.NoBody && r.Example != "" {
+		if r.Body == routes.NoBody && r.Example != "" {
 			t.Errorf("%s: example body on a route without body", r.Op)
 		}
 	}
@@ -51,7 +51,7 @@ func TestRouteTableInvariants(t *testing.T) {
 }
 
 func TestEveryFunctionHasAFolderName(t *testing.T) {
-	for _, f := range api.Functions() {
+	for _, f := range routes.Functions() {
 		if f.Name == "" || strings.ContainsAny(f.Name, " /") || f.MemoryMB < 128 || f.TimeoutSec < 1 || f.TimeoutSec > 900 {
 			t.Errorf("function %+v", f)
 		}
@@ -59,7 +59,7 @@ func TestEveryFunctionHasAFolderName(t *testing.T) {
 			t.Errorf("%s: architecture %s", f.Name, a)
 		}
 	}
-	if f, _ := api.LookupFunction("render"); f.Architecture() != "x86_64" || f.MemoryMB < 2048 {
+	if f, _ := routes.LookupFunction("render"); f.Architecture() != "x86_64" || f.MemoryMB < 2048 {
 		t.Errorf("render must be x86_64 (Chromium layer) with >= 2048 MB: %+v", f)
 	}
 }

@@ -7,7 +7,7 @@
 // function mounts its group, the SAM template and the CDK stack are derived
 // from it and the OpenAPI document is generated from it. It therefore imports
 // nothing heavier than the standard library.
-package api
+package routes
 
 import (
 	"slices"

@@ -1,4 +1,4 @@
-package api
+package routes
 
 // Function is one Lambda function of the bundle. HTTP functions serve the
 // routes of the group with the same name; other triggers are listed too, so
