@@ -1,52 +1,65 @@
-// Package blob stores binary outputs too large to return inline (render
-// screenshots and PDFs, large results) and hands out time-limited links.
-// S3 in AWS; locally there is no store and artifacts stay inline.
+// Package blob is the port for binary objects too large for Redis or for a
+// response: render artifacts, large job and spider results, uploaded PDFs,
+// WASM modules, backups. It has two local adapters (Memory, the default of
+// `riptide serve`, and Dir, a folder on disk) and one AWS adapter
+// (s3blob, in its own package so engines that store blobs never link the
+// AWS SDK).
 package blob
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// Store keeps an object and returns a link to it valid for ttl.
+// ErrNotFound is returned (wrapped) by Get and Delete for a missing key.
+var ErrNotFound = errors.New("blob not found")
+
+// Object describes one stored object.
+type Object struct {
+	Key         string    `json:"key"`
+	Size        int64     `json:"size"`
+	ContentType string    `json:"content_type,omitempty"`
+	Modified    time.Time `json:"modified"`
+}
+
+// Store keeps objects by key. Keys are slash-separated paths of
+// [A-Za-z0-9._-] segments (ValidKey); adapters refuse others.
 type Store interface {
-	Put(ctx context.Context, key, contentType string, data []byte, ttl time.Duration) (url string, err error)
+	Put(ctx context.Context, key, contentType string, data []byte) error
+	Get(ctx context.Context, key string) ([]byte, Object, error)
+	Delete(ctx context.Context, key string) error
+	// List returns the objects whose key starts with prefix, by key.
+	List(ctx context.Context, prefix string) ([]Object, error)
 }
 
-// S3 stores objects in one bucket under a prefix.
-type S3 struct {
-	Client  *s3.Client
-	Bucket  string
-	Prefix  string // e.g. "artifacts/"
-	presign *s3.PresignClient
+// Linker is implemented by stores that can hand out time-limited links a
+// client uses directly (S3 presigned URLs). Local stores cannot: callers
+// then return the data inline or serve it themselves.
+type Linker interface {
+	DownloadLink(ctx context.Context, key string, ttl time.Duration) (string, error)
+	// UploadLink returns a URL the client PUTs the object to, with the
+	// content type it must send.
+	UploadLink(ctx context.Context, key, contentType string, ttl time.Duration) (string, error)
 }
 
-// NewS3 returns an S3 store.
-func NewS3(client *s3.Client, bucket, prefix string) *S3 {
-	return &S3{Client: client, Bucket: bucket, Prefix: prefix, presign: s3.NewPresignClient(client)}
-}
-
-// Put implements Store: the object is private; the link is a presigned GET.
-// The bucket's lifecycle rule deletes objects after a few days, so links
-// and objects expire together.
-func (s *S3) Put(ctx context.Context, key, contentType string, data []byte, ttl time.Duration) (string, error) {
-	k := s.Prefix + key
-	if _, err := s.Client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:      aws.String(s.Bucket),
-		Key:         aws.String(k),
-		Body:        bytesReader(data),
-		ContentType: aws.String(contentType),
-	}); err != nil {
-		return "", fmt.Errorf("put s3://%s/%s: %w", s.Bucket, k, err)
+// ValidKey reports whether key is safe as an object key on every adapter:
+// no empty, "." or ".." segment, no leading slash, at most 512 bytes.
+func ValidKey(key string) error {
+	if key == "" || len(key) > 512 {
+		return fmt.Errorf("blob key must be 1-512 bytes")
 	}
-	req, err := s.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(k)},
-		s3.WithPresignExpires(ttl))
-	if err != nil {
-		return "", fmt.Errorf("presign s3://%s/%s: %w", s.Bucket, k, err)
+	for _, seg := range strings.Split(key, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return fmt.Errorf("blob key %q: empty, . or .. segment", key)
+		}
+		for _, c := range seg {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+				return fmt.Errorf("blob key %q: only letters, digits, '.', '_', '-' and '/' are allowed", key)
+			}
+		}
 	}
-	return req.URL, nil
+	return nil
 }

@@ -130,7 +130,9 @@ type Deps struct {
 	Renderer  render.Renderer
 	Pipeline  *pipeline.Pipeline
 	Sessions  *sessions.Store
-	Blob      blob.Store // nil: artifacts are always inline
+	// Blob keeps artifacts over InlineMax when it can hand out links
+	// (blob.Linker: S3); otherwise artifacts are always inline.
+	Blob      blob.Store
 	InlineMax int64
 	LinkTTL   time.Duration
 }
@@ -337,7 +339,8 @@ func (d Deps) artifacts(ctx context.Context, requestID string, a render.Artifact
 	out := &Artifacts{}
 	one := func(name, format, contentType string, data []byte) (*Artifact, error) {
 		art := &Artifact{Format: format, Bytes: len(data)}
-		if d.Blob == nil || int64(len(data)) <= d.InlineMax {
+		linker, canLink := d.Blob.(blob.Linker)
+		if !canLink || int64(len(data)) <= d.InlineMax {
 			art.DataBase64 = data
 			return art, nil
 		}
@@ -346,9 +349,12 @@ func (d Deps) artifacts(ctx context.Context, requestID string, a render.Artifact
 			ttl = time.Hour
 		}
 		key := fmt.Sprintf("%s/%s.%s", requestID, name, format)
-		link, err := d.Blob.Put(ctx, key, contentType, data, ttl)
-		if err != nil {
+		if err := d.Blob.Put(ctx, key, contentType, data); err != nil {
 			return nil, core.Wrap(core.ErrDependency, err, "could not store the "+name+" artifact")
+		}
+		link, err := linker.DownloadLink(ctx, key, ttl)
+		if err != nil {
+			return nil, core.Wrap(core.ErrDependency, err, "could not link the "+name+" artifact")
 		}
 		exp := time.Now().Add(ttl).UTC()
 		art.URL, art.URLExpiresAt = link, &exp

@@ -23,6 +23,7 @@ import (
 	"github.com/riptidecrawler/riptide/internal/testenv"
 	renderapi "github.com/riptidecrawler/riptide/shared/api/render"
 	"github.com/riptidecrawler/riptide/shared/blob"
+	"github.com/riptidecrawler/riptide/shared/blob/s3blob"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
@@ -237,7 +238,7 @@ func TestLargeArtifactsGoToS3AsLinks(t *testing.T) {
 	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
-	e := setup(t, blob.NewS3(client, bucket, "artifacts/"))
+	e := setup(t, s3blob.New(client, bucket, "artifacts/"))
 	rec, out := post(e, `{"url":"`+e.site.URL("/static")+`","mode":"dynamic","artifacts":{"screenshot":{"full_page":true}}}`)
 	if rec.Code != 200 || out.Artifacts == nil || out.Artifacts.Screenshot == nil {
 		t.Fatalf("%d %s", rec.Code, rec.Body)

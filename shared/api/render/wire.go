@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/riptidecrawler/riptide/shared/app"
-	"github.com/riptidecrawler/riptide/shared/blob"
+	"github.com/riptidecrawler/riptide/shared/blob/s3blob"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
 	"github.com/riptidecrawler/riptide/shared/render"
 	"github.com/riptidecrawler/riptide/shared/sessions"
@@ -30,7 +30,7 @@ func Wire(renderer render.Renderer) app.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			d.Blob = blob.NewS3(s3.NewFromConfig(cfg), b.Config.ArtifactsBucket, "artifacts/")
+			d.Blob = s3blob.New(s3.NewFromConfig(cfg), b.Config.ArtifactsBucket, "artifacts/")
 		}
 		return Handlers(d), nil
 	}
