@@ -36,27 +36,30 @@ func (f *Fetcher) retrying(ctx context.Context, u *url.URL, c *call) (*attemptRe
 	host := u.Host
 	p := f.opts.Retry
 	for n := 1; ; n++ {
-		probe, err := f.breaker.allow(host)
+		ticket, err := f.breaker.Allow(ctx, host)
 		if err != nil {
 			return nil, err
 		}
-		release, err := f.limiter.Acquire(ctx, host)
+		release, err := f.limiter.Acquire(ctx, host, c.politeness)
 		if err != nil {
-			f.breaker.record(host, probe, outcomeNeutral)
+			f.breaker.Record(ctx, host, ticket, OutcomeNeutral)
 			return nil, classify(ctx, "GET "+u.String()+" (waiting for a slot on the host)", err).err
 		}
 		res, fail := f.attempt(ctx, u, c)
 		release()
 
+		// The outcome is recorded even when ctx has ended (a cancelled
+		// caller still learned something about the host).
+		rctx := context.WithoutCancel(ctx)
 		switch {
 		case fail != nil && fail.hostFault:
-			f.breaker.record(host, probe, outcomeFailure)
+			f.breaker.Record(rctx, host, ticket, OutcomeFailure)
 		case fail != nil:
-			f.breaker.record(host, probe, outcomeNeutral)
+			f.breaker.Record(rctx, host, ticket, OutcomeNeutral)
 		case res.status >= 500 || res.status == http.StatusTooManyRequests:
-			f.breaker.record(host, probe, outcomeFailure)
+			f.breaker.Record(rctx, host, ticket, OutcomeFailure)
 		default:
-			f.breaker.record(host, probe, outcomeSuccess)
+			f.breaker.Record(rctx, host, ticket, OutcomeSuccess)
 		}
 
 		if fail != nil {

@@ -59,12 +59,17 @@ type Options struct {
 	RobotsErrorTTL  time.Duration // how long a 5xx/429 robots.txt disallows the host; default 10m
 	RobotsCacheSize int           // hosts kept in the robots cache; default 10000
 
-	Retry      RetryPolicy
+	Retry RetryPolicy
+	// Politeness is the default per-host limit; a Request may override it.
 	Politeness Politeness
 	Breaker    BreakerPolicy
-	// HostLimiter replaces the in-process politeness limiter (Politeness is
-	// then ignored).
+	// HostLimiter enforces politeness; nil: an in-process limiter. A
+	// deployment of many processes passes one shared through Redis.
 	HostLimiter HostLimiter
+	// Circuits keeps the per-host circuit breakers; nil: in-process ones
+	// with the Breaker policy. A shared one (Redis) applies its own copy
+	// of the policy.
+	Circuits Breaker
 
 	Resolver  Resolver    // default net.DefaultResolver; tests inject a fake
 	Dialer    Dialer      // default a net.Dialer; tests inject a recorder
@@ -104,10 +109,7 @@ func (o Options) withDefaults() Options {
 	if o.Politeness.PerHostConcurrency == 0 {
 		o.Politeness.PerHostConcurrency = 4
 	}
-	if o.Breaker.FailureThreshold == 0 {
-		o.Breaker.FailureThreshold = 5
-	}
-	def(&o.Breaker.Cooldown, 30*time.Second)
+	o.Breaker = o.Breaker.withDefaults()
 	if o.Resolver == nil {
 		o.Resolver = net.DefaultResolver
 	}
@@ -128,7 +130,7 @@ type Fetcher struct {
 	guard     *Guard
 	dialer    *guardedDialer
 	transport *http.Transport
-	breaker   *breaker
+	breaker   Breaker
 	limiter   HostLimiter
 	robots    *robotsCache
 	proxy     *url.URL
@@ -141,13 +143,16 @@ func New(opts Options) (*Fetcher, error) {
 	f := &Fetcher{
 		opts:    opts,
 		guard:   NewGuard(opts.AllowCIDRs),
-		breaker: newBreaker(opts.Breaker),
+		breaker: opts.Circuits,
 		limiter: opts.HostLimiter,
 		robots:  &robotsCache{entries: map[string]*robotsEntry{}, max: opts.RobotsCacheSize},
 		log:     opts.Logger,
 	}
 	if f.limiter == nil {
-		f.limiter = NewHostLimiter(opts.Politeness)
+		f.limiter = NewHostLimiter()
+	}
+	if f.breaker == nil {
+		f.breaker = NewBreaker(opts.Breaker)
 	}
 	if opts.Proxy != "" {
 		p, err := parseProxy(opts.Proxy)
@@ -226,6 +231,11 @@ type Request struct {
 	// Proxy overrides Options.Proxy for this call. It is user input and
 	// passes the SSRF guard.
 	Proxy string
+	// Politeness overrides Options.Politeness for this call (a spider
+	// run's per-host concurrency, its delay raised to the site's
+	// Crawl-delay): a non-zero concurrency replaces the default, the
+	// longer of the two delays applies.
+	Politeness *Politeness
 }
 
 // Hop is one redirect followed.
@@ -287,6 +297,7 @@ type call struct {
 	maxBody      int64
 	maxRedirects int // -1: do not follow
 	robots       bool
+	politeness   Politeness
 }
 
 func (f *Fetcher) newCall(req Request, u *url.URL) (*call, error) {
@@ -298,6 +309,7 @@ func (f *Fetcher) newCall(req Request, u *url.URL) (*call, error) {
 		robots:       !f.opts.IgnoreRobots,
 		proxy:        f.proxy,
 		jar:          req.Jar,
+		politeness:   f.opts.Politeness.override(req.Politeness),
 	}
 	if req.MaxBodyBytes > 0 {
 		c.maxBody = req.MaxBodyBytes

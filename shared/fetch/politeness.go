@@ -16,85 +16,118 @@ type Politeness struct {
 	PerHostDelay time.Duration
 }
 
-// HostLimiter admits requests to a host. The default is in-process; a
-// deployment that must share limits across Lambda instances can supply one
-// backed by Redis.
+// override returns p with the fields a request sets: its concurrency when
+// non-zero, and the larger of the two delays (a caller can slow a host
+// down for itself, never speed it up for everyone).
+func (p Politeness) override(req *Politeness) Politeness {
+	if req == nil {
+		return p
+	}
+	if req.PerHostConcurrency != 0 {
+		p.PerHostConcurrency = req.PerHostConcurrency
+	}
+	p.PerHostDelay = max(p.PerHostDelay, req.PerHostDelay)
+	return p
+}
+
+// HostLimiter admits requests to a host under a Politeness. The default is
+// in-process (NewHostLimiter); a deployment of many processes supplies one
+// whose state is shared (the Redis adapter in shared/store), so ten Lambda
+// instances crawling one host together keep its delay, not ten times it.
+//
+// Limits are per host across callers: a request is admitted when fewer
+// than its own PerHostConcurrency requests to the host are in flight, and
+// starts no earlier than the slot booked by the previous request (whose
+// delay may be longer than this one's).
 type HostLimiter interface {
 	// Acquire blocks until a request to host may start and returns the
 	// function that ends it.
-	Acquire(ctx context.Context, host string) (release func(), err error)
+	Acquire(ctx context.Context, host string, p Politeness) (release func(), err error)
 }
 
 type hostSlot struct {
-	sem   chan struct{}
-	next  time.Time // earliest start of the next request
-	users int
+	inFlight int
+	next     time.Time     // earliest start of the next request
+	freed    chan struct{} // closed (and replaced) when a request ends
 }
 
 type memoryLimiter struct {
-	concurrency int
-	delay       time.Duration
+	now func() time.Time
 
-	mu    sync.Mutex
-	hosts map[string]*hostSlot
+	mu       sync.Mutex
+	hosts    map[string]*hostSlot
+	acquires int
 }
 
-// NewHostLimiter returns the in-process HostLimiter enforcing p.
-func NewHostLimiter(p Politeness) HostLimiter {
-	return &memoryLimiter{concurrency: p.PerHostConcurrency, delay: p.PerHostDelay, hosts: map[string]*hostSlot{}}
+// sweepEvery is how many acquisitions pass between sweeps of idle hosts
+// whose delay has been served (a host visited once is not kept forever).
+const sweepEvery = 256
+
+// NewHostLimiter returns the in-process HostLimiter.
+func NewHostLimiter() HostLimiter {
+	return &memoryLimiter{now: time.Now, hosts: map[string]*hostSlot{}}
 }
 
-func (l *memoryLimiter) Acquire(ctx context.Context, host string) (func(), error) {
-	l.mu.Lock()
-	s := l.hosts[host]
-	if s == nil {
-		s = &hostSlot{}
-		if l.concurrency > 0 {
-			s.sem = make(chan struct{}, l.concurrency)
-		}
-		l.hosts[host] = s
-	}
-	s.users++
-	l.mu.Unlock()
-
-	leave := func() {
+func (l *memoryLimiter) Acquire(ctx context.Context, host string, p Politeness) (func(), error) {
+	for {
 		l.mu.Lock()
-		s.users--
-		// Forget idle hosts, unless their delay still has to be served.
-		if s.users == 0 && !time.Now().Before(s.next) {
-			delete(l.hosts, host)
+		if l.acquires++; l.acquires%sweepEvery == 0 {
+			l.sweepLocked()
 		}
-		l.mu.Unlock()
-	}
-	if s.sem != nil {
-		select {
-		case s.sem <- struct{}{}:
-		case <-ctx.Done():
-			leave()
-			return nil, context.Cause(ctx)
+		s := l.hosts[host]
+		if s == nil {
+			s = &hostSlot{freed: make(chan struct{})}
+			l.hosts[host] = s
 		}
-	}
-	release := func() {
-		if s.sem != nil {
-			<-s.sem
+		if p.PerHostConcurrency > 0 && s.inFlight >= p.PerHostConcurrency {
+			freed := s.freed
+			l.mu.Unlock()
+			select {
+			case <-freed:
+				continue
+			case <-ctx.Done():
+				return nil, context.Cause(ctx)
+			}
 		}
-		leave()
-	}
-	if l.delay > 0 {
-		l.mu.Lock()
-		now := time.Now()
+		s.inFlight++
+		now := l.now()
 		start := now
 		if s.next.After(now) {
 			start = s.next
 		}
-		s.next = start.Add(l.delay)
+		if end := start.Add(p.PerHostDelay); end.After(s.next) {
+			s.next = end
+		}
 		l.mu.Unlock()
+
+		release := func() { l.release(host, s) }
 		if err := sleepCtx(ctx, start.Sub(now)); err != nil {
 			release()
 			return nil, err
 		}
+		return release, nil
 	}
-	return release, nil
+}
+
+func (l *memoryLimiter) release(host string, s *hostSlot) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s.inFlight--
+	close(s.freed)
+	s.freed = make(chan struct{})
+	// Forget idle hosts, unless their delay still has to be served.
+	if s.inFlight == 0 && !l.now().Before(s.next) {
+		delete(l.hosts, host)
+	}
+}
+
+func (l *memoryLimiter) sweepLocked() {
+	now := l.now()
+	for h, s := range l.hosts {
+		if s.inFlight == 0 && !now.Before(s.next) {
+			delete(l.hosts, h)
+		}
+	}
 }
 
 // sleepCtx waits d or until ctx ends, returning the context's cause then.
