@@ -13,6 +13,8 @@ import (
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/pipelinewire"
 )
 
 // crawlCmd implements `riptide crawl URL...`: crawl in this process (no
@@ -40,20 +42,19 @@ func crawlCmd(ctx context.Context, args []string, stdout, stderr io.Writer, look
 	if *format != "markdown" && *format != "text" && *format != "json" {
 		return fmt.Errorf("--format %q: want markdown, text or json", *format)
 	}
-	cfg, err := config.Load(lookup)
-	if err != nil {
-		return err
-	}
 	respect := !*noRobots
 	opts := pipeline.Options{Concurrency: *concurrency, CacheMode: pipeline.CacheBypass, TimeoutMS: timeout.Milliseconds(),
 		RenderMode: pipeline.RenderMode(*render), RespectRobots: &respect}.WithDefaults()
 	if err := opts.Validate("flags"); err != nil {
 		return err
 	}
-	p, err := pipeline.New(pipeline.Config{AllowCIDRs: cfg.AllowCIDRs, Logger: quietLogger(stderr)})
+	proc, err := wire.New(ctx, "cli", lookup)
 	if err != nil {
 		return err
 	}
+	defer proc.Close()
+	proc.Logger = quietLogger(stderr)
+	p := pipelinewire.Pipeline(ctx, proc)
 	urls := fs.Args()
 	bar := newProgress(stderr, len(urls))
 	results := make([]pipeline.Result, len(urls))

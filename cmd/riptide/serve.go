@@ -12,9 +12,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/riptidecrawler/riptide/shared/app"
 	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/version"
+	"github.com/riptidecrawler/riptide/shared/wire"
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -24,28 +24,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	b, err := app.New(ctx, "local", os.LookupEnv)
+	p, err := wire.New(ctx, "local", os.LookupEnv)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
-	if _, err := b.Store.EnsureSchema(ctx); err != nil {
+	defer p.Close()
+	if _, err := p.Store.EnsureSchema(ctx); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	groups, stopBrowser, err := localGroups(ctx, b)
+	handlers, err := localHandlers(ctx, p)
 	if err != nil {
 		return err
 	}
-	defer stopBrowser()
-	handlers, err := localHandlers(b, groups)
+	h, err := p.HTTPHandler(routes.Routes(), handlers)
 	if err != nil {
 		return err
 	}
-	h, err := b.HTTPHandler(routes.Routes(), handlers)
-	if err != nil {
-		return err
-	}
-	listen := b.Config.Addr
+	listen := p.Config.Addr
 	if *addr != "" {
 		listen = *addr
 	}
@@ -57,10 +52,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(b.Logger.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(p.Logger.Handler(), slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "RipTide %s listening on http://%s (redis: %s)\n", version.String(), ln.Addr(), b.Store.Kind())
-	b.Logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("redis", b.Store.Kind()))
+	fmt.Fprintf(stdout, "RipTide %s listening on http://%s (redis: %s)\n", version.String(), ln.Addr(), p.Store.Kind())
+	p.Logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("redis", p.Store.Kind()))
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -74,21 +69,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	b.Logger.Info("stopped")
+	p.Logger.Info("stopped")
 	return nil
-}
-
-// localHandlers builds the handlers of every group whose engine exists.
-func localHandlers(b *app.Base, groups []app.Handlers) (map[string]http.Handler, error) {
-	all := map[string]http.Handler{}
-	for _, build := range groups {
-		hs, err := build(b)
-		if err != nil {
-			return nil, err
-		}
-		for op, h := range hs {
-			all[op] = h
-		}
-	}
-	return all, nil
 }

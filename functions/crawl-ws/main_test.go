@@ -92,7 +92,7 @@ func TestWebSocketEvents(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	t.Setenv("AWS_REGION", "eu-west-1")
-	h, err := newHandler(context.Background(), config.FromMap(map[string]string{
+	h, err := function.Handler(context.Background(), config.FromMap(map[string]string{
 		"RIPTIDE_API_KEYS": functest.SampleKey, "RIPTIDE_WS_ENDPOINT": srv.URL + "/prod", "RIPTIDE_LOG_LEVEL": "error",
 	}))
 	if err != nil {
@@ -183,7 +183,7 @@ func TestMessagesAreHandedOffInLambda(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	t.Setenv("AWS_REGION", "eu-west-1")
 	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", lsrv.URL)
-	h, err := newHandler(context.Background(), config.FromMap(map[string]string{
+	h, err := function.Handler(context.Background(), config.FromMap(map[string]string{
 		"RIPTIDE_API_KEYS": functest.SampleKey, "RIPTIDE_WS_ENDPOINT": msrv.URL + "/prod", "RIPTIDE_LOG_LEVEL": "error",
 		"AWS_LAMBDA_FUNCTION_NAME": "riptide-crawl-ws",
 	}))

@@ -4,28 +4,10 @@
 package main
 
 import (
-	"context"
-	"net/http"
-
-	crawlapi "github.com/riptidecrawler/riptide/shared/api/crawl"
-	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
-	"github.com/riptidecrawler/riptide/shared/app"
-	"github.com/riptidecrawler/riptide/shared/config"
-	"github.com/riptidecrawler/riptide/shared/lambdaio"
-	"github.com/riptidecrawler/riptide/shared/render"
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/crawlwire"
 )
 
-func main() { app.StartFunction("crawl", newHandler) }
+var function = wire.Func{Name: "crawl", Build: crawlwire.Build}
 
-func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handler, error) {
-	h, _, err := app.NewHTTPFunction(ctx, "crawl", lookup, func(b *app.Base) (map[string]http.Handler, error) {
-		r := render.PipelineRenderer(render.Optional(ctx, b.Config, b.InLambda, b.Logger))
-		// options.use_spider starts spider runs (Step Functions in AWS).
-		svc, err := spiderapi.NewService(ctx, b, lookup, spiderapi.ServiceOptions{Renderer: r})
-		if err != nil {
-			return nil, err
-		}
-		return crawlapi.Wire(r, spiderapi.CrawlDelegate{Service: svc})(b)
-	})
-	return h, err
-}
+func main() { function.Start() }

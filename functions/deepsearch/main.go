@@ -3,8 +3,8 @@
 // (and is marked x-status: planned in the OpenAPI document).
 package main
 
-import "github.com/riptidecrawler/riptide/shared/app"
+import "github.com/riptidecrawler/riptide/shared/wire"
 
-var newHandler = app.PlannedFunction("deepsearch")
+var function = wire.Func{Name: "deepsearch", Build: wire.Planned}
 
-func main() { app.StartFunction("deepsearch", newHandler) }
+func main() { function.Start() }

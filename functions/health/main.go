@@ -3,20 +3,10 @@
 package main
 
 import (
-	"context"
-	"net/http"
-
-	healthapi "github.com/riptidecrawler/riptide/shared/api/health"
-	"github.com/riptidecrawler/riptide/shared/app"
-	"github.com/riptidecrawler/riptide/shared/config"
-	"github.com/riptidecrawler/riptide/shared/lambdaio"
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/healthwire"
 )
 
-func main() { app.StartFunction("health", newHandler) }
+var function = wire.Func{Name: "health", Build: healthwire.Build}
 
-func newHandler(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handler, error) {
-	h, _, err := app.NewHTTPFunction(ctx, "health", lookup, func(b *app.Base) (map[string]http.Handler, error) {
-		return healthapi.Handlers(b.HealthDeps()), nil
-	})
-	return h, err
-}
+func main() { function.Start() }

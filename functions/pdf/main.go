@@ -3,8 +3,8 @@
 // (and is marked x-status: planned in the OpenAPI document).
 package main
 
-import "github.com/riptidecrawler/riptide/shared/app"
+import "github.com/riptidecrawler/riptide/shared/wire"
 
-var newHandler = app.PlannedFunction("pdf")
+var function = wire.Func{Name: "pdf", Build: wire.Planned}
 
-func main() { app.StartFunction("pdf", newHandler) }
+func main() { function.Start() }

@@ -6,4 +6,4 @@ import (
 	"github.com/riptidecrawler/riptide/internal/functest"
 )
 
-func TestSampleEvents(t *testing.T) { functest.DriveEvents(t, "pdf", newHandler) }
+func TestSampleEvents(t *testing.T) { functest.DriveEvents(t, "pdf", function.Handler) }

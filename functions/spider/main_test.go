@@ -12,11 +12,12 @@ import (
 
 	"github.com/riptidecrawler/riptide/internal/functest"
 	"github.com/riptidecrawler/riptide/internal/spidertest"
-	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
 	"github.com/riptidecrawler/riptide/shared/spider"
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/spiderwire"
 )
 
 // recordingLauncher stands where the Step Functions launcher is: it
@@ -43,7 +44,7 @@ func TestSampleEvents(t *testing.T) {
 		return nil, nil
 	})
 	functest.DriveEvents(t, "spider", func(ctx context.Context, lookup config.LookupFunc) (*lambdaio.Handler, error) {
-		return build(ctx, lookup, spiderapi.ServiceOptions{Crawler: never, Launcher: l})
+		return build(ctx, lookup, spiderwire.Options{Crawler: never, Launcher: l})
 	})
 	if len(l.ids) == 0 {
 		t.Error("the crawl events launched no run")
@@ -54,7 +55,7 @@ func TestSampleEvents(t *testing.T) {
 // a small synchronous run of a loopback seed (not allowlisted here) comes
 // back with the seed refused as blocked_url, without a packet sent.
 func TestShippedBuildCrawlsThroughThePipeline(t *testing.T) {
-	h, err := newHandler(context.Background(), config.FromMap(map[string]string{"RIPTIDE_AUTH": "disabled"}))
+	h, err := function.Handler(context.Background(), config.FromMap(map[string]string{"RIPTIDE_AUTH": "disabled"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func TestStepTaskEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := &recordingLauncher{}
-	h, err := build(context.Background(), env, spiderapi.ServiceOptions{Crawler: &spidertest.StandInCrawler{Fetcher: f}, Launcher: l})
+	h, err := build(context.Background(), env, spiderwire.Options{Crawler: &spidertest.StandInCrawler{Fetcher: f}, Launcher: l})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,4 +121,9 @@ func jsonPost(path, body string) *http.Request {
 	r := httptest.NewRequest("POST", path, strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
 	return r
+}
+
+// build wires the function with the given spider adapters.
+func build(ctx context.Context, lookup config.LookupFunc, o spiderwire.Options) (*lambdaio.Handler, error) {
+	return wire.Func{Name: function.Name, Build: spiderwire.Builder(o)}.Handler(ctx, lookup)
 }

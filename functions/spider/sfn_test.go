@@ -17,9 +17,9 @@ import (
 	"github.com/riptidecrawler/riptide/internal/functest"
 	"github.com/riptidecrawler/riptide/internal/spidertest"
 	"github.com/riptidecrawler/riptide/internal/testenv"
-	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/spider"
+	"github.com/riptidecrawler/riptide/shared/wire/spiderwire"
 )
 
 // stepEnv, when set, makes this test binary act as one Lambda invocation
@@ -44,7 +44,7 @@ func stepProcess() int {
 	}
 	// Short slices: the run takes several CrawlBatch tasks, so the loop
 	// through the Choice is exercised.
-	h, err := build(context.Background(), os.LookupEnv, spiderapi.ServiceOptions{
+	h, err := build(context.Background(), os.LookupEnv, spiderwire.Options{
 		Crawler: &spidertest.StandInCrawler{Fetcher: f}, Config: spider.Config{Slice: 30 * time.Millisecond},
 	})
 	if err != nil {
@@ -87,7 +87,7 @@ func TestLocalStepFunctions(t *testing.T) {
 	// The HTTP side creates the run; the launcher is where StartExecution
 	// would go, and here hands the run to local-sfn.
 	l := &recordingLauncher{}
-	h, err := build(context.Background(), lookup, spiderapi.ServiceOptions{Crawler: never(t), Launcher: l})
+	h, err := build(context.Background(), lookup, spiderwire.Options{Crawler: never(t), Launcher: l})
 	if err != nil {
 		t.Fatal(err)
 	}

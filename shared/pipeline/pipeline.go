@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -23,12 +22,16 @@ import (
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/extract"
 	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/render"
 	"github.com/riptidecrawler/riptide/shared/urlnorm"
 )
 
-// Fetcher gets one URL (shared/fetch.Fetcher).
+// Fetcher gets one URL and reads robots.txt (shared/fetch.Fetcher). Both
+// are required: a page the browser loads itself is checked against
+// robots.txt here, so a fetcher without it would be a silent bypass.
 type Fetcher interface {
 	Fetch(ctx context.Context, req fetch.Request) (*fetch.Response, error)
+	Robots(ctx context.Context, rawURL string) (*fetch.RobotsInfo, error)
 }
 
 // Cache stores crawl results by key (a Redis adapter lives in shared/store).
@@ -37,35 +40,16 @@ type Cache interface {
 	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
 }
 
-// Renderer renders a page in a headless browser and returns its HTML.
-type Renderer interface {
-	RenderPage(ctx context.Context, req RenderRequest) (*RenderedPage, error)
-}
-
-// RenderRequest is what the pipeline asks of a Renderer.
-type RenderRequest struct {
-	URL string
-	// HTML is the document already fetched from URL: the browser renders it
-	// instead of fetching the page a second time (its subresources still
-	// load). Nil makes the browser fetch the page.
-	HTML      []byte
-	Timeout   time.Duration
-	UserAgent string
-	Headers   map[string]string
-}
-
-// RenderedPage is a rendered page.
-type RenderedPage struct {
-	FinalURL string
-	Status   int
-	HTML     []byte
-}
-
-// Pipeline crawls URLs. Cache and Renderer are optional.
+// Pipeline crawls URLs. Fetcher is required; Cache, Browser and Sessions
+// are optional.
 type Pipeline struct {
-	Fetcher  Fetcher
-	Cache    Cache
-	Renderer Renderer
+	Fetcher Fetcher
+	Cache   Cache
+	// Browser renders pages that need JavaScript (a local Chromium or the
+	// render function); nil: such pages are extracted from their raw HTML
+	// with a note, and render jobs answer dependency_error.
+	Browser  render.Renderer
+	Sessions CookieJar
 	Logger   *slog.Logger
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
@@ -212,25 +196,22 @@ func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts O
 	switch {
 	case wantBrowser && !canRender:
 		r.Notes = append(r.Notes, "the gate says this page needs a headless browser, but raw HTML was given: extracted as given")
-	case wantBrowser && p.Renderer == nil:
+	case wantBrowser && p.Browser == nil:
 		r.Notes = append(r.Notes, "the page needs a headless browser (gate: "+string(gate.Decision)+
 			") but rendering is not available here: extracted from the raw HTML")
 	case wantBrowser:
 		t := p.now()
-		rendered, err := p.Renderer.RenderPage(ctx, RenderRequest{URL: pageURL, HTML: body, Timeout: opts.Timeout(), UserAgent: opts.UserAgent, Headers: opts.Headers})
+		rendered, err := p.renderForCrawl(ctx, pageURL, body, opts)
 		r.Timings.RenderMS = p.now().Sub(t).Milliseconds()
 		if err != nil {
 			return err
 		}
-		if c, blocked := fetch.DetectChallenge(rendered.Status, nil, rendered.HTML); blocked {
-			return core.Errorf(core.ErrBlockedByTarget, "%s answered with a %s challenge after rendering (%s)", pageURL, c.Vendor, c.Signal)
-		}
 		t = p.now()
-		if page, err = extract.Parse(ctx, rendered.HTML, rendered.FinalURL, 0); err != nil {
+		if page, err = extract.Parse(ctx, []byte(rendered.HTML), rendered.FinalURL, 0); err != nil {
 			return err
 		}
 		r.Timings.ExtractMS += p.now().Sub(t).Milliseconds()
-		raw, decision = rendered.HTML, extract.DecisionHeadless
+		raw, decision = []byte(rendered.HTML), extract.DecisionHeadless
 		r.FinalURL, r.Status = rendered.FinalURL, rendered.Status
 	}
 	t = p.now()
@@ -376,22 +357,4 @@ func (p *Pipeline) store(ctx context.Context, key string, r Result, opts Options
 	if err := p.Cache.Set(ctx, key, b, opts.CacheTTL()); err != nil {
 		p.log().WarnContext(ctx, "cache write failed", slog.String("error", err.Error()))
 	}
-}
-
-// Config builds a Pipeline with its own Fetcher.
-type Config struct {
-	// AllowCIDRs admits private ranges to the SSRF guard (RIPTIDE_ALLOW_CIDRS).
-	AllowCIDRs []netip.Prefix
-	Cache      Cache
-	Renderer   Renderer
-	Logger     *slog.Logger
-}
-
-// New builds a pipeline over a guarded fetcher.
-func New(cfg Config) (*Pipeline, error) {
-	f, err := fetch.New(fetch.Options{AllowCIDRs: cfg.AllowCIDRs, Logger: cfg.Logger})
-	if err != nil {
-		return nil, err
-	}
-	return &Pipeline{Fetcher: f, Cache: cfg.Cache, Renderer: cfg.Renderer, Logger: cfg.Logger}, nil
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/riptidecrawler/riptide/internal/fixture"
 	"github.com/riptidecrawler/riptide/internal/testenv"
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
+	"github.com/riptidecrawler/riptide/shared/render"
 	"github.com/riptidecrawler/riptide/shared/store"
 )
 
@@ -20,11 +22,12 @@ var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 
 func newPipeline(t *testing.T, cache pipeline.Cache) *pipeline.Pipeline {
 	t.Helper()
-	p, err := pipeline.New(pipeline.Config{AllowCIDRs: loopback, Cache: cache})
+	f, err := fetch.New(fetch.Options{AllowCIDRs: loopback})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	t.Cleanup(f.Close)
+	return &pipeline.Pipeline{Fetcher: f, Cache: cache}
 }
 
 func opts(o pipeline.Options) pipeline.Options {
@@ -219,9 +222,9 @@ type pageRenderer struct {
 	calls int
 }
 
-func (pr *pageRenderer) RenderPage(_ context.Context, req pipeline.RenderRequest) (*pipeline.RenderedPage, error) {
+func (pr *pageRenderer) Render(_ context.Context, req render.Request) (*render.Result, error) {
 	pr.calls++
-	return &pipeline.RenderedPage{FinalURL: req.URL, Status: 200, HTML: []byte(pr.html)}, nil
+	return &render.Result{URL: req.URL, FinalURL: req.URL, Status: 200, HTML: pr.html}, nil
 }
 
 const spaShell = `<!doctype html><html><head><title>App</title></head><body><div id="root"></div>
@@ -236,7 +239,7 @@ func TestGateSendsSPAShellsToTheRenderer(t *testing.T) {
 		t.Fatalf("without a renderer the headless decision falls back to raw with a note: %+v", r)
 	}
 	pr := &pageRenderer{html: fixture.Article("Rendered", fixture.Prose)}
-	p.Renderer = pr
+	p.Browser = pr
 	r = p.Crawl(context.Background(), s.URL("/app"), opts(pipeline.Options{}))
 	if !r.OK() || r.GateDecision != "headless" || pr.calls != 1 || !strings.Contains(r.Document.Text, "fishermen") {
 		t.Fatalf("with a renderer: %+v", r)

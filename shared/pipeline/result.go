@@ -69,6 +69,12 @@ type ErrorInfo struct {
 }
 
 // errorInfo converts err into the client-facing failure of one URL.
+// AsError turns a per-URL failure back into an error with the same type
+// and message (a render job fails as a whole with its page's cause).
+func (e *ErrorInfo) AsError() *core.Error {
+	return &core.Error{Type: e.Type, Message: e.Message, Permanent: !e.Retryable}
+}
+
 func errorInfo(err error) *ErrorInfo {
 	e := core.AsError(err)
 	return &ErrorInfo{Type: e.Type, Message: e.Message, Retryable: e.Retryable()}

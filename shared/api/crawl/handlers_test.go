@@ -19,6 +19,7 @@ import (
 
 	"github.com/riptidecrawler/riptide/internal/fixture"
 	crawlapi "github.com/riptidecrawler/riptide/shared/api/crawl"
+	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
@@ -45,11 +46,12 @@ func setup(t *testing.T, deps func(*crawlapi.Deps)) env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	p, err := pipeline.New(pipeline.Config{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Cache: store.NewCache(st),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	f, err := fetch.New(fetch.Options{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(f.Close)
+	p := &pipeline.Pipeline{Fetcher: f, Cache: store.NewCache(st), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	d := crawlapi.Deps{Pipeline: p, KeepAlive: 50 * time.Millisecond}
 	if deps != nil {
 		deps(&d)

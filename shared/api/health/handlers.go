@@ -17,7 +17,9 @@ import (
 
 // Deps are what the health group needs.
 type Deps struct {
-	Checkers []health.Checker
+	// Checkers returns the dependency checks (read per request: groups
+	// wired after this one add theirs).
+	Checkers func() []health.Checker
 	Version  string
 	Started  time.Time
 	Gatherer prometheus.Gatherer
@@ -34,7 +36,7 @@ func Handlers(d Deps) map[string]http.Handler {
 }
 
 func (d Deps) check(w http.ResponseWriter, r *http.Request) {
-	comps := health.Run(r.Context(), d.Checkers)
+	comps := health.Run(r.Context(), d.Checkers())
 	rep := health.Report{
 		Status:     health.Overall(comps),
 		Version:    d.Version,
@@ -60,7 +62,7 @@ type ComponentReport struct {
 func (d Deps) component(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("component")
 	var names []string
-	for _, c := range d.Checkers {
+	for _, c := range d.Checkers() {
 		names = append(names, c.Name())
 		if c.Name() != name {
 			continue

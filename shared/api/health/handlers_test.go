@@ -23,7 +23,7 @@ func server(t *testing.T, checkers ...health.Checker) http.Handler {
 	t.Helper()
 	m := httpx.NewMetrics()
 	h, err := httpx.NewHandler(httpx.Options{Metrics: m, Auth: httpx.AuthConfig{Authenticator: httpx.NewStaticKeys([]string{"k"}), PublicMetrics: true}},
-		routes.Group("health"), healthapi.Handlers(healthapi.Deps{Checkers: checkers, Version: "test", Started: time.Now(), Gatherer: m.Registry}))
+		routes.Group("health"), healthapi.Handlers(healthapi.Deps{Checkers: func() []health.Checker { return checkers }, Version: "test", Started: time.Now(), Gatherer: m.Registry}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,6 @@ import (
 
 	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/core"
-	"github.com/riptidecrawler/riptide/shared/extract"
-	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
 	"github.com/riptidecrawler/riptide/shared/render"
@@ -24,10 +22,10 @@ import (
 
 // Modes of POST /api/v1/render.
 const (
-	ModeStatic   = "static"   // fetch without a browser
-	ModeDynamic  = "dynamic"  // always render
-	ModeAdaptive = "adaptive" // render when the gate (or a browser-only option) asks for it
-	ModePDF      = "pdf"      // the URL is a PDF (needs the pdf engine)
+	ModeStatic   = pipeline.ModeStatic   // fetch without a browser
+	ModeDynamic  = pipeline.ModeDynamic  // always render
+	ModeAdaptive = pipeline.ModeAdaptive // render when the gate (or a browser-only option) asks for it
+	ModePDF      = "pdf"                 // the URL is a PDF (needs the pdf engine)
 )
 
 // Timeouts of a render request: beyond MaxTimeout use the async job form.
@@ -124,12 +122,10 @@ type Artifacts struct {
 	PDF        *Artifact `json:"pdf,omitempty"`
 }
 
-// Deps are what the render group needs. Renderer may be nil (no browser
-// here): requests that need one get dependency_error.
+// Deps are what the render group needs. The pipeline does the work (its
+// Browser may be nil: requests that need one get dependency_error).
 type Deps struct {
-	Renderer  render.Renderer
-	Pipeline  *pipeline.Pipeline
-	Sessions  *sessions.Store
+	Pipeline *pipeline.Pipeline
 	// Blob keeps artifacts over InlineMax when it can hand out links
 	// (blob.Linker: S3); otherwise artifacts are always inline.
 	Blob      blob.Store
@@ -204,92 +200,28 @@ func (req Request) browserRequest() render.Request {
 		Wait: wait, Scroll: req.Scroll, Actions: req.Actions, Artifacts: req.Artifacts, Block: req.Block, Stealth: req.Stealth}
 }
 
-// Render runs one render request; shared by the HTTP handler and the async
-// job form.
+// Render runs one render request through the pipeline; shared by the HTTP
+// handler and the async job form.
 func (d Deps) Render(ctx context.Context, requestID string, req Request) (*Response, error) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(req.TimeoutMS)*time.Millisecond+2*time.Second)
 	defer cancel()
-	opts := pipeline.Options{Formats: req.Formats, RespectRobots: req.RespectRobots, Headers: req.Headers,
-		TimeoutMS: int64(req.TimeoutMS), CacheMode: pipeline.CacheBypass, RenderMode: pipeline.RenderRaw}.WithDefaults()
-	resp := &Response{URL: req.URL, StealthApplied: []stealth.Feature{}, SessionID: req.SessionID}
-	var fetchedPage, fetchedURL string
-	switch req.Mode {
-	case ModePDF:
+	if req.Mode == ModePDF {
 		return nil, core.Errorf(core.ErrNotImplemented, "mode pdf needs the pdf engine, which is planned; fetch PDFs with /api/v1/crawl once it lands")
-	case ModeStatic, ModeAdaptive:
-		if req.Mode == ModeAdaptive && len(req.browserOnly()) > 0 {
-			break // browser options were asked for: render
-		}
-		// Keep the fetched page: if the gate wants a browser, the browser
-		// renders it instead of fetching the URL again.
-		withRaw := opts
-		withRaw.Formats = append(slices.Clone(opts.Formats), pipeline.FormatRawHTML)
-		res := d.Pipeline.Crawl(ctx, req.URL, withRaw)
-		if res.Error != nil {
-			return nil, &core.Error{Type: res.Error.Type, Message: res.Error.Message, Permanent: !res.Error.Retryable}
-		}
-		fetched := res.Document.RawHTML
-		if !opts.Has(pipeline.FormatRawHTML) {
-			res.Document.RawHTML = ""
-		}
-		if req.Mode == ModeStatic || res.Gate == nil || res.Gate.Decision != string(extract.DecisionHeadless) {
-			resp.FinalURL, resp.Status, resp.Mode, resp.Gate, resp.Document, resp.QualityScore = res.FinalURL, res.Status, ModeStatic, res.Gate, res.Document, res.QualityScore
-			resp.Stats = Stats{TotalMS: time.Since(start).Milliseconds(), FetchMS: res.Timings.FetchMS, ExtractMS: res.Timings.ExtractMS, Requests: 1}
-			resp.Notes = res.Notes
-			return resp, nil
-		}
-		resp.Gate = res.Gate
-		resp.Notes = append(resp.Notes, "the gate chose a browser: "+strings.Join(res.Gate.Reasons, ", "))
-		fetchedPage, fetchedURL = fetched, res.FinalURL
 	}
-	if d.Renderer == nil {
-		return nil, core.Errorf(core.ErrDependency, "headless rendering is not available on this server (no Chromium found and no render function configured)")
-	}
-	// A page the browser loads itself must pass robots.txt too (a page
-	// fetched above already did).
-	if fetchedPage == "" && (req.RespectRobots == nil || *req.RespectRobots) {
-		if err := d.checkRobots(ctx, req.URL); err != nil {
-			return nil, err
-		}
-	}
-	breq := req.browserRequest()
-	if fetchedPage != "" {
-		breq.URL, breq.HTML = fetchedURL, fetchedPage
-	}
-	if req.SessionID != "" && d.Sessions != nil {
-		jar, err := d.Sessions.Cookies(ctx, req.SessionID)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range jar {
-			breq.Cookies = append(breq.Cookies, render.Cookie(c))
-		}
-	}
-	rendered, err := d.Renderer.Render(ctx, breq)
+	opts := pipeline.Options{Formats: req.Formats, RespectRobots: req.RespectRobots, Headers: req.Headers,
+		TimeoutMS: int64(req.TimeoutMS)}.WithDefaults()
+	out, err := d.Pipeline.Render(ctx, pipeline.RenderJob{Mode: req.Mode, Browser: req.browserRequest(),
+		BrowserOptions: len(req.browserOnly()) > 0, Options: opts, SessionID: req.SessionID})
 	if err != nil {
 		return nil, err
 	}
-	if c, blocked := fetch.DetectChallenge(rendered.Status, nil, []byte(rendered.HTML)); blocked {
-		return nil, core.Errorf(core.ErrBlockedByTarget, "%s answered with a %s challenge (%s): no content was extracted", rendered.FinalURL, c.Vendor, c.Signal)
-	}
-	if req.SessionID != "" && d.Sessions != nil && len(rendered.Cookies) > 0 {
-		jar := make([]sessions.Cookie, len(rendered.Cookies))
-		for i, c := range rendered.Cookies {
-			jar[i] = sessions.Cookie(c)
-		}
-		if err := d.Sessions.Save(ctx, req.SessionID, jar); err != nil {
-			return nil, err
-		}
-	}
-	ext := d.Pipeline.ExtractHTML(ctx, []byte(rendered.HTML), rendered.FinalURL, opts)
-	if ext.Error != nil {
-		return nil, &core.Error{Type: ext.Error.Type, Message: ext.Error.Message}
-	}
-	resp.FinalURL, resp.Status, resp.Mode = rendered.FinalURL, rendered.Status, ModeDynamic
-	resp.Document, resp.QualityScore = ext.Document, ext.QualityScore
-	if opts.Has(pipeline.FormatRawHTML) {
-		resp.Document.RawHTML = rendered.HTML
+	resp := &Response{URL: req.URL, FinalURL: out.FinalURL, Status: out.Status, Mode: out.Mode, Gate: out.Gate,
+		Document: out.Document, QualityScore: out.QualityScore, Notes: out.Notes, StealthApplied: []stealth.Feature{}, SessionID: req.SessionID}
+	rendered := out.Rendered
+	if rendered == nil {
+		resp.Stats = Stats{TotalMS: time.Since(start).Milliseconds(), FetchMS: out.FetchMS, ExtractMS: out.ExtractMS, Requests: 1}
+		return resp, nil
 	}
 	resp.Actions, resp.Console, resp.Network = rendered.Actions, rendered.Console, &rendered.Network
 	resp.StealthApplied = append(resp.StealthApplied, rendered.StealthApplied...)
@@ -300,34 +232,12 @@ func (d Deps) Render(ctx context.Context, requestID string, req Request) (*Respo
 			executed++
 		}
 	}
-	resp.Stats = Stats{TotalMS: time.Since(start).Milliseconds(), Render: &timings, ExtractMS: ext.Timings.ExtractMS,
+	resp.Stats = Stats{TotalMS: time.Since(start).Milliseconds(), FetchMS: out.FetchMS, Render: &timings, ExtractMS: out.ExtractMS,
 		ActionsExecuted: executed, Requests: rendered.Network.Requests, Bytes: rendered.Network.Bytes}
 	if resp.Artifacts, err = d.artifacts(ctx, requestID, rendered.Artifacts); err != nil {
 		return nil, err
 	}
 	return resp, nil
-}
-
-// robotsChecker is the part of the fetch layer that reads robots.txt.
-type robotsChecker interface {
-	Robots(ctx context.Context, rawURL string) (*fetch.RobotsInfo, error)
-}
-
-// checkRobots refuses a URL robots.txt disallows, with the fetch layer's
-// cached reading of it.
-func (d Deps) checkRobots(ctx context.Context, rawURL string) error {
-	rc, ok := d.Pipeline.Fetcher.(robotsChecker)
-	if !ok {
-		return nil
-	}
-	info, err := rc.Robots(ctx, rawURL)
-	if err != nil {
-		return err
-	}
-	if !info.Allowed {
-		return core.Errorf(core.ErrRobotsDisallowed, "%s is disallowed by %s (set respect_robots: false to render it anyway)", rawURL, info.URL)
-	}
-	return nil
 }
 
 // artifacts returns binary outputs inline, or uploads the ones over the

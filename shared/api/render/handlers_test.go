@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -48,7 +49,10 @@ func browser(t *testing.T, f *fetch.Fetcher) render.Renderer {
 		testenv.Missing(t, "chromium", "apt-get install chromium-headless-shell (or chromium)")
 	}
 	sharedOnce.Do(func() {
-		sharedR, sharedErr = render.NewLocal(render.LocalOptions{ExecPath: path, Guard: render.FetchGuard(f),
+		sharedR, sharedErr = render.NewLocal(render.LocalOptions{ExecPath: path, Guard: render.GuardFunc(func(ctx context.Context, u *url.URL) error {
+			_, err := f.CheckURL(ctx, u.String())
+			return err
+		}),
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	})
 	if sharedErr != nil {
@@ -108,8 +112,8 @@ func setup(t *testing.T, withBlob blob.Store) env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	p := &pipeline.Pipeline{Fetcher: f, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	d := renderapi.Deps{Renderer: browser(t, f), Pipeline: p, Sessions: sessions.New(st), Blob: withBlob, InlineMax: 10_000}
+	p := &pipeline.Pipeline{Fetcher: f, Browser: browser(t, f), Sessions: sessionJar{sessions.New(st)}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	d := renderapi.Deps{Pipeline: p, Blob: withBlob, InlineMax: 10_000}
 	h, err := httpx.NewHandler(httpx.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: httpx.AuthConfig{Disabled: true}},
 		routes.Group("render"), renderapi.Handlers(d))
 	if err != nil {
@@ -262,8 +266,9 @@ func TestLargeArtifactsGoToS3AsLinks(t *testing.T) {
 // browser behind it: an SPA shell is rendered, a static page is not.
 func TestCrawlRendersSPAThroughTheGate(t *testing.T) {
 	e := setup(t, nil)
-	e.deps.Pipeline.Renderer = render.ForPipeline{Renderer: e.deps.Renderer}
 	opts := pipeline.Options{}.WithDefaults()
+	// The same pipeline serves crawls: pages the gate sends to a browser
+	// are rendered with the same renderer.
 	r := e.deps.Pipeline.Crawl(context.Background(), e.site.URL("/late"), opts)
 	if !r.OK() || r.GateDecision != "headless" || !strings.Contains(r.Document.Text, "five hundred milliseconds") {
 		t.Fatalf("SPA through the gate: %+v %+v", r.Error, r)
@@ -272,4 +277,25 @@ func TestCrawlRendersSPAThroughTheGate(t *testing.T) {
 	if !r.OK() || r.GateDecision != "raw" || r.Timings.RenderMS != 0 {
 		t.Fatalf("static page must not be rendered: %+v", r)
 	}
+}
+
+// sessionJar is the cookie jar port over the session store (the wiring
+// has the same adapter).
+type sessionJar struct{ s *sessions.Store }
+
+func (j sessionJar) Cookies(ctx context.Context, id string) ([]render.Cookie, error) {
+	jar, err := j.s.Cookies(ctx, id)
+	out := make([]render.Cookie, len(jar))
+	for i, c := range jar {
+		out[i] = render.Cookie(c)
+	}
+	return out, err
+}
+
+func (j sessionJar) Save(ctx context.Context, id string, cookies []render.Cookie) error {
+	jar := make([]sessions.Cookie, len(cookies))
+	for i, c := range cookies {
+		jar[i] = sessions.Cookie(c)
+	}
+	return j.s.Save(ctx, id, jar)
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/riptidecrawler/riptide/shared/app"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/render"
@@ -186,11 +185,4 @@ func (d Deps) health(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, Health{Status: "healthy", Browser: detail})
-}
-
-// Wire returns the group's handler builder around renderer.
-func Wire(renderer render.Renderer) app.Handlers {
-	return func(*app.Base) (map[string]http.Handler, error) {
-		return Handlers(Deps{Renderer: renderer}), nil
-	}
 }

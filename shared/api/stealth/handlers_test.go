@@ -15,6 +15,8 @@ import (
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/render"
 	"github.com/riptidecrawler/riptide/shared/routes"
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/pipelinewire"
 )
 
 func server(t *testing.T, withBrowser bool) http.Handler {
@@ -25,12 +27,12 @@ func server(t *testing.T, withBrowser bool) http.Handler {
 			testenv.Missing(t, "chromium", "apt-get install chromium-headless-shell (or chromium)")
 		}
 		// The production wiring: the fetch layer's guard, no allowlist.
-		rr, closer, err := render.FromConfig(t.Context(), config.Config{}, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		p, err := wire.New(t.Context(), "test", config.FromMap(map[string]string{"RIPTIDE_LOG_LEVEL": "error"}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { closer.Close() })
-		r = rr
+		t.Cleanup(func() { p.Close() })
+		r = pipelinewire.Renderer(t.Context(), p)
 	}
 	h, err := httpx.NewHandler(httpx.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: httpx.AuthConfig{Disabled: true}},
 		routes.Group("stealth"), stealthapi.Handlers(stealthapi.Deps{Renderer: r}))

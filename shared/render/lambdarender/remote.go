@@ -1,6 +1,13 @@
-package render
+// Package lambdarender is the AWS adapter of the render port: a Renderer
+// that invokes the render Lambda function (which carries Chromium) with a
+// render.Request as its payload, and the task handler that answers such
+// invocations inside that function. Errors travel as Lambda function
+// errors whose errorType is a RipTide error type, so the caller gets back
+// the same *core.Error the function produced.
+package lambdarender
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +22,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/render"
 )
 
 // LambdaInvoker is the one call of the Lambda client the remote renderer
@@ -23,8 +31,8 @@ type LambdaInvoker interface {
 	Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
 }
 
-// RemoteOptions configure the remote renderer.
-type RemoteOptions struct {
+// Options configure the remote renderer.
+type Options struct {
 	// FunctionName (name or ARN) of the render function. Required.
 	FunctionName string
 	// Qualifier is a version or alias (optional).
@@ -38,18 +46,18 @@ type RemoteOptions struct {
 const MaxLambdaPayload = 6 << 20
 
 // Remote renders by invoking the render Lambda synchronously. The payload
-// is the Request JSON; the function answers with the Result JSON, or with a
+// is the render.Request JSON; the function answers with the render.Result JSON, or with a
 // function error whose errorType is a RipTide error type (see
 // FunctionErrorOf), which Remote turns back into the same *core.Error.
 type Remote struct {
 	client LambdaInvoker
-	opts   RemoteOptions
+	opts   Options
 }
 
-// NewRemote returns a renderer that invokes opts.FunctionName.
-func NewRemote(client LambdaInvoker, opts RemoteOptions) (*Remote, error) {
+// New returns a renderer that invokes opts.FunctionName.
+func New(client LambdaInvoker, opts Options) (*Remote, error) {
 	if client == nil || opts.FunctionName == "" {
-		return nil, errors.New("render: NewRemote needs a Lambda client and a function name")
+		return nil, errors.New("lambdarender: New needs a Lambda client and a function name")
 	}
 	if opts.Overhead <= 0 {
 		opts.Overhead = 15 * time.Second
@@ -58,7 +66,7 @@ func NewRemote(client LambdaInvoker, opts RemoteOptions) (*Remote, error) {
 }
 
 // Render invokes the render function with req.
-func (r *Remote) Render(ctx context.Context, req Request) (*Result, error) {
+func (r *Remote) Render(ctx context.Context, req render.Request) (*render.Result, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err // no invocation for a request the function would refuse
 	}
@@ -69,9 +77,9 @@ func (r *Remote) Render(ctx context.Context, req Request) (*Result, error) {
 	if len(payload) > MaxLambdaPayload {
 		return nil, core.Errorf(core.ErrPayloadTooLarge, "render request is %d bytes; the render function accepts at most %d", len(payload), MaxLambdaPayload)
 	}
-	timeout := DefaultTimeout
+	timeout := render.DefaultTimeout
 	if req.TimeoutMS > 0 {
-		timeout = ms(req.TimeoutMS)
+		timeout = time.Duration(req.TimeoutMS) * time.Millisecond
 	}
 	ictx, cancel := context.WithTimeout(ctx, timeout+r.opts.Overhead)
 	defer cancel()
@@ -94,7 +102,7 @@ func (r *Remote) Render(ctx context.Context, req Request) (*Result, error) {
 	if out.StatusCode != 200 {
 		return nil, core.Errorf(core.ErrDependency, "render function answered status %d", out.StatusCode)
 	}
-	var res Result
+	var res render.Result
 	if err := json.Unmarshal(out.Payload, &res); err != nil {
 		return nil, core.Wrap(core.ErrDependency, err, "render function returned an unreadable result")
 	}
@@ -163,4 +171,31 @@ func functionError(kind string, payload []byte) error {
 func FunctionErrorOf(err error) (errorType, message string) {
 	e := core.AsError(err)
 	return string(e.Type), e.Message
+}
+
+// Health describes the renderer for the health endpoint.
+func (r *Remote) Health(context.Context) (string, error) {
+	return "remote: function " + r.opts.FunctionName, nil
+}
+
+// HandleTask serves render requests sent as Lambda task events by Remote:
+// the payload is a render.Request, the answer a render.Result; a failure
+// is a typed error that lambdaio turns into a Lambda function error Remote
+// reads back.
+func HandleTask(r render.Renderer) func(context.Context, json.RawMessage) (any, error) {
+	return func(ctx context.Context, payload json.RawMessage) (any, error) {
+		if r == nil {
+			return nil, core.Errorf(core.ErrDependency, "this render function has no browser")
+		}
+		var req render.Request
+		dec := json.NewDecoder(bytes.NewReader(payload))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			return nil, core.Errorf(core.ErrValidation, "render task: %v", err)
+		}
+		if err := req.Validate(); err != nil {
+			return nil, err
+		}
+		return r.Render(ctx, req)
+	}
 }

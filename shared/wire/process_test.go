@@ -1,4 +1,4 @@
-package app_test
+package wire_test
 
 import (
 	"context"
@@ -11,22 +11,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
-	healthapi "github.com/riptidecrawler/riptide/shared/api/health"
-	"github.com/riptidecrawler/riptide/shared/app"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/secrets"
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/healthwire"
 )
 
 func TestNewRejectsBadConfig(t *testing.T) {
-	if _, err := app.New(context.Background(), "t", config.FromMap(map[string]string{"RIPTIDE_AUTH": "off"})); err == nil {
+	if _, err := wire.New(context.Background(), "t", config.FromMap(map[string]string{"RIPTIDE_AUTH": "off"})); err == nil {
 		t.Fatal("invalid RIPTIDE_AUTH must stop the start")
 	}
 }
 
 func TestLocalServerWithRealRedisAndKeys(t *testing.T) {
-	b, err := app.New(context.Background(), "t", config.FromMap(map[string]string{
+	b, err := wire.New(context.Background(), "t", config.FromMap(map[string]string{
 		"REDIS_URL": testenv.RedisURL(t), "RIPTIDE_API_KEYS": "abc",
 	}))
 	if err != nil {
@@ -36,7 +36,11 @@ func TestLocalServerWithRealRedisAndKeys(t *testing.T) {
 	if b.Store.Embedded() {
 		t.Fatal("REDIS_URL must select the real server")
 	}
-	h, err := b.HTTPHandler(routes.Group("health"), healthapi.Handlers(b.HealthDeps()))
+	g, err := healthwire.Build(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := b.HTTPHandler(routes.Group("health"), g.Handlers)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package spiderapi
+package spiderwire
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package render
+package lambdarender_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,7 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/riptidecrawler/riptide/internal/testenv"
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/render"
+	"github.com/riptidecrawler/riptide/shared/render/lambdarender"
 )
 
 // fakeLambda speaks the Lambda Invoke wire protocol (REST-JSON):
@@ -25,7 +29,7 @@ import (
 type fakeLambda struct {
 	t        testing.TB
 	name     string
-	handle   func(w http.ResponseWriter, req Request)
+	handle   func(w http.ResponseWriter, req render.Request)
 	calls    atomic.Int64
 	lastAuth atomic.Value
 }
@@ -43,7 +47,7 @@ func (f *fakeLambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
-	var req Request
+	var req render.Request
 	if err := json.Unmarshal(body, &req); err != nil {
 		functionErr(w, "Unhandled", "Runtime.UnmarshalError", err.Error())
 		return
@@ -62,10 +66,11 @@ func awsError(w http.ResponseWriter, status int, code, msg string) {
 func functionErr(w http.ResponseWriter, kind, typ, msg string) {
 	w.Header().Set("X-Amz-Function-Error", kind)
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(lambdaError{Message: msg, Type: typ})
+	// The Lambda runtime's error payload.
+	json.NewEncoder(w).Encode(map[string]string{"errorMessage": msg, "errorType": typ})
 }
 
-func newFakeLambda(t testing.TB, handle func(w http.ResponseWriter, req Request)) (*fakeLambda, *lambda.Client) {
+func newFakeLambda(t testing.TB, handle func(w http.ResponseWriter, req render.Request)) (*fakeLambda, *lambda.Client) {
 	f := &fakeLambda{t: t, name: "riptide-render", handle: handle}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
@@ -80,18 +85,18 @@ func newFakeLambda(t testing.TB, handle func(w http.ResponseWriter, req Request)
 }
 
 func TestRemoteRenderRoundTrip(t *testing.T) {
-	f, client := newFakeLambda(t, func(w http.ResponseWriter, req Request) {
+	f, client := newFakeLambda(t, func(w http.ResponseWriter, req render.Request) {
 		// The function sees the request exactly as sent.
-		res := Result{URL: req.URL, FinalURL: req.URL + "#final", Status: 200, Title: "remote", HTML: "<html>" + req.Actions[0].Script + "</html>",
-			Artifacts: ArtifactData{Screenshot: []byte{0x89, 'P', 'N', 'G', 0}, ScreenshotFormat: FormatPNG},
-			Cookies:   []Cookie{{Name: "c", Value: "v"}}, Timings: Timings{TotalMS: 42}}
+		res := render.Result{URL: req.URL, FinalURL: req.URL + "#final", Status: 200, Title: "remote", HTML: "<html>" + req.Actions[0].Script + "</html>",
+			Artifacts: render.ArtifactData{Screenshot: []byte{0x89, 'P', 'N', 'G', 0}, ScreenshotFormat: render.FormatPNG},
+			Cookies:   []render.Cookie{{Name: "c", Value: "v"}}, Timings: render.Timings{TotalMS: 42}}
 		json.NewEncoder(w).Encode(res)
 	})
-	r, err := NewRemote(client, RemoteOptions{FunctionName: "riptide-render"})
+	r, err := lambdarender.New(client, lambdarender.Options{FunctionName: "riptide-render"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := r.Render(context.Background(), Request{URL: "https://example.test/", Actions: []Action{{Type: ActionEvaluate, Script: "1+1"}}})
+	res, err := r.Render(context.Background(), render.Request{URL: "https://example.test/", Actions: []render.Action{{Type: render.ActionEvaluate, Script: "1+1"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +108,7 @@ func TestRemoteRenderRoundTrip(t *testing.T) {
 	}
 	// An invalid request is refused without an invocation.
 	before := f.calls.Load()
-	_, err = r.Render(context.Background(), Request{URL: "ftp://x"})
+	_, err = r.Render(context.Background(), render.Request{URL: "ftp://x"})
 	wantErrType(t, err, core.ErrInvalidURL)
 	if f.calls.Load() != before {
 		t.Fatal("invalid request was sent")
@@ -124,9 +129,9 @@ func TestRemoteFunctionErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, client := newFakeLambda(t, func(w http.ResponseWriter, req Request) { functionErr(w, "Unhandled", c.typ, c.msg) })
-			r, _ := NewRemote(client, RemoteOptions{FunctionName: "riptide-render"})
-			_, err := r.Render(context.Background(), Request{URL: "https://example.test/"})
+			_, client := newFakeLambda(t, func(w http.ResponseWriter, req render.Request) { functionErr(w, "Unhandled", c.typ, c.msg) })
+			r, _ := lambdarender.New(client, lambdarender.Options{FunctionName: "riptide-render"})
+			_, err := r.Render(context.Background(), render.Request{URL: "https://example.test/"})
 			wantErrType(t, err, c.want)
 			if got := core.AsError(err).Message; got != c.wantMsg {
 				t.Fatalf("message %q", got)
@@ -137,7 +142,7 @@ func TestRemoteFunctionErrors(t *testing.T) {
 
 func TestRemoteThrottlingAndTimeouts(t *testing.T) {
 	var throttles atomic.Int64
-	f, client := newFakeLambda(t, func(w http.ResponseWriter, req Request) {
+	f, client := newFakeLambda(t, func(w http.ResponseWriter, req render.Request) {
 		switch req.URL {
 		case "https://throttled.test/":
 			throttles.Add(1)
@@ -148,17 +153,17 @@ func TestRemoteThrottlingAndTimeouts(t *testing.T) {
 				awsError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.")
 				return
 			}
-			json.NewEncoder(w).Encode(Result{URL: req.URL, Status: 200})
+			json.NewEncoder(w).Encode(render.Result{URL: req.URL, Status: 200})
 		case "https://slow.test/":
 			time.Sleep(3 * time.Second)
-			json.NewEncoder(w).Encode(Result{URL: req.URL})
+			json.NewEncoder(w).Encode(render.Result{URL: req.URL})
 		case "https://broken.test/":
 			awsError(w, http.StatusInternalServerError, "ServiceException", "internal failure")
 		}
 	})
-	r, _ := NewRemote(client, RemoteOptions{FunctionName: "riptide-render", Overhead: time.Millisecond})
+	r, _ := lambdarender.New(client, lambdarender.Options{FunctionName: "riptide-render", Overhead: time.Millisecond})
 
-	_, err := r.Render(context.Background(), Request{URL: "https://throttled.test/"})
+	_, err := r.Render(context.Background(), render.Request{URL: "https://throttled.test/"})
 	wantErrType(t, err, core.ErrRateLimited)
 	if e := core.AsError(err); e.RetryAfterSeconds != 7 {
 		t.Fatalf("retry after %d", e.RetryAfterSeconds)
@@ -167,26 +172,26 @@ func TestRemoteThrottlingAndTimeouts(t *testing.T) {
 		t.Fatalf("a throttled invocation should be retried by the SDK, got %d attempts", n)
 	}
 	throttles.Store(0)
-	if res, err := r.Render(context.Background(), Request{URL: "https://once.test/"}); err != nil || res.Status != 200 {
+	if res, err := r.Render(context.Background(), render.Request{URL: "https://once.test/"}); err != nil || res.Status != 200 {
 		t.Fatalf("one throttle then success: %v", err)
 	}
 
 	start := time.Now()
-	_, err = r.Render(context.Background(), Request{URL: "https://slow.test/", TimeoutMS: 500})
+	_, err = r.Render(context.Background(), render.Request{URL: "https://slow.test/", TimeoutMS: 500})
 	wantErrType(t, err, core.ErrTimeout)
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("timeout took %v", d)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	_, err = r.Render(ctx, Request{URL: "https://slow.test/"})
+	_, err = r.Render(ctx, render.Request{URL: "https://slow.test/"})
 	wantErrType(t, err, core.ErrTimeout)
 
-	_, err = r.Render(context.Background(), Request{URL: "https://broken.test/"})
+	_, err = r.Render(context.Background(), render.Request{URL: "https://broken.test/"})
 	wantErrType(t, err, core.ErrDependency)
 
-	wrong, _ := NewRemote(client, RemoteOptions{FunctionName: "no-such-function"})
-	_, err = wrong.Render(context.Background(), Request{URL: "https://example.test/"})
+	wrong, _ := lambdarender.New(client, lambdarender.Options{FunctionName: "no-such-function"})
+	_, err = wrong.Render(context.Background(), render.Request{URL: "https://example.test/"})
 	wantErrType(t, err, core.ErrDependency)
 	if !strings.Contains(core.AsError(err).Message, "ResourceNotFoundException") {
 		t.Fatalf("message %q", core.AsError(err).Message)
@@ -197,25 +202,47 @@ func TestRemoteThrottlingAndTimeouts(t *testing.T) {
 // TestRemoteOverLocalWithChromium runs the whole path: the remote adapter
 // invokes a fake Lambda whose handler is the real Local renderer.
 func TestRemoteOverLocalWithChromium(t *testing.T) {
-	srv, _ := site(t)
-	l := newTestLocal(t, nil)
-	_, client := newFakeLambda(t, func(w http.ResponseWriter, req Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><html><head><title>Fixture home</title></head><body><h1>Hello</h1></body></html>`)
+	}))
+	defer srv.Close()
+	chromium, err := render.FindChromium()
+	if err != nil {
+		testenv.Missing(t, "chromium", err.Error())
+	}
+	l, err := render.NewLocal(render.LocalOptions{ExecPath: chromium, Guard: render.GuardFunc(func(context.Context, *url.URL) error { return nil })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, client := newFakeLambda(t, func(w http.ResponseWriter, req render.Request) {
 		res, err := l.Render(context.Background(), req)
 		if err != nil {
-			typ, msg := FunctionErrorOf(err)
+			typ, msg := lambdarender.FunctionErrorOf(err)
 			functionErr(w, "Unhandled", typ, msg)
 			return
 		}
 		json.NewEncoder(w).Encode(res)
 	})
-	r, _ := NewRemote(client, RemoteOptions{FunctionName: "riptide-render"})
-	res, err := r.Render(context.Background(), Request{URL: srv.URL + "/", Artifacts: Artifacts{Screenshot: &ScreenshotOptions{}}})
+	r, _ := lambdarender.New(client, lambdarender.Options{FunctionName: "riptide-render"})
+	res, err := r.Render(context.Background(), render.Request{URL: srv.URL + "/", Artifacts: render.Artifacts{Screenshot: &render.ScreenshotOptions{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Title != "Fixture home" || len(res.Artifacts.Screenshot) < 100 {
 		t.Fatalf("remote render: %q, %d screenshot bytes", res.Title, len(res.Artifacts.Screenshot))
 	}
-	_, err = r.Render(context.Background(), Request{URL: srv.URL + "/", Wait: []WaitCondition{{Type: WaitSelector, Selector: "#never", TimeoutMS: 200}}})
+	_, err = r.Render(context.Background(), render.Request{URL: srv.URL + "/", Wait: []render.WaitCondition{{Type: render.WaitSelector, Selector: "#never", TimeoutMS: 200}}})
 	wantErrType(t, err, core.ErrTimeout)
+}
+
+func wantErrType(t *testing.T, err error, want core.ErrorType) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want %s, got no error", want)
+	}
+	if got := core.TypeOf(err); got != want {
+		t.Fatalf("want %s, got %s: %v", want, got, err)
+	}
 }

@@ -1,0 +1,180 @@
+package pipeline
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/extract"
+	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/render"
+)
+
+// CookieJar keeps the cookies of browser sessions between renders (the
+// sessions store in Redis); a render naming a session starts with its
+// cookies and saves the page's cookies back.
+type CookieJar interface {
+	Cookies(ctx context.Context, sessionID string) ([]render.Cookie, error)
+	Save(ctx context.Context, sessionID string, cookies []render.Cookie) error
+}
+
+// Render modes of a RenderJob.
+const (
+	ModeStatic   = "static"   // fetch without a browser
+	ModeDynamic  = "dynamic"  // always render
+	ModeAdaptive = "adaptive" // render when the gate (or a browser-only option) asks for it
+)
+
+// RenderJob is one render through the pipeline (POST /api/v1/render):
+// the same fetch, robots.txt, gate, challenge detection and extraction as
+// a crawl, with the browser request's waits, actions and artifacts.
+type RenderJob struct {
+	Mode string
+	// Browser is the renderer's request; its URL is the page.
+	Browser render.Request
+	// BrowserOptions are set when the request asked for anything only a
+	// browser does (waits, actions, artifacts...): adaptive mode then
+	// renders without asking the gate.
+	BrowserOptions bool
+	// Options are the crawl options that apply (formats, headers,
+	// respect_robots, timeout); defaults filled and validated.
+	Options   Options
+	SessionID string
+}
+
+// RenderOutcome is a finished render job.
+type RenderOutcome struct {
+	FinalURL     string
+	Status       int
+	Mode         string // the mode used: static or dynamic
+	Gate         *GateInfo
+	Document     *Document
+	QualityScore float64
+	Notes        []string
+	FetchMS      int64
+	ExtractMS    int64
+	// Rendered is the browser's result (nil in static mode): actions,
+	// console, network, artifacts, stealth applied.
+	Rendered *render.Result
+}
+
+// Render runs a render job: in static and adaptive modes the page is
+// fetched once and, if the gate (or adaptive mode's browser options) asks
+// for a browser, the browser renders that fetched document instead of
+// loading the URL again; in dynamic mode the browser loads the page itself,
+// after robots.txt allows it. A challenge page is blocked_by_target, never
+// content.
+func (p *Pipeline) Render(ctx context.Context, job RenderJob) (*RenderOutcome, error) {
+	opts := job.Options
+	opts.CacheMode, opts.RenderMode = CacheBypass, RenderRaw
+	out := &RenderOutcome{}
+	breq := job.Browser
+	fetched := false
+	if job.Mode == ModeStatic || job.Mode == ModeAdaptive && !job.BrowserOptions {
+		// Keep the fetched page: if the gate wants a browser, the browser
+		// renders it instead of fetching the URL again.
+		withRaw := opts
+		withRaw.Formats = append(slices.Clone(opts.Formats), FormatRawHTML)
+		res := p.Crawl(ctx, breq.URL, withRaw)
+		if res.Error != nil {
+			return nil, res.Error.AsError()
+		}
+		page := res.Document.RawHTML
+		if !opts.Has(FormatRawHTML) {
+			res.Document.RawHTML = ""
+		}
+		out.FetchMS, out.ExtractMS = res.Timings.FetchMS, res.Timings.ExtractMS
+		if job.Mode == ModeStatic || res.Gate == nil || res.Gate.Decision != string(extract.DecisionHeadless) {
+			out.FinalURL, out.Status, out.Mode, out.Gate, out.Document, out.QualityScore, out.Notes =
+				res.FinalURL, res.Status, ModeStatic, res.Gate, res.Document, res.QualityScore, res.Notes
+			return out, nil
+		}
+		out.Gate = res.Gate
+		out.Notes = append(out.Notes, "the gate chose a browser: "+strings.Join(res.Gate.Reasons, ", "))
+		breq.URL, breq.HTML = res.FinalURL, page
+		fetched = true
+	}
+	if p.Browser == nil {
+		return nil, core.Errorf(core.ErrDependency, "headless rendering is not available on this server (no Chromium found and no render function configured)")
+	}
+	// A page the browser loads itself must pass robots.txt too (a page
+	// fetched above already did).
+	if !fetched && (opts.RespectRobots == nil || *opts.RespectRobots) {
+		if err := p.checkRobots(ctx, breq.URL); err != nil {
+			return nil, err
+		}
+	}
+	if job.SessionID != "" && p.Sessions != nil {
+		jar, err := p.Sessions.Cookies(ctx, job.SessionID)
+		if err != nil {
+			return nil, err
+		}
+		breq.Cookies = append(breq.Cookies, jar...)
+	}
+	rendered, err := p.Browser.Render(ctx, breq)
+	if err != nil {
+		return nil, err
+	}
+	if c, blocked := fetch.DetectChallenge(rendered.Status, nil, []byte(rendered.HTML)); blocked {
+		return nil, core.Errorf(core.ErrBlockedByTarget, "%s answered with a %s challenge (%s): no content was extracted", rendered.FinalURL, c.Vendor, c.Signal)
+	}
+	if job.SessionID != "" && p.Sessions != nil && len(rendered.Cookies) > 0 {
+		if err := p.Sessions.Save(ctx, job.SessionID, rendered.Cookies); err != nil {
+			return nil, err
+		}
+	}
+	ext := p.ExtractHTML(ctx, []byte(rendered.HTML), rendered.FinalURL, opts)
+	if ext.Error != nil {
+		return nil, ext.Error.AsError()
+	}
+	out.FinalURL, out.Status, out.Mode = rendered.FinalURL, rendered.Status, ModeDynamic
+	out.Document, out.QualityScore = ext.Document, ext.QualityScore
+	if opts.Has(FormatRawHTML) {
+		out.Document.RawHTML = rendered.HTML
+	}
+	out.ExtractMS += ext.Timings.ExtractMS
+	out.Rendered = rendered
+	return out, nil
+}
+
+// checkRobots refuses a URL robots.txt disallows, with the fetcher's
+// cached reading of it.
+func (p *Pipeline) checkRobots(ctx context.Context, rawURL string) error {
+	info, err := p.Fetcher.Robots(ctx, rawURL)
+	if err != nil {
+		return err
+	}
+	if !info.Allowed {
+		return core.Errorf(core.ErrRobotsDisallowed, "%s is disallowed by %s (set respect_robots: false to render it anyway)", rawURL, info.URL)
+	}
+	return nil
+}
+
+// renderForCrawl renders a page the gate (or render_mode headless) sent to
+// the browser during a crawl: the fetched document is rendered in place,
+// with resources that never change the text blocked.
+func (p *Pipeline) renderForCrawl(ctx context.Context, pageURL string, body []byte, opts Options) (*render.Result, error) {
+	headers := map[string]string{}
+	for k, v := range opts.Headers {
+		headers[k] = v
+	}
+	if opts.UserAgent != "" {
+		headers["User-Agent"] = opts.UserAgent
+	}
+	timeout := opts.Timeout()
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	req := render.Request{URL: pageURL, HTML: string(body), TimeoutMS: int(timeout.Milliseconds()), Headers: headers,
+		Wait: render.DefaultWait(), Block: render.Block{Media: true, Fonts: true, Trackers: true}}
+	res, err := p.Browser.Render(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if c, blocked := fetch.DetectChallenge(res.Status, nil, []byte(res.HTML)); blocked {
+		return nil, core.Errorf(core.ErrBlockedByTarget, "%s answered with a %s challenge after rendering (%s)", pageURL, c.Vendor, c.Signal)
+	}
+	return res, nil
+}

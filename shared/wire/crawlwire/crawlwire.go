@@ -1,0 +1,69 @@
+// Package crawlwire wires the crawl group (batch, streams, extract, the
+// local WebSocket) and the crawl-ws function (the API Gateway WebSocket).
+package crawlwire
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	crawlapi "github.com/riptidecrawler/riptide/shared/api/crawl"
+	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
+	"github.com/riptidecrawler/riptide/shared/lambdaio"
+	"github.com/riptidecrawler/riptide/shared/lambdaio/selfinvoke"
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/pipelinewire"
+	"github.com/riptidecrawler/riptide/shared/wire/spiderwire"
+)
+
+// LambdaSyncDeadline keeps a synchronous batch inside API Gateway's 29 s
+// integration timeout, with time left to encode the response.
+const LambdaSyncDeadline = 25 * time.Second
+
+func deps(ctx context.Context, p *wire.Process) crawlapi.Deps {
+	d := crawlapi.Deps{Pipeline: pipelinewire.Pipeline(ctx, p)}
+	if p.InLambda {
+		d.SyncDeadline = LambdaSyncDeadline
+	}
+	return d
+}
+
+// Build is the crawl group's Builder. options.use_spider starts spider
+// runs through the process's spider service.
+func Build(ctx context.Context, p *wire.Process) (wire.Group, error) {
+	svc, err := spiderwire.Service(ctx, p, spiderwire.Options{})
+	if err != nil {
+		return wire.Group{}, err
+	}
+	d := deps(ctx, p)
+	d.Spider = spiderapi.CrawlDelegate{Service: svc}
+	return wire.Group{Handlers: crawlapi.Handlers(d)}, nil
+}
+
+// BuildWebSocket is the crawl-ws function's Builder: $connect
+// authenticates (API key header or a short-lived token), $default runs the
+// crawl protocol and posts every message back through the management API.
+// In Lambda, $default hands each message to an asynchronous invocation of
+// this function: API Gateway gives up on a WebSocket integration after
+// 29 s, a crawl runs up to the function's timeout.
+func BuildWebSocket(ctx context.Context, p *wire.Process) (wire.Group, error) {
+	// WebSocket crawls stream their results; spider runs are not started here.
+	d := deps(ctx, p)
+	d.SyncDeadline = 0
+	awsCfg, err := p.AWS(ctx)
+	if err != nil {
+		return wire.Group{}, err
+	}
+	ws := &lambdaio.WebSocketApp{
+		Authenticate: p.Auth.AuthenticateUpgrade,
+		Subprotocol:  crawlapi.Subprotocol,
+		OnMessage:    d.WebSocketMessage,
+		Poster:       &lambdaio.ManagementPoster{Config: awsCfg, BaseEndpoint: p.Config.WSEndpoint},
+		Logger:       p.Logger,
+	}
+	if name, ok := p.Lookup("AWS_LAMBDA_FUNCTION_NAME"); ok && name != "" {
+		ws.Async = selfinvoke.WebSocket(lambda.NewFromConfig(awsCfg), name)
+	}
+	return wire.Group{Events: lambdaio.Handler{WebSocket: ws.Handle, Task: ws.RunTask}}, nil
+}

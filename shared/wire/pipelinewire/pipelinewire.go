@@ -1,0 +1,125 @@
+// Package pipelinewire builds the crawl pipeline of a process and the
+// renderer behind it, once each: every group that crawls (crawl, render,
+// spider, stealth, and the groups built on them) gets the same pipeline,
+// with the process's one fetcher, its result cache, its browser and its
+// session cookie jars.
+package pipelinewire
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/health"
+	"github.com/riptidecrawler/riptide/shared/pipeline"
+	"github.com/riptidecrawler/riptide/shared/render"
+	"github.com/riptidecrawler/riptide/shared/render/lambdarender"
+	"github.com/riptidecrawler/riptide/shared/sessions"
+	"github.com/riptidecrawler/riptide/shared/store"
+	"github.com/riptidecrawler/riptide/shared/wire"
+)
+
+// Shared keys.
+const (
+	rendererKey = "renderer"
+	pipelineKey = "pipeline"
+)
+
+// Renderer returns the process's renderer: the render function when
+// RIPTIDE_RENDER_FUNCTION is set (AWS: only the render function carries
+// Chromium), else a local Chromium started on first use, whose every
+// request passes the fetcher's SSRF guard. With neither it returns nil
+// and logs why: the process then serves without headless rendering. The
+// chromium health check is added to the process either way.
+func Renderer(ctx context.Context, p *wire.Process) render.Renderer {
+	r, _ := wire.Shared(p, rendererKey, func() (render.Renderer, error) {
+		r, err := buildRenderer(ctx, p)
+		if err != nil {
+			p.Logger.Warn("headless rendering unavailable: /render answers dependency_error and headless pages are extracted raw",
+				slog.String("reason", err.Error()))
+			r = nil
+		}
+		p.AddChecker(health.Func{ComponentName: "chromium", Probe: render.HealthProbe(r)})
+		return r, nil
+	})
+	return r
+}
+
+// ProvideRenderer makes r the process's renderer (the render function
+// renders itself, and must never invoke a render function).
+func ProvideRenderer(p *wire.Process, r render.Renderer) {
+	wire.Provide(p, rendererKey, r)
+	p.AddChecker(health.Func{ComponentName: "chromium", Probe: render.HealthProbe(r)})
+}
+
+func buildRenderer(ctx context.Context, p *wire.Process) (render.Renderer, error) {
+	if fn := p.Config.RenderFunction; fn != "" {
+		cfg, err := p.AWS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return lambdarender.New(lambda.NewFromConfig(cfg), lambdarender.Options{FunctionName: fn})
+	}
+	return LocalBrowser(p)
+}
+
+// LocalBrowser starts (lazily: on the first render) a Chromium of this
+// process behind the fetcher's SSRF guard; it is closed with the process.
+func LocalBrowser(p *wire.Process) (*render.Local, error) {
+	opts := render.LocalOptions{ExecPath: p.Config.ChromiumPath, Guard: fetchGuard(p.Fetcher()), Logger: p.Logger}
+	if p.InLambda {
+		opts.MaxConcurrent = 1
+		opts.ExtraFlags = render.LambdaFlags()
+		opts.TempDir = "/tmp"
+	}
+	l, err := render.NewLocal(opts)
+	if err != nil {
+		return nil, err
+	}
+	p.OnClose(func() { _ = l.Close() })
+	return l, nil
+}
+
+// fetchGuard checks browser requests with the fetch layer's SSRF guard:
+// one policy (and one allowlist) for every URL the service loads.
+func fetchGuard(f *fetch.Fetcher) render.Guard {
+	return render.GuardFunc(func(ctx context.Context, u *url.URL) error {
+		_, err := f.CheckURL(ctx, u.String())
+		return err
+	})
+}
+
+// Pipeline returns the process's crawl pipeline.
+func Pipeline(ctx context.Context, p *wire.Process) *pipeline.Pipeline {
+	pl, _ := wire.Shared(p, pipelineKey, func() (*pipeline.Pipeline, error) {
+		return &pipeline.Pipeline{Fetcher: p.Fetcher(), Cache: store.NewCache(p.Store), Browser: Renderer(ctx, p),
+			Sessions: sessionJar{sessions.New(p.Store)}, Logger: p.Logger}, nil
+	})
+	return pl
+}
+
+// sessionJar adapts the session store to the pipeline's cookie jar port.
+type sessionJar struct{ s *sessions.Store }
+
+func (j sessionJar) Cookies(ctx context.Context, id string) ([]render.Cookie, error) {
+	jar, err := j.s.Cookies(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]render.Cookie, len(jar))
+	for i, c := range jar {
+		out[i] = render.Cookie(c)
+	}
+	return out, nil
+}
+
+func (j sessionJar) Save(ctx context.Context, id string, cookies []render.Cookie) error {
+	jar := make([]sessions.Cookie, len(cookies))
+	for i, c := range cookies {
+		jar[i] = sessions.Cookie(c)
+	}
+	return j.s.Save(ctx, id, jar)
+}

@@ -1,0 +1,265 @@
+// Package wire is the composition root of a RipTide process: a Lambda
+// function or the local server. It reads the configuration once, loads the
+// AWS configuration once (lazily), and builds each adapter once: the store,
+// secrets, authentication, metrics, the fetcher (with politeness and
+// circuit breakers shared through Redis), the blob store. Group packages
+// (shared/wire/<group>wire) build their group's handlers from it, so each
+// Lambda links only what its group needs, and the local server, which
+// builds every group on one Process, shares one of each adapter between
+// them.
+//
+// Handlers never import this package: they take a Deps struct of small
+// interfaces, and only wiring code knows which adapter stands behind each.
+package wire
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/riptidecrawler/riptide/shared/config"
+	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/health"
+	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/secrets"
+	"github.com/riptidecrawler/riptide/shared/store"
+)
+
+// SecretTTL bounds how long a rotated secret (API keys, Redis token) can
+// take to reach a warm instance.
+const SecretTTL = 5 * time.Minute
+
+// Process is the wiring of one process.
+type Process struct {
+	Name   string
+	Config config.Config
+	// Lookup reads configuration variables (os.LookupEnv, or a map in tests).
+	Lookup config.LookupFunc
+	// InLambda is true inside AWS Lambda (synchronous requests then have
+	// API Gateway's 29 s limit to respect; goroutines do not outlive an
+	// invocation).
+	InLambda bool
+	Logger   *slog.Logger
+	Store    *store.Store
+	Metrics  *httpx.Metrics
+	Secrets  secrets.Source
+	Auth     httpx.AuthConfig
+	Started  time.Time
+
+	mu       sync.Mutex
+	checkers []health.Checker
+	closers  []func()
+	shared   map[string]*sharedValue
+	awsCfg   *aws.Config
+	fetcher  *fetch.Fetcher
+	// fetchersBuilt counts fetcher constructions (one per process).
+	fetchersBuilt int
+}
+
+// InLambda reports whether the process runs in AWS Lambda.
+func InLambda(lookup config.LookupFunc) bool {
+	_, ok := lookup("AWS_LAMBDA_FUNCTION_NAME")
+	return ok
+}
+
+// New loads the configuration through lookup and builds the process's
+// common adapters. Nothing here dials the network unless a secret ARN is
+// configured (cold starts stay short).
+func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, error) {
+	cfg, err := config.Load(lookup)
+	if err != nil {
+		return nil, err
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})).
+		With(slog.String("service", "riptide"), slog.String("function", name))
+	p := &Process{Name: name, Config: cfg, Lookup: lookup, Logger: logger, Metrics: httpx.NewMetrics(), Started: time.Now(),
+		InLambda: InLambda(lookup), shared: map[string]*sharedValue{}}
+
+	var src secrets.Source = secrets.Env{Lookup: lookup}
+	if cfg.APIKeysSecret != "" || cfg.RedisSecret != "" {
+		awsCfg, err := p.AWS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		src = secrets.SecretsManager{Client: secretsmanager.NewFromConfig(awsCfg)}
+	}
+	p.Secrets = &secrets.Cached{Source: src, TTL: SecretTTL}
+
+	password := ""
+	if cfg.RedisSecret != "" {
+		raw, err := p.Secrets.Get(ctx, cfg.RedisSecret)
+		if err != nil {
+			return nil, fmt.Errorf("redis auth secret: %w", err)
+		}
+		if password, err = secrets.ParsePassword(raw); err != nil {
+			return nil, err
+		}
+	}
+	if p.Store, err = store.Open(store.Options{URL: cfg.RedisURL, Password: password, Prefix: cfg.KeyPrefix}); err != nil {
+		return nil, err
+	}
+	if p.Store.Embedded() && p.InLambda {
+		logger.Warn("REDIS_URL is not set: using an in-process Redis; state is lost with this Lambda instance")
+	}
+	p.checkers = []health.Checker{health.Redis(p.Store)}
+
+	p.Auth = httpx.AuthConfig{Disabled: cfg.AuthDisabled, PublicMetrics: cfg.MetricsPublic}
+	switch {
+	case cfg.AuthDisabled:
+	case cfg.APIKeysSecret != "":
+		p.Auth.Authenticator = &httpx.SecretKeys{Source: p.Secrets, Name: cfg.APIKeysSecret, Static: cfg.APIKeys}
+	default:
+		p.Auth.Authenticator = httpx.NewStaticKeys(cfg.APIKeys)
+	}
+	return p, nil
+}
+
+// announceAuth says loudly, once at start of an HTTP home, when
+// authentication is off or cannot succeed.
+func (p *Process) announceAuth() {
+	switch {
+	case p.Config.AuthDisabled:
+		p.Logger.Warn("authentication is DISABLED (RIPTIDE_AUTH=disabled): every caller has full access")
+	case p.Config.APIKeysSecret == "" && len(p.Config.APIKeys) == 0:
+		p.Logger.Error("NO API KEYS CONFIGURED: every protected route answers 401 until RIPTIDE_API_KEYS is set " +
+			"(or RIPTIDE_AUTH=disabled for a private local server)")
+	}
+}
+
+// AWS returns the AWS configuration, loaded on first use and then shared
+// by every client of the process.
+func (p *Process) AWS(ctx context.Context) (aws.Config, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.awsCfg != nil {
+		return *p.awsCfg, nil
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	p.awsCfg = &cfg
+	return cfg, nil
+}
+
+// Fetcher returns the process's one fetcher: its robots cache, connection
+// pool, politeness and circuit breakers serve every group. With a real
+// Redis, politeness and breakers are shared with every other process on
+// it; with the embedded one (a single process) they stay in memory.
+func (p *Process) Fetcher() *fetch.Fetcher {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fetcher != nil {
+		return p.fetcher
+	}
+	opts := fetch.Options{AllowCIDRs: p.Config.AllowCIDRs, Logger: p.Logger}
+	if !p.Store.Embedded() {
+		opts.HostLimiter = store.NewHostLimiter(p.Store, p.Logger)
+		opts.Circuits = store.NewCircuits(p.Store, opts.Breaker, p.Logger)
+	}
+	f, err := fetch.New(opts)
+	if err != nil {
+		// fetch.New fails only on a bad Proxy option, and none is set here.
+		panic(fmt.Sprintf("wire: build fetcher: %v", err))
+	}
+	p.fetcher = f
+	p.fetchersBuilt++
+	p.closers = append(p.closers, f.Close)
+	return f
+}
+
+// FetchersBuilt reports how many fetchers the process built (one: tests
+// hold the local server to it).
+func (p *Process) FetchersBuilt() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.fetchersBuilt
+}
+
+// sharedValue is one adapter built once per process.
+type sharedValue struct {
+	once sync.Once
+	v    any
+	err  error
+}
+
+// Shared returns the value built once per process under key: group
+// packages keep their adapters here (the renderer, the spider service) so
+// that every group of the local server shares them. A failed build is
+// remembered too: the process does not retry it per group.
+func Shared[T any](p *Process, key string, build func() (T, error)) (T, error) {
+	p.mu.Lock()
+	sv := p.shared[key]
+	if sv == nil {
+		sv = &sharedValue{}
+		p.shared[key] = sv
+	}
+	p.mu.Unlock()
+	// Built outside the process lock: builders ask for other shared values.
+	sv.once.Do(func() { sv.v, sv.err = build() })
+	if sv.err != nil {
+		var zero T
+		return zero, sv.err
+	}
+	v, _ := sv.v.(T) // a nil interface value stays the zero T
+	return v, nil
+}
+
+// Provide sets the value Shared returns for key, before anything asks for
+// it (tests, and homes that bring their own adapter).
+func Provide[T any](p *Process, key string, v T) {
+	sv := &sharedValue{v: v}
+	sv.once.Do(func() {})
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.shared[key] = sv
+}
+
+// AddChecker adds a dependency health check (the health group reports it).
+func (p *Process) AddChecker(c health.Checker) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.checkers = append(p.checkers, c)
+}
+
+// Checkers returns the dependency health checks added so far.
+func (p *Process) Checkers() []health.Checker {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]health.Checker(nil), p.checkers...)
+}
+
+// OnClose registers fn to run when the process closes, before the store
+// (a local orchestrator must stop before Redis goes away). Last in, first
+// out.
+func (p *Process) OnClose(fn func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closers = append(p.closers, fn)
+}
+
+// Close runs the OnClose functions, then releases the store.
+func (p *Process) Close() error {
+	p.mu.Lock()
+	closers := p.closers
+	p.closers = nil
+	p.mu.Unlock()
+	for i := len(closers) - 1; i >= 0; i-- {
+		closers[i]()
+	}
+	return p.Store.Close()
+}
+
+// Fatal logs err as JSON and exits: used by mains when wiring fails.
+func Fatal(name string, err error) {
+	slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("startup failed",
+		slog.String("function", name), slog.String("error", err.Error()))
+	os.Exit(1)
+}

@@ -1,0 +1,91 @@
+// Package spiderwire wires the spider: its engine on the process's store,
+// pages crawled through the process's pipeline, and the launcher of this
+// home (Step Functions in AWS, a local orchestrator in `riptide serve`).
+package spiderwire
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
+	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/spider"
+	"github.com/riptidecrawler/riptide/shared/stepfn"
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/pipelinewire"
+)
+
+// Options replace adapters of the spider (tests); zero values pick this
+// home's own.
+type Options struct {
+	// Crawler crawls one page. Nil: the process's pipeline.
+	Crawler spider.PageCrawler
+	// Launcher runs a run's steps. Nil: Step Functions when
+	// RIPTIDE_SPIDER_STATE_MACHINE_ARN is set; otherwise, outside Lambda,
+	// a local orchestrator in this process (closed with it).
+	Launcher spider.Launcher
+	Config   spider.Config
+}
+
+const serviceKey = "spider.service"
+
+// Service returns the process's spider service.
+func Service(ctx context.Context, p *wire.Process, o Options) (*spider.Service, error) {
+	return wire.Shared(p, serviceKey, func() (*spider.Service, error) { return build(ctx, p, o) })
+}
+
+func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, error) {
+	crawler := o.Crawler
+	if crawler == nil {
+		crawler = PipelineCrawler{Pipeline: pipelinewire.Pipeline(ctx, p)}
+	}
+	engine, err := spider.New(spider.Deps{
+		Store: p.Store, Crawler: crawler, Site: p.Fetcher(), Logger: p.Logger, Config: o.Config,
+		Notifier: spider.NewWebhookSender(fetch.NewGuard(p.Config.AllowCIDRs)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	launcher := o.Launcher
+	switch {
+	case launcher != nil:
+	case p.Config.SpiderStateMachine != "":
+		awsCfg, err := p.AWS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		launcher = &stepfn.Launcher{Client: sfn.NewFromConfig(awsCfg), StateMachineARN: p.Config.SpiderStateMachine}
+	case p.InLambda:
+		// Goroutines do not outlive a Lambda invocation: without a state
+		// machine, async runs cannot be launched (sync runs still work).
+		launcher = &stepfn.Launcher{}
+	default:
+		local := spider.NewLocalLauncher(engine)
+		p.OnClose(local.Close)
+		if n, err := local.Recover(ctx); err != nil {
+			p.Logger.Warn("could not relaunch spider runs", "error", err.Error())
+		} else if n > 0 {
+			p.Logger.Info("relaunched spider runs left running", "runs", n)
+		}
+		launcher = local
+	}
+	return &spider.Service{Engine: engine, Launcher: launcher}, nil
+}
+
+// Builder is the spider group's Builder with options: HTTP handlers and
+// the Init / CrawlBatch / Finalize steps the state machine invokes.
+func Builder(o Options) wire.Builder {
+	return func(ctx context.Context, p *wire.Process) (wire.Group, error) {
+		svc, err := Service(ctx, p, o)
+		if err != nil {
+			return wire.Group{}, err
+		}
+		g := wire.Group{Handlers: spiderapi.Handlers(spiderapi.Deps{Service: svc})}
+		g.Events.Task = svc.Engine.HandleStep
+		return g, nil
+	}
+}
+
+// Build is the spider group's Builder.
+var Build = Builder(Options{})
