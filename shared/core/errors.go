@@ -1,5 +1,6 @@
-// Package core holds RipTide's domain types and error codes. It imports
-// nothing outside the standard library so every layer can depend on it.
+// Package core holds RipTide's error model: the error types of the API
+// vocabulary, with their HTTP status and retryability. It imports nothing
+// outside the standard library so every layer can depend on it.
 package core
 
 import (

@@ -47,8 +47,8 @@ type ErrorBody struct {
 	Error ErrorPayload `json:"error"`
 }
 
-// ErrorPayload is the inside of the unified error shape. It is also used,
-// without the HTTP status, for per-URL failures and stream error lines.
+// ErrorPayload is the inside of the unified error shape; stream error
+// lines carry it too (crawl streams' "error" lines).
 type ErrorPayload struct {
 	Type      core.ErrorType `json:"type"`
 	Message   string         `json:"message"`

@@ -190,16 +190,8 @@ func hasBody(r *http.Request) bool {
 // request's path parameters filled in.
 func successorPath(rt routes.Route, r *http.Request) string {
 	p := rt.Path
-	for {
-		i := strings.Index(p, "{")
-		if i < 0 {
-			return p
-		}
-		j := strings.Index(p[i:], "}")
-		if j < 0 {
-			return p
-		}
-		name := strings.TrimSuffix(p[i+1:i+j], "...")
-		p = p[:i] + r.PathValue(name) + p[i+j+1:]
+	for _, param := range routes.PathParams(rt.Path) {
+		p = strings.Replace(p, "{"+param+"}", r.PathValue(strings.TrimSuffix(param, "...")), 1)
 	}
+	return p
 }

@@ -115,14 +115,6 @@ type WSTask struct {
 	Body         string `json:"body"`
 }
 
-// IsWSTask reports whether a task event payload is a WSTask.
-func IsWSTask(payload []byte) bool {
-	var probe struct {
-		Kind string `json:"riptide_task"`
-	}
-	return json.Unmarshal(payload, &probe) == nil && probe.Kind == WSTaskKind
-}
-
 // RunTask processes a WSTask (the asynchronous half of Handle).
 func (a *WebSocketApp) RunTask(ctx context.Context, payload json.RawMessage) (any, error) {
 	var t WSTask

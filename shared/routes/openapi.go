@@ -154,7 +154,7 @@ func operation(r Route, path string, schemas Schemas) map[string]any {
 			op["description"] = "Deprecated unprefixed path; use " + r.Path + "."
 		}
 	}
-	if params := pathParams(path); len(params) > 0 {
+	if params := PathParams(path); len(params) > 0 {
 		var ps []any
 		for _, p := range params {
 			ps = append(ps, map[string]any{"name": p, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
@@ -190,7 +190,10 @@ func operationID(r Route, path string) string {
 	return r.Op + ".legacy"
 }
 
-func pathParams(p string) []string {
+// PathParams returns the wildcards of a path pattern, in order, as
+// written between braces ("id", "rest..."): the OpenAPI document declares
+// them and the versioning middleware fills them into successor links.
+func PathParams(p string) []string {
 	var out []string
 	for {
 		i := strings.Index(p, "{")

@@ -96,16 +96,6 @@ func Group(name string) []Route {
 	return out
 }
 
-// Lookup returns the route with operation id op.
-func Lookup(op string) (Route, bool) {
-	for _, r := range routes {
-		if r.Op == op {
-			return r, true
-		}
-	}
-	return Route{}, false
-}
-
 // legacy derives the deprecated unprefixed twin of a canonical /api/v1 path.
 func legacy(path string) []string {
 	return []string{strings.TrimPrefix(path, "/api/v1")}

@@ -17,7 +17,7 @@ import (
 )
 
 // SchemaVersion is the key layout this binary reads and writes. Bump it with
-// a migration in migrations.go when the layout changes.
+// a migration (the migrations map below) when the layout changes.
 const SchemaVersion = 1
 
 // Options selects and configures the Redis.
