@@ -154,4 +154,3 @@ func (b *bpe) boundaries(s string) []int {
 	}
 	return out
 }
-
