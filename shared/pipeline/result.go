@@ -25,12 +25,12 @@ type Result struct {
 	CacheKey string     `json:"cache_key,omitempty"`
 	// GateDecision is how the page was processed: raw, headless, or
 	// failed when nothing was extracted.
-	GateDecision     string     `json:"gate_decision"`
-	Gate             *GateInfo  `json:"gate,omitempty"`
-	QualityScore     float64    `json:"quality_score"`
-	ProcessingTimeMS int64      `json:"processing_time_ms"`
-	Timings          Timings    `json:"timings"`
-	Document         *Document  `json:"document,omitempty"`
+	GateDecision     string    `json:"gate_decision"`
+	Gate             *GateInfo `json:"gate,omitempty"`
+	QualityScore     float64   `json:"quality_score"`
+	ProcessingTimeMS int64     `json:"processing_time_ms"`
+	Timings          Timings   `json:"timings"`
+	Document         *Document `json:"document,omitempty"`
 	// Extraction is the structured data of options.extraction.
 	Extraction *strategy.Result `json:"extraction,omitempty"`
 	// Chunking is the document split per options.chunking.
