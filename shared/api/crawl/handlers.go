@@ -48,6 +48,7 @@ func Handlers(d Deps) map[string]http.Handler {
 		"crawl.extract":  http.HandlerFunc(d.extract),
 		"crawl.ws":       http.HandlerFunc(d.websocket),
 		"crawl.ws_token": http.HandlerFunc(d.wsToken),
+		"crawl.chunk":    http.HandlerFunc(d.chunkText),
 	}
 }
 
