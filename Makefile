@@ -16,7 +16,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/riptidecrawler/riptide/shared/version.Version=$(VERSION)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test test-short build lint lint-cfn fmt sam events notice openapi generate synth test-cdk bench bench-extract bench-render bench-spider fuzz layers readme \
+.PHONY: run test test-short build lint lint-cfn fmt sam events notice openapi generate synth test-cdk bench bench-extract bench-render bench-spider bench-wasm wasm-example fuzz layers readme \
         tools sfn-tools test-sfn vulncheck coldstart clean help
 
 help: ## list targets
@@ -88,6 +88,17 @@ bench-extract: ## extraction quality (P/R/F1) and time per page vs go-trafilatur
 
 bench-render: ## warm render p50/p95 and memory per render on a local page (needs Chromium)
 	$(GO) test ./shared/render/ -run '^$$' -bench BenchmarkRenderWarm -benchtime 100x -benchmem
+
+# The example WASM extractor (examples/wasm/headings), built as a WASI
+# reactor; tests build it themselves (internal/wasmbuild), this target is
+# for users who want the file to upload.
+wasm-example: ## build examples/wasm/headings into build/headings.wasm
+	@mkdir -p build
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o build/headings.wasm ./examples/wasm/headings
+	@ls -l build/headings.wasm
+
+bench-wasm: ## per-call overhead of a warm WASM module vs the same extractor natively, same run
+	$(GO) test ./shared/wasm/ -run '^$$' -bench BenchmarkWASM -benchtime 200x -benchmem
 
 FUZZTIME ?= 10s
 fuzz: ## run every fuzz target briefly (FUZZTIME each)

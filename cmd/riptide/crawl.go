@@ -54,7 +54,10 @@ func crawlCmd(ctx context.Context, args []string, stdout, stderr io.Writer, look
 	}
 	defer proc.Close()
 	proc.Logger = quietLogger(stderr)
-	p := pipelinewire.Pipeline(ctx, proc)
+	p, err := pipelinewire.Pipeline(ctx, proc)
+	if err != nil {
+		return err
+	}
 	urls := fs.Args()
 	bar := newProgress(stderr, len(urls))
 	results := make([]pipeline.Result, len(urls))

@@ -12,6 +12,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/wire/renderwire"
 	"github.com/riptidecrawler/riptide/shared/wire/spiderwire"
 	"github.com/riptidecrawler/riptide/shared/wire/stealthwire"
+	"github.com/riptidecrawler/riptide/shared/wire/strategieswire"
 )
 
 // localGroups are the groups `riptide serve` mounts on one Process, so
@@ -26,6 +27,7 @@ var localGroups = []struct {
 	{"render", renderwire.Build},
 	{"stealth", stealthwire.Build},
 	{"spider", spiderwire.Build},
+	{"strategies", strategieswire.Build},
 }
 
 // localHandlers builds the handlers of every local group.

@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
+	strategiesapi "github.com/riptidecrawler/riptide/shared/api/strategies"
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // groupSchemas are the request/response schemas contributed by the groups.
-var groupSchemas = []routes.Schemas{spiderapi.Schemas()}
+var groupSchemas = []routes.Schemas{spiderapi.Schemas(), strategiesapi.Schemas()}
 
 // openAPIDocument renders the OpenAPI document from the route table and the
 // groups' schemas; `make openapi` writes it to shared/routes/openapi.json.

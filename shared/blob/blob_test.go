@@ -16,3 +16,18 @@ func TestDirStore(t *testing.T) {
 	}
 	blobtest.Run(t, d)
 }
+
+func TestPrefixedStore(t *testing.T) {
+	base := blob.NewMemory()
+	blobtest.Run(t, blob.WithPrefix(base, "modules/"))
+	// The view's keys live under the prefix in the base store and nowhere else.
+	all, err := base.List(t.Context(), "")
+	if err != nil || len(all) != 2 {
+		t.Fatalf("base store: %+v %v", all, err)
+	}
+	for _, o := range all {
+		if o.Key[:len("modules/")] != "modules/" {
+			t.Errorf("key %q outside the prefix", o.Key)
+		}
+	}
+}

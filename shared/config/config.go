@@ -35,7 +35,9 @@ var Vars = []Var{
 	{"RIPTIDE_ALLOW_CIDRS", "", "CIDRs the SSRF guard lets through although private (e.g. `127.0.0.0/8` for tests). Empty: only public addresses are fetched."},
 	{"RIPTIDE_RENDER_FUNCTION", "", "Name or ARN of the render Lambda that the crawl and stealth functions invoke for headless pages; empty renders in process with a local Chromium."},
 	{"RIPTIDE_CHROMIUM_PATH", "", "Chromium binary for in-process rendering; empty searches chromium-headless-shell, chromium, chromium-browser, google-chrome on PATH."},
-	{"RIPTIDE_ARTIFACTS_BUCKET", "", "S3 bucket for render artifacts (screenshots, PDFs) larger than RIPTIDE_ARTIFACT_INLINE_MAX; they are returned as presigned links. Empty: always inline (base64)."},
+	{"RIPTIDE_ARTIFACTS_BUCKET", "", "S3 bucket for blobs: render artifacts larger than RIPTIDE_ARTIFACT_INLINE_MAX (returned as presigned links), WASM modules, uploads and large results, under one prefix each. Empty: RIPTIDE_BLOB_DIR, else process memory (artifacts then always inline)."},
+	{"RIPTIDE_BLOB_DIR", "", "Folder for blobs when no bucket is set (local server: modules and results survive a restart). Empty: process memory."},
+	{"RIPTIDE_WASM_CACHE_DIR", "", "Folder of the WASM compilation cache. Empty: riptide-wasm in the system temp folder (/tmp in Lambda)."},
 	{"RIPTIDE_ARTIFACT_INLINE_MAX", "1048576", "Largest artifact (bytes) returned inline as base64 when a bucket is configured."},
 	{"RIPTIDE_WS_ENDPOINT", "", "API Gateway management endpoint for WebSocket replies (crawl-ws function); empty derives it from each event (`https://{domain}/{stage}`)."},
 	{"RIPTIDE_SPIDER_STATE_MACHINE_ARN", "", "Step Functions state machine that runs spider crawls (AWS). Empty: the local orchestrator runs them in the process (`riptide serve`)."},
@@ -63,6 +65,8 @@ type Config struct {
 	ChromiumPath      string
 	ArtifactsBucket   string
 	ArtifactInlineMax int64
+	BlobDir           string
+	WASMCacheDir      string
 	// SpiderStateMachine is the ARN of the spider state machine.
 	SpiderStateMachine string
 }
@@ -138,6 +142,8 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.RenderFunction = get("RIPTIDE_RENDER_FUNCTION")
 	c.ChromiumPath = get("RIPTIDE_CHROMIUM_PATH")
 	c.ArtifactsBucket = get("RIPTIDE_ARTIFACTS_BUCKET")
+	c.BlobDir = get("RIPTIDE_BLOB_DIR")
+	c.WASMCacheDir = get("RIPTIDE_WASM_CACHE_DIR")
 	if c.ArtifactInlineMax, err = strconv.ParseInt(get("RIPTIDE_ARTIFACT_INLINE_MAX"), 10, 64); err != nil || c.ArtifactInlineMax < 0 {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_ARTIFACT_INLINE_MAX: %q is not a byte count", get("RIPTIDE_ARTIFACT_INLINE_MAX")))
 	}

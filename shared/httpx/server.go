@@ -3,6 +3,7 @@ package httpx
 import (
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -164,7 +165,7 @@ func routeHandler(opts Options, rt routes.Route, isLegacy bool, next http.Handle
 			}
 		}
 		if route.Body != routes.NoBody && hasBody(r) {
-			if !IsJSONContentType(r.Header.Get("Content-Type")) {
+			if ct := r.Header.Get("Content-Type"); !IsJSONContentType(ct) && !rawAllowed(&route, ct) {
 				WriteError(w, r, core.Errorf(core.ErrUnsupportedMediaType,
 					"Content-Type must be application/json, got %q", r.Header.Get("Content-Type")))
 				return
@@ -180,6 +181,12 @@ func routeHandler(opts Options, rt routes.Route, isLegacy bool, next http.Handle
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// rawAllowed reports whether the route accepts ct besides JSON.
+func rawAllowed(rt *routes.Route, ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && slices.Contains(rt.RawContentTypes, mt)
 }
 
 func hasBody(r *http.Request) bool {

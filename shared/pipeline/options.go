@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riptidecrawler/riptide/shared/chunk"
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/strategy"
 )
 
 // CacheMode says how a crawl uses the result cache.
@@ -83,6 +85,15 @@ type Options struct {
 	MaxBodyBytes  int64             `json:"max_body_bytes,omitempty"`
 	UserAgent     string            `json:"user_agent,omitempty"`
 	Headers       map[string]string `json:"headers,omitempty"`
+	// Extraction runs structured-extraction strategies on the page after
+	// the article extraction (docs/strategies.md); none by default.
+	Extraction *strategy.Spec `json:"extraction,omitempty"`
+	// Chunking splits the document into chunks (docs/chunking.md); its
+	// own fields default as documented there. None by default.
+	Chunking *chunk.Options `json:"chunking,omitempty"`
+
+	// plan is Extraction compiled by Pipeline.PrepareStructured.
+	plan *strategy.Plan
 }
 
 // WithDefaults returns o with every unset field at its default.
@@ -111,6 +122,10 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.Chunking != nil {
+		c := o.Chunking.WithDefaults()
+		o.Chunking = &c
 	}
 	return o
 }
@@ -151,6 +166,11 @@ func (o Options) Validate(prefix string) error {
 	for k, v := range o.Headers {
 		if !validHeaderName(k) || strings.ContainsAny(v, "\r\n") {
 			bad("headers", "invalid header %q", k)
+		}
+	}
+	if o.Chunking != nil {
+		if err := o.Chunking.Validate(prefix + ".chunking"); err != nil {
+			details = append(details, core.AsError(err).Details...)
 		}
 	}
 	if len(details) == 0 {

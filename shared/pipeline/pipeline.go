@@ -23,6 +23,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/extract"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/render"
+	"github.com/riptidecrawler/riptide/shared/strategy"
 	"github.com/riptidecrawler/riptide/shared/urlnorm"
 )
 
@@ -51,6 +52,8 @@ type Pipeline struct {
 	Browser  render.Renderer
 	Sessions CookieJar
 	Logger   *slog.Logger
+	// Strategies serve options.extraction (nil: the built-ins).
+	Strategies *strategy.Registry
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }
@@ -157,7 +160,7 @@ func (p *Pipeline) process(ctx context.Context, target string, opts Options, r *
 		r.GateDecision = "raw"
 		r.Document = textDocument(resp, opts)
 		r.QualityScore = r.Document.Quality.Score
-		return nil
+		return p.structured(ctx, nil, resp.Body, r.Document.Document, opts, r)
 	case kindPDF:
 		return core.Errorf(core.ErrExtraction, "%s is a PDF; PDF extraction is not available yet (the pdf engine is planned)", target)
 	default:
@@ -223,7 +226,7 @@ func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts O
 	r.GateDecision = string(decision)
 	r.QualityScore = doc.Quality.Score
 	r.Document = shape(doc, raw, opts)
-	return nil
+	return p.structured(ctx, page, raw, doc, opts, r)
 }
 
 func extractOptions(opts Options) extract.Options {
@@ -321,6 +324,7 @@ func CacheKey(normalizedURL string, opts Options) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "v1\n%s\n%s\n%s\n%t\n%s\n%s\n%d", u, strings.Join(formats, ","), opts.RenderMode, robots,
 		opts.UserAgent, strings.Join(headers, "\n"), opts.MaxBodyBytes)
+	h.Write([]byte(structuredKey(opts)))
 	return hex.EncodeToString(h.Sum(nil))[:40]
 }
 

@@ -3,8 +3,10 @@ package pipeline
 import (
 	"time"
 
+	"github.com/riptidecrawler/riptide/shared/chunk"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/extract"
+	"github.com/riptidecrawler/riptide/shared/strategy"
 )
 
 // Result is the outcome of crawling one URL.
@@ -23,13 +25,17 @@ type Result struct {
 	CacheKey string     `json:"cache_key,omitempty"`
 	// GateDecision is how the page was processed: raw, headless, or
 	// failed when nothing was extracted.
-	GateDecision     string     `json:"gate_decision"`
-	Gate             *GateInfo  `json:"gate,omitempty"`
-	QualityScore     float64    `json:"quality_score"`
-	ProcessingTimeMS int64      `json:"processing_time_ms"`
-	Timings          Timings    `json:"timings"`
-	Document         *Document  `json:"document,omitempty"`
-	Error            *ErrorInfo `json:"error,omitempty"`
+	GateDecision     string    `json:"gate_decision"`
+	Gate             *GateInfo `json:"gate,omitempty"`
+	QualityScore     float64   `json:"quality_score"`
+	ProcessingTimeMS int64     `json:"processing_time_ms"`
+	Timings          Timings   `json:"timings"`
+	Document         *Document `json:"document,omitempty"`
+	// Extraction is the structured data of options.extraction.
+	Extraction *strategy.Result `json:"extraction,omitempty"`
+	// Chunking is the document split per options.chunking.
+	Chunking *chunk.Result `json:"chunking,omitempty"`
+	Error    *ErrorInfo    `json:"error,omitempty"`
 	// Notes explain choices a client may want to know about (a headless
 	// decision served raw, a truncated body, ...).
 	Notes []string `json:"notes,omitempty"`

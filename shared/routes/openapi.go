@@ -166,10 +166,14 @@ func operation(r Route, path string, schemas Schemas) map[string]any {
 		if name, ok := schemas.Bodies[r.Op]; ok {
 			schema = ref(name)
 		}
+		content := map[string]any{"application/json": map[string]any{"schema": schema}}
+		for _, ct := range r.RawContentTypes {
+			content[ct] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+		}
 		op["requestBody"] = map[string]any{
 			"required":    r.Body == JSONBody,
 			"description": "JSON, at most " + sizeText(r.BodyLimit()) + ". Unknown fields are rejected.",
-			"content":     map[string]any{"application/json": map[string]any{"schema": schema}},
+			"content":     content,
 		}
 	}
 	if r.Stream {

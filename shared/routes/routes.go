@@ -66,6 +66,9 @@ type Route struct {
 	Status    Status
 	// Example is a sample JSON request body (sample events, OpenAPI).
 	Example string
+	// RawContentTypes are media types accepted besides JSON; the handler
+	// reads such bodies itself (a WASM module upload).
+	RawContentTypes []string
 }
 
 // Paths returns the canonical path, aliases and legacy paths of r.
@@ -129,7 +132,8 @@ var routes = []Route{
 	{Op: "crawl.extract", Group: "crawl", Method: "POST", Path: v1 + "/extract", Legacy: legacy(v1 + "/extract"),
 		Summary: "Extract one URL, or raw HTML", Body: JSONBody, MaxBody: LargeMaxBody, Status: Ready},
 	{Op: "crawl.chunk", Group: "crawl", Method: "POST", Path: v1 + "/content/chunk",
-		Summary: "Split text or markdown into chunks for retrieval", Body: JSONBody, MaxBody: LargeMaxBody, Status: Planned},
+		Summary: "Split text or markdown into chunks for retrieval", Body: JSONBody, MaxBody: LargeMaxBody, Status: Ready,
+		Example: `{"text":"# Title\n\nFirst paragraph.\n\n## Part\n\nSecond paragraph.","mode":"markdown","max_tokens":256}`},
 
 	// render
 	{Op: "render.render", Group: "render", Method: "POST", Path: v1 + "/render", Legacy: legacy(v1 + "/render"),
@@ -163,9 +167,20 @@ var routes = []Route{
 
 	// strategies
 	{Op: "strategies.crawl", Group: "strategies", Method: "POST", Path: v1 + "/strategies/crawl", Legacy: legacy(v1 + "/strategies/crawl"),
-		Summary: "Extract structured fields with CSS, regex, LLM or WASM strategies", Body: JSONBody, Status: Planned},
+		Summary: "Crawl one URL (or take HTML) and extract structured fields with a strategy or a chain (CSS, XPath, regex, JSON-LD, microdata, OpenGraph, WASM, LLM)",
+		Body:    JSONBody, MaxBody: LargeMaxBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","extraction":{"strategy":"css","params":{"fields":{"title":"h1"}}}}`},
 	{Op: "strategies.info", Group: "strategies", Method: "GET", Path: v1 + "/strategies/info", Legacy: legacy(v1 + "/strategies/info"),
-		Summary: "Catalogue of extraction strategies and chunking modes", Status: Planned},
+		Summary: "Catalogue of extraction strategies and chunking modes", Status: Ready},
+	{Op: "strategies.modules.register", Group: "strategies", Method: "POST", Path: v1 + "/strategies/modules",
+		Summary: "Register a WASM extractor module (raw application/wasm body, or JSON {\"wasm_base64\"}); stored by sha256",
+		Body:    JSONBody, MaxBody: LargeMaxBody, RawContentTypes: []string{"application/wasm"}, Status: Ready},
+	{Op: "strategies.modules.list", Group: "strategies", Method: "GET", Path: v1 + "/strategies/modules",
+		Summary: "Registered WASM modules", Status: Ready},
+	{Op: "strategies.modules.get", Group: "strategies", Method: "GET", Path: v1 + "/strategies/modules/{sha256}",
+		Summary: "One registered WASM module", Status: Ready},
+	{Op: "strategies.modules.delete", Group: "strategies", Method: "DELETE", Path: v1 + "/strategies/modules/{sha256}",
+		Summary: "Delete a registered WASM module", Status: Ready},
 
 	// pdf
 	{Op: "pdf.process", Group: "pdf", Method: "POST", Path: v1 + "/pdf/process", Legacy: legacy(v1 + "/pdf/process"),

@@ -22,8 +22,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/riptidecrawler/riptide/shared/blob"
+	"github.com/riptidecrawler/riptide/shared/blob/s3blob"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/health"
@@ -173,6 +176,30 @@ func (p *Process) Fetcher() *fetch.Fetcher {
 	p.fetchersBuilt++
 	p.closers = append(p.closers, f.Close)
 	return f
+}
+
+// Blob returns the process's blob store viewed under prefix (one prefix
+// per data class: "artifacts/", "modules/", "uploads/", "results/"): S3
+// when RIPTIDE_ARTIFACTS_BUCKET is set, a folder when RIPTIDE_BLOB_DIR is,
+// else process memory.
+func (p *Process) Blob(ctx context.Context, prefix string) (blob.Store, error) {
+	base, err := Shared(p, "blob", func() (blob.Store, error) {
+		switch {
+		case p.Config.ArtifactsBucket != "":
+			cfg, err := p.AWS(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return s3blob.New(s3.NewFromConfig(cfg), p.Config.ArtifactsBucket, ""), nil
+		case p.Config.BlobDir != "":
+			return blob.NewDir(p.Config.BlobDir)
+		}
+		return blob.NewMemory(), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return blob.WithPrefix(base, prefix), nil
 }
 
 // FetchersBuilt reports how many fetchers the process built (one: tests

@@ -25,7 +25,7 @@ func (d Deps) extract(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if err := req.validate(); err != nil {
+	if err := req.validate(d.Pipeline); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
@@ -43,7 +43,7 @@ func (d Deps) extract(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, res)
 }
 
-func (req *ExtractRequest) validate() error {
+func (req *ExtractRequest) validate(p *pipeline.Pipeline) error {
 	if req.HTML == nil && req.URL == "" {
 		return core.Errorf(core.ErrValidation, "url or html is required").WithDetails(core.Detail{Field: "url", Message: "required without html"})
 	}
@@ -78,5 +78,8 @@ func (req *ExtractRequest) validate() error {
 		return core.Errorf(core.ErrValidation, "options.concurrency does not apply to a single URL")
 	}
 	req.Options = req.Options.WithDefaults()
-	return req.Options.Validate("options")
+	if err := req.Options.Validate("options"); err != nil {
+		return err
+	}
+	return p.PrepareStructured(&req.Options, "options")
 }

@@ -48,6 +48,7 @@ func Handlers(d Deps) map[string]http.Handler {
 		"crawl.extract":  http.HandlerFunc(d.extract),
 		"crawl.ws":       http.HandlerFunc(d.websocket),
 		"crawl.ws_token": http.HandlerFunc(d.wsToken),
+		"crawl.chunk":    http.HandlerFunc(d.chunkText),
 	}
 }
 
@@ -72,7 +73,7 @@ func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if err := req.normalize(); err != nil {
+	if err := req.normalize(d.Pipeline); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
@@ -230,7 +231,7 @@ func (d Deps) stream(w http.ResponseWriter, r *http.Request, open func(http.Resp
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if err := req.normalize(); err == nil && req.Options.UseSpider {
+	if err := req.normalize(d.Pipeline); err == nil && req.Options.UseSpider {
 		err = errUseSpiderOnStream
 		httpx.WriteError(w, r, err)
 		return

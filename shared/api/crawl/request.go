@@ -31,7 +31,7 @@ type Options struct {
 
 // normalize fills option defaults and validates the request. Every bad URL
 // is listed in the error's details, so a client fixes them all at once.
-func (r *Request) normalize() error {
+func (r *Request) normalize(p *pipeline.Pipeline) error {
 	if len(r.URLs) == 0 {
 		return core.Errorf(core.ErrValidation, "urls: at least one URL is required").
 			WithDetails(core.Detail{Field: "urls", Message: "required"})
@@ -61,5 +61,8 @@ func (r *Request) normalize() error {
 		return core.Errorf(core.ErrValidation, "options.spider needs options.use_spider: true")
 	}
 	r.Options.Options = r.Options.Options.WithDefaults()
-	return r.Options.Validate("options")
+	if err := r.Options.Validate("options"); err != nil {
+		return err
+	}
+	return p.PrepareStructured(&r.Options.Options, "options")
 }

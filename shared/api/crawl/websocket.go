@@ -62,7 +62,9 @@ func parseCrawl(data json.RawMessage) (Request, error) {
 	if err := httpx.DecodeBytes(data, &req, false); err != nil {
 		return req, err
 	}
-	if err := req.normalize(); err != nil {
+	// Validated with the built-in strategies; the pipeline compiles the
+	// spec again with its own when it crawls.
+	if err := req.normalize(nil); err != nil {
 		return req, err
 	}
 	if req.Options.UseSpider {

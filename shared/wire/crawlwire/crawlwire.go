@@ -21,12 +21,16 @@ import (
 // integration timeout, with time left to encode the response.
 const LambdaSyncDeadline = 25 * time.Second
 
-func deps(ctx context.Context, p *wire.Process) crawlapi.Deps {
-	d := crawlapi.Deps{Pipeline: pipelinewire.Pipeline(ctx, p)}
+func deps(ctx context.Context, p *wire.Process) (crawlapi.Deps, error) {
+	pl, err := pipelinewire.Pipeline(ctx, p)
+	if err != nil {
+		return crawlapi.Deps{}, err
+	}
+	d := crawlapi.Deps{Pipeline: pl}
 	if p.InLambda {
 		d.SyncDeadline = LambdaSyncDeadline
 	}
-	return d
+	return d, nil
 }
 
 // Build is the crawl group's Builder. options.use_spider starts spider
@@ -36,7 +40,10 @@ func Build(ctx context.Context, p *wire.Process) (wire.Group, error) {
 	if err != nil {
 		return wire.Group{}, err
 	}
-	d := deps(ctx, p)
+	d, err := deps(ctx, p)
+	if err != nil {
+		return wire.Group{}, err
+	}
 	d.Spider = spiderapi.CrawlDelegate{Service: svc}
 	return wire.Group{Handlers: crawlapi.Handlers(d)}, nil
 }
@@ -49,7 +56,10 @@ func Build(ctx context.Context, p *wire.Process) (wire.Group, error) {
 // 29 s, a crawl runs up to the function's timeout.
 func BuildWebSocket(ctx context.Context, p *wire.Process) (wire.Group, error) {
 	// WebSocket crawls stream their results; spider runs are not started here.
-	d := deps(ctx, p)
+	d, err := deps(ctx, p)
+	if err != nil {
+		return wire.Group{}, err
+	}
 	d.SyncDeadline = 0
 	awsCfg, err := p.AWS(ctx)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
@@ -19,6 +21,8 @@ import (
 	"github.com/riptidecrawler/riptide/shared/render/lambdarender"
 	"github.com/riptidecrawler/riptide/shared/sessions"
 	"github.com/riptidecrawler/riptide/shared/store"
+	"github.com/riptidecrawler/riptide/shared/strategy"
+	"github.com/riptidecrawler/riptide/shared/wasm"
 	"github.com/riptidecrawler/riptide/shared/wire"
 )
 
@@ -93,12 +97,45 @@ func fetchGuard(f *fetch.Fetcher) render.Guard {
 }
 
 // Pipeline returns the process's crawl pipeline.
-func Pipeline(ctx context.Context, p *wire.Process) *pipeline.Pipeline {
-	pl, _ := wire.Shared(p, pipelineKey, func() (*pipeline.Pipeline, error) {
+func Pipeline(ctx context.Context, p *wire.Process) (*pipeline.Pipeline, error) {
+	return wire.Shared(p, pipelineKey, func() (*pipeline.Pipeline, error) {
+		reg, err := Strategies(ctx, p)
+		if err != nil {
+			return nil, err
+		}
 		return &pipeline.Pipeline{Fetcher: p.Fetcher(), Cache: store.NewCache(p.Store), Browser: Renderer(ctx, p),
-			Sessions: sessionJar{sessions.New(p.Store)}, Logger: p.Logger}, nil
+			Sessions: sessionJar{sessions.New(p.Store)}, Strategies: reg, Logger: p.Logger}, nil
 	})
-	return pl
+}
+
+// WASM returns the process's WASM engine: modules stored by sha256 in the
+// blob store, compiled on first use into a disk cache, instances pooled.
+func WASM(ctx context.Context, p *wire.Process) (*wasm.Engine, error) {
+	return wire.Shared(p, "wasm", func() (*wasm.Engine, error) {
+		modules, err := p.Blob(ctx, "modules/")
+		if err != nil {
+			return nil, err
+		}
+		dir := p.Config.WASMCacheDir
+		if dir == "" {
+			dir = filepath.Join(os.TempDir(), "riptide-wasm")
+		}
+		eng := wasm.New(wasm.Options{Store: modules, CacheDir: dir, Logger: p.Logger})
+		p.OnClose(func() { _ = eng.Close(context.Background()) })
+		return eng, nil
+	})
+}
+
+// Strategies returns the process's extraction strategy registry (the
+// built-ins, WASM modules, and whatever other wiring registers, e.g. llm).
+func Strategies(ctx context.Context, p *wire.Process) (*strategy.Registry, error) {
+	return wire.Shared(p, "strategies", func() (*strategy.Registry, error) {
+		eng, err := WASM(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		return strategy.NewRegistry(strategy.Builtins(strategy.BuiltinOptions{Modules: eng})...), nil
+	})
 }
 
 // sessionJar adapts the session store to the pipeline's cookie jar port.

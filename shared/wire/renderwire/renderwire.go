@@ -6,10 +6,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	renderapi "github.com/riptidecrawler/riptide/shared/api/render"
-	"github.com/riptidecrawler/riptide/shared/blob/s3blob"
 	"github.com/riptidecrawler/riptide/shared/render/lambdarender"
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/pipelinewire"
@@ -18,14 +15,15 @@ import (
 // Build is the render group's Builder for a process that may render
 // through the render function (the local server).
 func Build(ctx context.Context, p *wire.Process) (wire.Group, error) {
-	d := renderapi.Deps{Pipeline: pipelinewire.Pipeline(ctx, p), InlineMax: p.Config.ArtifactInlineMax, LinkTTL: time.Hour}
-	if p.Config.ArtifactsBucket != "" {
-		awsCfg, err := p.AWS(ctx)
-		if err != nil {
-			return wire.Group{}, err
-		}
-		d.Blob = s3blob.New(s3.NewFromConfig(awsCfg), p.Config.ArtifactsBucket, "artifacts/")
+	artifacts, err := p.Blob(ctx, "artifacts/")
+	if err != nil {
+		return wire.Group{}, err
 	}
+	pl, err := pipelinewire.Pipeline(ctx, p)
+	if err != nil {
+		return wire.Group{}, err
+	}
+	d := renderapi.Deps{Pipeline: pl, Blob: artifacts, InlineMax: p.Config.ArtifactInlineMax, LinkTTL: time.Hour}
 	return wire.Group{Handlers: renderapi.Handlers(d)}, nil
 }
 

@@ -38,7 +38,11 @@ func Service(ctx context.Context, p *wire.Process, o Options) (*spider.Service, 
 func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, error) {
 	crawler := o.Crawler
 	if crawler == nil {
-		crawler = PipelineCrawler{Pipeline: pipelinewire.Pipeline(ctx, p)}
+		pl, err := pipelinewire.Pipeline(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		crawler = PipelineCrawler{Pipeline: pl}
 	}
 	engine, err := spider.New(spider.Deps{
 		Store: p.Store, Crawler: crawler, Site: p.Fetcher(), Logger: p.Logger, Config: o.Config,

@@ -1,0 +1,99 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sync"
+
+	"github.com/riptidecrawler/riptide/shared/chunk"
+	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/extract"
+	"github.com/riptidecrawler/riptide/shared/strategy"
+)
+
+// Structured output after extraction: options.extraction runs a strategy
+// plan on the page's one parse (result.extraction) and options.chunking
+// splits the document (result.chunking): its markdown when the formats
+// include markdown (so chunks keep heading paths), else its text.
+
+// defaultRegistry serves pipelines built without one: the built-in
+// strategies, without WASM modules or an LLM.
+var defaultRegistry = sync.OnceValue(func() *strategy.Registry {
+	return strategy.NewRegistry(strategy.Builtins(strategy.BuiltinOptions{})...)
+})
+
+func (p *Pipeline) registry() *strategy.Registry {
+	if p != nil && p.Strategies != nil {
+		return p.Strategies
+	}
+	return defaultRegistry()
+}
+
+// PrepareStructured validates options.extraction against the pipeline's
+// strategies (the built-ins when p is nil) (a bad spec is a 400 before anything is fetched) and keeps
+// the compiled plan in opts. prefix names the options object in errors.
+func (p *Pipeline) PrepareStructured(opts *Options, prefix string) error {
+	if opts.Extraction == nil {
+		return nil
+	}
+	plan, err := p.registry().Compile(*opts.Extraction, prefix+".extraction")
+	if err != nil {
+		return err
+	}
+	opts.plan = plan
+	return nil
+}
+
+// structuredKey is the part of the cache key that extraction and
+// chunking options add ("" without them, so existing keys stay valid).
+func structuredKey(opts Options) string {
+	if opts.Extraction == nil && opts.Chunking == nil {
+		return ""
+	}
+	b, _ := json.Marshal(struct {
+		E *strategy.Spec `json:"e"`
+		C *chunk.Options `json:"c"`
+	}{opts.Extraction, opts.Chunking})
+	sum := sha256.Sum256(b)
+	return "\n" + hex.EncodeToString(sum[:12])
+}
+
+// structured applies options.extraction and options.chunking to an
+// extracted page; page is nil for non-HTML bodies (extraction then does
+// not apply and says so in a note).
+func (p *Pipeline) structured(ctx context.Context, page *extract.Page, raw []byte, doc *extract.Document, opts Options, r *Result) error {
+	if opts.Extraction != nil {
+		if page == nil {
+			r.Notes = append(r.Notes, "options.extraction applies to HTML pages; this body is "+r.ContentType)
+		} else {
+			plan := opts.plan
+			if plan == nil {
+				var err error
+				if plan, err = p.registry().Compile(*opts.Extraction, "options.extraction"); err != nil {
+					return err
+				}
+			}
+			t := p.now()
+			res, err := plan.Run(ctx, strategy.NewInput(page, raw, doc))
+			r.Timings.ExtractMS += p.now().Sub(t).Milliseconds()
+			if err != nil {
+				return err
+			}
+			r.Extraction = res
+		}
+	}
+	if opts.Chunking != nil {
+		text := doc.Text
+		if opts.Has(FormatMarkdown) && doc.Markdown != "" {
+			text = doc.Markdown
+		}
+		res, err := chunk.Split(ctx, text, *opts.Chunking)
+		if err != nil {
+			return core.Wrap(core.AsError(err).Type, err, "options.chunking")
+		}
+		r.Chunking = res
+	}
+	return nil
+}
