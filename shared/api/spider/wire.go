@@ -15,6 +15,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/stepfn"
 	"github.com/riptidecrawler/riptide/shared/store"
+	"github.com/riptidecrawler/riptide/shared/store/spiderruns"
 )
 
 // ServiceOptions choose the spider's adapters; zero values pick this home's.
@@ -43,7 +44,7 @@ func NewService(ctx context.Context, b *app.Base, lookup config.LookupFunc, o Se
 		crawler = PipelineCrawler{Pipeline: p}
 	}
 	engine, err := spider.New(spider.Deps{
-		Store: b.Store, Crawler: crawler, Site: f, Logger: b.Logger, Config: o.Config,
+		Runs: spiderruns.New(b.Store), Crawler: crawler, Site: f, Logger: b.Logger, Config: o.Config,
 		Notifier: spider.NewWebhookSender(fetch.NewGuard(b.Config.AllowCIDRs)),
 	})
 	if err != nil {
