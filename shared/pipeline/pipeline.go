@@ -98,7 +98,7 @@ func (p *Pipeline) Crawl(ctx context.Context, rawURL string, opts Options) Resul
 	}
 	u, err := urlnorm.Validate(rawURL)
 	if err != nil {
-		r.Error = errorInfo(err)
+		r.Error = core.InfoOf(err)
 		return finish()
 	}
 	key := CacheKey(u.String(), opts)
@@ -121,9 +121,9 @@ func (p *Pipeline) Crawl(ctx context.Context, rawURL string, opts Options) Resul
 	}
 	if opts.CacheMode == CacheOnly {
 		if p.Cache == nil {
-			r.Error = errorInfo(core.Errorf(core.ErrDependency, "cache_only: no cache is configured"))
+			r.Error = core.InfoOf(core.Errorf(core.ErrDependency, "cache_only: no cache is configured"))
 		} else {
-			r.Error = errorInfo(core.Errorf(core.ErrNotFound, "cache_only: %s is not in the cache for these options", rawURL))
+			r.Error = core.InfoOf(core.Errorf(core.ErrNotFound, "cache_only: %s is not in the cache for these options", rawURL))
 		}
 		return finish()
 	}
@@ -131,7 +131,7 @@ func (p *Pipeline) Crawl(ctx context.Context, rawURL string, opts Options) Resul
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout())
 	defer cancel()
 	if err := p.process(ctx, u.String(), opts, &r); err != nil {
-		r.Error = errorInfo(deadlineAware(ctx, err, opts))
+		r.Error = core.InfoOf(deadlineAware(ctx, err, opts))
 		return finish()
 	}
 	if useCache && r.OK() {
@@ -312,7 +312,7 @@ func (p *Pipeline) ExtractHTML(ctx context.Context, body []byte, pageURL string,
 	start := p.now()
 	r := Result{URL: pageURL, GateDecision: "failed", ContentType: "text/html"}
 	if err := p.html(ctx, body, pageURL, opts, false, &r); err != nil {
-		r.Error = errorInfo(err)
+		r.Error = core.InfoOf(err)
 	}
 	r.Timings.TotalMS = p.now().Sub(start).Milliseconds()
 	r.ProcessingTimeMS = r.Timings.TotalMS

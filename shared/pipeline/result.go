@@ -23,13 +23,13 @@ type Result struct {
 	CacheKey string     `json:"cache_key,omitempty"`
 	// GateDecision is how the page was processed: raw, headless, or
 	// failed when nothing was extracted.
-	GateDecision     string     `json:"gate_decision"`
-	Gate             *GateInfo  `json:"gate,omitempty"`
-	QualityScore     float64    `json:"quality_score"`
-	ProcessingTimeMS int64      `json:"processing_time_ms"`
-	Timings          Timings    `json:"timings"`
-	Document         *Document  `json:"document,omitempty"`
-	Error            *ErrorInfo `json:"error,omitempty"`
+	GateDecision     string          `json:"gate_decision"`
+	Gate             *GateInfo       `json:"gate,omitempty"`
+	QualityScore     float64         `json:"quality_score"`
+	ProcessingTimeMS int64           `json:"processing_time_ms"`
+	Timings          Timings         `json:"timings"`
+	Document         *Document       `json:"document,omitempty"`
+	Error            *core.ErrorInfo `json:"error,omitempty"`
 	// Notes explain choices a client may want to know about (a headless
 	// decision served raw, a truncated body, ...).
 	Notes []string `json:"notes,omitempty"`
@@ -59,19 +59,6 @@ type Timings struct {
 type Document struct {
 	*extract.Document
 	RawHTML string `json:"raw_html,omitempty"`
-}
-
-// ErrorInfo is a per-URL failure: the real type and message of the cause.
-type ErrorInfo struct {
-	Type      core.ErrorType `json:"type"`
-	Message   string         `json:"message"`
-	Retryable bool           `json:"retryable"`
-}
-
-// errorInfo converts err into the client-facing failure of one URL.
-func errorInfo(err error) *ErrorInfo {
-	e := core.AsError(err)
-	return &ErrorInfo{Type: e.Type, Message: e.Message, Retryable: e.Retryable()}
 }
 
 // Stats summarise a batch.
