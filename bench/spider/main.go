@@ -48,12 +48,13 @@ import (
 	"github.com/gocolly/colly/v2"
 
 	"github.com/riptidecrawler/riptide/internal/spidertest"
-	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/store"
+	"github.com/riptidecrawler/riptide/shared/store/spiderruns"
 	"github.com/riptidecrawler/riptide/shared/urlnorm"
+	"github.com/riptidecrawler/riptide/shared/wire/spiderwire"
 )
 
 // Extract is what the riptide+parse variant runs on every page. Point it at
@@ -189,9 +190,9 @@ func crawlRiptide(base, redisURL string, pages, conc int, extract spidertest.Ext
 	defer f.Close()
 	var crawler spider.PageCrawler = &spidertest.StandInCrawler{Fetcher: f, Extract: extract}
 	if pipelined {
-		crawler = spiderapi.PipelineCrawler{Pipeline: &pipeline.Pipeline{Fetcher: f, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+		crawler = spiderwire.PipelineCrawler{Pipeline: &pipeline.Pipeline{Fetcher: f, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	}
-	e, err := spider.New(spider.Deps{Store: st, Crawler: crawler, Site: f,
+	e, err := spider.New(spider.Deps{Runs: spiderruns.New(st), Crawler: crawler, Site: f,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return result{}, err

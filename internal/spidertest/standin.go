@@ -39,7 +39,7 @@ type StandInCrawler struct {
 // CrawlPage implements spider.PageCrawler.
 func (c *StandInCrawler) CrawlPage(ctx context.Context, req spider.PageRequest) (*spider.Page, error) {
 	robots := req.RespectRobots
-	resp, err := c.Fetcher.Fetch(ctx, fetch.Request{URL: req.URL, RespectRobots: &robots, MaxBodyBytes: req.MaxBytes})
+	resp, err := c.Fetcher.Fetch(ctx, fetch.Request{URL: req.URL, RespectRobots: &robots, MaxBodyBytes: req.MaxBytes, Politeness: &req.Politeness})
 	if resp == nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/riptidecrawler/riptide/shared/chunk"
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/strategy"
 )
 
@@ -94,6 +95,9 @@ type Options struct {
 
 	// plan is Extraction compiled by Pipeline.PrepareStructured.
 	plan *strategy.Plan
+	// Politeness overrides the fetcher's per-host limits (a spider run's
+	// per_host_concurrency and delay); not a request field.
+	Politeness *fetch.Politeness `json:"-"`
 }
 
 // WithDefaults returns o with every unset field at its default.

@@ -85,7 +85,7 @@ func (p *Pipeline) Crawl(ctx context.Context, rawURL string, opts Options) Resul
 	}
 	u, err := urlnorm.Validate(rawURL)
 	if err != nil {
-		r.Error = errorInfo(err)
+		r.Error = core.InfoOf(err)
 		return finish()
 	}
 	key := CacheKey(u.String(), opts)
@@ -108,9 +108,9 @@ func (p *Pipeline) Crawl(ctx context.Context, rawURL string, opts Options) Resul
 	}
 	if opts.CacheMode == CacheOnly {
 		if p.Cache == nil {
-			r.Error = errorInfo(core.Errorf(core.ErrDependency, "cache_only: no cache is configured"))
+			r.Error = core.InfoOf(core.Errorf(core.ErrDependency, "cache_only: no cache is configured"))
 		} else {
-			r.Error = errorInfo(core.Errorf(core.ErrNotFound, "cache_only: %s is not in the cache for these options", rawURL))
+			r.Error = core.InfoOf(core.Errorf(core.ErrNotFound, "cache_only: %s is not in the cache for these options", rawURL))
 		}
 		return finish()
 	}
@@ -118,7 +118,7 @@ func (p *Pipeline) Crawl(ctx context.Context, rawURL string, opts Options) Resul
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout())
 	defer cancel()
 	if err := p.process(ctx, u.String(), opts, &r); err != nil {
-		r.Error = errorInfo(deadlineAware(ctx, err, opts))
+		r.Error = core.InfoOf(deadlineAware(ctx, err, opts))
 		return finish()
 	}
 	if useCache && r.OK() {
@@ -169,7 +169,8 @@ func (p *Pipeline) process(ctx context.Context, target string, opts Options, r *
 }
 
 func fetchRequest(target string, opts Options) fetch.Request {
-	req := fetch.Request{URL: target, RespectRobots: opts.RespectRobots, Timeout: opts.Timeout(), MaxBodyBytes: opts.MaxBodyBytes}
+	req := fetch.Request{URL: target, RespectRobots: opts.RespectRobots, Timeout: opts.Timeout(), MaxBodyBytes: opts.MaxBodyBytes,
+		Politeness: opts.Politeness}
 	if len(opts.Headers) > 0 || opts.UserAgent != "" {
 		req.Header = http.Header{}
 		for k, v := range opts.Headers {
@@ -296,7 +297,7 @@ func (p *Pipeline) ExtractHTML(ctx context.Context, body []byte, pageURL string,
 	start := p.now()
 	r := Result{URL: pageURL, GateDecision: "failed", ContentType: "text/html"}
 	if err := p.html(ctx, body, pageURL, opts, false, &r); err != nil {
-		r.Error = errorInfo(err)
+		r.Error = core.InfoOf(err)
 	}
 	r.Timings.TotalMS = p.now().Sub(start).Milliseconds()
 	r.ProcessingTimeMS = r.Timings.TotalMS

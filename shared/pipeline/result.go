@@ -34,8 +34,8 @@ type Result struct {
 	// Extraction is the structured data of options.extraction.
 	Extraction *strategy.Result `json:"extraction,omitempty"`
 	// Chunking is the document split per options.chunking.
-	Chunking *chunk.Result `json:"chunking,omitempty"`
-	Error    *ErrorInfo    `json:"error,omitempty"`
+	Chunking *chunk.Result   `json:"chunking,omitempty"`
+	Error    *core.ErrorInfo `json:"error,omitempty"`
 	// Notes explain choices a client may want to know about (a headless
 	// decision served raw, a truncated body, ...).
 	Notes []string `json:"notes,omitempty"`
@@ -65,25 +65,6 @@ type Timings struct {
 type Document struct {
 	*extract.Document
 	RawHTML string `json:"raw_html,omitempty"`
-}
-
-// ErrorInfo is a per-URL failure: the real type and message of the cause.
-type ErrorInfo struct {
-	Type      core.ErrorType `json:"type"`
-	Message   string         `json:"message"`
-	Retryable bool           `json:"retryable"`
-}
-
-// errorInfo converts err into the client-facing failure of one URL.
-// AsError turns a per-URL failure back into an error with the same type
-// and message (a render job fails as a whole with its page's cause).
-func (e *ErrorInfo) AsError() *core.Error {
-	return &core.Error{Type: e.Type, Message: e.Message, Permanent: !e.Retryable}
-}
-
-func errorInfo(err error) *ErrorInfo {
-	e := core.AsError(err)
-	return &ErrorInfo{Type: e.Type, Message: e.Message, Retryable: e.Retryable()}
 }
 
 // Stats summarise a batch.

@@ -8,12 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/fetch"
-	"github.com/riptidecrawler/riptide/shared/store"
 )
 
 // SiteFetcher is what the spider needs of the fetch layer besides pages:
@@ -66,9 +64,11 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Deps are an Engine's dependencies. Store is required.
+// Deps are an Engine's dependencies. Runs is required.
 type Deps struct {
-	Store *store.Store
+	// Runs keeps the runs' state: spiderruns.New (Redis) in every
+	// deployment, NewMemoryRunStore in one process.
+	Runs RunStore
 	// Crawler crawls pages (the page pipeline). Without it runs cannot be
 	// created (not_implemented), while status, control and results of
 	// stored runs still work.
@@ -87,11 +87,11 @@ type Deps struct {
 	Now func() time.Time
 }
 
-// Engine runs deep crawls whose whole state lives in Redis: the three step
-// handlers (Init, CrawlBatch, Finalize) can run in any process, one after
-// another, and status and control read and write the same state.
+// Engine runs deep crawls whose whole state lives in a RunStore: the three
+// step handlers (Init, CrawlBatch, Finalize) can run in any process, one
+// after another, and status and control read and write the same state.
 type Engine struct {
-	st        *store.Store
+	runs      RunStore
 	crawler   PageCrawler
 	site      SiteFetcher
 	notifier  Notifier
@@ -103,10 +103,10 @@ type Engine struct {
 
 // New builds an Engine.
 func New(d Deps) (*Engine, error) {
-	if d.Store == nil {
-		return nil, errors.New("spider: Store is required")
+	if d.Runs == nil {
+		return nil, errors.New("spider: Runs is required")
 	}
-	e := &Engine{st: d.Store, crawler: d.Crawler, site: d.Site, notifier: d.Notifier, newScorer: d.NewScorer,
+	e := &Engine{runs: d.Runs, crawler: d.Crawler, site: d.Site, notifier: d.Notifier, newScorer: d.NewScorer,
 		log: d.Logger, cfg: d.Config.withDefaults(), now: d.Now}
 	if e.newScorer == nil {
 		e.newScorer = func(o Options) Scorer { return KeywordScorer{Keywords: o.Keywords} }
@@ -186,18 +186,12 @@ type StepOutput struct {
 	State    string `json:"state"`
 }
 
-// PageError is the cause of a failed page, with the error vocabulary of
+// pageError is the cause of a failed page, with the error vocabulary of
 // the whole API.
-type PageError struct {
-	Type      core.ErrorType `json:"type"`
-	Message   string         `json:"message"`
-	Retryable bool           `json:"retryable"`
-	URL       string         `json:"url,omitempty"`
-}
-
-func pageError(err error, url string) *PageError {
-	ce := core.AsError(err)
-	return &PageError{Type: ce.Type, Message: ce.Message, Retryable: ce.Retryable(), URL: url}
+func pageError(err error, url string) *core.ErrorInfo {
+	info := core.InfoOf(err)
+	info.URL = url
+	return info
 }
 
 // Result is one crawled or failed page of a run.
@@ -214,7 +208,7 @@ type Result struct {
 	CrawledAt   time.Time       `json:"crawled_at"`
 	DurationMS  int64           `json:"duration_ms"`
 	Document    json.RawMessage `json:"document,omitempty"`
-	Error       *PageError      `json:"error,omitempty"`
+	Error       *core.ErrorInfo `json:"error,omitempty"`
 }
 
 // NewID returns a new run id: 16 random bytes, hex.
@@ -224,7 +218,7 @@ func NewID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// validID keeps ids from a URL from reaching Redis key names unchecked.
+// validID keeps ids from a URL from reaching store keys unchecked.
 func validID(id string) bool {
 	if len(id) < 8 || len(id) > 64 {
 		return false
@@ -253,32 +247,19 @@ func (e *Engine) Create(ctx context.Context, seeds []string, o Options) (string,
 }
 
 func (e *Engine) create(ctx context.Context, id string, seeds []string, o Options, gen int64) error {
-	k := keysFor(e.st, id)
-	optJSON, err := json.Marshal(o)
+	err := e.runs.Create(ctx, NewRun{ID: id, Gen: gen, Seeds: seeds, Options: o,
+		MaxPages: o.MaxPages, MaxBytes: o.MaxBytes, MaxErrors: o.MaxErrors,
+		TTL: time.Duration(o.ResultTTLMS) * time.Millisecond, Created: e.now()})
 	if err != nil {
-		return core.Wrap(core.ErrInternal, err, "encode options")
-	}
-	seedJSON, _ := json.Marshal(seeds)
-	now := e.now().UnixMilli()
-	pipe := e.st.Client.TxPipeline()
-	pipe.HSet(ctx, k.meta, map[string]any{
-		"state": StateRunning, "gen": gen, "options": string(optJSON), "seeds": string(seedJSON),
-		"max_pages": o.MaxPages, "max_bytes": o.MaxBytes, "max_errors": o.MaxErrors,
-		"ttl_ms": o.ResultTTLMS, "created_ms": now, "updated_ms": now,
-	})
-	pipe.PExpire(ctx, k.meta, time.Duration(o.ResultTTLMS)*time.Millisecond)
-	pipe.SAdd(ctx, activeKey(e.st), id)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return core.Wrap(core.ErrDependency, err, "store the spider run in Redis")
+		return core.Wrap(core.ErrDependency, err, "store the spider run")
 	}
 	return nil
 }
 
-// run is a run's state needed by the steps, decoded from Redis.
+// run is a run's state needed by the steps.
 type run struct {
 	id     string
-	keys   runKeys
-	m      meta
+	m      *RunMeta
 	opts   Options
 	seeds  []string
 	scope  *scope
@@ -286,32 +267,32 @@ type run struct {
 	ttl    time.Duration
 }
 
-func (e *Engine) load(ctx context.Context, id string) (*run, error) {
+// loadMeta reads a run's stored state: not_found when there is none.
+func (e *Engine) loadMeta(ctx context.Context, id string) (*RunMeta, error) {
 	if !validID(id) {
 		return nil, notFound(id)
 	}
-	k := keysFor(e.st, id)
-	m, err := loadMeta(ctx, e.st.Client, k)
+	m, err := e.runs.Load(ctx, id)
 	if err != nil {
-		return nil, core.Wrap(core.ErrDependency, err, "read the spider run from Redis")
+		return nil, core.Wrap(core.ErrDependency, err, "read the spider run from its store")
 	}
 	if m == nil {
 		return nil, notFound(id)
 	}
-	r := &run{id: id, keys: k, m: m}
-	if err := json.Unmarshal([]byte(m["options"]), &r.opts); err != nil {
-		return nil, core.Wrap(core.ErrInternal, err, "decode stored options")
+	return m, nil
+}
+
+func (e *Engine) load(ctx context.Context, id string) (*run, error) {
+	m, err := e.loadMeta(ctx, id)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal([]byte(m["seeds"]), &r.seeds); err != nil {
-		return nil, core.Wrap(core.ErrInternal, err, "decode stored seeds")
-	}
+	r := &run{id: id, m: m, opts: m.Options, seeds: m.Seeds}
 	if r.scope, err = newScope(r.seeds, r.opts); err != nil {
 		return nil, core.Wrap(core.ErrInternal, err, "stored scope")
 	}
-	for f := range m {
-		if host, ok := strings.CutPrefix(f, seedHostField); ok {
-			r.scope.addSeedHost(host)
-		}
+	for _, host := range m.SeedHosts {
+		r.scope.addSeedHost(host)
 	}
 	r.ttl = time.Duration(r.opts.ResultTTLMS) * time.Millisecond
 	if r.opts.Strategy == BestFirst {
@@ -320,8 +301,13 @@ func (e *Engine) load(ctx context.Context, id string) (*run, error) {
 	return r, nil
 }
 
-// priority returns the base priority of a URL at depth (lower pops first)
-// and the direction of the discovery sequence added to it.
+// pushPolicy is how this run's links are ordered and kept: the store adds
+// the discovery sequence to each priority, newest first for depth_first.
+func (r *run) pushPolicy() PushPolicy {
+	return PushPolicy{LIFO: r.opts.Strategy == DepthFirst, TTL: r.ttl}
+}
+
+// priority returns the base priority of a URL at depth (lower pops first).
 func (r *run) priority(l Link, depth int) float64 {
 	switch r.opts.Strategy {
 	case DepthFirst:
@@ -331,13 +317,6 @@ func (r *run) priority(l Link, depth int) float64 {
 		return float64(int64((1-s)*1000)) * 1e12
 	}
 	return float64(depth) * 1e12
-}
-
-func (r *run) seqDir() int {
-	if r.opts.Strategy == DepthFirst {
-		return -1
-	}
-	return 1
 }
 
 // HandleStep runs one step from a task event (Step Functions or the local

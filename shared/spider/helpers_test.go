@@ -15,15 +15,28 @@ import (
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/store"
+	"github.com/riptidecrawler/riptide/shared/store/spiderruns"
 )
 
-// backends are the two Redis homes: a real redis-server (AWS, REDIS_URL)
-// and the embedded miniredis of `riptide serve`; the Lua scripts must
-// behave the same on both.
-var backends = []string{"redis", "embedded"}
+// backends are the homes of a run's state: the in-memory store, the
+// embedded miniredis of `riptide serve` and a real redis-server (AWS,
+// REDIS_URL). Every engine test runs on each, so the Lua scripts and the
+// in-memory store cannot drift apart.
+var backends = []string{"memory", "embedded", "redis"}
 
-func openStore(t *testing.T, backend string) *store.Store {
+// eachBackend runs test once per backend, as subtests.
+func eachBackend(t *testing.T, test func(t *testing.T, backend string)) {
 	t.Helper()
+	for _, backend := range backends {
+		t.Run(backend, func(t *testing.T) { test(t, backend) })
+	}
+}
+
+func openRuns(t testing.TB, backend string) spider.RunStore {
+	t.Helper()
+	if backend == "memory" {
+		return spider.NewMemoryRunStore()
+	}
 	url := ""
 	if backend == "redis" {
 		url = testenv.RedisURL(t)
@@ -34,7 +47,7 @@ func openStore(t *testing.T, backend string) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s
+	return spiderruns.New(s)
 }
 
 func newFetcher(t testing.TB) *fetch.Fetcher {
@@ -62,23 +75,23 @@ func serve(t testing.TB, h http.Handler) string {
 
 type env struct {
 	engine  *spider.Engine
-	store   *store.Store
+	runs    spider.RunStore
 	fetcher *fetch.Fetcher
 }
 
 func newEnv(t *testing.T, backend string, crawler spider.PageCrawler, cfg spider.Config) *env {
 	t.Helper()
-	st := openStore(t, backend)
+	runs := openRuns(t, backend)
 	f := newFetcher(t)
 	if crawler == nil {
 		crawler = &spidertest.StandInCrawler{Fetcher: f}
 	}
-	e, err := spider.New(spider.Deps{Store: st, Crawler: crawler, Site: f, Config: cfg,
+	e, err := spider.New(spider.Deps{Runs: runs, Crawler: crawler, Site: f, Config: cfg,
 		Notifier: spider.NewWebhookSender(fetch.NewGuard([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{engine: e, store: st, fetcher: f}
+	return &env{engine: e, runs: runs, fetcher: f}
 }
 
 // crawl runs a whole crawl in this process and returns its status and results.

@@ -3,6 +3,8 @@ package spider
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/riptidecrawler/riptide/shared/fetch"
 )
 
 // PageCrawler crawls one page: one fetch (SSRF guard, robots.txt, retries),
@@ -40,6 +42,11 @@ type PageRequest struct {
 	MaxBytes int64
 	// RespectRobots says whether robots.txt is obeyed for this page.
 	RespectRobots bool
+	// Politeness is the run's per-host limit (per_host_concurrency, and
+	// delay_ms raised to the host's Crawl-delay); the crawler hands it to
+	// the fetch layer, whose limiter enforces it across batches and
+	// instances.
+	Politeness fetch.Politeness
 }
 
 // Page is the outcome of crawling one page.

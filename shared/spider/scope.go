@@ -24,10 +24,6 @@ const (
 	SkipSitemapOld       = "sitemap_lastmod"
 )
 
-// seedHostField prefixes the meta fields recording hosts that seeds
-// redirected to (part of the run's scope from then on).
-const seedHostField = "seed_host:"
-
 // SkipReasons lists every skip reason, in a stable order.
 var SkipReasons = []string{SkipRobots, SkipOutOfScope, SkipExcluded, SkipMaxDepth, SkipContentType,
 	SkipDuplicateContent, SkipNoFollow, SkipInvalidURL, SkipSitemapOld}

@@ -11,12 +11,6 @@ type Scorer interface {
 	Score(link Link, depth int) float64
 }
 
-// ScorerFunc adapts a function to Scorer.
-type ScorerFunc func(link Link, depth int) float64
-
-// Score calls f.
-func (f ScorerFunc) Score(link Link, depth int) float64 { return f(link, depth) }
-
 // KeywordScorer is the default best_first scorer: keyword hits in the
 // anchor text weigh most, hits in the URL path next, and each level of
 // depth (link hops and path segments) costs a little, so relevant pages

@@ -206,26 +206,26 @@ func origins(urls []string) []string {
 
 // discoverSitemaps turns the seeds' sitemaps into frontier entries at
 // depth 0, scope and lastmod rules applied.
-func (e *Engine) discoverSitemaps(ctx context.Context, r *run) []linkArg {
+func (e *Engine) discoverSitemaps(ctx context.Context, r *run) []FoundLink {
 	found := ReadSitemaps(ctx, e.site, origins(r.seeds), r.opts.Robots(), e.cfg.SitemapMaxFiles, e.cfg.SitemapMaxURLs)
 	norm := r.opts.normalizer()
-	out := make([]linkArg, 0, len(found))
+	out := make([]FoundLink, 0, len(found))
 	for _, f := range found {
 		c, err := norm.Normalize(f.URL)
 		if err != nil {
 			continue
 		}
 		cu, _ := url.Parse(c)
-		la := linkArg{url: c}
+		fl := FoundLink{URL: c}
 		if why := r.scope.check(cu, false); why != "" {
-			la.tag = "s:" + why
+			fl.Kind, fl.Reason = LinkSkip, why
 		} else if since := r.opts.SitemapModifiedSince; since != nil && !f.LastMod.IsZero() && f.LastMod.Before(*since) {
-			la.tag = "s:" + SkipSitemapOld
+			fl.Kind, fl.Reason = LinkSkip, SkipSitemapOld
 		} else {
-			la.tag = "q:" + formatInfo(0, f.Sitemap)
-			la.base = r.priority(Link{URL: c}, 0)
+			fl.Kind, fl.Referrer = LinkQueue, f.Sitemap
+			fl.Priority = r.priority(Link{URL: c}, 0)
 		}
-		out = append(out, la)
+		out = append(out, fl)
 	}
 	return out
 }

@@ -3,12 +3,8 @@ package spider
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strconv"
-	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/riptidecrawler/riptide/shared/core"
 )
@@ -30,70 +26,47 @@ type Status struct {
 	// sitemap_lastmod); each URL is counted once.
 	Skipped map[string]int64 `json:"skipped"`
 	// DuplicateLinks counts links to URLs already queued (by canonical form).
-	DuplicateLinks  int64      `json:"duplicate_links"`
-	Bytes           int64      `json:"bytes"`
-	PagesPerSecond  float64    `json:"pages_per_second"`
-	CurrentDepth    int        `json:"current_depth"`
-	MaxDepthReached int        `json:"max_depth_reached"`
-	ElapsedMS       int64      `json:"elapsed_ms"`
-	ETAMS           *int64     `json:"eta_ms"`
-	LastError       *PageError `json:"last_error,omitempty"`
-	WebhookError    string     `json:"webhook_error,omitempty"`
-	CreatedAt       time.Time  `json:"created_at"`
-	StartedAt       *time.Time `json:"started_at,omitempty"`
-	FinishedAt      *time.Time `json:"finished_at,omitempty"`
-	Options         Options    `json:"options"`
+	DuplicateLinks  int64           `json:"duplicate_links"`
+	Bytes           int64           `json:"bytes"`
+	PagesPerSecond  float64         `json:"pages_per_second"`
+	CurrentDepth    int             `json:"current_depth"`
+	MaxDepthReached int             `json:"max_depth_reached"`
+	ElapsedMS       int64           `json:"elapsed_ms"`
+	ETAMS           *int64          `json:"eta_ms"`
+	LastError       *core.ErrorInfo `json:"last_error,omitempty"`
+	WebhookError    string          `json:"webhook_error,omitempty"`
+	CreatedAt       time.Time       `json:"created_at"`
+	StartedAt       *time.Time      `json:"started_at,omitempty"`
+	FinishedAt      *time.Time      `json:"finished_at,omitempty"`
+	Options         Options         `json:"options"`
 }
 
-func msTime(ms int64) *time.Time {
-	if ms <= 0 {
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
 		return nil
 	}
-	t := time.UnixMilli(ms).UTC()
+	t = t.UTC()
 	return &t
 }
 
 // Status reads a run's status.
 func (e *Engine) Status(ctx context.Context, id string) (*Status, error) {
-	if !validID(id) {
-		return nil, notFound(id)
-	}
-	k := keysFor(e.st, id)
-	pipe := e.st.Client.Pipeline()
-	mcmd := pipe.HGetAll(ctx, k.meta)
-	qcmd := pipe.ZCard(ctx, k.frontier)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, core.Wrap(core.ErrDependency, err, "read the spider run from Redis")
-	}
-	m := meta(mcmd.Val())
-	if len(m) == 0 {
-		return nil, notFound(id)
+	m, err := e.loadMeta(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	st := &Status{
-		SpiderID: id, State: m["state"], StopReason: m["stop_reason"],
-		PagesCrawled: m.int("crawled"), PagesFailed: m.int("failed"), PagesQueued: qcmd.Val(),
-		PagesInFlight: m.int("inflight"), DuplicateLinks: m.int("dup_links"), Bytes: m.int("bytes"),
-		CurrentDepth: int(m.int("current_depth")), MaxDepthReached: int(m.int("depth_max")),
-		CreatedAt: time.UnixMilli(m.int("created_ms")).UTC(), StartedAt: msTime(m.int("started_ms")),
-		FinishedAt: msTime(m.int("finished_ms")), WebhookError: m["webhook_error"], Skipped: map[string]int64{},
+		SpiderID: id, State: m.State, StopReason: m.StopReason, SeedURLs: m.Seeds,
+		PagesCrawled: m.Crawled, PagesFailed: m.Failed, PagesQueued: m.Queued,
+		PagesInFlight: m.InFlight, DuplicateLinks: m.DupLinks, Bytes: m.Bytes,
+		CurrentDepth: m.CurrentDepth, MaxDepthReached: m.DepthMax,
+		CreatedAt: m.Created.UTC(), StartedAt: timePtr(m.Started), FinishedAt: timePtr(m.Finished),
+		WebhookError: m.WebhookError, Skipped: m.Skipped, Options: m.Options.Public(), LastError: m.LastError,
 	}
-	_ = json.Unmarshal([]byte(m["seeds"]), &st.SeedURLs)
-	var o Options
-	if json.Unmarshal([]byte(m["options"]), &o) == nil {
-		st.Options = o.Public()
+	if st.Skipped == nil {
+		st.Skipped = map[string]int64{}
 	}
-	for f, v := range m {
-		if reason, ok := strings.CutPrefix(f, "skip:"); ok {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			st.Skipped[reason] = n
-		}
-	}
-	if le := m["last_error"]; le != "" {
-		var pe PageError
-		if json.Unmarshal([]byte(le), &pe) == nil {
-			st.LastError = &pe
-		}
-	}
+	o := m.Options
 	if st.StartedAt != nil {
 		end := e.now()
 		if st.FinishedAt != nil {
@@ -111,8 +84,8 @@ func (e *Engine) Status(ctx context.Context, id string) (*Status, error) {
 				left = min(left, int64(o.MaxPages)-done)
 			}
 			eta := int64(float64(max(left, 0)) / st.PagesPerSecond * 1000)
-			if dl := m.int("deadline_ms"); dl > 0 {
-				eta = min(eta, max(dl-e.now().UnixMilli(), 0))
+			if !m.Deadline.IsZero() {
+				eta = min(eta, max(m.Deadline.UnixMilli()-e.now().UnixMilli(), 0))
 			}
 			st.ETAMS = &eta
 		} else if Terminal(st.State) {
@@ -140,23 +113,15 @@ func (e *Engine) Results(ctx context.Context, id string, cursor int64, limit int
 	if !validID(id) {
 		return nil, notFound(id)
 	}
-	k := keysFor(e.st, id)
-	pipe := e.st.Client.Pipeline()
-	scmd := pipe.HGet(ctx, k.meta, "state")
-	lcmd := pipe.LLen(ctx, k.results)
-	rcmd := pipe.LRange(ctx, k.results, cursor, cursor+int64(limit)-1)
-	_, _ = pipe.Exec(ctx)
-	if scmd.Err() != nil {
-		if errors.Is(scmd.Err(), redis.Nil) {
-			return nil, notFound(id)
-		}
-		return nil, core.Wrap(core.ErrDependency, scmd.Err(), "read the spider run from Redis")
+	rr, err := e.runs.Results(ctx, id, cursor, limit)
+	if err != nil {
+		return nil, core.Wrap(core.ErrDependency, err, "read spider results from their store")
 	}
-	if rcmd.Err() != nil {
-		return nil, core.Wrap(core.ErrDependency, rcmd.Err(), "read spider results from Redis")
+	if rr == nil {
+		return nil, notFound(id)
 	}
-	p := &ResultPage{SpiderID: id, Status: scmd.Val(), Total: lcmd.Val(), Results: make([]json.RawMessage, 0, len(rcmd.Val()))}
-	for _, r := range rcmd.Val() {
+	p := &ResultPage{SpiderID: id, Status: rr.State, Total: rr.Total, Results: make([]json.RawMessage, 0, len(rr.Records))}
+	for _, r := range rr.Records {
 		p.Results = append(p.Results, json.RawMessage(r))
 	}
 	if next := cursor + int64(len(p.Results)); next < p.Total {
@@ -184,18 +149,13 @@ func (e *Engine) Control(ctx context.Context, id, action string) (relaunch bool,
 	if !validID(id) {
 		return false, notFound(id)
 	}
-	k := keysFor(e.st, id)
 	transition := func(to string, from ...string) (string, bool, error) {
-		args := []any{to, e.now().UnixMilli()}
-		for _, f := range from {
-			args = append(args, f)
-		}
-		got, err := scriptTransition.Run(ctx, e.st.Client, []string{k.meta}, args...).Text()
+		got, err := e.runs.Transition(ctx, id, to, e.now(), from...)
 		if err != nil {
-			if errors.Is(err, redis.Nil) {
-				return "", false, notFound(id)
-			}
 			return "", false, core.Wrap(core.ErrDependency, err, "change the run's state")
+		}
+		if got == "" {
+			return "", false, notFound(id)
 		}
 		for _, f := range from {
 			if got == f {
@@ -238,36 +198,40 @@ func (e *Engine) Control(ctx context.Context, id, action string) (relaunch bool,
 		if !ok {
 			return false, conflict(was)
 		}
-		return true, e.st.Client.SAdd(ctx, activeKey(e.st), id).Err()
+		if err := e.runs.SetActive(ctx, id, true); err != nil {
+			return false, core.Wrap(core.ErrDependency, err, "mark the run active")
+		}
+		return true, nil
 	case ActionReset:
 		r, err := e.load(ctx, id)
 		if err != nil {
 			return false, err
 		}
-		if st := r.m["state"]; st == StateRunning || st == StateStopping {
+		if st := r.m.State; st == StateRunning || st == StateStopping {
 			return false, core.Errorf(core.ErrConflict, "cannot reset a run that is %s: stop or pause it first", st)
 		}
-		if err := e.st.Client.Del(ctx, k.all()...).Err(); err != nil {
+		if err := e.runs.Delete(ctx, id); err != nil {
 			return false, core.Wrap(core.ErrDependency, err, "clear the run")
 		}
-		return true, e.create(ctx, id, r.seeds, r.opts, r.m.int("gen")+1)
+		return true, e.create(ctx, id, r.seeds, r.opts, r.m.Gen+1)
 	}
 	return false, core.Errorf(core.ErrValidation, "action: %q is not one of stop, pause, resume, reset", action).
 		WithDetails(core.Detail{Field: "action", Message: "one of stop, pause, resume, reset"})
 }
 
 // ActiveRuns lists the runs that should be progressing (state running):
-// after a restart the local orchestrator launches them again.
+// after a restart the local orchestrator launches them again. Runs that
+// ended or expired are taken off the list.
 func (e *Engine) ActiveRuns(ctx context.Context) ([]string, error) {
-	ids, err := e.st.Client.SMembers(ctx, activeKey(e.st)).Result()
+	ids, err := e.runs.ActiveRuns(ctx)
 	if err != nil {
 		return nil, core.Wrap(core.ErrDependency, err, "list active spider runs")
 	}
 	var out []string
 	for _, id := range ids {
-		st, err := e.st.Client.HGet(ctx, keysFor(e.st, id).meta, "state").Result()
-		if err != nil || st != StateRunning && st != StateStopping {
-			e.st.Client.SRem(ctx, activeKey(e.st), id)
+		m, err := e.runs.Load(ctx, id)
+		if err != nil || m == nil || m.State != StateRunning && m.State != StateStopping {
+			_ = e.runs.SetActive(ctx, id, false)
 			continue
 		}
 		out = append(out, id)

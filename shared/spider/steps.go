@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"net/url"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/fetch"
 )
 
 // Init seeds the frontier of a new run: the seed URLs at depth 0 and, unless
@@ -21,50 +21,25 @@ func (e *Engine) Init(ctx context.Context, id string) (StepOutput, error) {
 	if err != nil {
 		return StepOutput{}, err
 	}
-	if r.m["initialized"] == "1" || r.m["state"] != StateRunning {
+	if r.m.Initialized || r.m.State != StateRunning {
 		return e.decide(ctx, r.id)
 	}
 	now := e.now()
-	links := make([]linkArg, 0, len(r.seeds))
+	links := make([]FoundLink, 0, len(r.seeds))
 	for _, s := range r.seeds {
-		links = append(links, linkArg{url: s, base: r.priority(Link{URL: s}, 0), tag: "q:" + formatInfo(0, "")})
+		links = append(links, FoundLink{URL: s, Kind: LinkQueue, Priority: r.priority(Link{URL: s}, 0)})
 	}
 	if r.opts.Sitemap != SitemapSkip && e.site != nil {
 		links = append(links, e.discoverSitemaps(ctx, r)...)
 	}
-	if err := e.push(ctx, r, links); err != nil {
-		return StepOutput{}, err
+	if _, err := e.runs.Push(ctx, r.id, r.pushPolicy(), links); err != nil {
+		return StepOutput{}, core.Wrap(core.ErrDependency, err, "enqueue URLs")
 	}
 	deadline := now.Add(time.Duration(r.opts.MaxDurationMS) * time.Millisecond)
-	if err := e.st.Client.HSet(ctx, r.keys.meta, "initialized", "1", "started_ms", now.UnixMilli(),
-		"deadline_ms", deadline.UnixMilli(), "updated_ms", now.UnixMilli()).Err(); err != nil {
+	if err := e.runs.Update(ctx, r.id, RunUpdate{Started: now, Deadline: deadline, Updated: now}); err != nil {
 		return StepOutput{}, core.Wrap(core.ErrDependency, err, "record run start")
 	}
 	return e.decide(ctx, r.id)
-}
-
-// push enqueues links (in chunks, so one script call stays small).
-func (e *Engine) push(ctx context.Context, r *run, links []linkArg) error {
-	const chunk = 500
-	for len(links) > 0 {
-		n := min(len(links), chunk)
-		args := []any{r.seqDir(), r.ttl.Milliseconds(), n}
-		args = appendLinks(args, links[:n])
-		keys := []string{r.keys.meta, r.keys.seen, r.keys.deep, r.keys.frontier, r.keys.info}
-		if err := scriptPush.Run(ctx, e.st.Client, keys, args...).Err(); err != nil {
-			return core.Wrap(core.ErrDependency, err, "enqueue URLs in Redis")
-		}
-		links = links[n:]
-	}
-	return nil
-}
-
-// claimed is one URL handed to this batch.
-type claimed struct {
-	url      string
-	depth    int
-	referrer string
-	maxBytes int64
 }
 
 // CrawlBatch crawls the run's frontier for one slice: it takes over the run
@@ -78,21 +53,21 @@ func (e *Engine) CrawlBatch(ctx context.Context, id string) (StepOutput, error) 
 	if err != nil {
 		return StepOutput{}, err
 	}
-	if r.m["state"] != StateRunning {
+	if r.m.State != StateRunning {
 		return e.decide(ctx, r.id)
 	}
 	if e.crawler == nil {
 		return StepOutput{}, errNoCrawler
 	}
 	batch := NewID()[:12]
-	if err := scriptTakeover.Run(ctx, e.st.Client, []string{r.keys.meta, r.keys.inflight, r.keys.frontier}, batch).Err(); err != nil {
+	if _, err := e.runs.Takeover(ctx, r.id, batch); err != nil {
 		return StepOutput{}, core.Wrap(core.ErrDependency, err, "take over the run")
 	}
 	sliceEnd := e.now().Add(e.cfg.Slice)
 	if dl, ok := ctx.Deadline(); ok && dl.Add(-e.cfg.SliceMargin).Before(sliceEnd) {
 		sliceEnd = dl.Add(-e.cfg.SliceMargin)
 	}
-	runDeadline := time.UnixMilli(r.m.int("deadline_ms"))
+	runDeadline := r.m.Deadline
 	// Pages are cancelled at the run's deadline, not at the slice's end.
 	pageCtx, cancel := context.WithDeadline(context.WithoutCancel(ctx), runDeadline)
 	defer cancel()
@@ -104,8 +79,8 @@ func (e *Engine) CrawlBatch(ctx context.Context, id string) (StepOutput, error) 
 		}
 	}()
 
-	w := &batchWork{e: e, r: r, batch: batch, ctx: pageCtx, hosts: newHostGate(r.opts.PerHostConcurrency),
-		records: make(chan completion, r.opts.Concurrency)}
+	w := &batchWork{e: e, r: r, batch: batch, ctx: pageCtx,
+		records: make(chan completion, r.opts.Concurrency), policy: r.pushPolicy()}
 	recorded := make(chan struct{})
 	go func() { w.recorder(); close(recorded) }()
 	done := make(chan struct{}, r.opts.Concurrency)
@@ -145,7 +120,7 @@ func (e *Engine) CrawlBatch(ctx context.Context, id string) (StepOutput, error) 
 			break
 		}
 		if len(items) == 0 {
-			if inFlight == 0 || why == "state" || why == "superseded" {
+			if inFlight == 0 || why == ClaimNotRunning || why == ClaimSuperseded {
 				break
 			}
 			// Pages in flight may release their slots (skips) or add
@@ -160,7 +135,7 @@ func (e *Engine) CrawlBatch(ctx context.Context, id string) (StepOutput, error) 
 		for _, it := range items {
 			inFlight++
 			wg.Add(1)
-			go func(it claimed) {
+			go func(it ClaimedURL) {
 				defer wg.Done()
 				if err := w.crawl(it); err != nil {
 					setErr(err)
@@ -177,7 +152,7 @@ func (e *Engine) CrawlBatch(ctx context.Context, id string) (StepOutput, error) 
 	if firstErr != nil {
 		return StepOutput{}, firstErr
 	}
-	if err := e.st.Client.HSet(context.WithoutCancel(ctx), r.keys.meta, "updated_ms", e.now().UnixMilli()).Err(); err != nil {
+	if err := e.runs.Update(context.WithoutCancel(ctx), r.id, RunUpdate{Updated: e.now()}); err != nil {
 		return StepOutput{}, core.Wrap(core.ErrDependency, err, "record batch end")
 	}
 	return e.decide(context.WithoutCancel(ctx), r.id)
@@ -191,120 +166,102 @@ type batchWork struct {
 	r     *run
 	batch string
 	ctx   context.Context
-	hosts *hostGate
 	// records carries outcomes to the recorder goroutine.
 	records chan completion
+	policy  PushPolicy
 
 	delayMu sync.Mutex
 	delays  map[string]time.Duration
 }
 
-func (w *batchWork) claim(n int) ([]claimed, string, error) {
-	k := w.r.keys
-	res, err := scriptClaim.Run(w.ctx, w.e.st.Client, []string{k.meta, k.frontier, k.info, k.inflight},
-		w.batch, n, w.e.now().UnixMilli(), w.e.cfg.PageBytes).StringSlice()
+// claim claims up to n URLs; without any, it says why (a Claim* reason,
+// or "deadline" when the run's deadline cut the call short).
+func (w *batchWork) claim(n int) ([]ClaimedURL, string, error) {
+	c, err := w.e.runs.Claim(w.ctx, w.r.id, ClaimRequest{Batch: w.batch, Want: n, Now: w.e.now(), PageBytes: w.e.cfg.PageBytes})
 	if err != nil {
 		if w.ctx.Err() != nil {
 			return nil, "deadline", nil
 		}
 		return nil, "", core.Wrap(core.ErrDependency, err, "claim URLs from the frontier")
 	}
-	if len(res) < 2 {
-		return nil, "", core.Errorf(core.ErrInternal, "claim: short reply")
-	}
-	if res[0] != "ok" {
-		return nil, res[0], nil
-	}
-	var out []claimed
-	for i := 2; i+2 < len(res); i += 3 {
-		depth, ref := parseInfo(res[i+1])
-		b, _ := strconv.ParseInt(res[i+2], 10, 64)
-		out = append(out, claimed{url: res[i], depth: depth, referrer: ref, maxBytes: b})
-	}
-	return out, "ok", nil
+	return c.URLs, c.Refused, nil
 }
 
-// crawl crawls one claimed URL and records the outcome. Only Redis
+// crawl crawls one claimed URL and records the outcome. Only store
 // failures are returned: a page failing is an outcome, not an error.
-func (w *batchWork) crawl(it claimed) error {
+func (w *batchWork) crawl(it ClaimedURL) error {
 	r := w.r
-	u, err := url.Parse(it.url)
+	u, err := url.Parse(it.URL)
 	if err != nil {
-		return w.complete(it, "skip", "", nil, nil, 0, "", nil)
+		return w.complete(it, OutcomeSkip, "", nil, nil, 0, "", nil)
 	}
-	release, err := w.hosts.acquire(w.ctx, u.Host)
-	if err != nil {
-		return w.complete(it, "skip", "", nil, nil, 0, "", nil)
-	}
-	defer release()
-	if err := w.politeness(u); err != nil {
-		if w.ctx.Err() != nil {
-			return w.complete(it, "skip", "", nil, nil, 0, "", nil)
-		}
-		return err
-	}
+	// Per-host concurrency and delay are the fetch layer's: its limiter is
+	// shared by every batch, run and (through Redis) instance, so the host
+	// sees one polite crawler however the work is spread.
+	polite := fetch.Politeness{PerHostConcurrency: r.opts.PerHostConcurrency, PerHostDelay: w.hostDelay(u)}
 	start := w.e.now()
-	page, cerr := w.e.crawler.CrawlPage(w.ctx, PageRequest{URL: it.url, Depth: it.depth, MaxBytes: it.maxBytes, RespectRobots: r.opts.Robots()})
+	page, cerr := w.e.crawler.CrawlPage(w.ctx, PageRequest{URL: it.URL, Depth: it.Depth, MaxBytes: it.MaxBytes,
+		RespectRobots: r.opts.Robots(), Politeness: polite})
 	elapsed := w.e.now().Sub(start)
 	var bytes int64
 	if page != nil {
-		bytes = min(page.Bytes, it.maxBytes)
+		bytes = min(page.Bytes, it.MaxBytes)
 	}
 	if cerr != nil && w.ctx.Err() != nil {
 		// Cancelled at the run's deadline: the slot is released, the run
 		// ends with max_duration.
-		return w.complete(it, "skip", "", nil, nil, bytes, "", nil)
+		return w.complete(it, OutcomeSkip, "", nil, nil, bytes, "", nil)
 	}
 	if cerr != nil && core.TypeOf(cerr) == core.ErrRobotsDisallowed {
-		return w.complete(it, "skip", SkipRobots, nil, nil, bytes, "", nil)
+		return w.complete(it, OutcomeSkip, SkipRobots, nil, nil, bytes, "", nil)
 	}
-	res := &Result{URL: it.url, Depth: it.depth, Referrer: it.referrer, Bytes: bytes, CrawledAt: start.UTC(), DurationMS: elapsed.Milliseconds()}
+	res := &Result{URL: it.URL, Depth: it.Depth, Referrer: it.Referrer, Bytes: bytes, CrawledAt: start.UTC(), DurationMS: elapsed.Milliseconds()}
 	if page != nil {
 		res.FinalURL, res.Status, res.ContentType, res.Truncated = page.FinalURL, page.Status, page.ContentType, page.Truncated
-		if res.FinalURL == it.url {
+		if res.FinalURL == it.URL {
 			res.FinalURL = ""
 		}
 	}
 	if cerr != nil {
-		res.Error = pageError(cerr, it.url)
-		return w.complete(it, "failed", "", res, nil, bytes, "", res.Error)
+		res.Error = pageError(cerr, it.URL)
+		return w.complete(it, OutcomeFailed, "", res, nil, bytes, "", res.Error)
 	}
 	if page == nil {
-		res.Error = &PageError{Type: core.ErrInternal, Message: "the page crawler returned neither a page nor an error", URL: it.url}
-		return w.complete(it, "failed", "", res, nil, bytes, "", res.Error)
+		res.Error = &core.ErrorInfo{Type: core.ErrInternal, Message: "the page crawler returned neither a page nor an error", URL: it.URL}
+		return w.complete(it, OutcomeFailed, "", res, nil, bytes, "", res.Error)
 	}
 	if fu, err := url.Parse(page.FinalURL); err == nil && page.FinalURL != "" && fu.Host != u.Host {
-		if it.depth == 0 {
+		if it.Depth == 0 {
 			// A seed moved (example.com -> www.example.com): its new host
 			// is the site, for this run and every later batch.
 			r.scope.addSeedHost(fu.Host)
-			if err := w.e.st.Client.HSet(context.WithoutCancel(w.ctx), r.keys.meta, seedHostField+fu.Host, "1").Err(); err != nil {
+			if err := w.e.runs.Update(context.WithoutCancel(w.ctx), r.id, RunUpdate{SeedHost: fu.Host}); err != nil {
 				return core.Wrap(core.ErrDependency, err, "record a seed's new host")
 			}
 		} else if why := r.scope.check(fu, false); why == SkipOutOfScope {
-			return w.complete(it, "skip", SkipOutOfScope, nil, nil, bytes, "", nil)
+			return w.complete(it, OutcomeSkip, SkipOutOfScope, nil, nil, bytes, "", nil)
 		}
 	}
 	if !r.scope.acceptsType(page.ContentType) {
-		return w.complete(it, "skip", SkipContentType, nil, nil, bytes, "", nil)
+		return w.complete(it, OutcomeSkip, SkipContentType, nil, nil, bytes, "", nil)
 	}
 	res.Document = page.Document
 	res.LinksFound = len(page.Links)
-	var links []linkArg
+	var links []FoundLink
 	if r.opts.Sitemap != SitemapOnly {
-		links = w.linkArgs(page, it)
+		links = w.foundLinks(page, it)
 	}
-	return w.complete(it, "ok", "", res, links, bytes, page.ContentHash, nil)
+	return w.complete(it, OutcomeOK, "", res, links, bytes, page.ContentHash, nil)
 }
 
-// linkArgs canonicalises and classifies a page's links.
-func (w *batchWork) linkArgs(page *Page, it claimed) []linkArg {
+// foundLinks canonicalises and classifies a page's links.
+func (w *batchWork) foundLinks(page *Page, it ClaimedURL) []FoundLink {
 	r := w.r
 	norm := r.opts.normalizer()
-	depth := it.depth + 1
+	depth := it.Depth + 1
 	tooDeep := depth > r.opts.Depth()
-	referrer := it.url
-	out := make([]linkArg, 0, len(page.Links))
+	referrer := it.URL
+	out := make([]FoundLink, 0, len(page.Links))
 	local := make(map[string]bool, len(page.Links))
 	for _, l := range page.Links {
 		c, err := norm.Normalize(l.URL)
@@ -312,7 +269,7 @@ func (w *batchWork) linkArgs(page *Page, it claimed) []linkArg {
 			continue
 		}
 		local[c] = true
-		la := linkArg{url: c}
+		fl := FoundLink{URL: c}
 		cu, err := url.Parse(c)
 		if err != nil {
 			continue
@@ -320,17 +277,17 @@ func (w *batchWork) linkArgs(page *Page, it claimed) []linkArg {
 		why := r.scope.check(cu, false)
 		switch {
 		case l.NoFollow:
-			la.tag = "s:" + SkipNoFollow
+			fl.Kind, fl.Reason = LinkSkip, SkipNoFollow
 		case why != "":
-			la.tag = "s:" + why
+			fl.Kind, fl.Reason = LinkSkip, why
 		case tooDeep:
-			la.tag = "d:"
+			fl.Kind = LinkTooDeep
 		default:
-			la.tag = "q:" + formatInfo(depth, referrer)
+			fl.Kind, fl.Depth, fl.Referrer = LinkQueue, depth, referrer
 			l.URL = c
-			la.base = r.priority(l, depth)
+			fl.Priority = r.priority(l, depth)
 		}
-		out = append(out, la)
+		out = append(out, fl)
 	}
 	if r.opts.Strategy == DepthFirst {
 		// The frontier pops the newest link first; pushing a page's links
@@ -340,42 +297,36 @@ func (w *batchWork) linkArgs(page *Page, it claimed) []linkArg {
 	return out
 }
 
-func (w *batchWork) complete(it claimed, outcome, reason string, res *Result, links []linkArg, bytes int64, hash string, perr *PageError) error {
-	var resJSON, errJSON []byte
+func (w *batchWork) complete(it ClaimedURL, kind OutcomeKind, reason string, res *Result, links []FoundLink, bytes int64, hash string, perr *core.ErrorInfo) error {
+	o := Outcome{URL: it.URL, Kind: kind, Reason: reason, Bytes: bytes, ContentHash: hash, Depth: it.Depth, Error: perr, Links: links}
 	if res != nil {
 		var err error
-		if resJSON, err = marshalResult(res); err != nil {
+		if o.Result, err = marshalResult(res); err != nil {
 			return core.Wrap(core.ErrInternal, err, "encode result")
 		}
 	}
-	if perr != nil {
-		errJSON, _ = json.Marshal(perr)
-	}
-	args := []any{it.url, outcome, reason, bytes, hash, resJSON, it.depth, errJSON, len(links)}
-	args = appendLinks(args, links)
-	c := completion{args: args, done: make(chan error, 1)}
+	c := completion{outcome: o, done: make(chan error, 1)}
 	w.records <- c
 	return <-c.done
 }
 
 // completion is one page's outcome waiting to be recorded.
 type completion struct {
-	args []any
-	done chan error
+	outcome Outcome
+	done    chan error
 }
 
-// maxRecordGroup bounds the outcomes recorded by one script call.
+// maxRecordGroup bounds the outcomes recorded by one store call.
 const maxRecordGroup = 16
 
-// recorder writes outcomes to Redis: whatever has queued up while the
-// previous call ran goes in the next one, so pages finishing together
-// cost one round trip (and one Lua state on the embedded Redis) instead
-// of one each. A lone page is recorded at once: no added latency.
+// recorder records outcomes: whatever has queued up while the previous
+// call ran goes in the next one, so pages finishing together cost one
+// round trip (and one Lua state on the embedded Redis) instead of one
+// each. A lone page is recorded at once: no added latency.
 func (w *batchWork) recorder() {
-	k := w.r.keys
-	keys := []string{k.meta, k.inflight, k.results, k.hashes, k.seen, k.deep, k.frontier, k.info}
 	// Recording must not be cut short by the run's deadline.
 	ctx := context.WithoutCancel(w.ctx)
+	outcomes := make([]Outcome, 0, maxRecordGroup)
 	for first := range w.records {
 		group := []completion{first}
 	more:
@@ -390,11 +341,11 @@ func (w *batchWork) recorder() {
 				break more
 			}
 		}
-		args := []any{w.batch, w.r.ttl.Milliseconds(), w.r.seqDir(), len(group)}
+		outcomes = outcomes[:0]
 		for _, c := range group {
-			args = append(args, c.args...)
+			outcomes = append(outcomes, c.outcome)
 		}
-		err := scriptComplete.Run(ctx, w.e.st.Client, keys, args...).Err()
+		_, err := w.e.runs.Complete(ctx, w.r.id, w.batch, w.policy, outcomes)
 		if err != nil {
 			err = core.Wrap(core.ErrDependency, err, "record crawled pages")
 		}
@@ -404,31 +355,8 @@ func (w *batchWork) recorder() {
 	}
 }
 
-// politeness waits for the host's next request slot when the run has a
-// delay for it (delay_ms, raised to the host's Crawl-delay).
-func (w *batchWork) politeness(u *url.URL) error {
-	d := w.hostDelay(u)
-	if d <= 0 {
-		return nil
-	}
-	wait, err := scriptPoliteness.Run(w.ctx, w.e.st.Client, []string{w.r.keys.hostNext},
-		u.Host, w.e.now().UnixMilli(), d.Milliseconds(), w.r.ttl.Milliseconds()).Int64()
-	if err != nil {
-		return core.Wrap(core.ErrDependency, err, "book a host slot")
-	}
-	if wait <= 0 {
-		return nil
-	}
-	t := time.NewTimer(time.Duration(wait) * time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-w.ctx.Done():
-		return w.ctx.Err()
-	}
-}
-
+// hostDelay is the run's delay between two requests to u's host:
+// delay_ms, raised to the host's Crawl-delay when robots.txt is obeyed.
 func (w *batchWork) hostDelay(u *url.URL) time.Duration {
 	base := time.Duration(w.r.opts.DelayMS) * time.Millisecond
 	if w.e.site == nil || !w.r.opts.Robots() {
@@ -452,47 +380,14 @@ func (w *batchWork) hostDelay(u *url.URL) time.Duration {
 	return d
 }
 
-// hostGate bounds the requests in flight per host within one batch (only
-// one batch of a run works at a time, so this bounds the run).
-type hostGate struct {
-	n  int
-	mu sync.Mutex
-	s  map[string]chan struct{}
-}
-
-func newHostGate(n int) *hostGate { return &hostGate{n: n, s: map[string]chan struct{}{}} }
-
-func (g *hostGate) acquire(ctx context.Context, host string) (func(), error) {
-	g.mu.Lock()
-	ch := g.s[host]
-	if ch == nil {
-		ch = make(chan struct{}, g.n)
-		g.s[host] = ch
-	}
-	g.mu.Unlock()
-	select {
-	case ch <- struct{}{}:
-		return func() { <-ch }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
 // decide reads the run after a step and says what comes next.
 func (e *Engine) decide(ctx context.Context, id string) (StepOutput, error) {
-	k := keysFor(e.st, id)
-	pipe := e.st.Client.Pipeline()
-	mcmd := pipe.HGetAll(ctx, k.meta)
-	qcmd := pipe.ZCard(ctx, k.frontier)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return StepOutput{}, core.Wrap(core.ErrDependency, err, "read run state")
+	m, err := e.loadMeta(ctx, id)
+	if err != nil {
+		return StepOutput{}, err
 	}
-	m := meta(mcmd.Val())
-	if len(m) == 0 {
-		return StepOutput{}, notFound(id)
-	}
-	out := StepOutput{SpiderID: id, State: m["state"]}
-	switch m["state"] {
+	out := StepOutput{SpiderID: id, State: m.State}
+	switch m.State {
 	case StatePaused:
 		out.Next = NextPaused
 		return out, nil
@@ -504,11 +399,11 @@ func (e *Engine) decide(ctx context.Context, id string) (StepOutput, error) {
 		out.Next = NextDone
 		return out, nil
 	}
-	if m["initialized"] != "1" {
+	if !m.Initialized {
 		out.Next = "init"
 		return out, nil
 	}
-	if reason := budgetSpent(m, e.now()); reason != "" || qcmd.Val() == 0 && m.int("inflight") == 0 {
+	if reason := budgetSpent(m, e.now()); reason != "" || m.Queued == 0 && m.InFlight == 0 {
 		out.Next = NextFinalize
 		return out, nil
 	}
@@ -519,18 +414,17 @@ func (e *Engine) decide(ctx context.Context, id string) (StepOutput, error) {
 // budgetSpent names the budget that ends the run, if any. A page budget
 // counts as spent only when nothing is in flight: a page in flight may
 // still release its slot.
-func budgetSpent(m meta, now time.Time) string {
-	inflight := m.int("inflight")
+func budgetSpent(m *RunMeta, now time.Time) string {
 	switch {
-	case m.int("deadline_ms") > 0 && now.UnixMilli() >= m.int("deadline_ms"):
+	case !m.Deadline.IsZero() && !now.Before(m.Deadline):
 		return StopMaxDuration
-	case inflight > 0:
+	case m.InFlight > 0:
 		return ""
-	case m.int("max_pages") > 0 && m.int("reserved") >= m.int("max_pages"):
+	case m.MaxPages > 0 && m.Reserved >= int64(m.MaxPages):
 		return StopMaxPages
-	case m.int("max_errors") > 0 && m.int("failed") >= m.int("max_errors"):
+	case m.MaxErrors > 0 && m.Failed >= int64(m.MaxErrors):
 		return StopMaxErrors
-	case m.int("max_bytes") > 0 && m.int("reserved_bytes") >= m.int("max_bytes"):
+	case m.MaxBytes > 0 && m.ReservedBytes >= m.MaxBytes:
 		return StopMaxBytes
 	}
 	return ""
@@ -544,46 +438,34 @@ func (e *Engine) Finalize(ctx context.Context, id string, stepErr *StepError) (S
 	if err != nil {
 		return StepOutput{}, err
 	}
-	k := r.keys
-	state := r.m["state"]
+	state := r.m.State
 	if !Terminal(state) {
-		frontier, err := e.st.Client.ZCard(ctx, k.frontier).Result()
-		if err != nil {
-			return StepOutput{}, core.Wrap(core.ErrDependency, err, "read the frontier")
-		}
-		final, reason := StateCompleted, budgetSpent(r.m, e.now())
+		end := RunEnd{State: StateCompleted, StopReason: budgetSpent(r.m, e.now())}
 		switch {
 		case stepErr != nil:
-			final, reason = StateFailed, StopFailed
-			le, _ := json.Marshal(PageError{Type: core.ErrInternal, Message: "step failed: " + stepErr.Error + ": " + truncate(stepErr.Cause, 500)})
-			e.st.Client.HSet(ctx, k.meta, "last_error", le)
+			end.State, end.StopReason = StateFailed, StopFailed
+			end.LastError = &core.ErrorInfo{Type: core.ErrInternal, Message: "step failed: " + stepErr.Error + ": " + truncate(stepErr.Cause, 500)}
 		case state == StateStopping:
-			final, reason = StateStopped, StopRequested
-		case reason == "" && frontier == 0:
-			reason = StopFrontierEmpty
-		case reason == "":
+			end.State, end.StopReason = StateStopped, StopRequested
+		case end.StopReason == "" && r.m.Queued == 0:
+			end.StopReason = StopFrontierEmpty
+		case end.StopReason == "":
 			// Finalize asked while work remains (a forced end).
-			final, reason = StateStopped, StopRequested
+			end.State, end.StopReason = StateStopped, StopRequested
 		}
-		now := e.now().UnixMilli()
-		pipe := e.st.Client.TxPipeline()
-		pipe.HSet(ctx, k.meta, "state", final, "stop_reason", reason, "finished_ms", now, "updated_ms", now)
-		pipe.SRem(ctx, activeKey(e.st), id)
-		for _, key := range k.all() {
-			pipe.PExpire(ctx, key, r.ttl)
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
+		end.At = e.now()
+		if err := e.runs.Finish(ctx, id, end, r.ttl); err != nil {
 			return StepOutput{}, core.Wrap(core.ErrDependency, err, "record the end of the run")
 		}
-		state = final
+		state = end.State
 	}
 	if r.opts.WebhookURL != "" && e.notifier != nil {
-		if first, err := e.st.Client.HSetNX(ctx, k.meta, "webhook_sent", "1").Result(); err == nil && first {
+		if first, err := e.runs.MarkWebhookSent(ctx, id); err == nil && first {
 			st, err := e.Status(ctx, id)
 			if err == nil {
 				if err := e.notify(ctx, r.opts, st); err != nil {
 					e.log.WarnContext(ctx, "spider webhook failed", "spider_id", id, "error", err.Error())
-					e.st.Client.HSet(ctx, k.meta, "webhook_error", truncate(err.Error(), 300))
+					_ = e.runs.Update(ctx, id, RunUpdate{WebhookError: truncate(err.Error(), 300)})
 				}
 			}
 		}

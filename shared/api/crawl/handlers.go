@@ -110,7 +110,7 @@ func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
 		if done[i] {
 			continue
 		}
-		results[i] = pipeline.Result{URL: req.URLs[i], GateDecision: "failed", Error: &pipeline.ErrorInfo{
+		results[i] = pipeline.Result{URL: req.URLs[i], GateDecision: "failed", Error: &core.ErrorInfo{
 			Type:      core.ErrTimeout,
 			Message:   fmt.Sprintf("not crawled within the synchronous deadline of %s; use /api/v1/crawl/stream or async jobs for long batches", d.SyncDeadline),
 			Retryable: true,

@@ -19,6 +19,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/store"
+	"github.com/riptidecrawler/riptide/shared/store/spiderruns"
 )
 
 // server is the spider group behind the real middleware, with the local
@@ -34,7 +35,7 @@ func server(t *testing.T) (api string, site string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := spider.New(spider.Deps{Store: s, Crawler: &spidertest.StandInCrawler{Fetcher: f}, Site: f})
+	e, err := spider.New(spider.Deps{Runs: spiderruns.New(s), Crawler: &spidertest.StandInCrawler{Fetcher: f}, Site: f})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ func (c PipelineCrawler) CrawlPage(ctx context.Context, req spider.PageRequest) 
 		CacheMode:     pipeline.CacheBypass,
 		RespectRobots: &respect,
 		MaxBodyBytes:  req.MaxBytes,
+		Politeness:    &req.Politeness,
 		Formats:       []pipeline.Format{pipeline.FormatMarkdown, pipeline.FormatMetadata, pipeline.FormatLinks},
 	}
 	if req.LinksOnly {

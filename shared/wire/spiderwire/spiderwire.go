@@ -12,6 +12,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/stepfn"
+	"github.com/riptidecrawler/riptide/shared/store/spiderruns"
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/pipelinewire"
 )
@@ -45,7 +46,7 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 		crawler = PipelineCrawler{Pipeline: pl}
 	}
 	engine, err := spider.New(spider.Deps{
-		Store: p.Store, Crawler: crawler, Site: p.Fetcher(), Logger: p.Logger, Config: o.Config,
+		Runs: spiderruns.New(p.Store), Crawler: crawler, Site: p.Fetcher(), Logger: p.Logger, Config: o.Config,
 		Notifier: spider.NewWebhookSender(fetch.NewGuard(p.Config.AllowCIDRs)),
 	})
 	if err != nil {

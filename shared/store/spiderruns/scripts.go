@@ -1,55 +1,19 @@
-package spider
+package spiderruns
 
-import (
-	"context"
-	"fmt"
-	"strconv"
-	"strings"
+import "github.com/redis/go-redis/v9"
 
-	"github.com/redis/go-redis/v9"
+// The Lua scripts of Runs. Each touches only the keys of one run,
+// which share a Redis Cluster slot through the {id} hash tag, and runs
+// atomically: that is what keeps a run's budgets exact while batches in
+// several processes claim and record pages at once.
 
-	"github.com/riptidecrawler/riptide/shared/store"
-)
-
-// runKeys are the Redis keys of one run. The run id sits in a hash tag
-// ({id}) so every key of a run maps to one Redis Cluster slot, as the Lua
-// scripts that touch several of them require.
-type runKeys struct {
-	meta     string // hash: state, options, budgets and counters
-	frontier string // sorted set: canonical URL -> priority (lowest first)
-	info     string // hash: queued URL -> "depth referrer"
-	seen     string // set: canonical URLs ever queued or skipped
-	deep     string // set: URLs skipped for depth (counted once, may come back shallower)
-	hashes   string // set: content hashes of crawled pages
-	inflight string // hash: claimed URL -> "batch|reserved_bytes|score"
-	results  string // list: result records (JSON), in completion order
-	hostNext string // hash: host -> earliest next request (unix ms)
-}
-
-func keysFor(s *store.Store, id string) runKeys {
-	base := s.Key("spider", "{"+id+"}")
-	return runKeys{
-		meta: base + ":meta", frontier: base + ":frontier", info: base + ":info", seen: base + ":seen",
-		deep: base + ":deep", hashes: base + ":hashes", inflight: base + ":inflight", results: base + ":results",
-		hostNext: base + ":hostnext",
-	}
-}
-
-func (k runKeys) all() []string {
-	return []string{k.meta, k.frontier, k.info, k.seen, k.deep, k.hashes, k.inflight, k.results, k.hostNext}
-}
-
-// activeKey is the set of runs that should be progressing (running); the
-// local orchestrator relaunches them after a restart.
-func activeKey(s *store.Store) string { return s.Key("spider", "active") }
-
-// pushLua enqueues links. Arguments from `start`, in triples: url, base
-// priority, tag. Tag "q:<info>" enqueues the URL unless seen (score = base
-// + dir*seq, so equal bases keep discovery order: FIFO for dir 1, LIFO for
-// dir -1); "d:" counts a too-deep URL once without marking it seen (it may
-// be found again nearer a seed); "s:<reason>" marks it seen and counts the
-// skip reason once.
-const pushLua = `
+// spiderPushLua enqueues links. Arguments from `start`, in triples: url,
+// base priority, tag. Tag "q:<info>" enqueues the URL unless seen (score =
+// base + dir*seq, so equal bases keep discovery order: FIFO for dir 1, LIFO
+// for dir -1); "d:" counts a too-deep URL once without marking it seen (it
+// may be found again nearer a seed); "s:<reason>" marks it seen and counts
+// the skip reason once.
+const spiderPushLua = `
 local function push(meta, seen, deep, frontier, info, dir, ttl, args, start, n)
   local added, dups = 0, 0
   -- One counter update per call: link i gets sequence seq0 + i.
@@ -87,12 +51,12 @@ local function push(meta, seen, deep, frontier, info, dir, ttl, args, start, n)
 end
 `
 
-// scriptPush: KEYS meta seen deep frontier info; ARGV dir ttl n triples...
-var scriptPush = redis.NewScript(pushLua + `
+// spiderPush: KEYS meta seen deep frontier info; ARGV dir ttl n triples...
+var spiderPush = redis.NewScript(spiderPushLua + `
 return push(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], tonumber(ARGV[1]), ARGV[2], ARGV, 4, tonumber(ARGV[3]))
 `)
 
-// scriptClaim pops up to ARGV[2] URLs for batch ARGV[1], reserving the
+// spiderClaim pops up to ARGV[2] URLs for batch ARGV[1], reserving the
 // budget for each before anyone crawls it: a page slot (reserved <=
 // max_pages), an error slot (failed + in flight <= max_errors, so even if
 // every page in flight fails the run stays within max_errors) and body
@@ -102,7 +66,7 @@ return push(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], tonumber(ARGV[1]), ARGV
 // "budget" (which one), "empty" (frontier empty).
 //
 // KEYS meta frontier info inflight; ARGV batch want now_ms page_bytes
-var scriptClaim = redis.NewScript(`
+var spiderClaim = redis.NewScript(`
 local meta = KEYS[1]
 local st = redis.call('HGET', meta, 'state')
 if st ~= 'running' then return {'state', st or ''} end
@@ -146,7 +110,7 @@ end
 return out
 `)
 
-// scriptComplete records the outcomes of claimed URLs (several per call:
+// spiderComplete records the outcomes of claimed URLs (several per call:
 // pages finishing together are recorded in one round trip), each
 // atomically with pushing its links. Per record it returns -1 when the
 // claim is no longer this batch's (the URL was handed to a newer batch;
@@ -159,7 +123,7 @@ return out
 // KEYS meta inflight results hashes seen deep frontier info
 // ARGV batch ttl dir count, then per record: url outcome reason bytes hash
 // result depth last_error nlinks, link triples...
-var scriptComplete = redis.NewScript(pushLua + `
+var spiderComplete = redis.NewScript(spiderPushLua + `
 local meta = KEYS[1]
 local function complete1(batch, url, outcome, reason, bytesArg, hash, result, depthArg, lastErr, ttl, dir, args, linkStart, nlinks)
   local v = redis.call('HGET', KEYS[2], url)
@@ -214,13 +178,13 @@ end
 return out
 `)
 
-// scriptTakeover makes batch ARGV[1] the owner of the run and puts every
+// spiderTakeover makes batch ARGV[1] the owner of the run and puts every
 // URL still claimed by an earlier batch (one that crashed or timed out)
 // back in the frontier with its budget released. Only one batch of a run
 // works at a time, so anything in flight at this point is orphaned.
 //
 // KEYS meta inflight frontier; ARGV batch
-var scriptTakeover = redis.NewScript(`
+var spiderTakeover = redis.NewScript(`
 local meta = KEYS[1]
 redis.call('HSET', meta, 'batch', ARGV[1])
 local all = redis.call('HGETALL', KEYS[2])
@@ -240,13 +204,13 @@ redis.call('DEL', KEYS[2])
 return n
 `)
 
-// scriptTransition moves the run's state from one of ARGV[2..] to ARGV[1]
+// spiderTransition moves the run's state from one of ARGV[2..] to ARGV[1]
 // and returns the state it found (the caller learns whether it moved by
 // comparing with the allowed list). Pausing records when; resuming moves
 // the duration deadline by the time spent paused.
 //
 // KEYS meta; ARGV new now_ms allowed...
-var scriptTransition = redis.NewScript(`
+var spiderTransition = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return false end
 for i = 3, #ARGV do
@@ -265,64 +229,3 @@ for i = 3, #ARGV do
 end
 return st
 `)
-
-// scriptPoliteness books the next request slot of a host and returns how
-// many milliseconds the caller must wait for it. The booking lives in Redis
-// so a run's next batch, in another Lambda, keeps the pace.
-//
-// KEYS hostnext; ARGV host now_ms delay_ms ttl
-var scriptPoliteness = redis.NewScript(`
-local nxt = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-local now = tonumber(ARGV[2])
-local start = math.max(now, nxt)
-redis.call('HSET', KEYS[1], ARGV[1], string.format('%d', start + tonumber(ARGV[3])))
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return start - now
-`)
-
-// linkArg is one link for pushLua.
-type linkArg struct {
-	url  string
-	base float64
-	tag  string
-}
-
-func appendLinks(args []any, links []linkArg) []any {
-	for _, l := range links {
-		args = append(args, l.url, strconv.FormatFloat(l.base, 'f', 0, 64), l.tag)
-	}
-	return args
-}
-
-// meta is the decoded run hash.
-type meta map[string]string
-
-func (m meta) int(f string) int64 {
-	v, _ := strconv.ParseInt(m[f], 10, 64)
-	return v
-}
-
-func loadMeta(ctx context.Context, c redis.Cmdable, k runKeys) (meta, error) {
-	m, err := c.HGetAll(ctx, k.meta).Result()
-	if err != nil {
-		return nil, fmt.Errorf("read run state: %w", err)
-	}
-	if len(m) == 0 {
-		return nil, nil
-	}
-	return meta(m), nil
-}
-
-// parseInfo decodes an info value "depth referrer".
-func parseInfo(v string) (depth int, referrer string) {
-	d, ref, _ := strings.Cut(v, " ")
-	depth, _ = strconv.Atoi(d)
-	return depth, ref
-}
-
-func formatInfo(depth int, referrer string) string {
-	if referrer == "" {
-		return strconv.Itoa(depth)
-	}
-	return strconv.Itoa(depth) + " " + referrer
-}

@@ -1,0 +1,128 @@
+// Package archtest holds the project's structural rules as tests, checked
+// against what the go command reports, so a change that breaks a layer
+// fails CI instead of waiting for a review to notice.
+package archtest
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/riptidecrawler/riptide/internal/functest"
+)
+
+const module = "github.com/riptidecrawler/riptide"
+
+// engines are the pure engine packages: they know nothing of Lambda,
+// Redis or AWS, define the ports they need, and are tested with fixtures.
+// A package listed here that does not exist yet is checked once it does.
+var engines = []string{
+	"shared/spider", "shared/render", "shared/extract", "shared/fetch", "shared/pipeline",
+	"shared/pdf", "shared/tables", "shared/chunk", "shared/wasm", "shared/strategy",
+	"shared/search", "shared/llm", "shared/jobs", "shared/monitor", "shared/urlnorm", "shared/stealth", "shared/core",
+}
+
+// forbiddenInEngines are modules an engine must not link, even indirectly.
+var forbiddenInEngines = []string{
+	"github.com/aws/aws-lambda-go",
+	"github.com/redis/go-redis",
+	"github.com/aws/aws-sdk-go-v2",
+	"github.com/alicebob/miniredis",
+}
+
+func goList(t *testing.T, root string, args ...string) []string {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list"}, args...)...)
+	cmd.Dir = root
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go list %v: %v\n%s", args, err, stderr.String())
+	}
+	var lines []string
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// TestEnginesArePure: `go list -deps` of every engine shows none of the
+// Lambda runtime, the Redis client or the AWS SDK.
+func TestEnginesArePure(t *testing.T) {
+	root := functest.RepoRoot(t)
+	for _, e := range engines {
+		if _, err := os.Stat(filepath.Join(root, e)); err != nil {
+			continue
+		}
+		for _, dep := range goList(t, root, "-deps", "./"+e) {
+			for _, bad := range forbiddenInEngines {
+				if strings.HasPrefix(dep, bad) {
+					t.Errorf("engine %s links %s: put the adapter behind a port (shared/store, an AWS adapter package) and let the wiring choose it", e, dep)
+				}
+			}
+		}
+	}
+}
+
+// TestImportsPointDown: below the handlers (shared/api/*) and the
+// composition root (shared/wire/*) nothing imports either, even
+// indirectly; handlers never import the root or the configuration.
+func TestImportsPointDown(t *testing.T) {
+	root := functest.RepoRoot(t)
+	for _, line := range goList(t, root, "-f", "{{.ImportPath}} {{join .Deps \" \"}}", "./shared/...") {
+		fields := strings.Fields(line)
+		pkg, deps := strings.TrimPrefix(fields[0], module+"/"), fields[1:]
+		isHandler := strings.HasPrefix(pkg, "shared/api/")
+		isRoot := pkg == "shared/wire" || strings.HasPrefix(pkg, "shared/wire/")
+		if isRoot {
+			continue
+		}
+		for _, d := range deps {
+			dep := strings.TrimPrefix(d, module+"/")
+			switch {
+			case dep == "shared/wire" || strings.HasPrefix(dep, "shared/wire/"):
+				t.Errorf("%s imports the composition root %s: take a Deps struct instead", pkg, dep)
+			case !isHandler && strings.HasPrefix(dep, "shared/api/"):
+				t.Errorf("%s (below the handlers) imports the handler package %s", pkg, dep)
+			case isHandler && dep == "shared/config":
+				t.Errorf("handler package %s imports shared/config: configuration is read by the wiring", pkg)
+			}
+		}
+	}
+}
+
+// TestOnlyTheRootBuildsFetchers: a fetcher owns the robots cache, the
+// connection pool, politeness and circuit breakers, so a process has one;
+// it is built in shared/wire and nowhere else in shipped code.
+func TestOnlyTheRootBuildsFetchers(t *testing.T) {
+	root := functest.RepoRoot(t)
+	for _, dir := range []string{"shared", "functions", "cmd"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			rel, _ := filepath.Rel(root, path)
+			if strings.HasPrefix(filepath.ToSlash(rel), "shared/wire/") || strings.HasPrefix(filepath.ToSlash(rel), "shared/fetch/") {
+				return nil
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			if bytes.Contains(src, []byte("fetch.New(")) {
+				t.Errorf("%s builds a fetcher: ask the process for its one (wire.Process.Fetcher)", rel)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

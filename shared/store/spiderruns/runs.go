@@ -1,0 +1,401 @@
+// Package spiderruns is the spider's RunStore in Redis (docs/storage.md
+// lists its keys): the Step Functions steps of a run, each in its own
+// Lambda, and the local orchestrator of `riptide serve` (on the embedded
+// miniredis by default) share a run through it. It lives apart from
+// package store so that only the spider's functions link the spider
+// engine.
+package spiderruns
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/spider"
+	"github.com/riptidecrawler/riptide/shared/store"
+)
+
+// Runs implements spider.RunStore on a store's Redis. The budgets and the
+// batch ownership are enforced by Lua scripts (scripts.go), one atomic
+// call per claim or group of completions.
+type Runs struct {
+	s *store.Store
+}
+
+// New returns the spider run store of s.
+func New(s *store.Store) *Runs { return &Runs{s: s} }
+
+var _ spider.RunStore = (*Runs)(nil)
+
+// runKeys are the Redis keys of one run. The run id sits in a hash tag
+// ({id}) so every key of a run maps to one Redis Cluster slot, as the Lua
+// scripts that touch several of them require.
+type runKeys struct {
+	meta     string // hash: state, options, budgets and counters
+	frontier string // sorted set: canonical URL -> priority (lowest first)
+	info     string // hash: queued URL -> "depth referrer"
+	seen     string // set: canonical URLs ever queued or skipped
+	deep     string // set: URLs skipped for depth (counted once, may come back shallower)
+	hashes   string // set: content hashes of crawled pages
+	inflight string // hash: claimed URL -> "batch|reserved_bytes|score"
+	results  string // list: result records (JSON), in completion order
+}
+
+func (r *Runs) keys(id string) runKeys {
+	base := r.s.Key("spider", "{"+id+"}")
+	return runKeys{
+		meta: base + ":meta", frontier: base + ":frontier", info: base + ":info", seen: base + ":seen",
+		deep: base + ":deep", hashes: base + ":hashes", inflight: base + ":inflight", results: base + ":results",
+	}
+}
+
+func (k runKeys) all() []string {
+	return []string{k.meta, k.frontier, k.info, k.seen, k.deep, k.hashes, k.inflight, k.results}
+}
+
+// activeKey is the set of runs that should be progressing; the local
+// orchestrator relaunches them after a restart.
+func (r *Runs) activeKey() string { return r.s.Key("spider", "active") }
+
+// Meta hash fields besides the counters named in the scripts.
+const (
+	seedHostField = "seed_host:" // + host a seed redirected to: "1"
+	skipField     = "skip:"      // + reason: count
+)
+
+// Create implements spider.RunStore.
+func (r *Runs) Create(ctx context.Context, n spider.NewRun) error {
+	k := r.keys(n.ID)
+	optJSON, err := json.Marshal(n.Options)
+	if err != nil {
+		return fmt.Errorf("encode options: %w", err)
+	}
+	seedJSON, err := json.Marshal(n.Seeds)
+	if err != nil {
+		return fmt.Errorf("encode seeds: %w", err)
+	}
+	created := n.Created.UnixMilli()
+	pipe := r.s.Client.TxPipeline()
+	pipe.HSet(ctx, k.meta, map[string]any{
+		"state": spider.StateRunning, "gen": n.Gen, "options": string(optJSON), "seeds": string(seedJSON),
+		"max_pages": n.MaxPages, "max_bytes": n.MaxBytes, "max_errors": n.MaxErrors,
+		"ttl_ms": n.TTL.Milliseconds(), "created_ms": created, "updated_ms": created,
+	})
+	pipe.PExpire(ctx, k.meta, n.TTL)
+	pipe.SAdd(ctx, r.activeKey(), n.ID)
+	_, err = pipe.Exec(ctx)
+	return err
+}
+
+// Load implements spider.RunStore.
+func (r *Runs) Load(ctx context.Context, id string) (*spider.RunMeta, error) {
+	k := r.keys(id)
+	pipe := r.s.Client.Pipeline()
+	mcmd := pipe.HGetAll(ctx, k.meta)
+	qcmd := pipe.ZCard(ctx, k.frontier)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, err
+	}
+	h := mcmd.Val()
+	if len(h) == 0 {
+		return nil, nil
+	}
+	m, err := decodeRunMeta(h)
+	if err != nil {
+		return nil, err
+	}
+	m.Queued = qcmd.Val()
+	return m, nil
+}
+
+func decodeRunMeta(h map[string]string) (*spider.RunMeta, error) {
+	i64 := func(f string) int64 {
+		v, _ := strconv.ParseInt(h[f], 10, 64)
+		return v
+	}
+	ms := func(f string) time.Time {
+		if v := i64(f); v > 0 {
+			return time.UnixMilli(v).UTC()
+		}
+		return time.Time{}
+	}
+	m := &spider.RunMeta{
+		State: h["state"], Gen: i64("gen"), Initialized: h["initialized"] == "1",
+		MaxPages: int(i64("max_pages")), MaxBytes: i64("max_bytes"), MaxErrors: int(i64("max_errors")),
+		Reserved: i64("reserved"), InFlight: i64("inflight"), ReservedBytes: i64("reserved_bytes"),
+		Crawled: i64("crawled"), Failed: i64("failed"), Bytes: i64("bytes"), DupLinks: i64("dup_links"),
+		CurrentDepth: int(i64("current_depth")), DepthMax: int(i64("depth_max")),
+		StopReason: h["stop_reason"], WebhookError: h["webhook_error"],
+		Created: ms("created_ms"), Started: ms("started_ms"), Finished: ms("finished_ms"), Updated: ms("updated_ms"),
+		Deadline: ms("deadline_ms"), Skipped: map[string]int64{},
+	}
+	if err := json.Unmarshal([]byte(h["options"]), &m.Options); err != nil {
+		return nil, fmt.Errorf("decode stored options: %w", err)
+	}
+	if err := json.Unmarshal([]byte(h["seeds"]), &m.Seeds); err != nil {
+		return nil, fmt.Errorf("decode stored seeds: %w", err)
+	}
+	if le := h["last_error"]; le != "" {
+		var info core.ErrorInfo
+		if json.Unmarshal([]byte(le), &info) == nil {
+			m.LastError = &info
+		}
+	}
+	for f, v := range h {
+		if reason, ok := strings.CutPrefix(f, skipField); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			m.Skipped[reason] = n
+		} else if host, ok := strings.CutPrefix(f, seedHostField); ok {
+			m.SeedHosts = append(m.SeedHosts, host)
+		}
+	}
+	return m, nil
+}
+
+// pushChunk bounds the links of one push script call, so one call never
+// holds Redis for long.
+const pushChunk = 500
+
+// Push implements spider.RunStore.
+func (r *Runs) Push(ctx context.Context, id string, p spider.PushPolicy, links []spider.FoundLink) (int, error) {
+	k := r.keys(id)
+	keys := []string{k.meta, k.seen, k.deep, k.frontier, k.info}
+	added := 0
+	for len(links) > 0 {
+		n := min(len(links), pushChunk)
+		args := make([]any, 0, 3+3*n)
+		args = append(args, direction(p), p.TTL.Milliseconds(), n)
+		args = appendLinks(args, links[:n])
+		got, err := spiderPush.Run(ctx, r.s.Client, keys, args...).Int()
+		if err != nil {
+			return added, err
+		}
+		added += got
+		links = links[n:]
+	}
+	return added, nil
+}
+
+func direction(p spider.PushPolicy) int {
+	if p.LIFO {
+		return -1
+	}
+	return 1
+}
+
+// appendLinks adds links as the scripts' triples: url, base priority, tag.
+func appendLinks(args []any, links []spider.FoundLink) []any {
+	for _, l := range links {
+		var tag string
+		switch l.Kind {
+		case spider.LinkQueue:
+			tag = "q:" + formatInfo(l.Depth, l.Referrer)
+		case spider.LinkTooDeep:
+			tag = "d:"
+		default:
+			tag = "s:" + l.Reason
+		}
+		args = append(args, l.URL, strconv.FormatFloat(l.Priority, 'f', 0, 64), tag)
+	}
+	return args
+}
+
+// formatInfo encodes an info value "depth referrer".
+func formatInfo(depth int, referrer string) string {
+	if referrer == "" {
+		return strconv.Itoa(depth)
+	}
+	return strconv.Itoa(depth) + " " + referrer
+}
+
+// parseInfo decodes an info value.
+func parseInfo(v string) (depth int, referrer string) {
+	d, ref, _ := strings.Cut(v, " ")
+	depth, _ = strconv.Atoi(d)
+	return depth, ref
+}
+
+// Takeover implements spider.RunStore.
+func (r *Runs) Takeover(ctx context.Context, id, batch string) (int, error) {
+	k := r.keys(id)
+	return spiderTakeover.Run(ctx, r.s.Client, []string{k.meta, k.inflight, k.frontier}, batch).Int()
+}
+
+// Claim implements spider.RunStore.
+func (r *Runs) Claim(ctx context.Context, id string, c spider.ClaimRequest) (spider.Claim, error) {
+	k := r.keys(id)
+	res, err := spiderClaim.Run(ctx, r.s.Client, []string{k.meta, k.frontier, k.info, k.inflight},
+		c.Batch, c.Want, c.Now.UnixMilli(), c.PageBytes).StringSlice()
+	if err != nil {
+		return spider.Claim{}, err
+	}
+	if len(res) < 2 {
+		return spider.Claim{}, errors.New("claim: short reply")
+	}
+	if res[0] != "ok" {
+		return spider.Claim{Refused: res[0], Detail: res[1]}, nil
+	}
+	out := spider.Claim{URLs: make([]spider.ClaimedURL, 0, (len(res)-2)/3)}
+	for i := 2; i+2 < len(res); i += 3 {
+		depth, ref := parseInfo(res[i+1])
+		b, _ := strconv.ParseInt(res[i+2], 10, 64)
+		out.URLs = append(out.URLs, spider.ClaimedURL{URL: res[i], Depth: depth, Referrer: ref, MaxBytes: b})
+	}
+	return out, nil
+}
+
+var outcomeNames = [...]string{spider.OutcomeOK: "ok", spider.OutcomeFailed: "failed", spider.OutcomeSkip: "skip"}
+
+// Complete implements spider.RunStore.
+func (r *Runs) Complete(ctx context.Context, id, batch string, p spider.PushPolicy, outcomes []spider.Outcome) ([]spider.Recorded, error) {
+	k := r.keys(id)
+	keys := []string{k.meta, k.inflight, k.results, k.hashes, k.seen, k.deep, k.frontier, k.info}
+	n := 4 + 9*len(outcomes)
+	for _, o := range outcomes {
+		n += 3 * len(o.Links)
+	}
+	args := make([]any, 0, n)
+	args = append(args, batch, p.TTL.Milliseconds(), direction(p), len(outcomes))
+	for _, o := range outcomes {
+		var errJSON []byte
+		if o.Error != nil {
+			var err error
+			if errJSON, err = json.Marshal(o.Error); err != nil {
+				return nil, fmt.Errorf("encode error: %w", err)
+			}
+		}
+		args = append(args, o.URL, outcomeNames[o.Kind], o.Reason, o.Bytes, o.ContentHash, o.Result, o.Depth, errJSON, len(o.Links))
+		args = appendLinks(args, o.Links)
+	}
+	got, err := spiderComplete.Run(ctx, r.s.Client, keys, args...).Int64Slice()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]spider.Recorded, len(got))
+	for i, v := range got {
+		out[i] = spider.Recorded(v)
+	}
+	return out, nil
+}
+
+// Transition implements spider.RunStore.
+func (r *Runs) Transition(ctx context.Context, id, to string, now time.Time, from ...string) (string, error) {
+	args := make([]any, 0, 2+len(from))
+	args = append(args, to, now.UnixMilli())
+	for _, f := range from {
+		args = append(args, f)
+	}
+	got, err := spiderTransition.Run(ctx, r.s.Client, []string{r.keys(id).meta}, args...).Text()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return got, err
+}
+
+// Update implements spider.RunStore.
+func (r *Runs) Update(ctx context.Context, id string, u spider.RunUpdate) error {
+	var fields []any
+	if !u.Started.IsZero() {
+		fields = append(fields, "initialized", "1", "started_ms", u.Started.UnixMilli(), "deadline_ms", u.Deadline.UnixMilli())
+	}
+	if !u.Updated.IsZero() {
+		fields = append(fields, "updated_ms", u.Updated.UnixMilli())
+	}
+	if u.SeedHost != "" {
+		fields = append(fields, seedHostField+u.SeedHost, "1")
+	}
+	if u.WebhookError != "" {
+		fields = append(fields, "webhook_error", u.WebhookError)
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return r.s.Client.HSet(ctx, r.keys(id).meta, fields...).Err()
+}
+
+// MarkWebhookSent implements spider.RunStore.
+func (r *Runs) MarkWebhookSent(ctx context.Context, id string) (bool, error) {
+	return r.s.Client.HSetNX(ctx, r.keys(id).meta, "webhook_sent", "1").Result()
+}
+
+// Finish implements spider.RunStore.
+func (r *Runs) Finish(ctx context.Context, id string, end spider.RunEnd, ttl time.Duration) error {
+	k := r.keys(id)
+	at := end.At.UnixMilli()
+	fields := []any{"state", end.State, "stop_reason", end.StopReason, "finished_ms", at, "updated_ms", at}
+	if end.LastError != nil {
+		le, err := json.Marshal(end.LastError)
+		if err != nil {
+			return fmt.Errorf("encode last error: %w", err)
+		}
+		fields = append(fields, "last_error", le)
+	}
+	pipe := r.s.Client.TxPipeline()
+	pipe.HSet(ctx, k.meta, fields...)
+	pipe.SRem(ctx, r.activeKey(), id)
+	for _, key := range k.all() {
+		pipe.PExpire(ctx, key, ttl)
+	}
+	_, err := pipe.Exec(ctx)
+	return err
+}
+
+// Results implements spider.RunStore.
+func (r *Runs) Results(ctx context.Context, id string, offset int64, limit int) (*spider.ResultRange, error) {
+	k := r.keys(id)
+	// LRANGE reads negative indexes from the end, and 0..-1 as everything.
+	offset, limit = max(offset, 0), max(limit, 0)
+	pipe := r.s.Client.Pipeline()
+	scmd := pipe.HGet(ctx, k.meta, "state")
+	lcmd := pipe.LLen(ctx, k.results)
+	var rcmd *redis.StringSliceCmd
+	if limit > 0 {
+		rcmd = pipe.LRange(ctx, k.results, offset, offset+int64(limit)-1)
+	}
+	_, _ = pipe.Exec(ctx)
+	if errors.Is(scmd.Err(), redis.Nil) {
+		return nil, nil
+	}
+	cmds := []redis.Cmder{scmd, lcmd}
+	if rcmd != nil {
+		cmds = append(cmds, rcmd)
+	}
+	for _, c := range cmds {
+		if c.Err() != nil {
+			return nil, c.Err()
+		}
+	}
+	rr := &spider.ResultRange{State: scmd.Val(), Total: lcmd.Val(), Records: [][]byte{}}
+	if rcmd != nil {
+		rr.Records = make([][]byte, len(rcmd.Val()))
+		for i, rec := range rcmd.Val() {
+			rr.Records[i] = []byte(rec)
+		}
+	}
+	return rr, nil
+}
+
+// Delete implements spider.RunStore.
+func (r *Runs) Delete(ctx context.Context, id string) error {
+	return r.s.Client.Del(ctx, r.keys(id).all()...).Err()
+}
+
+// ActiveRuns implements spider.RunStore.
+func (r *Runs) ActiveRuns(ctx context.Context) ([]string, error) {
+	return r.s.Client.SMembers(ctx, r.activeKey()).Result()
+}
+
+// SetActive implements spider.RunStore.
+func (r *Runs) SetActive(ctx context.Context, id string, active bool) error {
+	if active {
+		return r.s.Client.SAdd(ctx, r.activeKey(), id).Err()
+	}
+	return r.s.Client.SRem(ctx, r.activeKey(), id).Err()
+}
