@@ -27,7 +27,7 @@ const (
 	ModeStatic   = "static"   // fetch without a browser
 	ModeDynamic  = "dynamic"  // always render
 	ModeAdaptive = "adaptive" // render when the gate (or a browser-only option) asks for it
-	ModePDF      = "pdf"      // the URL is a PDF (needs the pdf engine)
+	ModePDF      = "pdf"      // the URL is a PDF: fetched and read by the pdf engine, no browser
 )
 
 // Timeouts of a render request: beyond MaxTimeout use the async job form.
@@ -83,7 +83,7 @@ type Response struct {
 	URL            string                  `json:"url"`
 	FinalURL       string                  `json:"final_url"`
 	Status         int                     `json:"status"`
-	Mode           string                  `json:"mode"` // the mode used: static or dynamic
+	Mode           string                  `json:"mode"` // the mode used: static, dynamic or pdf
 	Gate           *pipeline.GateInfo      `json:"gate,omitempty"`
 	Document       *pipeline.Document      `json:"document"`
 	QualityScore   float64                 `json:"quality_score"`
@@ -127,9 +127,9 @@ type Artifacts struct {
 // Deps are what the render group needs. Renderer may be nil (no browser
 // here): requests that need one get dependency_error.
 type Deps struct {
-	Renderer  render.Renderer
-	Pipeline  *pipeline.Pipeline
-	Sessions  *sessions.Store
+	Renderer render.Renderer
+	Pipeline *pipeline.Pipeline
+	Sessions *sessions.Store
 	// Blob keeps artifacts over InlineMax when it can hand out links
 	// (blob.Linker: S3); otherwise artifacts are always inline.
 	Blob      blob.Store
@@ -173,7 +173,7 @@ func (req *Request) normalize() error {
 	if req.TimeoutMS < 1000 || req.TimeoutMS > int(MaxTimeout.Milliseconds()) {
 		return core.Errorf(core.ErrValidation, "timeout_ms: must be between 1000 and %d (use an async job for longer renders)", MaxTimeout.Milliseconds())
 	}
-	if used := req.browserOnly(); req.Mode == ModeStatic && len(used) > 0 {
+	if used := req.browserOnly(); (req.Mode == ModeStatic || req.Mode == ModePDF) && len(used) > 0 {
 		return core.Errorf(core.ErrValidation, "%s only apply when rendering: use mode dynamic or adaptive", strings.Join(used, ", "))
 	}
 	if req.SessionID != "" && !sessions.ValidID(req.SessionID) {
@@ -216,7 +216,19 @@ func (d Deps) Render(ctx context.Context, requestID string, req Request) (*Respo
 	var fetchedPage, fetchedURL string
 	switch req.Mode {
 	case ModePDF:
-		return nil, core.Errorf(core.ErrNotImplemented, "mode pdf needs the pdf engine, which is planned; fetch PDFs with /api/v1/crawl once it lands")
+		// No browser: the PDF is fetched and read by the pdf engine
+		// through the pipeline, like a PDF met by /crawl.
+		res := d.Pipeline.Crawl(ctx, req.URL, opts)
+		if res.Error != nil {
+			return nil, &core.Error{Type: res.Error.Type, Message: res.Error.Message, Permanent: !res.Error.Retryable}
+		}
+		if res.ContentType != "application/pdf" {
+			return nil, core.Errorf(core.ErrExtraction, "mode pdf: %s is %s, not a PDF (use mode static, dynamic or adaptive)", res.FinalURL, res.ContentType)
+		}
+		resp.FinalURL, resp.Status, resp.Mode, resp.Document, resp.QualityScore = res.FinalURL, res.Status, ModePDF, res.Document, res.QualityScore
+		resp.Stats = Stats{TotalMS: time.Since(start).Milliseconds(), FetchMS: res.Timings.FetchMS, ExtractMS: res.Timings.ExtractMS, Requests: 1, Bytes: res.BodyBytes}
+		resp.Notes = res.Notes
+		return resp, nil
 	case ModeStatic, ModeAdaptive:
 		if req.Mode == ModeAdaptive && len(req.browserOnly()) > 0 {
 			break // browser options were asked for: render
