@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -172,12 +173,15 @@ func parseXMP(data []byte) map[string]string {
 	return out
 }
 
-var pdfDate = regexp.MustCompile(`^(?:D:)?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?\s*(Z|[+-]\d{2}'?\d{2}'?|[+-]\d{2})?`)
+// pdfDate is compiled on first use: package init stays free (cold start).
+var pdfDate = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:D:)?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?\s*(Z|[+-]\d{2}'?\d{2}'?|[+-]\d{2})?`)
+})
 
 // parseDate reads a PDF date "D:YYYYMMDDHHmmSSOHH'mm'" (every part after
 // the year optional) as UTC.
 func parseDate(s string) *time.Time {
-	m := pdfDate.FindStringSubmatch(strings.TrimSpace(s))
+	m := pdfDate().FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return nil
 	}

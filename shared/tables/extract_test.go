@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/riptidecrawler/riptide/shared/extract"
 )
 
 func fixture(t testing.TB, name string) *Result {
@@ -162,16 +164,46 @@ func TestValueParsers(t *testing.T) {
 	}
 }
 
-func BenchmarkExtractFixtures(b *testing.B) {
+func benchPages(b *testing.B) [][]byte {
 	var pages [][]byte
 	for _, n := range []string{"spans.html", "nested.html", "layout.html"} {
-		p, _ := os.ReadFile(filepath.Join("testdata", n))
+		p, err := os.ReadFile(filepath.Join("testdata", n))
+		if err != nil {
+			b.Fatal(err)
+		}
 		pages = append(pages, p)
+	}
+	return pages
+}
+
+// BenchmarkTablesOnParsedPage is the cost of the tables engine on a page
+// the extractor has parsed already (what the handler does after Parse);
+// BenchmarkParseOnly, the parse itself, is its peer in the same run.
+func BenchmarkTablesOnParsedPage(b *testing.B) {
+	var parsed []*extract.Page
+	for _, p := range benchPages(b) {
+		pg, err := extract.Parse(context.Background(), p, "", 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		parsed = append(parsed, pg)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
+		for _, pg := range parsed {
+			if _, err := Extract(context.Background(), pg.Node()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkParseOnly(b *testing.B) {
+	pages := benchPages(b)
+	b.ReportAllocs()
+	for b.Loop() {
 		for _, p := range pages {
-			if _, err := FromHTML(context.Background(), p, ""); err != nil {
+			if _, err := extract.Parse(context.Background(), p, "", 0); err != nil {
 				b.Fatal(err)
 			}
 		}

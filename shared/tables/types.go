@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -82,12 +83,15 @@ func ParseBool(v string) (bool, bool) {
 // number: an optional sign and currency symbol, digits with optional
 // thousands separators (comma, space, thin or no-break space) and a decimal
 // point, an optional percent sign or trailing currency symbol.
-var number = regexp.MustCompile(`^([+\-−]?)\s?([$€£¥₹]?)\s?(\d{1,3}(?:[, \x{202f}\x{a0}]\d{3})+|\d+)(\.\d+)?\s?(%|[$€£¥₹])?$`)
+// (compiled on first use: package init stays free)
+var number = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([+\-−]?)\s?([$€£¥₹]?)\s?(\d{1,3}(?:[, \x{202f}\x{a0}]\d{3})+|\d+)(\.\d+)?\s?(%|[$€£¥₹])?$`)
+})
 
 // ParseNumber reads a number as written in a table cell ("1,234.5",
 // "-3%", "$12", "12 €"). A percentage is its number (12% -> 12).
 func ParseNumber(v string) (float64, bool) {
-	m := number.FindStringSubmatch(strings.TrimSpace(v))
+	m := number().FindStringSubmatch(strings.TrimSpace(v))
 	if m == nil {
 		return 0, false
 	}

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
+	"strings"
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/blob"
@@ -24,9 +24,21 @@ const (
 	UploadLinkTTL = 15 * time.Minute
 )
 
-var uploadKey = regexp.MustCompile(`^pdf-uploads/[0-9a-f]{32}\.pdf$`)
+// validUploadKey: "pdf-uploads/" + 32 hex digits + ".pdf".
+func validUploadKey(k string) bool {
+	id, ok := strings.CutPrefix(k, uploadPrefix)
+	id, ok2 := strings.CutSuffix(id, ".pdf")
+	return ok && ok2 && len(id) == 32 && isLowerHex(id)
+}
 
-func validUploadKey(k string) bool { return uploadKey.MatchString(k) }
+func isLowerHex(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // UploadRequest is the optional body of POST /api/v1/pdf/uploads.
 type UploadRequest struct {

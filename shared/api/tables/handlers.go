@@ -11,8 +11,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
@@ -127,8 +127,25 @@ type TableResult struct {
 	Export       map[string]string `json:"export"`
 }
 
-// Table ids are "<extraction>-<index>": 24 hex digits for the extraction.
-var tableID = regexp.MustCompile(`^[0-9a-f]{24}-[0-9]{1,4}$`)
+// validTableID: "<extraction>-<index>", 24 lowercase hex digits, a dash
+// and 1-4 digits.
+func validTableID(id string) bool {
+	ext, idx, ok := strings.Cut(id, "-")
+	if !ok || len(ext) != 24 || len(idx) < 1 || len(idx) > 4 {
+		return false
+	}
+	for _, c := range ext {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	for _, c := range idx {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 func (req *ExtractRequest) validate() error {
 	switch {
@@ -293,7 +310,7 @@ func exportURL(id, format string) string {
 
 // load reads a stored table.
 func (d Deps) load(ctx context.Context, id string) (*tables.Table, error) {
-	if !tableID.MatchString(id) {
+	if !validTableID(id) {
 		return nil, core.Errorf(core.ErrNotFound, "table %q not found: ids look like 0123456789abcdef01234567-0", id)
 	}
 	raw, ok, err := d.Store.Get(ctx, id)
