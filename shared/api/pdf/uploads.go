@@ -62,7 +62,7 @@ type UploadResponse struct {
 // (local Memory or Dir stores). Sending the file inline or by URL works
 // everywhere, so the answer says that instead of serving uploads itself.
 var errNoUploads = core.Errorf(core.ErrNotImplemented,
-	"uploads need an S3 blob store (RIPTIDE_BLOB_BUCKET) and this server has none: send the PDF as base64 in data (up to the 6 MiB body limit, about 4.4 MB of PDF) or as a url")
+	"uploads need an S3 blob store and this server has none: send the PDF as base64 in data (up to the 6 MiB body limit, about 4.4 MB of PDF) or as a url")
 
 func (d Deps) upload(w http.ResponseWriter, r *http.Request) {
 	var req UploadRequest
