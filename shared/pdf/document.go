@@ -47,8 +47,7 @@ type Page struct {
 	NeedsOCR bool `json:"needs_ocr"`
 	// Error says why the page could not be read (the other pages were).
 	Error string `json:"error,omitempty"`
-	// headings are the lines set in a larger font than the page's body
-	// text, for markdown.
+	// blocks are the page's paragraphs (with heading levels), for markdown.
 	blocks []block
 }
 

@@ -62,7 +62,7 @@ func (f *File) Page(ctx context.Context, n int) (p Page, err error) {
 		c.run(contents, inherited(v, "Resources"), st, 0, "")
 	}
 	p.Images = c.images
-	p.blocks = layoutPage(c.glyphs)
+	p.blocks = layoutPage(ctx, c.glyphs)
 	p.Text = blocksText(p.blocks)
 	if f.textUsed+len(p.Text) > f.opts.MaxTextBytes {
 		return p, core.Errorf(core.ErrPayloadTooLarge, "the PDF's text is larger than %d bytes", f.opts.MaxTextBytes)

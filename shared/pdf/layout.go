@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"sort"
 	"strings"
@@ -114,20 +115,27 @@ func spansOf(glyphs []glyph) []*span {
 	return spans
 }
 
-// xyCut returns the spans in reading order.
-func xyCut(spans []*span, bodySize float64, out []*span, depth int) []*span {
-	if len(spans) <= 1 || depth > 2000 {
+// maxCutSpans bounds the regions XY-cut analyses: each cut sorts its
+// region, so a hostile page of thousands of lines would cost quadratic
+// time. Larger regions (no real page has them) are read top to bottom.
+const maxCutSpans = 3000
+
+// xyCut returns the spans in reading order. It stops with the context
+// (the extraction's time budget).
+func xyCut(ctx context.Context, spans []*span, bodySize float64, out []*span, depth int) []*span {
+	abortOnDone(ctx)
+	if len(spans) <= 1 || len(spans) > maxCutSpans || depth > 2000 {
 		return append(out, sortedLines(spans)...)
 	}
 	if cols := splitColumns(spans, gutterMin*bodySize); len(cols) > 1 {
 		for _, c := range cols {
-			out = xyCut(c, bodySize, out, depth+1)
+			out = xyCut(ctx, c, bodySize, out, depth+1)
 		}
 		return out
 	}
 	if top, rest := splitWidestRow(spans); len(top) > 0 && len(rest) > 0 {
-		out = xyCut(top, bodySize, out, depth+1)
-		return xyCut(rest, bodySize, out, depth+1)
+		out = xyCut(ctx, top, bodySize, out, depth+1)
+		return xyCut(ctx, rest, bodySize, out, depth+1)
 	}
 	return append(out, sortedLines(spans)...)
 }
@@ -182,14 +190,14 @@ func sortedLines(spans []*span) []*span {
 
 // layoutPage turns a page's glyphs into lines in reading order and
 // paragraphs.
-func layoutPage(glyphs []glyph) []block {
+func layoutPage(ctx context.Context, glyphs []glyph) []block {
 	var blocks []block
 	for _, spans := range buildSpans(glyphs) {
 		if len(spans) == 0 {
 			continue
 		}
 		body := bodySize(spans)
-		ordered := xyCut(spans, body, nil, 0)
+		ordered := xyCut(ctx, spans, body, nil, 0)
 		lines := joinLines(ordered)
 		blocks = append(blocks, paragraphs(lines, body)...)
 	}
