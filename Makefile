@@ -16,7 +16,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/riptidecrawler/riptide/shared/version.Version=$(VERSION)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test test-short build lint lint-cfn fmt sam events notice openapi generate synth test-cdk bench bench-extract bench-render bench-spider bench-wasm wasm-example fuzz layers readme \
+.PHONY: run test test-short build lint lint-cfn fmt sam events notice openapi generate synth test-cdk bench bench-extract bench-render bench-spider bench-wasm wasm-example bench-pdf pdf-corpus fuzz layers readme \
         tools sfn-tools test-sfn vulncheck coldstart clean help
 
 help: ## list targets
@@ -104,6 +104,27 @@ FUZZTIME ?= 10s
 fuzz: ## run every fuzz target briefly (FUZZTIME each)
 	$(GO) test ./shared/urlnorm/ -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
 	$(GO) test ./shared/extract/ -run '^$$' -fuzz FuzzFromHTML -fuzztime $(FUZZTIME)
+	$(GO) test ./shared/pdf/ -run '^$$' -fuzz FuzzPDF -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+
+# The PDF corpus (shared/pdf/testdata) is committed: tests never need
+# Chromium or qpdf. This target remakes it: the HTML fixtures printed by
+# Chromium, the hand-built edge cases, and encrypted copies made by qpdf.
+PDF_CORPUS := shared/pdf/testdata
+CHROMIUM ?= $(shell command -v chromium chromium-headless-shell chromium-browser 2>/dev/null | head -1)
+pdf-corpus: ## remake the PDF test corpus (needs chromium and qpdf)
+	@test -n "$(CHROMIUM)" || { echo "pdf-corpus: chromium not found (apt-get install chromium)"; exit 1; }
+	@command -v qpdf >/dev/null || { echo "pdf-corpus: qpdf not found (apt-get install qpdf)"; exit 1; }
+	for f in $(PDF_CORPUS)/html/*.html; do \
+		n=$$(basename $$f .html); \
+		$(CHROMIUM) --headless --no-sandbox --disable-gpu --no-pdf-header-footer --print-to-pdf=$(PDF_CORPUS)/$$n.pdf file://$(CURDIR)/$$f 2>/dev/null || exit 1; \
+	done
+	$(GO) run ./$(PDF_CORPUS)/gen -dir $(PDF_CORPUS)
+	qpdf --allow-weak-crypto --encrypt harbour owner-secret 128 --use-aes=y -- $(PDF_CORPUS)/article.pdf $(PDF_CORPUS)/encrypted.pdf
+	qpdf --allow-weak-crypto --encrypt "" owner-secret 128 --use-aes=n -- $(PDF_CORPUS)/article.pdf $(PDF_CORPUS)/encrypted-no-user-password.pdf
+	qpdf --encrypt harbour owner-secret 256 -- $(PDF_CORPUS)/article.pdf $(PDF_CORPUS)/encrypted-aes256.pdf
+
+bench-pdf: ## PDF text quality (word F1 per page) and pages/s vs pdftotext, same run (needs poppler-utils)
+	$(GO) run ./bench/pdf -corpus $(PDF_CORPUS)
 
 bench-spider: ## spider (local orchestrator) vs Colly v2 on a generated 5,000-page site, same run
 	cd bench/spider && $(GO) run -mod=mod . -pages 5000

@@ -9,10 +9,12 @@ import (
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/crawlwire"
 	"github.com/riptidecrawler/riptide/shared/wire/healthwire"
+	"github.com/riptidecrawler/riptide/shared/wire/pdfwire"
 	"github.com/riptidecrawler/riptide/shared/wire/renderwire"
 	"github.com/riptidecrawler/riptide/shared/wire/spiderwire"
 	"github.com/riptidecrawler/riptide/shared/wire/stealthwire"
 	"github.com/riptidecrawler/riptide/shared/wire/strategieswire"
+	"github.com/riptidecrawler/riptide/shared/wire/tableswire"
 )
 
 // localGroups are the groups `riptide serve` mounts on one Process, so
@@ -28,6 +30,8 @@ var localGroups = []struct {
 	{"stealth", stealthwire.Build},
 	{"spider", spiderwire.Build},
 	{"strategies", strategieswire.Build},
+	{"pdf", pdfwire.Build},
+	{"tables", tableswire.Build},
 }
 
 // localHandlers builds the handlers of every local group.

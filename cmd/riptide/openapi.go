@@ -3,13 +3,15 @@ package main
 import (
 	"encoding/json"
 
+	pdfapi "github.com/riptidecrawler/riptide/shared/api/pdf"
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	strategiesapi "github.com/riptidecrawler/riptide/shared/api/strategies"
+	tablesapi "github.com/riptidecrawler/riptide/shared/api/tables"
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // groupSchemas are the request/response schemas contributed by the groups.
-var groupSchemas = []routes.Schemas{spiderapi.Schemas(), strategiesapi.Schemas()}
+var groupSchemas = []routes.Schemas{spiderapi.Schemas(), strategiesapi.Schemas(), pdfapi.Schemas(), tablesapi.Schemas()}
 
 // openAPIDocument renders the OpenAPI document from the route table and the
 // groups' schemas; `make openapi` writes it to shared/routes/openapi.json.

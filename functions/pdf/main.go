@@ -1,10 +1,11 @@
 // Command pdf is the Lambda function of the pdf endpoint group: PDF text and metadata extraction.
-// Its engine is not built yet, so every route answers 501 not_implemented
-// (and is marked x-status: planned in the OpenAPI document).
 package main
 
-import "github.com/riptidecrawler/riptide/shared/wire"
+import (
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/pdfwire"
+)
 
-var function = wire.Func{Name: "pdf", Build: wire.Planned}
+var function = wire.Func{Name: "pdf", Build: pdfwire.Build}
 
 func main() { function.Start() }

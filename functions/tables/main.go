@@ -1,10 +1,11 @@
 // Command tables is the Lambda function of the tables endpoint group: Table extraction and export.
-// Its engine is not built yet, so every route answers 501 not_implemented
-// (and is marked x-status: planned in the OpenAPI document).
 package main
 
-import "github.com/riptidecrawler/riptide/shared/wire"
+import (
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/tableswire"
+)
 
-var function = wire.Func{Name: "tables", Build: wire.Planned}
+var function = wire.Func{Name: "tables", Build: tableswire.Build}
 
 func main() { function.Start() }

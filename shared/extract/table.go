@@ -7,11 +7,11 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// maxSpan bounds colspan/rowspan so a hostile value cannot blow up the grid.
-const maxSpan = 64
+// MaxSpan bounds colspan/rowspan so a hostile value cannot blow up the grid.
+const MaxSpan = 64
 
-// maxGridCells bounds the whole grid of one table.
-const maxGridCells = 100_000
+// MaxGridCells bounds the whole grid of one table.
+const MaxGridCells = 100_000
 
 // table renders a GFM table. Spanned cells repeat their value in every grid
 // position they cover, which keeps each row self-contained (what a reader
@@ -88,53 +88,125 @@ func tableRows(n *node, keepFn func(*node) bool) [][]tableCell {
 	return rows
 }
 
-func span(v string) int {
+// span reads a colspan/rowspan attribute (SpanAttr).
+func span(v string) int { return SpanAttr(v) }
+
+// SpanAttr reads a colspan or rowspan value: a positive integer, at most
+// MaxSpan; anything else (missing, 0, junk) counts as 1.
+func SpanAttr(v string) int {
 	s, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil || s < 1 {
 		return 1
 	}
-	return min(s, maxSpan)
+	return min(s, MaxSpan)
+}
+
+// GridCell is one cell of a table row as written in HTML.
+type GridCell[T any] struct {
+	Value            T
+	ColSpan, RowSpan int
+}
+
+// GridSlot is one position of the laid-out grid: the value of the cell
+// that covers it and where that cell starts (a slot with Row/Col other
+// than its own position is covered by a spanning cell). Filled is false
+// for positions no cell covers (a short row).
+type GridSlot[T any] struct {
+	Value    T
+	Row, Col int
+	Filled   bool
+}
+
+// LayoutGrid places rows of cells on a grid the way browsers do: a cell
+// takes the first column not covered by a rowspan from above, and spans
+// right and down (a rowspan past the last row stops there). The grid is
+// rectangular: short rows are padded with unfilled slots. maxCells bounds
+// the grid (hostile spans); 0 means MaxGridCells.
+func LayoutGrid[T any](rows [][]GridCell[T], maxCells int) [][]GridSlot[T] {
+	if maxCells <= 0 {
+		maxCells = MaxGridCells
+	}
+	var grid [][]GridSlot[T]
+	cells := 0
+	ensure := func(r, c int) bool {
+		for len(grid) <= r {
+			grid = append(grid, nil)
+		}
+		for len(grid[r]) <= c {
+			if cells >= maxCells {
+				return false
+			}
+			grid[r] = append(grid[r], GridSlot[T]{})
+			cells++
+		}
+		return true
+	}
+	full := false
+	for r, row := range rows {
+		c := 0
+		for _, cell := range row {
+			if !ensure(r, c) {
+				full = true
+				break
+			}
+			for c < len(grid[r]) && grid[r][c].Filled {
+				c++
+			}
+			for dr := 0; dr < max(cell.RowSpan, 1) && r+dr < len(rows); dr++ {
+				for dc := 0; dc < max(cell.ColSpan, 1); dc++ {
+					if !ensure(r+dr, c+dc) {
+						full = true
+						break
+					}
+					if slot := &grid[r+dr][c+dc]; !slot.Filled {
+						*slot = GridSlot[T]{Value: cell.Value, Row: r, Col: c, Filled: true}
+					}
+				}
+			}
+			c += max(cell.ColSpan, 1)
+		}
+		if full {
+			break
+		}
+	}
+	width := 0
+	for _, r := range grid {
+		width = max(width, len(r))
+	}
+	for i := range grid {
+		for len(grid[i]) < width {
+			grid[i] = append(grid[i], GridSlot[T]{})
+		}
+	}
+	return grid
 }
 
 // tableGrid lays the cells out on a grid, repeating spanned values.
 func (w *mdWriter) tableGrid(n *node) [][]string {
-	rows := tableRows(n, w.keep)
-	var grid [][]string
-	filled := [][]bool{}
-	cells := 0
-	ensure := func(r, c int) {
-		for len(grid) <= r {
-			grid = append(grid, nil)
-			filled = append(filled, nil)
+	var rows [][]GridCell[*node]
+	for _, row := range tableRows(n, w.keep) {
+		cells := make([]GridCell[*node], len(row))
+		for i, c := range row {
+			cells[i] = GridCell[*node]{Value: c.n, ColSpan: c.colspan, RowSpan: c.rowspan}
 		}
-		for len(grid[r]) <= c {
-			grid[r] = append(grid[r], "")
-			filled[r] = append(filled[r], false)
-			cells++
-		}
+		rows = append(rows, cells)
 	}
-	for r, row := range rows {
-		c := 0
-		for _, cell := range row {
-			ensure(r, c)
-			for c < len(filled[r]) && filled[r][c] {
-				c++
+	texts := map[*node]string{}
+	var grid [][]string
+	for _, row := range LayoutGrid(rows, MaxGridCells) {
+		out := make([]string, len(row))
+		for i, slot := range row {
+			if !slot.Filled {
+				continue
 			}
-			v := w.cellText(cell.n)
-			for dr := 0; dr < cell.rowspan && r+dr < len(rows); dr++ {
-				for dc := 0; dc < cell.colspan; dc++ {
-					if cells > maxGridCells {
-						return grid
-					}
-					ensure(r+dr, c+dc)
-					if !filled[r+dr][c+dc] {
-						grid[r+dr][c+dc] = v
-						filled[r+dr][c+dc] = true
-					}
-				}
+			t, ok := texts[slot.Value]
+			if !ok {
+				t = w.cellText(slot.Value)
+				texts[slot.Value] = t
 			}
-			c += cell.colspan
+			out[i] = t
 		}
+		grid = append(grid, out)
 	}
 	return grid
 }

@@ -162,7 +162,12 @@ func (p *Pipeline) process(ctx context.Context, target string, opts Options, r *
 		r.QualityScore = r.Document.Quality.Score
 		return p.structured(ctx, nil, resp.Body, r.Document.Document, opts, r)
 	case kindPDF:
-		return core.Errorf(core.ErrExtraction, "%s is a PDF; PDF extraction is not available yet (the pdf engine is planned)", target)
+		doc, err := pdfDocument(ctx, resp, opts)
+		if err != nil {
+			return err
+		}
+		r.GateDecision, r.Document, r.QualityScore = "raw", doc, doc.Quality.Score
+		return nil
 	default:
 		return core.Errorf(core.ErrExtraction, "content type %q is not extractable (HTML, XHTML, plain text, markdown, JSON and XML are)", resp.ContentType)
 	}

@@ -25,6 +25,7 @@ const (
 	ModeStatic   = "static"   // fetch without a browser
 	ModeDynamic  = "dynamic"  // always render
 	ModeAdaptive = "adaptive" // render when the gate (or a browser-only option) asks for it
+	ModePDF      = "pdf"      // the URL is a PDF: fetched and read by the pdf engine, no browser
 )
 
 // RenderJob is one render through the pipeline (POST /api/v1/render):
@@ -55,6 +56,7 @@ type RenderOutcome struct {
 	Notes        []string
 	FetchMS      int64
 	ExtractMS    int64
+	Bytes        int64 // body bytes fetched (static and pdf modes)
 	// Rendered is the browser's result (nil in static mode): actions,
 	// console, network, artifacts, stealth applied.
 	Rendered *render.Result
@@ -70,6 +72,20 @@ func (p *Pipeline) Render(ctx context.Context, job RenderJob) (*RenderOutcome, e
 	opts := job.Options
 	opts.CacheMode, opts.RenderMode = CacheBypass, RenderRaw
 	out := &RenderOutcome{}
+	if job.Mode == ModePDF {
+		// No browser: the PDF is fetched and read by the pdf engine, like
+		// a PDF met by a crawl.
+		res := p.Crawl(ctx, job.Browser.URL, opts)
+		if res.Error != nil {
+			return nil, res.Error.AsError()
+		}
+		if res.ContentType != "application/pdf" {
+			return nil, core.Errorf(core.ErrExtraction, "mode pdf: %s is %s, not a PDF (use mode static, dynamic or adaptive)", res.FinalURL, res.ContentType)
+		}
+		out.FinalURL, out.Status, out.Mode, out.Document, out.QualityScore, out.Notes = res.FinalURL, res.Status, ModePDF, res.Document, res.QualityScore, res.Notes
+		out.FetchMS, out.ExtractMS, out.Bytes = res.Timings.FetchMS, res.Timings.ExtractMS, res.BodyBytes
+		return out, nil
+	}
 	breq := job.Browser
 	fetched := false
 	if job.Mode == ModeStatic || job.Mode == ModeAdaptive && !job.BrowserOptions {
@@ -85,7 +101,7 @@ func (p *Pipeline) Render(ctx context.Context, job RenderJob) (*RenderOutcome, e
 		if !opts.Has(FormatRawHTML) {
 			res.Document.RawHTML = ""
 		}
-		out.FetchMS, out.ExtractMS = res.Timings.FetchMS, res.Timings.ExtractMS
+		out.FetchMS, out.ExtractMS, out.Bytes = res.Timings.FetchMS, res.Timings.ExtractMS, res.BodyBytes
 		if job.Mode == ModeStatic || res.Gate == nil || res.Gate.Decision != string(extract.DecisionHeadless) {
 			out.FinalURL, out.Status, out.Mode, out.Gate, out.Document, out.QualityScore, out.Notes =
 				res.FinalURL, res.Status, ModeStatic, res.Gate, res.Document, res.QualityScore, res.Notes

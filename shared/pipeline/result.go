@@ -65,6 +65,8 @@ type Timings struct {
 type Document struct {
 	*extract.Document
 	RawHTML string `json:"raw_html,omitempty"`
+	// PDF is set when the URL was a PDF: its metadata and outline.
+	PDF *PDFInfo `json:"pdf,omitempty"`
 }
 
 // Stats summarise a batch.

@@ -99,6 +99,17 @@ func Group(name string) []Route {
 	return out
 }
 
+// Lookup returns the route with operation id op (a handler stating its own
+// route's limits, e.g. pdf health's largest inline body).
+func Lookup(op string) (Route, bool) {
+	for _, r := range routes {
+		if r.Op == op {
+			return r, true
+		}
+	}
+	return Route{}, false
+}
+
 // legacy derives the deprecated unprefixed twin of a canonical /api/v1 path.
 func legacy(path string) []string {
 	return []string{strings.TrimPrefix(path, "/api/v1")}
@@ -184,11 +195,16 @@ var routes = []Route{
 
 	// pdf
 	{Op: "pdf.process", Group: "pdf", Method: "POST", Path: v1 + "/pdf/process", Legacy: legacy(v1 + "/pdf/process"),
-		Summary: "Extract text and metadata from a PDF", Body: JSONBody, MaxBody: LargeMaxBody, Status: Planned},
+		Summary: "Extract text per page, metadata and outline from a PDF (base64 data, url or upload_key)", Body: JSONBody, MaxBody: LargeMaxBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/report.pdf","options":{"markdown":true}}`},
 	{Op: "pdf.stream", Group: "pdf", Method: "POST", Path: v1 + "/pdf/process-stream", Legacy: legacy(v1 + "/pdf/process-stream"),
-		Summary: "Extract a PDF with NDJSON progress", Body: JSONBody, MaxBody: LargeMaxBody, Stream: true, Status: Planned},
+		Summary: "Extract a PDF as an NDJSON stream: metadata, one line per page, progress, summary", Body: JSONBody, MaxBody: LargeMaxBody, Stream: true, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/report.pdf"}`},
 	{Op: "pdf.health", Group: "pdf", Method: "GET", Path: v1 + "/pdf/health", Legacy: legacy(v1 + "/pdf/health"),
-		Summary: "PDF engine capabilities", Status: Planned},
+		Summary: "PDF engine capabilities and the sources this server accepts", Status: Ready},
+	{Op: "pdf.uploads", Group: "pdf", Method: "POST", Path: v1 + "/pdf/uploads",
+		Summary: "Get a presigned URL to upload a PDF of up to 100 MB, then process it by its key", Body: OptionalJSONBody, Status: Ready,
+		Example: `{"filename":"report.pdf"}`},
 
 	// stealth
 	{Op: "stealth.configure", Group: "stealth", Method: "POST", Path: v1 + "/stealth/configure", Legacy: legacy(v1 + "/stealth/configure"),
@@ -203,9 +219,10 @@ var routes = []Route{
 
 	// tables
 	{Op: "tables.extract", Group: "tables", Method: "POST", Path: v1 + "/tables/extract",
-		Summary: "Extract tables from HTML", Body: JSONBody, MaxBody: LargeMaxBody, Status: Planned},
+		Summary: "Extract the data tables of a page (url or html): headers, spans expanded, nested tables, typed columns", Body: JSONBody, MaxBody: LargeMaxBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/"}`},
 	{Op: "tables.export", Group: "tables", Method: "GET", Path: v1 + "/tables/{id}/export",
-		Summary: "Export an extracted table as CSV or Markdown", Status: Planned},
+		Summary: "Export an extracted table as CSV, Markdown, JSON (paged) or NDJSON", Status: Ready},
 
 	// llm
 	{Op: "llm.providers", Group: "llm", Method: "GET", Path: v1 + "/llm/providers",

@@ -42,39 +42,53 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	if len(raw) == 0 {
 		return nil, false, nil
 	}
-	switch raw[0] {
-	case tagPlain:
-		return raw[1:], true, nil
-	case tagGzip:
-		zr, err := gzip.NewReader(bytes.NewReader(raw[1:]))
-		if err != nil {
-			return nil, false, fmt.Errorf("cache entry %s: %w", key, err)
-		}
-		b, err := io.ReadAll(zr)
-		if err != nil {
-			return nil, false, fmt.Errorf("cache entry %s: %w", key, err)
-		}
-		return b, true, nil
+	b, err := decodeValue(raw)
+	if err != nil {
+		return nil, false, fmt.Errorf("cache entry %s: %w", key, err)
 	}
-	return nil, false, fmt.Errorf("cache entry %s: unknown encoding %q", key, raw[0])
+	return b, true, nil
 }
 
 // Set stores value under key for ttl.
 func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	var buf bytes.Buffer
-	if len(value) > compressAbove {
-		buf.WriteByte(tagGzip)
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-		_, _ = zw.Write(value)
-		if err := zw.Close(); err != nil {
-			return err
-		}
-	} else {
-		buf.WriteByte(tagPlain)
-		buf.Write(value)
+	v, err := encodeValue(value)
+	if err != nil {
+		return err
 	}
-	if err := c.s.Client.Set(ctx, c.key(key), buf.Bytes(), ttl).Err(); err != nil {
+	if err := c.s.Client.Set(ctx, c.key(key), v, ttl).Err(); err != nil {
 		return fmt.Errorf("cache set: %w", err)
 	}
 	return nil
+}
+
+// encodeValue tags a value and gzips it when it is over compressAbove.
+func encodeValue(value []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	if len(value) <= compressAbove {
+		buf.WriteByte(tagPlain)
+		buf.Write(value)
+		return buf.Bytes(), nil
+	}
+	buf.WriteByte(tagGzip)
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	_, _ = zw.Write(value)
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeValue reverses encodeValue.
+func decodeValue(raw []byte) ([]byte, error) {
+	switch raw[0] {
+	case tagPlain:
+		return raw[1:], nil
+	case tagGzip:
+		zr, err := gzip.NewReader(bytes.NewReader(raw[1:]))
+		if err != nil {
+			return nil, err
+		}
+		return io.ReadAll(zr)
+	}
+	return nil, fmt.Errorf("unknown encoding %q", raw[0])
 }

@@ -25,7 +25,7 @@ const (
 	ModeStatic   = pipeline.ModeStatic   // fetch without a browser
 	ModeDynamic  = pipeline.ModeDynamic  // always render
 	ModeAdaptive = pipeline.ModeAdaptive // render when the gate (or a browser-only option) asks for it
-	ModePDF      = "pdf"                 // the URL is a PDF (needs the pdf engine)
+	ModePDF      = pipeline.ModePDF      // the URL is a PDF: fetched and read by the pdf engine, no browser
 )
 
 // Timeouts of a render request: beyond MaxTimeout use the async job form.
@@ -81,7 +81,7 @@ type Response struct {
 	URL            string                  `json:"url"`
 	FinalURL       string                  `json:"final_url"`
 	Status         int                     `json:"status"`
-	Mode           string                  `json:"mode"` // the mode used: static or dynamic
+	Mode           string                  `json:"mode"` // the mode used: static, dynamic or pdf
 	Gate           *pipeline.GateInfo      `json:"gate,omitempty"`
 	Document       *pipeline.Document      `json:"document"`
 	QualityScore   float64                 `json:"quality_score"`
@@ -169,7 +169,7 @@ func (req *Request) normalize() error {
 	if req.TimeoutMS < 1000 || req.TimeoutMS > int(MaxTimeout.Milliseconds()) {
 		return core.Errorf(core.ErrValidation, "timeout_ms: must be between 1000 and %d (use an async job for longer renders)", MaxTimeout.Milliseconds())
 	}
-	if used := req.browserOnly(); req.Mode == ModeStatic && len(used) > 0 {
+	if used := req.browserOnly(); (req.Mode == ModeStatic || req.Mode == ModePDF) && len(used) > 0 {
 		return core.Errorf(core.ErrValidation, "%s only apply when rendering: use mode dynamic or adaptive", strings.Join(used, ", "))
 	}
 	if req.SessionID != "" && !sessions.ValidID(req.SessionID) {
@@ -206,9 +206,6 @@ func (d Deps) Render(ctx context.Context, requestID string, req Request) (*Respo
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(req.TimeoutMS)*time.Millisecond+2*time.Second)
 	defer cancel()
-	if req.Mode == ModePDF {
-		return nil, core.Errorf(core.ErrNotImplemented, "mode pdf needs the pdf engine, which is planned; fetch PDFs with /api/v1/crawl once it lands")
-	}
 	opts := pipeline.Options{Formats: req.Formats, RespectRobots: req.RespectRobots, Headers: req.Headers,
 		TimeoutMS: int64(req.TimeoutMS)}.WithDefaults()
 	out, err := d.Pipeline.Render(ctx, pipeline.RenderJob{Mode: req.Mode, Browser: req.browserRequest(),
@@ -220,7 +217,7 @@ func (d Deps) Render(ctx context.Context, requestID string, req Request) (*Respo
 		Document: out.Document, QualityScore: out.QualityScore, Notes: out.Notes, StealthApplied: []stealth.Feature{}, SessionID: req.SessionID}
 	rendered := out.Rendered
 	if rendered == nil {
-		resp.Stats = Stats{TotalMS: time.Since(start).Milliseconds(), FetchMS: out.FetchMS, ExtractMS: out.ExtractMS, Requests: 1}
+		resp.Stats = Stats{TotalMS: time.Since(start).Milliseconds(), FetchMS: out.FetchMS, ExtractMS: out.ExtractMS, Requests: 1, Bytes: out.Bytes}
 		return resp, nil
 	}
 	resp.Actions, resp.Console, resp.Network = rendered.Actions, rendered.Console, &rendered.Network

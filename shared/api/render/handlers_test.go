@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -100,6 +101,7 @@ func setup(t *testing.T, withBlob blob.Store) env {
 		"/static":     fixture.HTML(fixture.Article("Static", fixture.Prose, fixture.Prose+" Two.")),
 		"/robots.txt": {Status: 200, ContentType: "text/plain", Body: "User-agent: *\nDisallow: /private\n"},
 		"/private":    fixture.HTML(fixture.Article("Private", fixture.Prose)),
+		"/report.pdf": {Status: 200, ContentType: "application/pdf", Body: string(readPDF(t, "multipage.pdf"))},
 		"/wall":       fixture.HTML(`<html><head><title>Just a moment...</title></head><body><div id="cf-chl-widget"></div><script src="/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1"></script></body></html>`),
 	})
 	allow := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
@@ -181,7 +183,8 @@ func TestValidation(t *testing.T) {
 	e := setup(t, nil)
 	cases := map[string]int{
 		`{"url":"` + e.site.URL("/click") + `","mode":"static","actions":[{"type":"click","selector":"#go"}]}`: 400,
-		`{"url":"` + e.site.URL("/click") + `","mode":"pdf"}`:                                                  501,
+		`{"url":"` + e.site.URL("/click") + `","mode":"pdf"}`:                                                  422,
+		`{"url":"` + e.site.URL("/report.pdf") + `","mode":"pdf","wait":[{"type":"load"}]}`:                    400,
 		`{"url":"` + e.site.URL("/click") + `","timeout_ms":120000}`:                                           400,
 		`{"url":"` + e.site.URL("/click") + `","mode":"Dynamic"}`:                                              400,
 		`{"url":"file:///etc/passwd"}`:                                                                         400,
@@ -298,4 +301,23 @@ func (j sessionJar) Save(ctx context.Context, id string, cookies []render.Cookie
 		jar[i] = sessions.Cookie(c)
 	}
 	return j.s.Save(ctx, id, jar)
+}
+
+func readPDF(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "pdf", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Mode pdf fetches the file and reads it with the pdf engine: no browser.
+func TestModePDFReadsThePDF(t *testing.T) {
+	e := setup(t, nil)
+	rec, out := post(e, `{"url":"`+e.site.URL("/report.pdf")+`","mode":"pdf"}`)
+	if rec.Code != 200 || out.Mode != "pdf" || out.Document == nil || out.Document.PDF == nil ||
+		out.Document.PDF.Metadata.PageCount != 3 || !strings.Contains(out.Document.Text, "Part three: charts") || out.Stats.Render != nil {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
 }

@@ -1,10 +1,7 @@
 package spiderapi
 
 import (
-	"encoding/json"
 	"reflect"
-	"strings"
-	"time"
 
 	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/spider"
@@ -43,66 +40,12 @@ func Schemas() routes.Schemas {
 	}
 	for name, v := range bodies {
 		// Requests are decoded strictly: unknown fields are a 400.
-		sc := schemaOf(reflect.TypeOf(v), enums, true)
+		sc := routes.SchemaOf(reflect.TypeOf(v), enums, true)
 		sc["required"] = required[name]
 		s.Components[name] = sc
 	}
 	for name, v := range responses {
-		s.Components[name] = schemaOf(reflect.TypeOf(v), enums, false)
+		s.Components[name] = routes.SchemaOf(reflect.TypeOf(v), enums, false)
 	}
 	return s
-}
-
-var (
-	timeType = reflect.TypeFor[time.Time]()
-	rawType  = reflect.TypeFor[json.RawMessage]()
-)
-
-// schemaOf is the JSON Schema of a Go type as encoding/json writes it.
-func schemaOf(t reflect.Type, enums map[reflect.Type][]string, strict bool) map[string]any {
-	if vals, ok := enums[t]; ok {
-		return map[string]any{"type": "string", "enum": vals}
-	}
-	switch t {
-	case timeType:
-		return map[string]any{"type": "string", "format": "date-time"}
-	case rawType:
-		return map[string]any{}
-	}
-	switch t.Kind() {
-	case reflect.Pointer:
-		return schemaOf(t.Elem(), enums, strict)
-	case reflect.String:
-		return map[string]any{"type": "string"}
-	case reflect.Bool:
-		return map[string]any{"type": "boolean"}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return map[string]any{"type": "integer"}
-	case reflect.Float32, reflect.Float64:
-		return map[string]any{"type": "number"}
-	case reflect.Slice, reflect.Array:
-		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), enums, strict)}
-	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), enums, strict)}
-	case reflect.Struct:
-		props := map[string]any{}
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if !f.IsExported() || name == "-" {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			props[name] = schemaOf(f.Type, enums, strict)
-		}
-		out := map[string]any{"type": "object", "properties": props}
-		if strict {
-			out["additionalProperties"] = false
-		}
-		return out
-	}
-	return map[string]any{}
 }
