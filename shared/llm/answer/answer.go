@@ -1,4 +1,8 @@
-package llm
+// Package answer writes the answer of a deep search with an LLM: the
+// query and the crawled hits go to the model, which answers with citations
+// (indexes of the hits) through structured output. It is apart from the llm
+// engine so that engine does not link the search and crawl packages.
+package answer
 
 import (
 	"context"
@@ -9,13 +13,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/riptidecrawler/riptide/shared/llm"
 	"github.com/riptidecrawler/riptide/shared/search"
 )
 
 // Answerer answers a deep search's query from its results, citing them by
 // index (search.Answerer).
 type Answerer struct {
-	LLM *Service
+	LLM *llm.Service
 	// MaxSourceChars caps each source's text (default 6000).
 	MaxSourceChars int
 }
@@ -49,8 +54,8 @@ func (a Answerer) Answer(ctx context.Context, query string, sources []search.Sou
 		}
 		fmt.Fprintf(&b, "\n[%d] %s\nURL: %s\n%s\n", s.Index, s.Title, s.URL, content)
 	}
-	resp, err := a.LLM.Complete(ctx, Request{System: answerSystem, Messages: []Message{{Role: RoleUser, Content: b.String()}},
-		MaxTokens: 1024, Structured: &Structured{Name: "answer", Description: "The answer to the question with the sources it cites", Schema: answerSchema}})
+	resp, err := a.LLM.Complete(ctx, llm.Request{System: answerSystem, Messages: []llm.Message{{Role: llm.RoleUser, Content: b.String()}},
+		MaxTokens: 1024, Structured: &llm.Structured{Name: "answer", Description: "The answer to the question with the sources it cites", Schema: answerSchema}})
 	if err != nil {
 		return search.Answer{}, err
 	}
