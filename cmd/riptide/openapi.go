@@ -3,12 +3,14 @@ package main
 import (
 	"encoding/json"
 
+	deepsearchapi "github.com/riptidecrawler/riptide/shared/api/deepsearch"
+	llmapi "github.com/riptidecrawler/riptide/shared/api/llm"
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // groupSchemas are the request/response schemas contributed by the groups.
-var groupSchemas = []routes.Schemas{spiderapi.Schemas()}
+var groupSchemas = []routes.Schemas{spiderapi.Schemas(), deepsearchapi.Schemas(), llmapi.Schemas()}
 
 // openAPIDocument renders the OpenAPI document from the route table and the
 // groups' schemas; `make openapi` writes it to shared/routes/openapi.json.
