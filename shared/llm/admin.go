@@ -85,9 +85,9 @@ type ConfigSummary struct {
 	ConfiguredProviders []string                   `json:"configured_providers"`
 	Providers           map[string]ProviderSummary `json:"providers"`
 	// Writable says whether POST /llm/config can store settings here.
-	Writable  bool       `json:"writable"`
-	UpdatedAt *time.Time `json:"updated_at,omitempty"`
-	PricesAsOf string    `json:"prices_as_of"`
+	Writable   bool       `json:"writable"`
+	UpdatedAt  *time.Time `json:"updated_at,omitempty"`
+	PricesAsOf string     `json:"prices_as_of"`
 }
 
 // Config summarises the configuration.

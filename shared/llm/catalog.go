@@ -88,7 +88,9 @@ type Model struct {
 // output_cost_per_mtok in the provider's configuration.
 const PricesAsOf = "2025-11"
 
-func usd(in, out float64) *Price { return &Price{InputPerMTok: in, OutputPerMTok: out, Currency: "USD"} }
+func usd(in, out float64) *Price {
+	return &Price{InputPerMTok: in, OutputPerMTok: out, Currency: "USD"}
+}
 
 // Catalog lists known models per protocol family (OpenAI models are also
 // served by Azure and OpenRouter, under the same or prefixed names).

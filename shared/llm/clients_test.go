@@ -106,7 +106,9 @@ func TestClientFailures(t *testing.T) {
 		"openai": func(url string, hc *http.Client) llm.Client {
 			return &llm.OpenAIClient{Provider: "openai", BaseURL: url, APIKey: "k", KeyVar: "OPENAI_API_KEY", AuthHeader: "bearer", HTTP: hc}
 		},
-		"anthropic": func(url string, hc *http.Client) llm.Client { return &llm.AnthropicClient{BaseURL: url, APIKey: "k", HTTP: hc} },
+		"anthropic": func(url string, hc *http.Client) llm.Client {
+			return &llm.AnthropicClient{BaseURL: url, APIKey: "k", HTTP: hc}
+		},
 	}
 	errBody := map[string]func(int, string, string, http.Header) answer{"openai": openAIError, "anthropic": anthropicError}
 	for name, mk := range clients {
