@@ -9,8 +9,10 @@ import (
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/crawlwire"
 	"github.com/riptidecrawler/riptide/shared/wire/healthwire"
+	"github.com/riptidecrawler/riptide/shared/wire/llmwire"
 	"github.com/riptidecrawler/riptide/shared/wire/pdfwire"
 	"github.com/riptidecrawler/riptide/shared/wire/renderwire"
+	"github.com/riptidecrawler/riptide/shared/wire/searchwire"
 	"github.com/riptidecrawler/riptide/shared/wire/spiderwire"
 	"github.com/riptidecrawler/riptide/shared/wire/stealthwire"
 	"github.com/riptidecrawler/riptide/shared/wire/strategieswire"
@@ -32,6 +34,8 @@ var localGroups = []struct {
 	{"strategies", strategieswire.Build},
 	{"pdf", pdfwire.Build},
 	{"tables", tableswire.Build},
+	{"deepsearch", searchwire.Build},
+	{"llm", llmwire.Build},
 }
 
 // localHandlers builds the handlers of every local group.

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 
+	deepsearchapi "github.com/riptidecrawler/riptide/shared/api/deepsearch"
+	llmapi "github.com/riptidecrawler/riptide/shared/api/llm"
 	pdfapi "github.com/riptidecrawler/riptide/shared/api/pdf"
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	strategiesapi "github.com/riptidecrawler/riptide/shared/api/strategies"
@@ -11,7 +13,8 @@ import (
 )
 
 // groupSchemas are the request/response schemas contributed by the groups.
-var groupSchemas = []routes.Schemas{spiderapi.Schemas(), strategiesapi.Schemas(), pdfapi.Schemas(), tablesapi.Schemas()}
+var groupSchemas = []routes.Schemas{spiderapi.Schemas(), strategiesapi.Schemas(), pdfapi.Schemas(), tablesapi.Schemas(),
+	deepsearchapi.Schemas(), llmapi.Schemas()}
 
 // openAPIDocument renders the OpenAPI document from the route table and the
 // groups' schemas; `make openapi` writes it to shared/routes/openapi.json.

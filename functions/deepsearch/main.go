@@ -1,10 +1,11 @@
 // Command deepsearch is the Lambda function of the deepsearch endpoint group: Web search and crawl of the hits.
-// Its engine is not built yet, so every route answers 501 not_implemented
-// (and is marked x-status: planned in the OpenAPI document).
 package main
 
-import "github.com/riptidecrawler/riptide/shared/wire"
+import (
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/searchwire"
+)
 
-var function = wire.Func{Name: "deepsearch", Build: wire.Planned}
+var function = wire.Func{Name: "deepsearch", Build: searchwire.Build}
 
 func main() { function.Start() }

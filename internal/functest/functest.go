@@ -115,7 +115,11 @@ func checkStatus(t *testing.T, function, method, path string, status int, body s
 		// refuses without sending a packet: a blocked_url answer proves the
 		// request went through the whole stack.
 		blocked := status == http.StatusBadRequest && strings.Contains(body, `"type":"blocked_url"`)
-		if (status < 200 || status > 299) && !blocked {
+		// Routes that call a search or LLM vendor answer 503 naming the
+		// missing key, since the sample environment has none (tests never
+		// call real vendors): that too went through the whole stack.
+		unconfigured := status == http.StatusServiceUnavailable && strings.Contains(body, `"type":"dependency_error"`) && strings.Contains(body, "is not configured")
+		if (status < 200 || status > 299) && !blocked && !unconfigured {
 			t.Fatalf("%s %s (ready) answered %d: %s", method, path, status, body)
 		}
 	case routes.Planned:

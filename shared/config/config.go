@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,7 +43,42 @@ var Vars = []Var{
 	{"RIPTIDE_WS_ENDPOINT", "", "API Gateway management endpoint for WebSocket replies (crawl-ws function); empty derives it from each event (`https://{domain}/{stage}`)."},
 	{"RIPTIDE_SPIDER_STATE_MACHINE_ARN", "", "Step Functions state machine that runs spider crawls (AWS). Empty: the local orchestrator runs them in the process (`riptide serve`)."},
 	{"RIPTIDE_LEGACY_SUNSET", "2027-06-30", "Date (RFC 3339 date) announced in the `Sunset` header of legacy unprefixed paths."},
+	{"RIPTIDE_VENDOR_KEYS_SECRET_ARN", "", "Secrets Manager secret holding search and LLM vendor keys as a JSON object keyed by variable name (`{\"SERPER_API_KEY\":\"...\"}`); a key set in the environment wins. Read on first use, cached 5 minutes."},
+	{"RIPTIDE_SEARCH_PROVIDER", "auto", "Default search provider: `serper`, `brave`, `tavily`, `searxng`, or `auto` (the first one configured, in that order). Requests may name another (`provider`)."},
+	{"SERPER_API_KEY", "", "serper.dev key (Google results)."},
+	{"BRAVE_API_KEY", "", "Brave Search API subscription token."},
+	{"TAVILY_API_KEY", "", "Tavily API key."},
+	{"SEARXNG_URL", "", "Base URL of a SearXNG instance with the `json` format enabled (no key)."},
+	{"RIPTIDE_LLM_PROVIDER", "auto", "Active LLM provider (`openai`, `anthropic`, `azure_openai`, `bedrock`, `openrouter`, `ollama`, `vllm`, `localai`), or `auto` (the first configured). `POST /api/v1/llm/providers/switch` overrides it."},
+	{"RIPTIDE_LLM_FAILOVER", "", "Comma-separated providers tried after the active one on a timeout, 429 or 5xx; empty means every other configured provider, `none` disables failover."},
+	{"OPENAI_API_KEY", "", "OpenAI key."},
+	{"OPENAI_BASE_URL", "https://api.openai.com/v1", "OpenAI-compatible base URL (up to, not including, `/chat/completions`)."},
+	{"OPENAI_MODEL", "gpt-4.1-mini", "OpenAI model."},
+	{"ANTHROPIC_API_KEY", "", "Anthropic key."},
+	{"ANTHROPIC_BASE_URL", "https://api.anthropic.com", "Anthropic API base URL."},
+	{"ANTHROPIC_MODEL", "claude-sonnet-4-5", "Anthropic model."},
+	{"AZURE_OPENAI_API_KEY", "", "Azure OpenAI key (sent as `api-key`)."},
+	{"AZURE_OPENAI_BASE_URL", "", "Azure OpenAI v1 base URL, `https://<resource>.openai.azure.com/openai/v1`."},
+	{"AZURE_OPENAI_MODEL", "", "Azure OpenAI deployment name."},
+	{"OPENROUTER_API_KEY", "", "OpenRouter key."},
+	{"OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1", "OpenRouter base URL."},
+	{"OPENROUTER_MODEL", "openai/gpt-4.1-mini", "OpenRouter model."},
+	{"BEDROCK_MODEL_ID", "", "Bedrock model or inference profile id (`amazon.nova-lite-v1:0`); setting it enables the bedrock provider (IAM credentials, `bedrock:InvokeModel`)."},
+	{"BEDROCK_REGION", "", "Bedrock region; empty uses `AWS_REGION`."},
+	{"BEDROCK_BASE_URL", "", "Bedrock runtime endpoint override (VPC endpoint)."},
+	{"OLLAMA_BASE_URL", "http://127.0.0.1:11434/v1", "Ollama's OpenAI-compatible base URL."},
+	{"OLLAMA_MODEL", "", "Ollama model; setting it enables the ollama provider."},
+	{"VLLM_BASE_URL", "", "vLLM server base URL (`http://host:8000/v1`)."},
+	{"VLLM_API_KEY", "", "vLLM `--api-key`, if the server has one."},
+	{"VLLM_MODEL", "", "vLLM model name."},
+	{"LOCALAI_BASE_URL", "", "LocalAI base URL (`http://host:8080/v1`)."},
+	{"LOCALAI_API_KEY", "", "LocalAI key, if the server has one."},
+	{"LOCALAI_MODEL", "", "LocalAI model name."},
 }
+
+// LLMProviders are the values RIPTIDE_LLM_PROVIDER accepts besides auto
+// (the llm engine's providers).
+var LLMProviders = []string{"openai", "anthropic", "azure_openai", "bedrock", "openrouter", "ollama", "vllm", "localai"}
 
 // Config is the parsed configuration.
 type Config struct {
@@ -69,6 +105,15 @@ type Config struct {
 	WASMCacheDir      string
 	// SpiderStateMachine is the ARN of the spider state machine.
 	SpiderStateMachine string
+
+	// VendorKeysSecret is the ARN of the secret with search and LLM keys.
+	VendorKeysSecret string
+	// SearchProvider is the default search provider ("auto" or a name).
+	SearchProvider string
+	// SearXNGURL is the SearXNG instance, if any.
+	SearXNGURL string
+	// LLMProvider is the active LLM provider ("auto" or a name).
+	LLMProvider string
 }
 
 // LookupFunc reads one variable; os.LookupEnv is one.
@@ -146,6 +191,16 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.WASMCacheDir = get("RIPTIDE_WASM_CACHE_DIR")
 	if c.ArtifactInlineMax, err = strconv.ParseInt(get("RIPTIDE_ARTIFACT_INLINE_MAX"), 10, 64); err != nil || c.ArtifactInlineMax < 0 {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_ARTIFACT_INLINE_MAX: %q is not a byte count", get("RIPTIDE_ARTIFACT_INLINE_MAX")))
+	}
+	c.VendorKeysSecret = get("RIPTIDE_VENDOR_KEYS_SECRET_ARN")
+	c.SearXNGURL = get("SEARXNG_URL")
+	switch c.SearchProvider = strings.ToLower(get("RIPTIDE_SEARCH_PROVIDER")); c.SearchProvider {
+	case "auto", "serper", "brave", "tavily", "searxng":
+	default:
+		errs = append(errs, fmt.Sprintf("RIPTIDE_SEARCH_PROVIDER=%q: want auto, serper, brave, tavily or searxng", c.SearchProvider))
+	}
+	if c.LLMProvider = strings.ToLower(get("RIPTIDE_LLM_PROVIDER")); c.LLMProvider != "auto" && !slices.Contains(LLMProviders, c.LLMProvider) {
+		errs = append(errs, fmt.Sprintf("RIPTIDE_LLM_PROVIDER=%q: want auto or one of %s", c.LLMProvider, strings.Join(LLMProviders, ", ")))
 	}
 	if c.LegacySunset, err = time.Parse(time.DateOnly, get("RIPTIDE_LEGACY_SUNSET")); err != nil {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_LEGACY_SUNSET: %v", err))

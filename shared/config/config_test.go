@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/riptidecrawler/riptide/shared/config"
+	"github.com/riptidecrawler/riptide/shared/llm"
 )
 
 func TestDefaults(t *testing.T) {
@@ -41,11 +42,13 @@ func TestValues(t *testing.T) {
 
 func TestInvalidValuesAreErrors(t *testing.T) {
 	for name, v := range map[string]string{
-		"RIPTIDE_AUTH":           "maybe",
-		"RIPTIDE_METRICS_PUBLIC": "yes please",
-		"RIPTIDE_ALLOW_CIDRS":    "10.0.0.0/99",
-		"RIPTIDE_LOG_LEVEL":      "loud",
-		"RIPTIDE_LEGACY_SUNSET":  "next year",
+		"RIPTIDE_AUTH":            "maybe",
+		"RIPTIDE_METRICS_PUBLIC":  "yes please",
+		"RIPTIDE_ALLOW_CIDRS":     "10.0.0.0/99",
+		"RIPTIDE_LOG_LEVEL":       "loud",
+		"RIPTIDE_LEGACY_SUNSET":   "next year",
+		"RIPTIDE_SEARCH_PROVIDER": "bing",
+		"RIPTIDE_LLM_PROVIDER":    "gemini",
 	} {
 		if _, err := config.Load(config.FromMap(map[string]string{name: v})); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: error %v should name the variable", name, v, err)
@@ -61,5 +64,13 @@ func TestREADMEConfigTable(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), config.Markdown()) {
 		t.Fatalf("README.md configuration table is stale; it must contain exactly:\n%s", config.Markdown())
+	}
+}
+
+// TestLLMProvidersMatchTheEngine keeps RIPTIDE_LLM_PROVIDER's accepted
+// values equal to the llm engine's providers.
+func TestLLMProvidersMatchTheEngine(t *testing.T) {
+	if strings.Join(config.LLMProviders, ",") != strings.Join(llm.SpecNames(), ",") {
+		t.Fatalf("config.LLMProviders %v, llm providers %v", config.LLMProviders, llm.SpecNames())
 	}
 }

@@ -153,11 +153,13 @@ var routes = []Route{
 
 	// deepsearch
 	{Op: "deepsearch.search", Group: "deepsearch", Method: "POST", Path: v1 + "/deepsearch", Legacy: legacy(v1 + "/deepsearch"),
-		Summary: "Web search, then crawl the hits", Body: JSONBody, Status: Planned},
+		Summary: "Web search, then crawl the hits (and optionally answer with citations)", Body: JSONBody, Status: Ready,
+		Example: `{"query":"rust web crawler","limit":5,"provider":"serper"}`},
 	{Op: "deepsearch.stream", Group: "deepsearch", Method: "POST", Path: v1 + "/deepsearch/stream", Legacy: legacy(v1 + "/deepsearch/stream"),
-		Summary: "Web search and crawl, streamed as NDJSON", Body: JSONBody, Stream: true, Status: Planned},
+		Summary: "Web search and crawl, streamed as NDJSON (metadata, search, one result per hit, summary)", Body: JSONBody, Stream: true, Status: Ready,
+		Example: `{"query":"rust web crawler","limit":5}`},
 	{Op: "deepsearch.query", Group: "deepsearch", Method: "GET", Path: v1 + "/search", Legacy: legacy(v1 + "/search"),
-		Summary: "Web search only", Status: Planned},
+		Summary: "Web search only (?q=&limit=&country=&language=&freshness=&safe_search=&provider=)", Status: Ready},
 
 	// spider
 	{Op: "spider.crawl", Group: "spider", Method: "POST", Path: v1 + "/spider/crawl", Legacy: legacy(v1 + "/spider/crawl"),
@@ -226,13 +228,15 @@ var routes = []Route{
 
 	// llm
 	{Op: "llm.providers", Group: "llm", Method: "GET", Path: v1 + "/llm/providers",
-		Summary: "LLM providers and their state", Status: Planned},
+		Summary: "LLM providers with models, context windows, prices and health", Status: Ready},
 	{Op: "llm.switch", Group: "llm", Method: "POST", Path: v1 + "/llm/providers/switch",
-		Summary: "Switch the active LLM provider", Body: JSONBody, Status: Planned},
+		Summary: "Switch the active LLM provider", Body: JSONBody, Status: Ready,
+		Example: `{"provider_name":"anthropic"}`},
 	{Op: "llm.config.get", Group: "llm", Method: "GET", Path: v1 + "/llm/config",
-		Summary: "LLM configuration (secrets redacted)", Status: Planned},
+		Summary: "LLM configuration (keys are never returned) and the caller's usage totals", Status: Ready},
 	{Op: "llm.config.set", Group: "llm", Method: "POST", Path: v1 + "/llm/config",
-		Summary: "Configure LLM providers", Body: JSONBody, Status: Planned},
+		Summary: "Configure LLM providers (keys are write-only)", Body: JSONBody, Status: Ready,
+		Example: `{"provider_configs":{"ollama":{"base_url":"http://127.0.0.1:11434/v1","model":"llama3.2"}}}`},
 
 	// sessions
 	{Op: "sessions.create", Group: "sessions", Method: "POST", Path: v1 + "/sessions", Legacy: legacy(v1 + "/sessions"),

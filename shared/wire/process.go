@@ -86,7 +86,7 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 		InLambda: InLambda(lookup), shared: map[string]*sharedValue{}}
 
 	var src secrets.Source = secrets.Env{Lookup: lookup}
-	if cfg.APIKeysSecret != "" || cfg.RedisSecret != "" {
+	if cfg.APIKeysSecret != "" || cfg.RedisSecret != "" || cfg.VendorKeysSecret != "" {
 		awsCfg, err := p.AWS(ctx)
 		if err != nil {
 			return nil, err

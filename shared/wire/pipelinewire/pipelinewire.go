@@ -24,6 +24,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/strategy"
 	"github.com/riptidecrawler/riptide/shared/wasm"
 	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/llmwire"
 )
 
 // Shared keys.
@@ -134,7 +135,9 @@ func Strategies(ctx context.Context, p *wire.Process) (*strategy.Registry, error
 		if err != nil {
 			return nil, err
 		}
-		return strategy.NewRegistry(strategy.Builtins(strategy.BuiltinOptions{Modules: eng})...), nil
+		reg := strategy.NewRegistry(strategy.Builtins(strategy.BuiltinOptions{Modules: eng})...)
+		reg.Register(llmwire.Strategy(llmwire.Service(ctx, p)))
+		return reg, nil
 	})
 }
 
