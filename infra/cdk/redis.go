@@ -37,6 +37,10 @@ type RedisProps struct {
 	Nodes int
 	// EngineVersion of Redis OSS, e.g. "7.1".
 	EngineVersion string
+	// RestoreSnapshot, when set, is an ElastiCache snapshot the group is
+	// created from. Setting it on a running stack replaces the group (the
+	// old one leaves a final snapshot): docs/runbooks/restore.md.
+	RestoreSnapshot string
 }
 
 // Redis is the ElastiCache Redis replication group and its AUTH secret.
@@ -110,6 +114,9 @@ func NewRedis(scope constructs.Construct, id string, props *RedisProps) *Redis {
 		SnapshotWindow:             jsii.String(RedisSnapshotWindow),
 		PreferredMaintenanceWindow: jsii.String(RedisMaintenanceWindow),
 	})
+	if props.RestoreSnapshot != "" {
+		group.SetSnapshotName(jsii.String(props.RestoreSnapshot))
+	}
 	// Deleting the stack (or replacing the group) takes a final snapshot
 	// first: the state is not lost with the stack.
 	group.ApplyRemovalPolicy(awscdk.RemovalPolicy_SNAPSHOT, &awscdk.RemovalPolicyOptions{ApplyToUpdateReplacePolicy: jsii.Bool(true)})

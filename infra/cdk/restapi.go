@@ -84,7 +84,7 @@ func NewRestAPI(scope constructs.Construct, id string, props *RestAPIProps) (*Re
 		return nil, err
 	}
 	r.addGatewayResponses()
-	r.WAF = NewWebACL(c, "Waf", restAPI.DeploymentStage().StageArn(), props.WAFRateLimit, props.LogRetention)
+	r.WAF = NewWebACL(c, "Waf", *awscdk.Stack_Of(scope).StackName(), restAPI.DeploymentStage().StageArn(), props.WAFRateLimit, props.LogRetention)
 	r.WAFName = r.WAF.Name
 
 	// Stack-wide suppressions: this nested stack holds only the REST API,

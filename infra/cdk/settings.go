@@ -126,6 +126,8 @@ func StackSettings(get Lookup) (*RiptideStackProps, error) {
 		LogLevel:       str("riptide:logLevel", "", "info"),
 		AlarmEmail:     str("riptide:alarmEmail", "", ""),
 		BackupSchedule: str("riptide:backupSchedule", "", ""),
+		// docs/runbooks/restore.md
+		RedisRestoreSnapshot: str("riptide:redisRestoreSnapshot", "", ""),
 	}
 	var err error
 	intSetting := func(key string, lo, hi int, dst *int) {

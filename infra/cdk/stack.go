@@ -46,6 +46,9 @@ type RiptideStackProps struct {
 	RedisNodeType      string
 	RedisNodes         int
 	RedisEngineVersion string
+	// RedisRestoreSnapshot creates (or replaces) the Redis group from an
+	// ElastiCache snapshot.
+	RedisRestoreSnapshot string
 	// StageName of the REST API ("prod").
 	StageName string
 	// Stage throttling: requests per second (50) and burst (100).
@@ -176,6 +179,7 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	s.Secrets = NewSecrets(stack, "Secrets")
 	s.Redis = NewRedis(stack, "Redis", &RedisProps{
 		Network: s.Network, NodeType: p.RedisNodeType, Nodes: p.RedisNodes, EngineVersion: p.RedisEngineVersion,
+		RestoreSnapshot: p.RedisRestoreSnapshot,
 	})
 	var err error
 	s.Functions, err = NewFunctions(stack, "Functions", &FunctionsProps{

@@ -26,6 +26,9 @@ type synthesized struct {
 	restJSON   map[string]any
 	// unsuppressed cdk-nag errors and warnings in both templates
 	nagFindings []nagFinding
+	// assets and layer are the placeholder function zips and layer, for
+	// other syntheses
+	assets, layer string
 }
 
 var (
@@ -143,7 +146,7 @@ func shared(t *testing.T) *synthesized {
 			return
 		}
 		AddNagChecks(app)
-		r := &synthesized{stack: s}
+		r := &synthesized{stack: s, assets: assetsDir, layer: layer}
 		r.root = assertions.Template_FromStack(s.Stack, nil)
 		r.rest = assertions.Template_FromStack(s.RestAPI.NestedStack, nil)
 		r.rootJSON = *r.root.ToJSON()

@@ -72,9 +72,11 @@ func visibility(name string) *waf.CfnWebACL_VisibilityConfigProperty {
 // rate-based rule (rateLimit requests per client IP per 5 minutes, answered
 // 429 in RipTide's error shape), associates it with stageARN and logs its
 // blocked and counted requests, with API keys redacted, to a log group.
-func NewWebACL(scope constructs.Construct, id string, stageARN *string, rateLimit int, retention awslogs.RetentionDays) *WebACL {
+// stackName names the ACL (<stackName>-api) and its log group
+// (aws-waf-logs-<stackName>): the RipTide stack's name, not the nested
+// stack's, which CloudFormation generates.
+func NewWebACL(scope constructs.Construct, id, stackName string, stageARN *string, rateLimit int, retention awslogs.RetentionDays) *WebACL {
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	stackName := *awscdk.Stack_Of(scope).StackName()
 	var rules []any
 	priority := 0
 	for _, g := range ManagedRuleGroups() {
@@ -168,7 +170,7 @@ func NewWebACL(scope constructs.Construct, id string, stageARN *string, rateLimi
 			}},
 		},
 	}).Node().AddDependency(logs)
-	return &WebACL{ACL: acl, Name: *acl.Name()}
+	return &WebACL{ACL: acl, Name: stackName + "-api"}
 }
 
 // sortedKeys returns m's keys in order, so templates do not change between
