@@ -325,6 +325,18 @@ func TestAliasesAndCanaryDeployments(t *testing.T) {
 	for _, a := range alarmsOf(s.rootJSON) {
 		alarmByID[a.id] = a
 	}
+	// One CodeDeploy service role for all groups.
+	roles := map[string]bool{}
+	for _, g := range groups {
+		r, _ := getAtt(props(g)["ServiceRoleArn"])
+		roles[r] = true
+	}
+	for r := range roles {
+		trust := stringStatements(dig(props(resources(s.rootJSON, "AWS::IAM::Role")[r]), "AssumeRolePolicyDocument", "Statement"))
+		if len(roles) != 1 || len(trust) != 1 || dig(trust[0], "Principal", "Service") != "codedeploy.amazonaws.com" {
+			t.Errorf("deployment groups use roles %v (trust %v), want one role for CodeDeploy", roles, trust)
+		}
+	}
 	for name, fnID := range fns {
 		aliasID := aliases[name]
 		alias := resources(s.rootJSON, "AWS::Lambda::Alias")[aliasID]
