@@ -11,12 +11,13 @@ BIN := $(CURDIR)/bin
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 STATICCHECK_VERSION := v0.8.2
 GOVULNCHECK_VERSION := v1.9.0
+ACTIONLINT_VERSION := v1.7.12
 VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/riptidecrawler/riptide/shared/version.Version=$(VERSION)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test test-short build lint lint-cfn fmt sam events notice openapi generate synth test-cdk bench bench-extract bench-render bench-spider bench-wasm wasm-example bench-pdf pdf-corpus fuzz layers readme \
+.PHONY: run test test-short build lint lint-cfn lint-actions fmt sam events notice openapi generate synth test-cdk bench bench-extract bench-render bench-spider bench-wasm wasm-example bench-pdf pdf-corpus fuzz layers readme \
         tools sfn-tools test-sfn vulncheck coldstart clean help
 
 help: ## list targets
@@ -66,6 +67,12 @@ synth: ## synthesize the CDK app into infra/cdk/cdk.out (needs `make build` firs
 lint-cfn: ## cfn-lint the SAM template and the synthesized CDK templates
 	cfn-lint template.yaml
 	cd infra/cdk && cfn-lint
+
+# actionlint (a Go module) checks the GitHub Actions workflows offline: syntax,
+# expressions, action inputs, and the run: scripts through shellcheck when it
+# is installed (apt-get install shellcheck; .ci/run installs it).
+lint-actions: ## actionlint on .github/workflows
+	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 # The CDK app is its own Go module; its tests need Node.js (jsii runs the
 # CDK's JavaScript). Without node they are skipped loudly, or fail under

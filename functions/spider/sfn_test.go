@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,9 @@ import (
 const stepEnv = "RIPTIDE_SPIDER_STEP_PROCESS"
 
 func TestMain(m *testing.M) {
+	if os.Getenv(continueEnv) == "1" {
+		os.Exit(continueProcess())
+	}
 	if os.Getenv(stepEnv) == "1" {
 		os.Exit(stepProcess())
 	}
@@ -43,9 +47,13 @@ func stepProcess() int {
 		return 1
 	}
 	// Short slices: the run takes several CrawlBatch tasks, so the loop
-	// through the Choice is exercised.
+	// through the Choice is exercised (shorter still when a test asks).
+	slice := 30 * time.Millisecond
+	if ms, _ := strconv.Atoi(os.Getenv(sliceEnv)); ms > 0 {
+		slice = time.Duration(ms) * time.Millisecond
+	}
 	h, err := build(context.Background(), os.LookupEnv, spiderwire.Options{
-		Crawler: &spidertest.StandInCrawler{Fetcher: f}, Config: spider.Config{Slice: 30 * time.Millisecond},
+		Crawler: &spidertest.StandInCrawler{Fetcher: f}, Config: spider.Config{Slice: slice},
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "wire:", err)

@@ -35,10 +35,9 @@ type Artifacts struct {
 // emptying it on delete would need a custom-resource Lambda.
 func NewArtifacts(scope constructs.Construct, id string) *Artifacts {
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	// Log delivery through a bucket policy for the logging service, not the
-	// legacy LogDeliveryWrite ACL (ACLs stay disabled). cdk.json sets no
-	// feature flags, so the flag is set here, for this construct only.
-	c.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
+	// Log delivery goes through a bucket policy for the logging service,
+	// not the legacy LogDeliveryWrite ACL (ACLs stay disabled): cdk.json's
+	// @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy flag.
 
 	private := func(p *awss3.BucketProps) *awss3.BucketProps {
 		p.BlockPublicAccess = awss3.BlockPublicAccess_BLOCK_ALL()

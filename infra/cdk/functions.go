@@ -33,11 +33,19 @@ type FunctionsProps struct {
 	LogRetention awslogs.RetentionDays
 }
 
-// Functions is one Lambda function per entry of the function table.
+// LiveAlias is the alias every caller invokes (API Gateway, Step Functions,
+// SQS, EventBridge, other functions); CodeDeploy moves it from version to
+// version.
+const LiveAlias = "live"
+
+// Functions is one Lambda function per entry of the function table, each
+// published as a version behind the LiveAlias alias.
 type Functions struct {
 	constructs.Construct
-	byName map[string]awslambda.Function
-	order  []string
+	byName  map[string]awslambda.Function
+	aliases map[string]awslambda.Alias
+	defs    map[string]routes.Function
+	order   []string
 }
 
 // NewFunctions makes every function of the table: provided.al2023, its
@@ -49,13 +57,16 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 		return nil, err
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	fs := &Functions{Construct: c, byName: map[string]awslambda.Function{}}
+	fs := &Functions{Construct: c, byName: map[string]awslambda.Function{}, aliases: map[string]awslambda.Alias{},
+		defs: map[string]routes.Function{}}
 	for _, f := range props.Table {
-		fn, err := newFunction(c, f, props)
+		fn, alias, err := newFunction(c, f, props)
 		if err != nil {
 			return nil, err
 		}
 		fs.byName[f.Name] = fn
+		fs.aliases[f.Name] = alias
+		fs.defs[f.Name] = f
 		fs.order = append(fs.order, f.Name)
 	}
 	return fs, nil
@@ -63,6 +74,12 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 
 // Get returns the function called name, or nil.
 func (fs *Functions) Get(name string) awslambda.Function { return fs.byName[name] }
+
+// Alias returns the live alias of the function called name, or nil.
+func (fs *Functions) Alias(name string) awslambda.Alias { return fs.aliases[name] }
+
+// Def returns the table entry of the function called name.
+func (fs *Functions) Def(name string) routes.Function { return fs.defs[name] }
 
 // Names lists the function names in table order.
 func (fs *Functions) Names() []string { return append([]string(nil), fs.order...) }
@@ -88,13 +105,13 @@ func constructID(name string) string {
 	return b.String()
 }
 
-func newFunction(scope constructs.Construct, f routes.Function, props *FunctionsProps) (awslambda.Function, error) {
+func newFunction(scope constructs.Construct, f routes.Function, props *FunctionsProps) (awslambda.Function, awslambda.Alias, error) {
 	arch, err := architecture(f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if f.MemoryMB <= 0 || f.TimeoutSec <= 0 {
-		return nil, fmt.Errorf("function %s: memory and timeout must be set", f.Name)
+		return nil, nil, fmt.Errorf("function %s: memory and timeout must be set", f.Name)
 	}
 	c := constructs.NewConstruct(scope, jsii.String(constructID(f.Name)))
 	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
@@ -123,6 +140,10 @@ func newFunction(scope constructs.Construct, f routes.Function, props *Functions
 		Vpc:            props.Network.Vpc,
 		VpcSubnets:     &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
 		SecurityGroups: &[]awsec2.ISecurityGroup{props.Network.Functions},
+		// Versions stay after the alias moves on: CloudFormation rolls an
+		// alias back to its previous version, which must still exist.
+		// docs/deploy.md says how to prune old ones.
+		CurrentVersionOptions: &awslambda.VersionOptions{RemovalPolicy: awscdk.RemovalPolicy_RETAIN},
 	}
 	if f.EphemeralMB > 0 {
 		fnProps.EphemeralStorageSize = awscdk.Size_Mebibytes(jsii.Number(float64(f.EphemeralMB)))
@@ -148,7 +169,15 @@ func newFunction(scope constructs.Construct, f routes.Function, props *Functions
 			AppliesTo: []string{"Resource::*"},
 		},
 	)
-	return fn, nil
+	// The version is published from the function's code and configuration
+	// (a new one only when either changed); the alias follows it, through
+	// CodeDeploy (deployments.go).
+	alias := awslambda.NewAlias(c, jsii.String("Live"), &awslambda.AliasProps{
+		AliasName:   jsii.String(LiveAlias),
+		Version:     fn.CurrentVersion(),
+		Description: jsii.String("The version callers get; moved by CodeDeploy"),
+	})
+	return fn, alias, nil
 }
 
 func assetPath(dir, name string) string { return filepath.Join(dir, name+".zip") }

@@ -1,24 +1,15 @@
 // Command cdk synthesizes RipTide's AWS stack into cdk.out (or $CDK_OUTDIR).
-// The stack is derived from the route and function tables in shared/api;
-// see docs/deploy.md.
-//
-// Settings, as CDK context (-c key=value, or cdk.json) or environment:
-//
-//	riptide:assetDir   RIPTIDE_ASSET_DIR   folder with <function>.zip (../../build)
-//	riptide:stackName  RIPTIDE_STACK_NAME  stack name (RipTide)
-//	riptide:logLevel                       RIPTIDE_LOG_LEVEL of the functions (info)
-//	riptide:redisNodes                     1 or 2 Redis nodes (2)
-//	riptide:nag                            "false" skips the cdk-nag checks
-//	riptide:chromiumLayer (RIPTIDE_CHROMIUM_LAYER) the render function's layer zip
-//	                      (../../layers/chromium/build/chromium-layer.zip)
-//	riptide:wsEndpoint    RIPTIDE_WS_ENDPOINT of the WebSocket function; set it
-//	                      only behind a custom domain (empty)
+// The stack is derived from the route and function tables in shared/routes;
+// see docs/deploy.md, which lists every setting (StackSettings in
+// settings.go). Settings come from, highest precedence first: -c key=value
+// on the cdk command line, environments/<env>.json for -c riptide:env=<env>
+// (or RIPTIDE_ENV), a few environment variables, and the defaults.
+// cdk.json holds the CDK feature flags only.
 package main
 
 import (
 	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -40,41 +31,49 @@ func main() {
 	}
 }
 
-func run() error {
+func run() (err error) {
 	outdir := os.Getenv("CDK_OUTDIR")
 	if outdir == "" {
 		outdir = "cdk.out" // App's own default is a temp dir
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
-	setting := func(ctxKey, env, def string) string {
-		if v, ok := app.Node().TryGetContext(jsii.String(ctxKey)).(string); ok && v != "" {
-			return v
-		}
-		if env != "" {
-			if v := os.Getenv(env); v != "" {
-				return v
-			}
-		}
-		return def
+	env := os.Getenv(EnvEnv)
+	if v, ok := contextString(CLIContext()[EnvContext]); ok {
+		env = v
 	}
-	props := &RiptideStackProps{
-		AssetDir:      setting(AssetDirContext, AssetDirEnv, DefaultAssetDir),
-		ChromiumLayer: setting(ChromiumLayerContext, ChromiumLayerEnv, DefaultChromiumLayer),
-		WSEndpoint:    setting("riptide:wsEndpoint", "", ""),
-		LogLevel:      setting("riptide:logLevel", "", "info"),
-	}
-	if n := setting("riptide:redisNodes", "", ""); n != "" {
-		v, err := strconv.Atoi(n)
-		if err != nil || v < 1 || v > 6 {
-			return fmt.Errorf("riptide:redisNodes=%q: want 1..6", n)
-		}
-		props.RedisNodes = v
-	}
-	if _, err := NewRiptideStack(app, setting("riptide:stackName", "RIPTIDE_STACK_NAME", "RipTide"), props); err != nil {
+	ctx, err := AppContext(".", env)
+	if err != nil {
 		return err
 	}
-	if setting("riptide:nag", "", "true") != "false" {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx})
+	get := func(ctxKey, envVar string) (string, bool) {
+		if v, ok := contextString(app.Node().TryGetContext(jsii.String(ctxKey))); ok {
+			return v, true
+		}
+		if envVar != "" {
+			if v := os.Getenv(envVar); v != "" {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	props, err := StackSettings(get)
+	if err != nil {
+		return err
+	}
+	name, _ := get("riptide:stackName", "RIPTIDE_STACK_NAME")
+	if name == "" {
+		name = "RipTide"
+	}
+	if _, err := NewRiptideStack(app, name, props); err != nil {
+		return err
+	}
+	if v, _ := get("riptide:nag", ""); v != "false" {
 		AddNagChecks(app)
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = synthFailure(outdir, r)
+		}
+	}()
 	return reportMessages(app.Synth(nil))
 }

@@ -21,24 +21,34 @@ func TestNoUnsuppressedNagFindings(t *testing.T) {
 }
 
 // The harness above would pass if cdk-nag never ran; this shows it reports
-// a finding, and that a suppression removes exactly the rule it names.
+// a finding, that a suppression removes exactly the rule it names, and that
+// an unsuppressed error fails synthesis with the finding in the report.
 func TestNagReportsAndSuppresses(t *testing.T) {
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	out := t.TempDir()
+	app, err := testApp(out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	stack := awscdk.NewStack(app, jsii.String("NagProbe"), nil)
 	q := awssqs.NewQueue(stack, jsii.String("Plain"), nil) // no DLQ (SQS3), no TLS enforcement (SQS4)
 	suppress(q, false, nagRule{ID: "AwsSolutions-SQS3", Reason: "probe: shows that a suppression hides its rule"})
 	AddNagChecks(app)
+	if panics(func() { app.Synth(nil) }) == nil {
+		t.Fatalf("synthesis succeeded with an unsuppressed AwsSolutions-SQS4 error")
+	}
+	vs, err := ValidationReport(out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var errs []string
-	check(t, "annotations", func() {
-		for _, f := range nagFindings(stack, false) {
-			errs = append(errs, f.rule)
-		}
-	})
+	for _, v := range vs {
+		errs = append(errs, v.Rule)
+	}
 	if !slices.Contains(errs, "AwsSolutions-SQS4") {
-		t.Errorf("nag errors %v, want AwsSolutions-SQS4 for a queue without TLS enforcement", errs)
+		t.Errorf("findings %v, want AwsSolutions-SQS4 for a queue without TLS enforcement", errs)
 	}
 	if slices.Contains(errs, "AwsSolutions-SQS3") {
-		t.Errorf("nag errors %v include the suppressed AwsSolutions-SQS3", errs)
+		t.Errorf("findings %v include the suppressed AwsSolutions-SQS3", errs)
 	}
 }
 
@@ -75,4 +85,11 @@ func ruleID(s string) string {
 		}
 	}
 	return s
+}
+
+// panics runs f and returns what it panicked with (nil if it did not).
+func panics(f func()) (r any) {
+	defer func() { r = recover() }()
+	f()
+	return nil
 }

@@ -15,6 +15,17 @@ import (
 // AEC5 suppression for why it is not moved).
 const RedisPort = 6379
 
+// Redis backup settings (docs/runbooks/restore.md).
+const (
+	// RedisSnapshotDays: daily snapshots are kept a week, so a problem
+	// noticed after a weekend can still be rolled back before it.
+	RedisSnapshotDays = 7
+	// RedisSnapshotWindow (UTC) comes after the logical backup
+	// (DefaultBackupSchedule, 03:30) and before the maintenance window.
+	RedisSnapshotWindow    = "05:00-06:00"
+	RedisMaintenanceWindow = "sun:07:00-sun:08:00"
+)
+
 // RedisProps configures the ElastiCache replication group.
 type RedisProps struct {
 	Network *Network
@@ -26,6 +37,10 @@ type RedisProps struct {
 	Nodes int
 	// EngineVersion of Redis OSS, e.g. "7.1".
 	EngineVersion string
+	// RestoreSnapshot, when set, is an ElastiCache snapshot the group is
+	// created from. Setting it on a running stack replaces the group (the
+	// old one leaves a final snapshot): docs/runbooks/restore.md.
+	RestoreSnapshot string
 }
 
 // Redis is the ElastiCache Redis replication group and its AUTH secret.
@@ -93,10 +108,26 @@ func NewRedis(scope constructs.Construct, id string, props *RedisProps) *Redis {
 		AtRestEncryptionEnabled:  jsii.Bool(true),
 		AuthToken:                secret.SecretValue().UnsafeUnwrap(),
 		AutoMinorVersionUpgrade:  jsii.Bool(true),
-		// One daily snapshot: spider runs and job records survive a node
-		// loss that failover cannot cover.
-		SnapshotRetentionLimit: jsii.Number(1),
+		// Daily snapshots: spider runs, jobs, sessions and keys survive a
+		// node loss that failover cannot cover, or a bad write found late.
+		SnapshotRetentionLimit:     jsii.Number(RedisSnapshotDays),
+		SnapshotWindow:             jsii.String(RedisSnapshotWindow),
+		PreferredMaintenanceWindow: jsii.String(RedisMaintenanceWindow),
 	})
+	if props.RestoreSnapshot != "" {
+		group.SetSnapshotName(jsii.String(props.RestoreSnapshot))
+	}
+	// Deleting the stack (or replacing the group) takes a final snapshot
+	// first: the state is not lost with the stack.
+	group.ApplyRemovalPolicy(awscdk.RemovalPolicy_SNAPSHOT, &awscdk.RemovalPolicyOptions{ApplyToUpdateReplacePolicy: jsii.Bool(true)})
+	if !multiAZ {
+		suppress(group, false, nagRule{
+			ID: "AwsSolutions-AEC4",
+			Reason: "Development stacks only (-c riptide:redisNodes=1, environments/dev.json): one node halves the Redis cost; " +
+				"a node loss there costs the state since the last daily snapshot, which a development stack can afford. " +
+				"Staging and production run two nodes in two AZs with automatic failover.",
+		})
+	}
 	// The token is a dynamic reference ({{resolve:secretsmanager:...}}),
 	// resolved by CloudFormation: it is not in the template.
 	suppress(group, false, nagRule{

@@ -28,14 +28,19 @@ type RenderProps struct {
 	Functions *Functions
 	// ChromiumLayerZip is the layer built by layers/chromium/build.sh.
 	ChromiumLayerZip string
+	// ReservedConcurrency caps (and guarantees) the render function's
+	// concurrent instances; NoReservation leaves it in the shared pool.
+	ReservedConcurrency int
 }
 
 // Render is the render function and what serves it. Nil when the function
 // table has no function needing Chromium.
 type Render struct {
 	// Name is the render function's name in the function table.
-	Name      string
-	Function  awslambda.Function
+	Name     string
+	Function awslambda.Function
+	// Alias is what callers invoke (RIPTIDE_RENDER_FUNCTION).
+	Alias     awslambda.Alias
 	Layer     *ChromiumLayer
 	Artifacts *Artifacts
 }
@@ -69,7 +74,13 @@ func NewRender(scope constructs.Construct, props *RenderProps) (*Render, error) 
 	if fn == nil {
 		return nil, fmt.Errorf("render function %s: not built", f.Name)
 	}
-	r := &Render{Name: f.Name, Function: fn}
+	r := &Render{Name: f.Name, Function: fn, Alias: props.Functions.Alias(f.Name)}
+	if props.ReservedConcurrency > 0 {
+		// At 2 GB an instance, unbounded rendering could take the
+		// account's whole concurrency (1,000 by default) from every other
+		// function; reserved, it can neither starve them nor be starved.
+		fn.Node().DefaultChild().(awslambda.CfnFunction).SetReservedConcurrentExecutions(jsii.Number(float64(props.ReservedConcurrency)))
+	}
 	if r.Layer, err = NewChromiumLayer(scope, "ChromiumLayer", &ChromiumLayerProps{Zip: props.ChromiumLayerZip}); err != nil {
 		return nil, err
 	}
@@ -92,16 +103,17 @@ func NewRender(scope constructs.Construct, props *RenderProps) (*Render, error) 
 	return r, nil
 }
 
-// allowInvoke names the render function in caller's environment and lets
-// caller invoke exactly that function: its unqualified ARN, not its
-// versions or aliases (Function.GrantInvoke would add "<arn>:*"), which is
-// all a call by name needs.
+// allowInvoke names the render function's live alias (its ARN, which
+// Invoke takes as FunctionName) in caller's environment and lets caller
+// invoke exactly that alias: not $LATEST, other versions or other
+// functions (Function.GrantInvoke would add "<arn>:*"). Calls through the
+// alias follow CodeDeploy's canary like API traffic does.
 func (r *Render) allowInvoke(caller awslambda.Function) {
-	caller.AddEnvironment(jsii.String("RIPTIDE_RENDER_FUNCTION"), r.Function.FunctionName(), nil)
+	caller.AddEnvironment(jsii.String("RIPTIDE_RENDER_FUNCTION"), r.Alias.FunctionArn(), nil)
 	caller.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("InvokeRenderFunction"),
 		Effect:    awsiam.Effect_ALLOW,
 		Actions:   jsii.Strings("lambda:InvokeFunction"),
-		Resources: &[]*string{r.Function.FunctionArn()},
+		Resources: &[]*string{r.Alias.FunctionArn()},
 	}))
 }

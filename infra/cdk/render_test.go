@@ -5,9 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
-
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
@@ -43,15 +40,16 @@ func TestRenderCallersMayInvokeOnlyTheRenderFunction(t *testing.T) {
 	s := shared(t)
 	ids := functionIDs(t, s.rootJSON)
 	render := tableRenderFunction(t)
-	renderID := ids[render.Name]
+	aliases := aliasIDs(t, s.rootJSON)
+	renderAlias := aliases[render.Name]
 	stmts := functionStatements(t, s.rootJSON)
 	for name, id := range ids {
 		caller := slices.Contains(RenderCallers(), name)
 		env := functionEnv(s.rootJSON, id)
 		got, has := env["RIPTIDE_RENDER_FUNCTION"]
 		switch {
-		case caller && ref(got) != renderID:
-			t.Errorf("%s: RIPTIDE_RENDER_FUNCTION = %v, want the name (Ref) of %s", name, got, renderID)
+		case caller && ref(got) != renderAlias:
+			t.Errorf("%s: RIPTIDE_RENDER_FUNCTION = %v, want the ARN (Ref) of the live alias %s", name, got, renderAlias)
 		case !caller && has:
 			t.Errorf("%s is no render caller but has RIPTIDE_RENDER_FUNCTION = %v", name, got)
 		}
@@ -67,12 +65,13 @@ func TestRenderCallersMayInvokeOnlyTheRenderFunction(t *testing.T) {
 				}
 			}
 		}
-		// The unqualified ARN only: no "<arn>:*" (versions, aliases), no
-		// other function; the WebSocket function also invokes itself
-		// (asynchronous hand-off of each message).
-		want := []string{"<GetAtt:" + renderID + ".Arn>"}
+		// The live alias only: not $LATEST, no "<arn>:*" (every version
+		// and alias), no other function; the WebSocket function also
+		// invokes itself (asynchronous hand-off of each message), by name
+		// or through its alias.
+		want := []string{"<Ref:" + renderAlias + ">"}
 		if name == tableWebSocketFunction(t) {
-			want = append(want, "<GetAtt:"+id+".Arn>")
+			want = append(want, "<GetAtt:"+id+".Arn>", "<Ref:"+aliases[name]+">")
 		}
 		slices.Sort(invokes)
 		slices.Sort(want)
@@ -117,7 +116,7 @@ func TestRenderWiringRejectsBadTables(t *testing.T) {
 			} else if err := writeChromiumLayer(layer); err != nil {
 				t.Fatal(err)
 			}
-			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+			app := mustApp(t)
 			_, err := NewRiptideStack(app, "Bad", &RiptideStackProps{AssetDir: dir, ChromiumLayer: layer, Functions: c.fns, Routes: rts})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error = %v, want one containing %q", err, c.want)

@@ -24,6 +24,8 @@ type RestAPIProps struct {
 	ThrottleRate  float64
 	ThrottleBurst float64
 	LogRetention  awslogs.RetentionDays
+	// WAFRateLimit: requests per client IP per 5 minutes (WebACL).
+	WAFRateLimit int
 }
 
 // RestAPI is the API Gateway REST API serving every HTTP route of the route
@@ -34,6 +36,9 @@ type RestAPIProps struct {
 type RestAPI struct {
 	awscdk.NestedStack
 	Api awsapigateway.RestApi
+	WAF *WebACL
+	// WAFName is the web ACL's name (its CloudWatch metrics' dimension).
+	WAFName string
 }
 
 // NewRestAPI maps every path of every route (canonical, aliases, legacy) to
@@ -79,12 +84,13 @@ func NewRestAPI(scope constructs.Construct, id string, props *RestAPIProps) (*Re
 		return nil, err
 	}
 	r.addGatewayResponses()
+	r.WAF = NewWebACL(c, "Waf", *awscdk.Stack_Of(scope).StackName(), restAPI.DeploymentStage().StageArn(), props.WAFRateLimit, props.LogRetention)
+	r.WAFName = r.WAF.Name
 
 	// Stack-wide suppressions: this nested stack holds only the REST API,
 	// and per-resource ones would be copied into each of its ~215 methods.
 	suppressStack(c,
 		nagRule{ID: "AwsSolutions-APIG2", Reason: "Requests are validated by the application (unknown fields, types, body limits) with RipTide's error shape; an API Gateway model would duplicate the route table and answer in another shape."},
-		nagRule{ID: "AwsSolutions-APIG3", Reason: "No WAF web ACL by default (about 5 USD a month plus per-request fees); the application authenticates and rate-limits per key. Attach a web ACL to the stage where needed."},
 		nagRule{ID: "AwsSolutions-APIG4", Reason: "Authentication is done by the application (X-API-Key or Bearer key checked against the API keys secret), so public routes and error shapes stay the same in every home."},
 		nagRule{ID: "AwsSolutions-COG4", Reason: "Clients authenticate with API keys checked by the application, not with Cognito user pools."},
 		nagRule{
@@ -100,6 +106,28 @@ func NewRestAPI(scope constructs.Construct, id string, props *RestAPIProps) (*Re
 // URL is the invoke URL of the stage.
 func (r *RestAPI) URL() *string { return r.Api.Url() }
 
+// BufferedTimeoutSec is API Gateway's default integration timeout for a
+// buffered (non-streaming) REST method: the most a client waits without a
+// quota increase, which would lower the account's throttle quota.
+const BufferedTimeoutSec = 29
+
+// IntegrationTimeout is the integration timeout in seconds of f's routes.
+// A stream may last up to 15 minutes, so a stream route's timeout is the
+// function's own (at most 900 s). A buffered route's is the function's
+// timeout plus one second (the function reports its own timeout first), at
+// most BufferedTimeoutSec: work that may run longer answers 202 and goes to
+// the job queue instead (docs/deploy.md, "Long requests").
+func IntegrationTimeout(f routes.Function, stream bool) int {
+	if stream {
+		return min(f.TimeoutSec, 900)
+	}
+	return min(f.TimeoutSec+1, BufferedTimeoutSec)
+}
+
+// GatewayTimeoutEnv tells a function serving buffered routes how long the
+// gateway waits (ms), so it can answer 202 (or a partial result) in time.
+const GatewayTimeoutEnv = "RIPTIDE_GATEWAY_TIMEOUT_MS"
+
 // integrations caches one integration per function and transfer mode; with
 // the permission scoped to the API (not to each method), a function gets one
 // invoke permission however many paths it serves, which keeps its resource
@@ -114,26 +142,25 @@ func (in *integrations) get(group string, stream bool) (awsapigateway.LambdaInte
 	if i, ok := in.cache[key]; ok {
 		return i, nil
 	}
-	fn := in.fns.Get(group)
-	if fn == nil {
+	alias := in.fns.Alias(group)
+	if alias == nil {
 		return nil, fmt.Errorf("no function for route group %q", group)
 	}
+	def := in.fns.Def(group)
 	opts := &awsapigateway.LambdaIntegrationOptions{
 		Proxy:                   jsii.Bool(true),
 		ScopePermissionToMethod: jsii.Bool(false),
+		// Set on every integration, stream or not: see IntegrationTimeout.
+		Timeout: awscdk.Duration_Seconds(jsii.Number(float64(IntegrationTimeout(def, stream)))),
 	}
 	if stream {
 		// STREAM makes the integration call InvokeWithResponseStream
 		// (.../2021-11-15/functions/<arn>/response-streaming-invocations).
-		// A stream may last up to 15 minutes, so the 29 s integration
-		// timeout is raised to the function's own timeout.
 		opts.ResponseTransferMode = awsapigateway.ResponseTransferMode_STREAM
-		opts.Timeout = fn.Timeout()
-		if t := fn.Timeout(); t == nil || *t.ToSeconds(nil) > 900 {
-			opts.Timeout = awscdk.Duration_Minutes(jsii.Number(15))
-		}
 	}
-	i := awsapigateway.NewLambdaIntegration(fn, opts)
+	// The alias, not the function: callers get the version CodeDeploy
+	// has shifted them to.
+	i := awsapigateway.NewLambdaIntegration(alias, opts)
 	in.cache[key] = i
 	return i, nil
 }
@@ -144,6 +171,7 @@ func (r *RestAPI) addRoutes(props *RestAPIProps) error {
 	owner := map[methodKey]string{} // -> route op
 	var paths []string              // resource paths in first-seen order
 	pathGroup := map[string]string{}
+	timeoutSet := map[string]bool{}
 	for _, rt := range props.Routes {
 		if rt.WebSocket {
 			continue // served by the WebSocket API
@@ -151,6 +179,11 @@ func (r *RestAPI) addRoutes(props *RestAPIProps) error {
 		integ, err := in.get(rt.Group, rt.Stream)
 		if err != nil {
 			return fmt.Errorf("route %s: %w", rt.Op, err)
+		}
+		if !rt.Stream && !timeoutSet[rt.Group] {
+			timeoutSet[rt.Group] = true
+			ms := IntegrationTimeout(props.Functions.Def(rt.Group), false) * 1000
+			props.Functions.Get(rt.Group).AddEnvironment(jsii.String(GatewayTimeoutEnv), jsii.String(fmt.Sprint(ms)), nil)
 		}
 		for _, p := range rt.Paths() {
 			gp, err := GatewayPath(p)

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -33,19 +34,62 @@ type RiptideStackProps struct {
 	LogLevel string
 	// LogRetention of every log group (one month).
 	LogRetention awslogs.RetentionDays
-	// NatGateways (1).
+	// NatGateways: 2 (one per AZ: an AZ outage cannot cut the other AZ's
+	// egress) or 1 (development: ~33 USD a month less).
 	NatGateways int
+	// InterfaceEndpoints are the VPC interface endpoints to create (nil:
+	// DefaultEndpoints(); an empty, non-nil list: none). The S3 gateway
+	// endpoint is always made (it is free).
+	InterfaceEndpoints []Endpoint
 	// Redis node type ("cache.t4g.micro"), node count (2) and engine
 	// version ("7.1").
 	RedisNodeType      string
 	RedisNodes         int
 	RedisEngineVersion string
+	// RedisRestoreSnapshot creates (or replaces) the Redis group from an
+	// ElastiCache snapshot.
+	RedisRestoreSnapshot string
 	// StageName of the REST API ("prod").
 	StageName string
 	// Stage throttling: requests per second (50) and burst (100).
 	ThrottleRate  float64
 	ThrottleBurst float64
+	// RenderConcurrency is the render function's reserved concurrency
+	// (DefaultRenderConcurrency); NoReservation reserves none.
+	RenderConcurrency int
+	// SpiderContinueAfter is how many CrawlBatch steps one spider execution
+	// runs before it continues as a new execution
+	// (DefaultSpiderContinueAfter).
+	SpiderContinueAfter int
+	// WAFRateLimit is the web ACL's rate-based rule: requests per client IP
+	// per 5 minutes (DefaultWAFRateLimit).
+	WAFRateLimit int
+	// AlarmEmail, when set, subscribes an address to the alarm topic.
+	AlarmEmail string
+	// BackupSchedule is the EventBridge Scheduler expression of the logical
+	// backup (DefaultBackupSchedule).
+	BackupSchedule string
+	// AllAtOnce shifts every alias to a new version at once instead of the
+	// 10 %-for-5-minutes canary (development stacks, where a deploy should
+	// take seconds).
+	AllAtOnce bool
 }
+
+// Defaults of the settings above.
+const (
+	DefaultRenderConcurrency = 50
+	// NoReservation as RenderConcurrency reserves no concurrency.
+	NoReservation = -1
+	// DefaultSpiderContinueAfter: a loop iteration (CrawlBatch, Count,
+	// Route) writes 9 history events, so 2,000 iterations are ~18,000 of
+	// the 25,000 a Standard execution may have, leaving room for retries
+	// (3-4 events each), Init and Finalize (docs/spider.md).
+	DefaultSpiderContinueAfter = 2000
+	DefaultWAFRateLimit        = 3000
+	// DefaultBackupSchedule: daily at 03:30 UTC, before Redis's snapshot
+	// window (RedisSnapshotWindow), so the two backups are hours apart.
+	DefaultBackupSchedule = "cron(30 3 * * ? *)"
+)
 
 func (p *RiptideStackProps) withDefaults() {
 	if p.Functions == nil {
@@ -61,7 +105,22 @@ func (p *RiptideStackProps) withDefaults() {
 		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
 	}
 	if p.NatGateways == 0 {
-		p.NatGateways = 1
+		p.NatGateways = 2
+	}
+	if p.InterfaceEndpoints == nil {
+		p.InterfaceEndpoints = DefaultEndpoints()
+	}
+	if p.RenderConcurrency == 0 {
+		p.RenderConcurrency = DefaultRenderConcurrency
+	}
+	if p.SpiderContinueAfter == 0 {
+		p.SpiderContinueAfter = DefaultSpiderContinueAfter
+	}
+	if p.WAFRateLimit == 0 {
+		p.WAFRateLimit = DefaultWAFRateLimit
+	}
+	if p.BackupSchedule == "" {
+		p.BackupSchedule = DefaultBackupSchedule
 	}
 	if p.RedisNodeType == "" {
 		p.RedisNodeType = "cache.t4g.micro"
@@ -84,8 +143,7 @@ func (p *RiptideStackProps) withDefaults() {
 }
 
 // RiptideStack is the whole AWS home of RipTide. Its parts are exported so
-// later additions (queues, state machines, schedules, buckets, the WebSocket
-// API, alarms) are built from them in the same stack.
+// later additions are built from them in the same stack.
 type RiptideStack struct {
 	awscdk.Stack
 	Network   *Network
@@ -93,11 +151,18 @@ type RiptideStack struct {
 	Secrets   *Secrets
 	Functions *Functions
 	RestAPI   *RestAPI
-	// Render and WebSocket are nil when the function table has no render
-	// function or no WebSocket function.
+	// Render, WebSocket, Spider, Jobs and Ops are nil when the function
+	// table has no function for them.
 	Render    *Render
 	WebSocket *WebSocketAPI
 	Spider    *SpiderStateMachine
+	Jobs      *Jobs
+	Ops       *Ops
+	// FailedInvocations is the DLQ of asynchronous work (crawl-ws
+	// hand-offs, backup deliveries).
+	FailedInvocations awssqs.Queue
+	Monitoring        *Monitoring
+	Deployments       *Deployments
 }
 
 // NewRiptideStack builds the stack from the route and function tables.
@@ -110,10 +175,11 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	stack := awscdk.NewStack(scope, jsii.String(id), &p.StackProps)
 	s := &RiptideStack{Stack: stack}
 
-	s.Network = NewNetwork(stack, "Network", &NetworkProps{NatGateways: p.NatGateways, LogRetention: p.LogRetention})
+	s.Network = NewNetwork(stack, "Network", &NetworkProps{NatGateways: p.NatGateways, Endpoints: p.InterfaceEndpoints, LogRetention: p.LogRetention})
 	s.Secrets = NewSecrets(stack, "Secrets")
 	s.Redis = NewRedis(stack, "Redis", &RedisProps{
 		Network: s.Network, NodeType: p.RedisNodeType, Nodes: p.RedisNodes, EngineVersion: p.RedisEngineVersion,
+		RestoreSnapshot: p.RedisRestoreSnapshot,
 	})
 	var err error
 	s.Functions, err = NewFunctions(stack, "Functions", &FunctionsProps{
@@ -123,23 +189,27 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	if err != nil {
 		return nil, err
 	}
+	s.FailedInvocations = NewFailedInvocations(stack, "FailedInvocations")
 	for _, def := range p.Functions {
 		if def.Name != "spider" {
 			continue
 		}
 		s.Spider = NewSpiderStateMachine(stack, "Spider", &SpiderStateMachineProps{
 			Function: s.Functions.Get("spider"),
+			Invoke:   s.Functions.Alias("spider"),
 			Starters: spiderStarters(s.Functions),
 			// A little over the function's own timeout, so Lambda, not
 			// the state machine, reports a step that runs too long.
-			TaskTimeout:  awscdk.Duration_Seconds(jsii.Number(float64(def.TimeoutSec + 30))),
-			Timeout:      awscdk.Duration_Days(jsii.Number(8)),
-			LogRetention: p.LogRetention,
+			TaskTimeout:   awscdk.Duration_Seconds(jsii.Number(float64(def.TimeoutSec + 30))),
+			Timeout:       awscdk.Duration_Days(jsii.Number(8)),
+			ContinueAfter: p.SpiderContinueAfter,
+			LogRetention:  p.LogRetention,
 		})
 	}
 	s.RestAPI, err = NewRestAPI(stack, "RestApi", &RestAPIProps{
 		Routes: p.Routes, Functions: s.Functions, StageName: p.StageName,
 		ThrottleRate: p.ThrottleRate, ThrottleBurst: p.ThrottleBurst, LogRetention: p.LogRetention,
+		WAFRateLimit: p.WAFRateLimit,
 	})
 	if err != nil {
 		return nil, err
@@ -147,16 +217,36 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 
 	if s.Render, err = NewRender(stack, &RenderProps{
 		Table: p.Functions, Functions: s.Functions, ChromiumLayerZip: p.ChromiumLayer,
+		ReservedConcurrency: p.RenderConcurrency,
 	}); err != nil {
 		return nil, err
 	}
 	if s.WebSocket, err = NewWebSocketAPI(stack, "WebSocketApi", &WebSocketAPIProps{
 		Table: p.Functions, Functions: s.Functions, StageName: p.StageName, Endpoint: p.WSEndpoint,
 		ThrottleRate: p.ThrottleRate, ThrottleBurst: p.ThrottleBurst, LogRetention: p.LogRetention,
-		AccountLogging: s.RestAPI.NestedStack,
+		AccountLogging: s.RestAPI.NestedStack, FailedInvocations: s.FailedInvocations,
 	}); err != nil {
 		return nil, err
 	}
+	if s.Jobs, err = NewJobs(stack, "Jobs", &JobsProps{Functions: s.Functions}); err != nil {
+		return nil, err
+	}
+	opsProps := &OpsProps{Functions: s.Functions, Schedule: p.BackupSchedule, DLQ: s.FailedInvocations}
+	if s.Render != nil {
+		opsProps.AccessLogs = s.Render.Artifacts.AccessLogs
+	}
+	if s.Ops, err = NewOps(stack, "Ops", opsProps); err != nil {
+		return nil, err
+	}
+	s.Monitoring = NewMonitoring(stack, "Monitoring", &MonitoringProps{
+		Functions: s.Functions, APIName: *s.RestAPI.Api.RestApiName(), StageName: p.StageName,
+		WebACLName: s.RestAPI.WAFName, Redis: s.Redis, RedisNodes: p.RedisNodes, Network: s.Network,
+		Spider: s.Spider, Jobs: s.Jobs, FailedInvocations: s.FailedInvocations, Render: s.Render, Ops: s.Ops,
+		AlarmEmail: p.AlarmEmail,
+	})
+	s.Deployments = NewDeployments(stack, "Deployments", &DeploymentsProps{
+		Functions: s.Functions, Monitoring: s.Monitoring, AllAtOnce: p.AllAtOnce,
+	})
 
 	output := func(id, desc string, value *string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
@@ -166,6 +256,8 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	output("RedisAuthSecretArn", "Redis AUTH token secret (plain string)", s.Redis.AuthSecret.SecretArn())
 	output("RedisEndpoint", "Redis primary endpoint (TLS, port 6379)", s.Redis.Group.AttrPrimaryEndPointAddress())
 	output("RedisUrl", "REDIS_URL given to the functions (token not included)", s.Redis.URL())
+	output("AlarmTopicArn", "SNS topic every alarm notifies: subscribe on-call here", s.Monitoring.Topic.TopicArn())
+	output("FailedInvocationsQueueUrl", "Asynchronous work that failed for good (crawl-ws hand-offs, backup deliveries)", s.FailedInvocations.QueueUrl())
 	if s.Render != nil {
 		output("ArtifactsBucketName", fmt.Sprintf("Render artifacts bucket (screenshots, PDFs); objects expire after %d days", ArtifactsExpiryDays),
 			s.Render.Artifacts.Bucket.BucketName())
@@ -176,6 +268,17 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	}
 	if s.Spider != nil {
 		output("SpiderStateMachineArn", "State machine running spider crawls", s.Spider.Machine.StateMachineArn())
+	}
+	if s.Jobs != nil {
+		output("JobsQueueUrl", "Job queue (normal priority)", s.Jobs.Queue.QueueUrl())
+		output("JobsHighQueueUrl", "Job queue (high priority)", s.Jobs.HighQueue.QueueUrl())
+		output("JobsDLQUrl", "Dead-letter queue of the normal job queue", s.Jobs.DLQ.QueueUrl())
+		output("JobsHighDLQUrl", "Dead-letter queue of the high-priority job queue", s.Jobs.HighDLQ.QueueUrl())
+		output("ScheduleGroupName", "EventBridge Scheduler group of the job schedules", s.Jobs.ScheduleGroup.ScheduleGroupName())
+	}
+	if s.Ops != nil {
+		output("BackupBucketName", fmt.Sprintf("Logical backups (versioned; kept %d days)", BackupKeepDays), s.Ops.BackupBucket.BucketName())
+		output("AuditBucketName", fmt.Sprintf("Audit exports (Object Lock, governance, %d days)", AuditRetentionDays), s.Ops.AuditBucket.BucketName())
 	}
 	return s, nil
 }

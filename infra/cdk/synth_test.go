@@ -26,6 +26,9 @@ type synthesized struct {
 	restJSON   map[string]any
 	// unsuppressed cdk-nag errors and warnings in both templates
 	nagFindings []nagFinding
+	// assets and layer are the placeholder function zips and layer, for
+	// other syntheses
+	assets, layer string
 }
 
 var (
@@ -35,6 +38,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(fakeStepEnv) != "" {
+		os.Exit(fakeStep())
+	}
 	os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 	code := m.Run()
 	jsii.Close()
@@ -78,21 +84,43 @@ func writeZip(path, name, content string) error {
 	return err
 }
 
+// testApp is an App with the context `make synth` gives it: cdk.json's
+// feature flags (no environment file: the defaults, i.e. production).
+func testApp(outdir string) (awscdk.App, error) {
+	ctx, err := AppContext(".", "")
+	if err != nil {
+		return nil, err
+	}
+	return awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx}), nil
+}
+
+// mustApp is testApp in a temporary directory of t.
+func mustApp(t *testing.T) awscdk.App {
+	t.Helper()
+	app, err := testApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
 // shared returns the synthesized real stack, with cdk-nag applied.
 func shared(t *testing.T) *synthesized {
 	t.Helper()
 	synthOnce.Do(func() {
-		defer func() {
-			if r := recover(); r != nil {
-				synthErr = fmt.Errorf("synthesis panicked: %v", r)
-			}
-		}()
 		// Not t.TempDir: the directory outlives this test, shared by all.
 		base, err := os.MkdirTemp("", "riptide-cdk-test-")
 		if err != nil {
 			synthErr = err
 			return
 		}
+		defer func() {
+			if r := recover(); r != nil {
+				// An unsuppressed cdk-nag error fails synthesis (cdk.json's
+				// annotationsInValidationReport): report what it found.
+				synthErr = synthFailure(filepath.Join(base, "cdk.out"), r)
+			}
+		}()
 		assetsDir := filepath.Join(base, "build")
 		if err := os.Mkdir(assetsDir, 0o755); err != nil {
 			synthErr = err
@@ -107,14 +135,18 @@ func shared(t *testing.T) *synthesized {
 			synthErr = err
 			return
 		}
-		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(base, "cdk.out"))})
+		app, err := testApp(filepath.Join(base, "cdk.out"))
+		if err != nil {
+			synthErr = err
+			return
+		}
 		s, err := NewRiptideStack(app, "Test", &RiptideStackProps{AssetDir: assetsDir, ChromiumLayer: layer})
 		if err != nil {
 			synthErr = err
 			return
 		}
 		AddNagChecks(app)
-		r := &synthesized{stack: s}
+		r := &synthesized{stack: s, assets: assetsDir, layer: layer}
 		r.root = assertions.Template_FromStack(s.Stack, nil)
 		r.rest = assertions.Template_FromStack(s.RestAPI.NestedStack, nil)
 		r.rootJSON = *r.root.ToJSON()

@@ -89,3 +89,21 @@ func dig(v any, path ...any) any {
 	}
 	return v
 }
+
+// aliasIDs maps function name -> logical id of its live alias.
+func aliasIDs(t *testing.T, tmpl map[string]any) map[string]string {
+	t.Helper()
+	byFn := map[string]string{}
+	for id, a := range resources(tmpl, "AWS::Lambda::Alias") {
+		if props(a)["Name"] == LiveAlias {
+			byFn[ref(props(a)["FunctionName"])] = id
+		}
+	}
+	out := map[string]string{}
+	for name, fnID := range functionIDs(t, tmpl) {
+		if id, ok := byFn[fnID]; ok {
+			out[name] = id
+		}
+	}
+	return out
+}

@@ -10,7 +10,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -37,7 +40,21 @@ type WebSocketAPIProps struct {
 	// role (the REST API); WebSocket stage logs need that role, so the
 	// stage is created after it.
 	AccountLogging constructs.IConstruct
+	// FailedInvocations receives self-invocations that failed (nil: none).
+	FailedInvocations awssqs.IQueue
 }
+
+// Asynchronous self-invocation settings of the WebSocket function.
+const (
+	// WSAsyncRetries: a failed message is not run again: a retry would
+	// crawl again and post the same results to the client twice. It goes
+	// to the failure destination instead.
+	WSAsyncRetries = 0
+	// WSAsyncMaxAgeMin: a message still queued (Lambda throttled the
+	// invocation) after 10 minutes is dropped to the failure destination:
+	// API Gateway closes a connection idle that long anyway.
+	WSAsyncMaxAgeMin = 10
+)
 
 // WebSocketAPI is the API Gateway WebSocket API of the function whose
 // table entry has the "websocket" trigger: $connect, $disconnect and
@@ -115,6 +132,7 @@ func NewWebSocketAPI(scope constructs.Construct, id string, props *WebSocketAPIP
 	if fn == nil {
 		return nil, fmt.Errorf("websocket function %s: not built", f.Name)
 	}
+	alias := props.Functions.Alias(f.Name)
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stackName := *awscdk.Stack_Of(scope).StackName()
 
@@ -124,7 +142,7 @@ func NewWebSocketAPI(scope constructs.Construct, id string, props *WebSocketAPIP
 	})
 	// One integration for the three routes (the event says which route);
 	// aws-cdk-lib adds one invoke permission per route, scoped to it.
-	integ := awsapigatewayv2integrations.NewWebSocketLambdaIntegration(jsii.String(constructID(f.Name)), fn, nil)
+	integ := awsapigatewayv2integrations.NewWebSocketLambdaIntegration(jsii.String(constructID(f.Name)), alias, nil)
 	for _, key := range WebSocketRouteKeys() {
 		route := wsAPI.AddRoute(jsii.String(key), &awsapigatewayv2.WebSocketRouteOptions{Integration: integ})
 		suppress(route, false, nagRule{
@@ -199,9 +217,22 @@ func NewWebSocketAPI(scope constructs.Construct, id string, props *WebSocketAPIP
 			Sid:       jsii.String("HandOffWebSocketMessages"),
 			Effect:    awsiam.Effect_ALLOW,
 			Actions:   jsii.Strings("lambda:InvokeFunction"),
-			Resources: &[]*string{fn.FunctionArn()},
+			Resources: &[]*string{fn.FunctionArn(), alias.FunctionArn()},
 		})},
 	})
+
+	if props.FailedInvocations != nil {
+		// The function invokes itself by name ($LATEST, AWS_LAMBDA_FUNCTION_NAME)
+		// today; through the alias is where it should go (so hand-offs
+		// follow the canary). Both get the same settings.
+		opts := &awslambda.EventInvokeConfigOptions{
+			OnFailure:     awslambdadestinations.NewSqsDestination(props.FailedInvocations),
+			RetryAttempts: jsii.Number(WSAsyncRetries),
+			MaxEventAge:   awscdk.Duration_Minutes(jsii.Number(WSAsyncMaxAgeMin)),
+		}
+		fn.ConfigureAsyncInvoke(opts)
+		alias.ConfigureAsyncInvoke(opts)
+	}
 
 	return &WebSocketAPI{Construct: c, FunctionName: f.Name, Api: wsAPI, Stage: stage}, nil
 }

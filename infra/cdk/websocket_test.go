@@ -6,9 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/jsii-runtime-go"
 
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
@@ -32,7 +30,7 @@ func tableWebSocketFunction(t *testing.T) string {
 func TestWebSocketRoutesCallTheWebSocketFunction(t *testing.T) {
 	s := shared(t)
 	wsName := tableWebSocketFunction(t)
-	wsFn := functionIDs(t, s.rootJSON)[wsName]
+	wsAlias := aliasIDs(t, s.rootJSON)[wsName]
 
 	apis := resources(s.rootJSON, "AWS::ApiGatewayV2::Api")
 	apiID := only(t, apis)
@@ -62,8 +60,8 @@ func TestWebSocketRoutesCallTheWebSocketFunction(t *testing.T) {
 		}
 		ip := props(integ)
 		uri := joined(ip["IntegrationUri"])
-		if ip["IntegrationType"] != "AWS_PROXY" || !strings.Contains(uri, "/functions/<GetAtt:"+wsFn+".Arn>/invocations") {
-			t.Errorf("route %s: integration %v %s, want AWS_PROXY to function %s (%s)", key, ip["IntegrationType"], uri, wsName, wsFn)
+		if ip["IntegrationType"] != "AWS_PROXY" || !strings.Contains(uri, "/functions/<Ref:"+wsAlias+">/invocations") {
+			t.Errorf("route %s: integration %v %s, want AWS_PROXY to function %s's live alias (%s)", key, ip["IntegrationType"], uri, wsName, wsAlias)
 		}
 	}
 	if want := []string{"$connect", "$default", "$disconnect"}; !slices.Equal(sorted(keys), want) {
@@ -81,7 +79,7 @@ func TestWebSocketRoutesCallTheWebSocketFunction(t *testing.T) {
 		if !strings.Contains(src, "<Ref:"+apiID+">") {
 			continue
 		}
-		if fn, _ := getAtt(pp["FunctionName"]); fn != wsFn || pp["Principal"] != "apigateway.amazonaws.com" || pp["Action"] != "lambda:InvokeFunction" {
+		if ref(pp["FunctionName"]) != wsAlias || pp["Principal"] != "apigateway.amazonaws.com" || pp["Action"] != "lambda:InvokeFunction" {
 			t.Errorf("permission %s: %v may %v %v", id, pp["Principal"], pp["Action"], pp["FunctionName"])
 		}
 		_, route, _ := strings.Cut(src, "<Ref:"+apiID+">/*")
@@ -201,7 +199,7 @@ func TestWebSocketEndpointSettingAndNoRenderFunction(t *testing.T) {
 	if err := writeAssets(dir, fns); err != nil {
 		t.Fatal(err)
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	app := mustApp(t)
 	const endpoint = "https://ws.riptide.invalid/crawl"
 	st, err := NewRiptideStack(app, "Small", &RiptideStackProps{
 		AssetDir: dir, Functions: fns, Routes: rts, WSEndpoint: endpoint,
@@ -242,7 +240,7 @@ func TestTwoWebSocketFunctionsAreRejected(t *testing.T) {
 	if err := writeAssets(dir, fns); err != nil {
 		t.Fatal(err)
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	app := mustApp(t)
 	_, err := NewRiptideStack(app, "Two", &RiptideStackProps{AssetDir: dir, Functions: fns, Routes: rts})
 	if err == nil || !strings.Contains(err.Error(), "[ws ws2]") {
 		t.Fatalf("error = %v, want one naming ws and ws2", err)
