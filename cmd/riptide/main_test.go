@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"regexp"
 	"strings"
@@ -138,5 +142,21 @@ func TestServeZeroConfig(t *testing.T) {
 	code, body = call(t, "POST", base+"/api/v1/crawl", `{"urls":["https://example.com/"]}`)
 	if code != 401 || !strings.Contains(body, "no API keys configured") {
 		t.Fatalf("crawl without keys: %d %s", code, body)
+	}
+	// A request net/http refuses before routing answers in the unified
+	// shape too (the listener is wrapped).
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\nBad\x01Name: v\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 400 || resp.Header.Get("Content-Type") != "application/json" || !strings.Contains(string(b), `"type":"validation_error"`) {
+		t.Errorf("malformed request: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 	}
 }

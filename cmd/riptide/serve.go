@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/config"
+	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/version"
 	"github.com/riptidecrawler/riptide/shared/wire"
@@ -43,6 +44,9 @@ func serve(ctx context.Context, addr string, lookup config.LookupFunc, stdout io
 	if err != nil {
 		return err
 	}
+	// Requests net/http refuses before routing (bad header bytes, headers
+	// too large) get the unified error shape too (docs/errors.md).
+	ln = httpx.ProtocolErrorListener(ln, p.Logger)
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
