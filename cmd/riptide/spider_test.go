@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -91,11 +92,21 @@ func TestCrawlUseSpiderDelegates(t *testing.T) {
 	t.Setenv("RIPTIDE_ALLOW_CIDRS", "127.0.0.1/32")
 	base := startServe(t)
 	post := func(path, body string) (int, string) { return call(t, "POST", base+path, body) }
-	code, body := post("/api/v1/crawl", `{"urls":["`+site.URL("/")+`"],"options":{"use_spider":true,"spider":{"max_pages":3}}}`)
+	resp, err := http.Post(base+"/api/v1/crawl", "application/json",
+		strings.NewReader(`{"urls":["`+site.URL("/")+`"],"options":{"use_spider":true,"spider":{"max_pages":3}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	code, body := resp.StatusCode, string(raw)
 	if code != 202 {
 		t.Fatalf("use_spider: %d %s", code, body)
 	}
 	id := regexp.MustCompile(`"spider_id":"([0-9a-f]+)"`).FindStringSubmatch(body)[1]
+	if loc := resp.Header.Get("Location"); loc != "/api/v1/spider/"+id {
+		t.Errorf("the use_spider 202 must carry Location: /api/v1/spider/%s, got %q", id, loc)
+	}
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		_, status := call(t, "GET", base+"/api/v1/spider/"+id, "")
 		b := []byte(status)
