@@ -15,6 +15,24 @@ import (
 	"github.com/riptidecrawler/riptide/internal/testenv"
 )
 
+// prebuiltBootstrap returns the bootstrap of fn that `make test-bootstraps`
+// built before `go test` (RIPTIDE_TEST_BOOTSTRAPS, set by `make test`), or
+// "" when the test runs on its own and builds it. Compiling inside the test
+// counts against go test's timeout, which a cold build cache on a busy
+// machine exceeded.
+func prebuiltBootstrap(t *testing.T, fn string) string {
+	t.Helper()
+	dir := os.Getenv("RIPTIDE_TEST_BOOTSTRAPS")
+	if dir == "" {
+		return ""
+	}
+	p := filepath.Join(dir, fn, "bootstrap")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("RIPTIDE_TEST_BOOTSTRAPS=%s but %v: run `make test-bootstraps`", dir, err)
+	}
+	return p
+}
+
 // TestBootstrapsUnderRuntimeEmulator proves the built binaries are real
 // Lambda functions: each runs under aws-lambda-rie and answers its sample
 // events, including a response-streaming route.
@@ -31,9 +49,12 @@ func TestBootstrapsUnderRuntimeEmulator(t *testing.T) {
 		t.Run(fn, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
-			bootstrap, err := rie.Build(ctx, root, fn, t.TempDir())
-			if err != nil {
-				t.Fatal(err)
+			bootstrap := prebuiltBootstrap(t, fn)
+			if bootstrap == "" {
+				var err error
+				if bootstrap, err = rie.Build(ctx, root, fn, t.TempDir()); err != nil {
+					t.Fatal(err)
+				}
 			}
 			emu, err := rie.Start(ctx, riePath, bootstrap, []string{"RIPTIDE_API_KEYS=" + functest.SampleKey})
 			if err != nil {

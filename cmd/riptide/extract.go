@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,37 +13,63 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/spf13/cobra"
+
 	"github.com/riptidecrawler/riptide/shared/extract"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 )
 
+// extractOptions are the flags of `riptide extract`.
+type extractOptions struct {
+	url     string
+	format  string
+	ndjson  bool
+	workers int
+}
+
+func (c cli) extractCommand() *cobra.Command {
+	var o extractOptions
+	cmd := &cobra.Command{
+		Use:   "extract [FILE|-]",
+		Short: "Extract the main content of local HTML (a file, stdin, or a stream of NDJSON pages)",
+		Long: `Extract the main content of one HTML document from FILE (or stdin when FILE is
+absent or "-"), printed as text, markdown or the whole document as JSON.
+
+With --ndjson, read lines {"id","url","html"} on stdin and write one result
+line {"id","url","title","text","markdown","metadata","error"} per input line,
+in input order, extracting --workers lines in parallel.`,
+		Example: "  riptide extract page.html --format markdown\n" +
+			"  curl -s http://127.0.0.1:8000/ | riptide extract --url http://127.0.0.1:8000/\n" +
+			"  riptide extract --ndjson < pages.ndjson > results.ndjson",
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return extractCmd(cmd.Context(), o, args, c.stdin, c.stdout)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.url, "url", "", "URL of the page, to resolve relative links")
+	f.StringVar(&o.format, "format", "text", "output: text, markdown or json (the whole document)")
+	f.BoolVar(&o.ndjson, "ndjson", false, `read lines {"id","url","html"} on stdin, write one result line per input line, in input order`)
+	f.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "parallel extractions with --ndjson")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "markdown", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
 // extractCmd implements `riptide extract`: one HTML document from a file or
 // stdin, or (--ndjson) a stream of {"id","url","html"} lines.
-func extractCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	pageURL := fs.String("url", "", "URL of the page, to resolve relative links")
-	format := fs.String("format", "text", "output: text, markdown or json (the whole document)")
-	ndjson := fs.Bool("ndjson", false, `read lines {"id","url","html"} on stdin, write one result line per input line, in input order`)
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel extractions with --ndjson")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: riptide extract [--url U] [--format text|markdown|json] [FILE|-]\n       riptide extract --ndjson < pages.ndjson > results.ndjson")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *ndjson {
-		if fs.NArg() > 0 {
-			return errors.New("--ndjson reads stdin; no file argument")
+func extractCmd(ctx context.Context, o extractOptions, args []string, stdin io.Reader, stdout io.Writer) error {
+	if o.ndjson {
+		if len(args) > 0 {
+			return usageError{errors.New("--ndjson reads stdin; no file argument")}
 		}
-		return extractNDJSON(ctx, stdin, stdout, max(1, *workers))
+		return extractNDJSON(ctx, stdin, stdout, max(1, o.workers))
 	}
-	if *format != "text" && *format != "markdown" && *format != "json" {
-		return fmt.Errorf("--format %q: want text, markdown or json", *format)
+	if o.format != "text" && o.format != "markdown" && o.format != "json" {
+		return usageError{fmt.Errorf("--format %q: want text, markdown or json", o.format)}
 	}
 	in := stdin
-	if name := fs.Arg(0); name != "" && name != "-" {
+	if len(args) == 1 && args[0] != "-" {
+		name := args[0]
 		f, err := os.Open(name)
 		if err != nil {
 			return err
@@ -56,11 +81,11 @@ func extractCmd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	doc, err := extract.FromHTML(ctx, html, *pageURL, extract.Options{SkipHTML: *format != "json"})
+	doc, err := extract.FromHTML(ctx, html, o.url, extract.Options{SkipHTML: o.format != "json"})
 	if err != nil {
 		return err
 	}
-	switch *format {
+	switch o.format {
 	case "text":
 		_, err = fmt.Fprintln(stdout, doc.Text)
 	case "markdown":

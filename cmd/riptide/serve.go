@@ -3,28 +3,24 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
+	"github.com/riptidecrawler/riptide/shared/config"
+	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/version"
 	"github.com/riptidecrawler/riptide/shared/wire"
 )
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", "", "listen address (default $RIPTIDE_ADDR or 127.0.0.1:8080)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	p, err := wire.New(ctx, "local", os.LookupEnv)
+// serve runs `riptide serve`: every group on one Process, listening on addr
+// (default: the configured RIPTIDE_ADDR) until ctx ends.
+func serve(ctx context.Context, addr string, lookup config.LookupFunc, stdout io.Writer) error {
+	p, err := wire.New(ctx, "local", lookup)
 	if err != nil {
 		return err
 	}
@@ -41,13 +37,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	listen := p.Config.Addr
-	if *addr != "" {
-		listen = *addr
+	if addr != "" {
+		listen = addr
 	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
 	}
+	// Requests net/http refuses before routing (bad header bytes, headers
+	// too large) get the unified error shape too (docs/errors.md).
+	ln = httpx.ProtocolErrorListener(ln, p.Logger)
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -43,6 +45,37 @@ func TestServeMountsSpider(t *testing.T) {
 	if code, body := get("POST", "/spider/control", `{"spider_id":"0123456789abcdef","action":"stop"}`); code != 404 {
 		t.Errorf("legacy control: %d %s", code, body)
 	}
+
+	// Legacy paths take the original's requests: status with POST and a
+	// body (answered like GET /api/v1/spider/status?spider_id=), and the
+	// crawl options at the top level of the body.
+	_, canonical := get("GET", "/api/v1/spider/status?spider_id="+id, "")
+	if code, body := get("POST", "/spider/status", `{"spider_id":"`+id+`","include_metrics":true}`); code != 200 || body != canonical {
+		t.Errorf("legacy POST /spider/status: %d %s, want %s", code, body, canonical)
+	}
+	code, body = get("POST", "/spider/crawl", `{"seed_urls":["http://127.0.0.1:9/"],"max_depth":1,"max_pages":1}`)
+	if code != 202 || !strings.Contains(body, `"spider_id"`) {
+		t.Errorf("legacy /spider/crawl with top-level max_depth: %d %s", code, body)
+	}
+	// Answers written before routing carry the deprecation headers too.
+	for _, c := range []struct{ method, path, accept string }{
+		{"GET", "/stealth/health", "application/vnd.riptide.v2+json"},
+		{"PUT", "/spider/status", ""},
+	} {
+		req, _ := http.NewRequest(c.method, base+c.path, nil)
+		if c.accept != "" {
+			req.Header.Set("Accept", c.accept)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode < 400 || resp.Header.Get("Deprecation") == "" || resp.Header.Get("Sunset") == "" ||
+			!strings.Contains(resp.Header.Get("Link"), "</api/v1"+c.path+">") {
+			t.Errorf("%s %s: %d without deprecation headers: %v", c.method, c.path, resp.StatusCode, resp.Header)
+		}
+	}
 }
 
 // TestCrawlUseSpiderDelegates: POST /api/v1/crawl with options.use_spider
@@ -59,11 +92,21 @@ func TestCrawlUseSpiderDelegates(t *testing.T) {
 	t.Setenv("RIPTIDE_ALLOW_CIDRS", "127.0.0.1/32")
 	base := startServe(t)
 	post := func(path, body string) (int, string) { return call(t, "POST", base+path, body) }
-	code, body := post("/api/v1/crawl", `{"urls":["`+site.URL("/")+`"],"options":{"use_spider":true,"spider":{"max_pages":3}}}`)
+	resp, err := http.Post(base+"/api/v1/crawl", "application/json",
+		strings.NewReader(`{"urls":["`+site.URL("/")+`"],"options":{"use_spider":true,"spider":{"max_pages":3}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	code, body := resp.StatusCode, string(raw)
 	if code != 202 {
 		t.Fatalf("use_spider: %d %s", code, body)
 	}
 	id := regexp.MustCompile(`"spider_id":"([0-9a-f]+)"`).FindStringSubmatch(body)[1]
+	if loc := resp.Header.Get("Location"); loc != "/api/v1/spider/"+id {
+		t.Errorf("the use_spider 202 must carry Location: /api/v1/spider/%s, got %q", id, loc)
+	}
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		_, status := call(t, "GET", base+"/api/v1/spider/"+id, "")
 		b := []byte(status)

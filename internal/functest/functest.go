@@ -15,8 +15,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/riptidecrawler/riptide/internal/testenv"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
+	"github.com/riptidecrawler/riptide/shared/render"
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
@@ -115,6 +117,9 @@ func checkStatus(t *testing.T, function, method, path string, status int, body s
 		// refuses without sending a packet: a blocked_url answer proves the
 		// request went through the whole stack.
 		blocked := status == http.StatusBadRequest && strings.Contains(body, `"type":"blocked_url"`)
+		if status == http.StatusServiceUnavailable && strings.Contains(body, `"type":"dependency_error"`) {
+			skipWithoutChromium(t, function, body)
+		}
 		// Routes that call a search or LLM vendor answer 503 naming the
 		// missing key, since the sample environment has none (tests never
 		// call real vendors): that too went through the whole stack.
@@ -126,6 +131,22 @@ func checkStatus(t *testing.T, function, method, path string, status int, body s
 		if status != http.StatusNotImplemented || (body != "" && !strings.Contains(body, `"type":"not_implemented"`)) {
 			t.Fatalf("%s %s (planned) answered %d: %s", method, path, status, body)
 		}
+	}
+}
+
+// skipWithoutChromium turns the 503 dependency_error of a function that
+// needs Chromium into a skip (a failure under RIPTIDE_INTEGRATION=require)
+// when no Chromium is installed: the answer is right, the machine lacks
+// the browser. With Chromium installed the 503 stays a failure.
+func skipWithoutChromium(t *testing.T, function, body string) {
+	t.Helper()
+	fn, ok := routes.LookupFunction(function)
+	if !ok || !fn.NeedsChromium {
+		return
+	}
+	if _, err := render.FindChromium(); err != nil {
+		testenv.Missing(t, "chromium", "function "+function+" answered dependency_error ("+strings.TrimSpace(body)+"); "+
+			"apt-get install -y chromium-headless-shell (or chromium), or set RIPTIDE_CHROMIUM_PATH")
 	}
 }
 

@@ -473,10 +473,14 @@ func TestDialFallback(t *testing.T) {
 	s := newSite(t, "127.0.0.2:0")
 	s.handle("/", serveBytes("text/plain", []byte("second address")))
 	var dialed []string
+	var firstBudget time.Duration
 	inner := &loopbackDialer{t: t}
 	d := dialerFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
 		dialed = append(dialed, addr)
 		if strings.HasPrefix(addr, "127.0.0.3:") {
+			if dl, ok := ctx.Deadline(); ok {
+				firstBudget = time.Until(dl)
+			}
 			<-ctx.Done() // black hole
 			return nil, ctx.Err()
 		}
@@ -485,13 +489,15 @@ func TestDialFallback(t *testing.T) {
 	env := newEnv(t, Options{IgnoreRobots: true, Dialer: d, ConnectTimeout: 600 * time.Millisecond,
 		AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/31")}})
 	env.resolver.table["two.test"] = []netip.Addr{netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.2")}
-	start := time.Now()
 	resp, err := env.f.Fetch(context.Background(), Request{URL: "http://two.test:" + s.port() + "/"})
 	if err != nil || string(resp.Body) != "second address" {
 		t.Fatalf("fallback: %v", err)
 	}
-	if el := time.Since(start); el > 500*time.Millisecond {
-		t.Errorf("took %s: the first address should get only half the budget", el)
+	// The first address gets half the budget: read from the deadline its
+	// dial was given (a delay only shortens what is left), not from a
+	// wall-clock bound on the whole fetch, which a busy machine stretches.
+	if firstBudget <= 0 || firstBudget > 300*time.Millisecond {
+		t.Errorf("the first address was given %s of the 600ms connect budget, want at most half", firstBudget)
 	}
 	if len(dialed) != 2 {
 		t.Errorf("dialled %v", dialed)

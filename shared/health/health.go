@@ -25,11 +25,13 @@ const (
 
 // Component is the result of one check.
 type Component struct {
-	Status    string  `json:"status"`
-	Required  bool    `json:"required"`
-	LatencyMS float64 `json:"latency_ms"`
-	Detail    string  `json:"detail,omitempty"`
-	Error     string  `json:"error,omitempty"`
+	Status   string `json:"status"`
+	Required bool   `json:"required"`
+	// LatencyMS is whole milliseconds, like every duration of the API
+	// (a check faster than 1 ms reads 0).
+	LatencyMS int64  `json:"latency_ms"`
+	Detail    string `json:"detail,omitempty"`
+	Error     string `json:"error,omitempty"`
 }
 
 // Report is the result of all checks.
@@ -53,7 +55,7 @@ func RunOne(ctx context.Context, c Checker) Component {
 	comp := Component{
 		Status:    StatusHealthy,
 		Required:  c.Required(),
-		LatencyMS: float64(time.Since(start).Microseconds()) / 1000,
+		LatencyMS: time.Since(start).Milliseconds(),
 		Detail:    detail,
 	}
 	if err != nil {

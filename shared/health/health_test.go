@@ -2,7 +2,9 @@ package health_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -45,5 +47,21 @@ func TestHungCheckIsBounded(t *testing.T) {
 	comp := health.RunOne(ctx, check("slow", true, nil, time.Hour))
 	if comp.Status != health.StatusUnhealthy || comp.Error == "" {
 		t.Fatalf("a check that does not answer must be unhealthy: %+v", comp)
+	}
+}
+
+// TestLatencyIsIntegerMilliseconds: durations in the API are integer
+// milliseconds (api.md); latency_ms was a float.
+func TestLatencyIsIntegerMilliseconds(t *testing.T) {
+	comp := health.RunOne(context.Background(), check("slow", true, nil, 30*time.Millisecond))
+	b, err := json.Marshal(comp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]json.RawMessage
+	_ = json.Unmarshal(b, &raw)
+	ms, err := strconv.ParseInt(string(raw["latency_ms"]), 10, 64)
+	if err != nil || ms < 30 {
+		t.Errorf("latency_ms = %s, want an integer >= 30 (the check slept 30ms)", raw["latency_ms"])
 	}
 }

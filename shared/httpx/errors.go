@@ -80,7 +80,11 @@ func Payload(r *http.Request, err error) ErrorPayload {
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	p := Payload(r, err)
 	e := core.AsError(err)
-	if p.Status >= 500 && !errors.Is(err, errClientGone) {
+	switch {
+	case p.Type == core.ErrNotImplemented:
+		// A planned operation: expected until it is built, not an outage.
+		Logger(r.Context()).Info("planned operation requested", slog.String("message", p.Message))
+	case p.Status >= 500 && !errors.Is(err, errClientGone):
 		Logger(r.Context()).Error("request failed", slog.String("type", string(p.Type)),
 			slog.String("message", p.Message), slog.Any("cause", e.Cause))
 	}

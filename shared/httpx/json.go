@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/routes"
@@ -82,6 +83,13 @@ func DecodeBytes(body []byte, dst any, allowEmpty bool) error {
 		}
 		return core.Errorf(core.ErrValidation, "request body is empty: a JSON object is required")
 	}
+	// encoding/json replaces invalid UTF-8 in strings with U+FFFD and goes
+	// on; RFC 8259 (section 8.1) requires UTF-8, so such a body is refused
+	// rather than silently altered.
+	if i := invalidUTF8Offset(body); i >= 0 {
+		return core.Errorf(core.ErrValidation, "request body is not valid UTF-8 (RFC 8259 requires it): invalid byte at offset %d", i).
+			WithDetails(core.Detail{Field: "body", Message: fmt.Sprintf("invalid UTF-8 at byte %d", i)})
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -95,6 +103,22 @@ func DecodeBytes(body []byte, dst any, allowEmpty bool) error {
 		return core.Errorf(core.ErrValidation, "request body has data after the JSON object")
 	}
 	return nil
+}
+
+// invalidUTF8Offset returns the offset of the first byte that is not part
+// of valid UTF-8, or -1.
+func invalidUTF8Offset(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
 }
 
 func decodeError(body []byte, dst any, err error) error {

@@ -56,6 +56,8 @@ func NewHandler(opts Options, table []routes.Route, handlers map[string]http.Han
 		opts.Sunset = DefaultSunset
 	}
 	mux := http.NewServeMux()
+	legacy := &legacyPaths{mux: mux, routes: map[string]routes.Route{},
+		deprecation: "@" + fmt.Sprint(opts.Deprecated.Unix()), sunset: opts.Sunset.UTC().Format(http.TimeFormat)}
 	used := map[string]bool{}
 	for _, rt := range table {
 		h, ok := handlers[rt.Op]
@@ -73,6 +75,17 @@ func NewHandler(opts Options, table []routes.Route, handlers map[string]http.Han
 			if err := register(mux, rt.Method+" "+p, routeHandler(opts, rt, isLegacy, h)); err != nil {
 				return nil, err
 			}
+			if isLegacy {
+				legacy.routes[rt.Method+" "+p] = rt
+			}
+		}
+		for _, m := range rt.LegacyMethods {
+			for _, p := range rt.Legacy {
+				if err := register(mux, m+" "+p, routeHandler(opts, rt, true, legacyMethodHandler(rt, h))); err != nil {
+					return nil, err
+				}
+				legacy.routes[m+" "+p] = rt
+			}
 		}
 	}
 	for op := range handlers {
@@ -85,6 +98,7 @@ func NewHandler(opts Options, table []routes.Route, handlers map[string]http.Han
 	var h http.Handler = mux
 	h = versionMiddleware(h)
 	h = corsMiddleware(opts.CORS)(h)
+	h = legacy.middleware(h)
 	h = accessLogMiddleware(opts.Metrics)(h)
 	h = recoverMiddleware(h)
 	h = requestIDMiddleware(opts.Logger)(h)
@@ -106,10 +120,9 @@ func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
 // exists for other methods (found by asking the mux about each method),
 // else 404.
 func unmatched(mux *http.ServeMux) http.Handler {
-	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var allowed []string
-		for _, m := range methods {
+		for _, m := range probeMethods {
 			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
@@ -126,6 +139,9 @@ func unmatched(mux *http.ServeMux) http.Handler {
 	})
 }
 
+// notImplemented answers a planned route. A 501 here is the route table
+// speaking, not a failure of the service: it is logged at info level
+// (WriteError logs other 5xx as errors).
 func notImplemented(rt routes.Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, core.Errorf(core.ErrNotImplemented,
@@ -139,18 +155,12 @@ func routeHandler(opts Options, rt routes.Route, isLegacy bool, next http.Handle
 	route := rt
 	// /metrics is public unless configured otherwise (it can reveal traffic).
 	public := rt.Public && !(rt.Path == "/metrics" && !opts.Auth.PublicMetrics)
-	deprecation := "@" + fmt.Sprint(opts.Deprecated.Unix())
-	sunset := opts.Sunset.UTC().Format(http.TimeFormat)
+	// The deprecation headers of legacy paths are set before routing
+	// (legacyPaths.middleware), so that 405s and 406s carry them too.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := Info(r.Context())
 		ri.Route = &route
 		ri.Legacy = isLegacy
-		if isLegacy {
-			h := w.Header()
-			h.Set("Deprecation", deprecation)
-			h.Set("Sunset", sunset)
-			h.Set("Link", fmt.Sprintf("<%s>; rel=\"successor-version\"", successorPath(route, r)))
-		}
 		if !public {
 			authenticate := opts.Auth.authenticate
 			if route.WebSocket {
@@ -179,6 +189,12 @@ func routeHandler(opts Options, rt routes.Route, isLegacy bool, next http.Handle
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if isLegacy && len(route.LegacyFields) > 0 {
+			if err := moveLegacyFields(r, route.LegacyFields); err != nil {
+				WriteError(w, r, err)
+				return
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -191,14 +207,4 @@ func rawAllowed(rt *routes.Route, ct string) bool {
 
 func hasBody(r *http.Request) bool {
 	return r.ContentLength > 0 || (r.ContentLength == -1 && r.Body != nil && r.Body != http.NoBody)
-}
-
-// successorPath is the canonical twin of a legacy request path, with the
-// request's path parameters filled in.
-func successorPath(rt routes.Route, r *http.Request) string {
-	p := rt.Path
-	for _, param := range routes.PathParams(rt.Path) {
-		p = strings.Replace(p, "{"+param+"}", r.PathValue(strings.TrimSuffix(param, "...")), 1)
-	}
-	return p
 }

@@ -34,6 +34,16 @@ var testRoutes = []routes.Route{
 	{Op: "t.panic", Group: "t", Method: "GET", Path: "/api/v1/panic", Status: routes.Ready},
 	{Op: "t.planned", Group: "t", Method: "POST", Path: "/api/v1/later", Body: routes.JSONBody, Status: routes.Planned},
 	{Op: "t.metrics", Group: "t", Method: "GET", Path: "/metrics", Public: true, Status: routes.Ready},
+	{Op: "t.status", Group: "t", Method: "GET", Path: "/api/v1/status", Legacy: []string{"/status"}, LegacyMethods: []string{"POST"}, Status: routes.Ready},
+	{Op: "t.start", Group: "t", Method: "POST", Path: "/api/v1/start", Legacy: []string{"/start"}, Body: routes.JSONBody, Status: routes.Ready,
+		LegacyFields: map[string]string{"max_depth": "options.max_depth"}},
+}
+
+type startRequest struct {
+	Seeds   []string `json:"seeds"`
+	Options struct {
+		MaxDepth *int `json:"max_depth"`
+	} `json:"options"`
 }
 
 type server struct {
@@ -64,6 +74,17 @@ func newServer(t *testing.T, auth httpx.AuthConfig) server {
 		"t.item.delete": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }),
 		"t.panic":       http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { panic("secret internal detail") }),
 		"t.metrics":     http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }),
+		"t.status": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			httpx.WriteJSON(w, 200, map[string]string{"method": r.Method, "query": r.URL.Query().Encode()})
+		}),
+		"t.start": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var req startRequest
+			if err := httpx.Decode(r, &req); err != nil {
+				httpx.WriteError(w, r, err)
+				return
+			}
+			httpx.WriteJSON(w, 200, req)
+		}),
 	}
 	h, err := httpx.NewHandler(httpx.Options{
 		Logger:  slog.New(slog.NewJSONHandler(logs, nil)),
@@ -349,6 +370,103 @@ func TestPlannedRouteIs501(t *testing.T) {
 	if !strings.Contains(p.Message, "planned") {
 		t.Errorf("501 should say the route is planned: %q", p.Message)
 	}
+	// A planned route answering 501 is not an outage: logged at info, not error.
+	for _, line := range strings.Split(strings.TrimSpace(s.logs.String()), "\n") {
+		if strings.Contains(line, `"level":"ERROR"`) {
+			t.Errorf("a planned route's 501 was logged as an error: %s", line)
+		}
+	}
+	if !strings.Contains(s.logs.String(), `"level":"INFO","msg":"planned operation requested"`) {
+		t.Errorf("the 501 should be logged at info:\n%s", s.logs.String())
+	}
+}
+
+// TestInvalidUTF8BodyIs400: RFC 8259 requires UTF-8; encoding/json would
+// turn bad bytes into U+FFFD and accept the body.
+func TestInvalidUTF8BodyIs400(t *testing.T) {
+	s := newServer(t, keyAuth())
+	body := "{\"name\":\"caf\xe9\"}" // Latin-1 é
+	p := errorOf(t, do(s, "POST", "/api/v1/echo", strings.NewReader(body), "X-API-Key", "k1", "Content-Type", "application/json"), 400, core.ErrValidation)
+	if !strings.Contains(p.Message, "UTF-8") || !strings.Contains(p.Message, "offset 12") || len(p.Details) != 1 {
+		t.Errorf("message should say where the invalid UTF-8 is: %+v", p)
+	}
+	// A real U+FFFD, validly encoded, is fine.
+	rec := do(s, "POST", "/api/v1/echo", strings.NewReader("{\"name\":\"\xef\xbf\xbd\"}"), "X-API-Key", "k1", "Content-Type", "application/json")
+	if rec.Code != 200 {
+		t.Errorf("valid UTF-8: %d %s", rec.Code, rec.Body)
+	}
+	if err := httpx.DecodeBytes([]byte("{\"name\":\"\xff\"}"), &echoRequest{}, false); core.AsError(err).Type != core.ErrValidation {
+		t.Errorf("DecodeBytes (WebSocket messages, queue payloads) must refuse invalid UTF-8 too: %v", err)
+	}
+}
+
+// TestEveryLegacyAnswerIsDeprecated: answers written before a route runs
+// (406 from version negotiation, 405 from the fallback) carry the
+// deprecation headers on legacy paths too.
+func TestEveryLegacyAnswerIsDeprecated(t *testing.T) {
+	s := newServer(t, keyAuth())
+	for _, c := range []struct {
+		name         string
+		rec          *httptest.ResponseRecorder
+		status       int
+		typ          core.ErrorType
+		wantLink     string
+		isDeprecated bool
+	}{
+		{"406 on a legacy path", do(s, "GET", "/items/7", nil, "X-API-Key", "k1", "Accept", "application/vnd.riptide.v2+json"),
+			406, core.ErrUnsupportedVersion, "</api/v1/items/7>", true},
+		{"405 on a legacy path", do(s, "PUT", "/items/7", nil, "X-API-Key", "k1"), 405, core.ErrMethodNotAllowed, "</api/v1/items/7>", true},
+		{"405 on a legacy path with one route", do(s, "GET", "/echo", nil, "X-API-Key", "k1"), 405, core.ErrMethodNotAllowed, "</api/v1/echo>", true},
+		{"406 on a canonical path", do(s, "GET", "/api/v1/items/7", nil, "X-API-Key", "k1", "API-Version", "2"), 406, core.ErrUnsupportedVersion, "", false},
+		{"404", do(s, "GET", "/nope", nil), 404, core.ErrNotFound, "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			errorOf(t, c.rec, c.status, c.typ)
+			h := c.rec.Header()
+			if got := h.Get("Deprecation") != "" && h.Get("Sunset") != ""; got != c.isDeprecated {
+				t.Errorf("Deprecation %q, Sunset %q; want present = %v", h.Get("Deprecation"), h.Get("Sunset"), c.isDeprecated)
+			}
+			if c.wantLink != "" && h.Get("Link") != c.wantLink+`; rel="successor-version"` {
+				t.Errorf("Link = %q", h.Get("Link"))
+			}
+		})
+	}
+}
+
+// TestLegacyPathsTakeTheOriginalsRequests: the original's method (POST
+// with a JSON body where the twin is a GET with a query) and its top-level
+// fields (moved into options) work on legacy paths, and only there.
+func TestLegacyPathsTakeTheOriginalsRequests(t *testing.T) {
+	s := newServer(t, keyAuth())
+	json := []string{"X-API-Key", "k1", "Content-Type", "application/json"}
+	canon := do(s, "GET", "/api/v1/status?spider_id=abc&include_metrics=true", nil, "X-API-Key", "k1")
+	legacy := do(s, "POST", "/status", strings.NewReader(`{"spider_id":"abc","include_metrics":true}`), json...)
+	if legacy.Code != 200 || legacy.Body.String() != canon.Body.String() || legacy.Header().Get("Deprecation") == "" {
+		t.Errorf("POST /status: %d %s, want its GET twin's %s with Deprecation", legacy.Code, legacy.Body, canon.Body)
+	}
+	if rec := do(s, "POST", "/status", nil, "X-API-Key", "k1"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"method":"GET"`) {
+		t.Errorf("POST /status without a body: %d %s", rec.Code, rec.Body)
+	}
+	errorOf(t, do(s, "POST", "/status", strings.NewReader(`{"spider_id":{"x":1}}`), json...), 400, core.ErrValidation)
+	errorOf(t, do(s, "POST", "/status", strings.NewReader(`{"spider_id":"abc"}`), "X-API-Key", "k1", "Content-Type", "text/plain"), 415, core.ErrUnsupportedMediaType)
+	errorOf(t, do(s, "POST", "/status", strings.NewReader(`{}`)), 401, core.ErrAuthentication)
+	errorOf(t, do(s, "POST", "/api/v1/status", strings.NewReader(`{}`), json...), 405, core.ErrMethodNotAllowed)
+	if allow := do(s, "PUT", "/status", nil, "X-API-Key", "k1").Header().Get("Allow"); allow != "GET, HEAD, POST" {
+		t.Errorf("Allow on the legacy path = %q", allow)
+	}
+
+	rec := do(s, "POST", "/start", strings.NewReader(`{"seeds":["http://a.test/"],"max_depth":2}`), json...)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"options":{"max_depth":2}`) {
+		t.Errorf("legacy top-level max_depth: %d %s", rec.Code, rec.Body)
+	}
+	p := errorOf(t, do(s, "POST", "/start", strings.NewReader(`{"max_depth":2,"options":{"max_depth":3}}`), json...), 400, core.ErrValidation)
+	if !strings.Contains(p.Message, "given twice") {
+		t.Errorf("both forms at once: %+v", p)
+	}
+	p = errorOf(t, do(s, "POST", "/api/v1/start", strings.NewReader(`{"max_depth":2}`), json...), 400, core.ErrValidation)
+	if !strings.Contains(p.Message, `unknown field "max_depth"`) {
+		t.Errorf("the canonical path takes only the current form: %+v", p)
+	}
 }
 
 func TestRequestID(t *testing.T) {
@@ -491,6 +609,7 @@ func TestRateLimitHeadersAnd429(t *testing.T) {
 			"t.health": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), "t.echo": http.NotFoundHandler(),
 			"t.item":        http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }),
 			"t.item.delete": http.NotFoundHandler(), "t.panic": http.NotFoundHandler(), "t.metrics": http.NotFoundHandler(),
+			"t.status": http.NotFoundHandler(), "t.start": http.NotFoundHandler(),
 		})
 	if err != nil {
 		t.Fatal(err)

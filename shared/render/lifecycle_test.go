@@ -68,7 +68,7 @@ func (w *procWatch) scan() (pids []int, pssKB int64) {
 }
 
 func TestLocalRestartsAfterNRendersAndAfterCrashWithChromium(t *testing.T) {
-	srv, _ := site(t)
+	srv, hits := site(t)
 	dir := t.TempDir()
 	watch := newProcWatch(dir)
 	l := newTestLocal(t, func(o *LocalOptions) { o.MaxRendersPerBrowser = 3; o.TempDir = dir })
@@ -106,9 +106,15 @@ func TestLocalRestartsAfterNRendersAndAfterCrashWithChromium(t *testing.T) {
 		t.Fatalf("after crash: title %q stats %+v", res.Title, l.Stats())
 	}
 
-	// Killed during a render: that render fails as render_error, the next works.
+	// Killed during a render: that render fails as render_error, the next
+	// works. The kill waits for the browser to ask for the page (a fixed
+	// sleep could fire before a busy machine started the render, which
+	// would then hang until its timeout instead).
 	go func() {
-		time.Sleep(300 * time.Millisecond)
+		for deadline := time.Now().Add(20 * time.Second); hits.count("/hang") == 0 && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
 		_ = syscall.Kill(-l.Stats().PID, syscall.SIGKILL)
 	}()
 	_, err := l.Render(context.Background(), Request{URL: srv.URL + "/hang", TimeoutMS: 10000})

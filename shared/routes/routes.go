@@ -54,10 +54,19 @@ type Route struct {
 	Path    string   // canonical path, net/http pattern syntax ("/api/v1/sessions/{id}")
 	Aliases []string // other current paths answering identically, not deprecated ("/healthz")
 	Legacy  []string // deprecated unprefixed paths of the original service
-	Summary string
-	Public  bool // no API key needed
-	Body    Body
-	MaxBody int64 // request body limit in bytes; 0 means DefaultMaxBody
+	// LegacyMethods are other methods the original used on the legacy paths
+	// (it read spider status with POST and a JSON body). Such a request is
+	// answered like a Method request, the top-level fields of its JSON body
+	// becoming query parameters.
+	LegacyMethods []string
+	// LegacyFields moves top-level fields of the original's request body,
+	// on the legacy paths only, to where the current body has them
+	// ("max_depth" -> "options.max_depth").
+	LegacyFields map[string]string
+	Summary      string
+	Public       bool // no API key needed
+	Body         Body
+	MaxBody      int64 // request body limit in bytes; 0 means DefaultMaxBody
 	// Stream marks responses written as a stream (NDJSON, SSE). In AWS these
 	// routes use Lambda response streaming.
 	Stream bool
@@ -164,9 +173,12 @@ var routes = []Route{
 	// spider
 	{Op: "spider.crawl", Group: "spider", Method: "POST", Path: v1 + "/spider/crawl", Legacy: legacy(v1 + "/spider/crawl"),
 		Summary: "Start a deep crawl (202 with a spider id, or 200 with results for small synchronous runs)", Body: JSONBody, Status: Ready,
+		// The original took these options at the top level of the body.
+		LegacyFields: map[string]string{"max_depth": "options.max_depth", "max_pages": "options.max_pages", "strategy": "options.strategy",
+			"concurrency": "options.concurrency", "delay_ms": "options.delay_ms", "respect_robots": "options.respect_robots"},
 		Example: `{"seed_urls":["http://127.0.0.1:8000/"],"options":{"max_pages":50,"max_depth":2}}`},
 	{Op: "spider.status", Group: "spider", Method: "GET", Path: v1 + "/spider/status", Legacy: legacy(v1 + "/spider/status"),
-		Summary: "Status of a deep crawl (?spider_id=)", Status: Ready},
+		LegacyMethods: []string{"POST"}, Summary: "Status of a deep crawl (?spider_id=)", Status: Ready},
 	{Op: "spider.get", Group: "spider", Method: "GET", Path: v1 + "/spider/{id}",
 		Summary: "Status of a deep crawl", Status: Ready},
 	{Op: "spider.control", Group: "spider", Method: "POST", Path: v1 + "/spider/control", Legacy: legacy(v1 + "/spider/control"),

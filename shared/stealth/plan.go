@@ -36,11 +36,14 @@ type Plan struct {
 	Script string
 }
 
-// Viewport is the page size and the screen around it.
+// Viewport is the page size and the screen around it (returned by
+// /stealth/configure, hence the JSON names).
 type Viewport struct {
-	Width, Height             int64
-	ScreenWidth, ScreenHeight int64
-	DeviceScaleFactor         float64
+	Width             int64   `json:"width"`
+	Height            int64   `json:"height"`
+	ScreenWidth       int64   `json:"screen_width"`
+	ScreenHeight      int64   `json:"screen_height"`
+	DeviceScaleFactor float64 `json:"device_scale_factor"`
 }
 
 // profile is one coherent desktop: everything a fingerprint can compare.

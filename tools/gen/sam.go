@@ -121,6 +121,16 @@ func samTemplate() ([]byte, error) {
 				}
 				p.Events[name] = samEvent{Type: "Api", Properties: map[string]string{"Path": path, "Method": strings.ToLower(r.Method)}}
 			}
+			// The original's other methods on the legacy paths.
+			for _, m := range r.LegacyMethods {
+				for i, path := range r.Legacy {
+					name := eventName(r, 1+len(r.Aliases)+i) + logicalID(strings.ToLower(m))
+					if _, dup := p.Events[name]; dup {
+						return nil, fmt.Errorf("duplicate SAM event name %s", name)
+					}
+					p.Events[name] = samEvent{Type: "Api", Properties: map[string]string{"Path": path, "Method": strings.ToLower(m)}}
+				}
+			}
 		}
 		if len(p.Events) == 0 {
 			p.Events = nil

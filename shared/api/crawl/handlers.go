@@ -30,7 +30,8 @@ type Deps struct {
 
 // SpiderDelegate starts a spider run for a crawl request: seeds are the
 // request's URLs, options the raw `options.spider` object. It answers the
-// status code and body to send (the spider's 202).
+// status code and body to send (the spider's 202); a body with a
+// Location() method gives the answer its Location header.
 type SpiderDelegate interface {
 	Delegate(ctx context.Context, seeds []string, options json.RawMessage) (status int, body any, err error)
 }
@@ -86,6 +87,11 @@ func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			httpx.WriteError(w, r, err)
 			return
+		}
+		// A 202 points at where the accepted work can be followed, as
+		// POST /api/v1/spider/crawl's does.
+		if l, ok := body.(interface{ Location() string }); ok && l.Location() != "" {
+			w.Header().Set("Location", l.Location())
 		}
 		httpx.WriteJSON(w, status, body)
 		return

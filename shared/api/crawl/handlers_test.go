@@ -150,13 +150,15 @@ func TestBatchValidation(t *testing.T) {
 
 func TestBatchSyncDeadline(t *testing.T) {
 	e := setup(t, func(d *crawlapi.Deps) { d.SyncDeadline = 300 * time.Millisecond })
-	e.site.Set("/slow", fixture.Page{Status: 200, ContentType: "text/html", Body: "<p>x</p>", Delay: 3 * time.Second})
+	// The slow pages take 30s: far beyond the 300ms deadline, so the bound
+	// below leaves a busy machine room and still tells a deadline from none.
+	e.site.Set("/slow", fixture.Page{Status: 200, ContentType: "text/html", Body: "<p>x</p>", Delay: 30 * time.Second})
 	start := time.Now()
 	resp := e.post(t, "/api/v1/crawl", `{"urls":`+urlsJSON(e, "/page/1", "/slow", "/slow?b", "/slow?c")+`,"options":{"concurrency":1}}`)
 	defer resp.Body.Close()
 	var out crawlapi.BatchResponse
 	_ = json.NewDecoder(resp.Body).Decode(&out)
-	if time.Since(start) > 2*time.Second {
+	if time.Since(start) > 15*time.Second {
 		t.Fatalf("the deadline did not bound the request: %v", time.Since(start))
 	}
 	if len(out.Results) != 4 || !out.Results[0].OK() {
@@ -248,9 +250,12 @@ func TestStreamValidationIs4xxBeforeTheStream(t *testing.T) {
 func TestClientDisconnectCancelsWork(t *testing.T) {
 	e := setup(t, nil)
 	var paths []string
+	// Each page takes 30s (unless its request is cancelled), so nothing
+	// finishes on its own during the test and no timing assumption is made
+	// about how fast the disconnect propagates.
 	for i := 0; i < 40; i++ {
 		p := fmt.Sprintf("/slow/%d", i)
-		e.site.Set(p, fixture.Page{Status: 200, ContentType: "text/html", Body: "<p>x</p>", Delay: 100 * time.Millisecond})
+		e.site.Set(p, fixture.Page{Status: 200, ContentType: "text/html", Body: "<p>x</p>", Delay: 30 * time.Second})
 		paths = append(paths, p)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -267,11 +272,19 @@ func TestClientDisconnectCancelsWork(t *testing.T) {
 	}
 	cancel()
 	resp.Body.Close()
-	time.Sleep(600 * time.Millisecond)
+	// The disconnect cancels the fetches in flight: the fixture sees their
+	// requests end long before the pages' 30s delay.
+	for deadline := time.Now().Add(15 * time.Second); e.site.InFlight() > 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d fetches still in flight 15s after the client left", e.site.InFlight())
+		}
+	}
+	// And no new fetch starts: at concurrency 2 only the first two pages
+	// were ever requested (a third would only start once one finished).
 	n := e.site.PageRequests()
-	time.Sleep(600 * time.Millisecond)
-	if after := e.site.PageRequests(); after != n || n >= 20 {
-		t.Fatalf("work continued after disconnect: %d then %d page requests of 40", n, after)
+	time.Sleep(300 * time.Millisecond)
+	if after := e.site.PageRequests(); after != n || n > 2 {
+		t.Fatalf("work continued after disconnect: %d then %d page requests of 40 (concurrency 2)", n, after)
 	}
 }
 

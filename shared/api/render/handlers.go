@@ -170,7 +170,11 @@ func (req *Request) normalize() error {
 		return core.Errorf(core.ErrValidation, "timeout_ms: must be between 1000 and %d (use an async job for longer renders)", MaxTimeout.Milliseconds())
 	}
 	if used := req.browserOnly(); (req.Mode == ModeStatic || req.Mode == ModePDF) && len(used) > 0 {
-		return core.Errorf(core.ErrValidation, "%s only apply when rendering: use mode dynamic or adaptive", strings.Join(used, ", "))
+		e := core.Errorf(core.ErrValidation, "%s only apply when rendering: use mode dynamic or adaptive", strings.Join(used, ", "))
+		for _, field := range used {
+			e = e.WithDetails(core.Detail{Field: field, Message: "needs a browser: not allowed with mode " + req.Mode})
+		}
+		return e
 	}
 	if req.SessionID != "" && !sessions.ValidID(req.SessionID) {
 		return core.Errorf(core.ErrValidation, "session_id: use 1-64 letters, digits, _ or -")

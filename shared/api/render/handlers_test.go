@@ -26,6 +26,7 @@ import (
 	renderapi "github.com/riptidecrawler/riptide/shared/api/render"
 	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/blob/s3blob"
+	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
@@ -195,6 +196,21 @@ func TestValidation(t *testing.T) {
 		if rec, _ := post(e, body); rec.Code != want || !strings.Contains(rec.Body.String(), `"error"`) {
 			t.Errorf("%s: %d %s", body, rec.Code, rec.Body)
 		}
+	}
+	// Browser-only options in static mode: one detail per offending field.
+	rec, _ := post(e, `{"url":"`+e.site.URL("/click")+`","mode":"static","actions":[{"type":"click","selector":"#go"}],"wait":[{"type":"delay","delay_ms":10}],"stealth":{"preset":"low"}}`)
+	var eb struct {
+		Error struct {
+			Details []core.Detail `json:"details"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(rec.Body.Bytes(), &eb)
+	var fields []string
+	for _, d := range eb.Error.Details {
+		fields = append(fields, d.Field)
+	}
+	if rec.Code != 400 || strings.Join(fields, ",") != "wait,actions,stealth" {
+		t.Errorf("static mode with browser options: want details for wait, actions, stealth; got %d %s", rec.Code, rec.Body)
 	}
 }
 

@@ -33,6 +33,9 @@ func (c CrawlDelegate) Delegate(ctx context.Context, seeds []string, raw json.Ra
 	return http.StatusAccepted, accepted(id), nil
 }
 
+// Location is where the accepted run is followed (the 202's Location header).
+func (a Accepted) Location() string { return a.StatusURL }
+
 func accepted(id string) Accepted {
 	return Accepted{SpiderID: id, Status: spider.StateRunning,
 		StatusURL: "/api/v1/spider/" + id, ResultsURL: "/api/v1/spider/" + id + "/results"}

@@ -86,6 +86,16 @@ func TestConfigureCapabilitiesHealth(t *testing.T) {
 	if rec.Code != 200 || c.Preset != "high" || !strings.Contains(c.UserAgent, "Macintosh") || !strings.HasPrefix(c.AcceptLanguage, "de-DE") || len(c.Features) == 0 {
 		t.Fatalf("configure: %d %s", rec.Code, rec.Body)
 	}
+	// JSON fields are snake_case everywhere (they were Width, ScreenWidth...).
+	var raw struct {
+		Viewport map[string]json.RawMessage `json:"viewport"`
+	}
+	_ = json.Unmarshal(rec.Body.Bytes(), &raw)
+	for _, k := range []string{"width", "height", "screen_width", "screen_height", "device_scale_factor"} {
+		if _, ok := raw.Viewport[k]; !ok || len(raw.Viewport) != 5 {
+			t.Errorf("viewport keys must be snake_case, want %s: %s", k, rec.Body)
+		}
+	}
 	if rec := call(h, "POST", "/api/v1/stealth/configure", `{"preset":"ultra"}`); rec.Code != 400 {
 		t.Fatalf("unknown preset: %d", rec.Code)
 	}

@@ -155,7 +155,7 @@ func TestRemoteThrottlingAndTimeouts(t *testing.T) {
 			}
 			json.NewEncoder(w).Encode(render.Result{URL: req.URL, Status: 200})
 		case "https://slow.test/":
-			time.Sleep(3 * time.Second)
+			time.Sleep(6 * time.Second) // well past the 500ms timeout below, and the 4s bound
 			json.NewEncoder(w).Encode(render.Result{URL: req.URL})
 		case "https://broken.test/":
 			awsError(w, http.StatusInternalServerError, "ServiceException", "internal failure")
@@ -179,7 +179,7 @@ func TestRemoteThrottlingAndTimeouts(t *testing.T) {
 	start := time.Now()
 	_, err = r.Render(context.Background(), render.Request{URL: "https://slow.test/", TimeoutMS: 500})
 	wantErrType(t, err, core.ErrTimeout)
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > 4*time.Second {
 		t.Fatalf("timeout took %v", d)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
