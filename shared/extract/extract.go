@@ -50,7 +50,6 @@ type Page struct {
 	URL  *url.URL // the page URL as given (nil when none was)
 	Base *url.URL // what relative links resolve against: <base href>, else URL
 	tree *tree
-	doc  *html.Node
 	size int
 }
 
@@ -73,7 +72,7 @@ func Parse(ctx context.Context, htmlBytes []byte, pageURL string, maxBytes int) 
 	if err != nil {
 		return nil, core.Wrap(core.ErrExtraction, err, "extract: parse html")
 	}
-	p := &Page{doc: doc, tree: buildTree(doc), size: len(htmlBytes)}
+	p := &Page{tree: buildTree(doc), size: len(htmlBytes)}
 	p.tree.classify()
 	p.tree.unflagWrappers()
 	p.tree.measure()
@@ -89,10 +88,6 @@ func Parse(ctx context.Context, htmlBytes []byte, pageURL string, maxBytes int) 
 	p.Base = baseURL(p.tree, p.URL)
 	return p, nil
 }
-
-// Node returns the parsed document for engines that work on the same parse
-// (tables, say). It must be treated as read-only.
-func (p *Page) Node() *html.Node { return p.doc }
 
 // FromHTML parses a page and extracts its content in one call.
 func FromHTML(ctx context.Context, htmlBytes []byte, pageURL string, opts Options) (*Document, error) {
