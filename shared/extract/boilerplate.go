@@ -32,6 +32,9 @@ var dropTags = map[atom.Atom]bool{
 	atom.Head: true, atom.Title: true, atom.Meta: true, atom.Link: true, atom.Base: true,
 	atom.Label: true, atom.Map: true, atom.Area: true, atom.Frameset: true, atom.Frame: true,
 	atom.Applet: true, atom.Datalist: true, atom.Output: true, atom.Progress: true, atom.Meter: true,
+	// Raw text elements whose text is markup for browsers without frames
+	// or plugins, never prose.
+	atom.Noframes: true, atom.Noembed: true,
 }
 
 // boilerRoles are ARIA landmark roles of page furniture.
@@ -125,6 +128,9 @@ var bodyWords = map[string]bool{
 func (t *tree) classify() {
 	for _, n := range t.nodes {
 		if n.h.Type != html.ElementNode {
+			if n.isText() && n.parent != nil && n.parent.tag == atom.Noscript && looksLikeMarkup(n.text) {
+				n.drop = true
+			}
 			continue
 		}
 		if n.tag == 0 {
@@ -132,7 +138,16 @@ func (t *tree) classify() {
 		} else {
 			n.block = blockTags[n.tag]
 		}
-		if dropTags[n.tag] || isHidden(n) {
+		if n.tag == atom.Noscript {
+			// Tracking pixels, "enable JavaScript" notices and lazy-image
+			// twins are dropped; a noscript holding real text is the page
+			// as served without scripts (forum software renders whole
+			// threads there) and is read like any other container.
+			if noscriptText(n) < noscriptContent {
+				n.drop = true
+				continue
+			}
+		} else if dropTags[n.tag] || isHidden(n) {
 			n.drop = true
 			continue
 		}
@@ -174,6 +189,52 @@ func (t *tree) classify() {
 			}
 		}
 	}
+}
+
+// noscriptContent is the text (bytes) from which a <noscript> counts as
+// content: more than any "please enable JavaScript" notice.
+const noscriptContent = 200
+
+// noscriptText counts the text bytes a <noscript> would show, leaving out
+// scripts and styles and text that is escaped markup.
+func noscriptText(n *node) int {
+	sum := 0
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n.isText() {
+			if !looksLikeMarkup(n.text) {
+				sum += len(strings.TrimSpace(n.text))
+			}
+			return
+		}
+		switch n.tag {
+		case atom.Script, atom.Style, atom.Template:
+			return
+		}
+		for _, k := range n.kids {
+			if sum >= noscriptContent {
+				return
+			}
+			walk(k)
+		}
+	}
+	walk(n)
+	return sum
+}
+
+// looksLikeMarkup reports text that is an HTML tag written out: inside
+// <noscript> that is a tracking pixel or an iframe escaped by the site
+// ("&lt;img height=1 ...&gt;"), which must never reach the text.
+func looksLikeMarkup(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) < 3 || s[0] != '<' || s[len(s)-1] != '>' {
+		return false
+	}
+	c := s[1]
+	if c == '/' || c == '!' {
+		return true
+	}
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // unflagWrappers clears the boiler flag of elements that wrap the article:

@@ -83,6 +83,7 @@ type tree struct {
 	html  *node
 	head  *node
 	body  *node
+	base  *node   // the first <base href>
 	nodes []*node // every node in document order
 	// all node structs live in one backing slice to keep allocation flat
 	arena []node
@@ -130,6 +131,10 @@ func (t *tree) add(h *html.Node, parent *node, depth int) *node {
 		case atom.Body:
 			if t.body == nil {
 				t.body = n
+			}
+		case atom.Base:
+			if t.base == nil && n.hasAttr("href") {
+				t.base = n
 			}
 		}
 	case html.TextNode:

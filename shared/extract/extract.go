@@ -68,7 +68,11 @@ func Parse(ctx context.Context, htmlBytes []byte, pageURL string, maxBytes int) 
 	if len(htmlBytes) > maxBytes {
 		return nil, core.Errorf(core.ErrPayloadTooLarge, "extract: page is %d bytes, limit %d", len(htmlBytes), maxBytes)
 	}
-	doc, err := html.Parse(bytes.NewReader(htmlBytes))
+	// Scripting off, as in a browser with JavaScript disabled: <noscript>
+	// content is parsed as markup (forum software and server-rendered
+	// fallbacks put the whole page there) instead of one raw text node
+	// whose tags could reach the text.
+	doc, err := html.ParseWithOptions(bytes.NewReader(htmlBytes), html.ParseOptionEnableScripting(false))
 	if err != nil {
 		return nil, core.Wrap(core.ErrExtraction, err, "extract: parse html")
 	}
@@ -138,21 +142,20 @@ func (p *Page) Extract(ctx context.Context, opts Options) (*Document, error) {
 	return d, nil
 }
 
+// baseURL applies the first <base href> of the document. It is looked for
+// anywhere, not only in <head>: with scripting off a tracking pixel in a
+// head <noscript> starts the body early, and later head elements land there.
 func baseURL(t *tree, base *url.URL) *url.URL {
-	if t.head != nil {
-		for _, n := range t.head.kids {
-			if n.name == "base" {
-				if href := strings.TrimSpace(n.attr("href")); href != "" {
-					if u, err := url.Parse(href); err == nil {
-						if base != nil {
-							u = base.ResolveReference(u)
-						}
-						if u.IsAbs() {
-							return u
-						}
-					}
-				}
-				break
+	if t.base == nil {
+		return base
+	}
+	if href := strings.TrimSpace(t.base.attr("href")); href != "" {
+		if u, err := url.Parse(href); err == nil {
+			if base != nil {
+				u = base.ResolveReference(u)
+			}
+			if u.IsAbs() {
+				return u
 			}
 		}
 	}

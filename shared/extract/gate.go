@@ -73,7 +73,7 @@ func (p *Page) Gate() GateResult {
 				s.NoscriptJSNotice = true
 			}
 		case atom.P:
-			if !n.drop && n.textLen >= 40 {
+			if !n.drop && n.textLen >= 40 && !hiddenAncestor(n) {
 				s.Paragraphs++
 			}
 		}
@@ -90,11 +90,18 @@ func (p *Page) Gate() GateResult {
 	return decide(s)
 }
 
+// hiddenAncestor reports text a reader never sees. A <noscript> holding
+// real content is visible: the extractor reads it from the raw HTML, so
+// such a page needs no browser.
 func hiddenAncestor(n *node) bool {
 	for p := n.parent; p != nil; p = p.parent {
 		switch p.tag {
-		case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Head, atom.Title:
+		case atom.Script, atom.Style, atom.Template, atom.Head, atom.Title:
 			return true
+		case atom.Noscript:
+			if p.drop {
+				return true
+			}
 		}
 		if p.drop && isHidden(p) {
 			return true
