@@ -372,7 +372,10 @@ func classWords(v string) (neg, pos, body bool) {
 
 func isHidden(n *node) bool {
 	if n.hasAttr("hidden") {
-		return true
+		// React's streaming server rendering sends each deferred part of
+		// the page as <div hidden id="S:n">, which a script moves into its
+		// placeholder at once: it is visible content, not hidden.
+		return !strings.HasPrefix(n.attr("id"), "S:")
 	}
 	if v := n.attr("aria-hidden"); v == "true" {
 		return true

@@ -324,10 +324,10 @@ func ownText(n *node) string {
 // "widget" blocks. When the first pass yields almost nothing, selection runs
 // again with furniture flags relaxed, and the second result is taken when
 // it holds much more prose.
-func (t *tree) retryIfPoor(main *node) *node {
+func (t *tree) retryIfPoor(main *node) (*node, bool) {
 	first := keptProse(main)
 	if first >= retryBelowProse {
-		return main
+		return main, false
 	}
 	var relaxed []*node
 	for _, n := range t.nodes {
@@ -337,7 +337,7 @@ func (t *tree) retryIfPoor(main *node) *node {
 		}
 	}
 	if len(relaxed) == 0 {
-		return main
+		return main, false
 	}
 	cuts := map[*node]bool{}
 	for _, n := range t.nodes {
@@ -349,7 +349,7 @@ func (t *tree) retryIfPoor(main *node) *node {
 	alt := t.selectContent()
 	trimEdges(alt)
 	if keptProse(alt) >= 2*first+retryMinGain {
-		return alt
+		return alt, true
 	}
 	for _, n := range relaxed {
 		n.boiler = true
@@ -357,7 +357,7 @@ func (t *tree) retryIfPoor(main *node) *node {
 	for _, n := range t.nodes {
 		n.cut = cuts[n]
 	}
-	return main
+	return main, false
 }
 
 // keptProse counts the runes of prose blocks that the output will hold.

@@ -31,8 +31,12 @@ type Document struct {
 	// ReadingTimeMS is the time to read Text at 238 words per minute (the
 	// mean silent reading speed for non-fiction in Brysbaert 2019), in
 	// milliseconds like every duration in the API.
-	ReadingTimeMS int64   `json:"reading_time_ms"`
-	Quality       Quality `json:"quality"`
+	ReadingTimeMS int64 `json:"reading_time_ms"`
+	// ExtractionMethod names the pass that produced Text (main_content,
+	// discussion, page_region, visible_text, none): anything but
+	// main_content or discussion is a fallback, and quality says so too.
+	ExtractionMethod string  `json:"extraction_method"`
+	Quality          Quality `json:"quality"`
 }
 
 // Link is one hyperlink of the page.

@@ -113,32 +113,30 @@ func (p *Page) Extract(ctx context.Context, opts Options) (*Document, error) {
 	}
 	t := p.tree
 	t.resetSelection()
-	main := t.selectContent()
-	trimEdges(main)
-	main = t.retryIfPoor(main)
-	d := &Document{}
+	sel := t.choose()
+	d := &Document{ExtractionMethod: sel.method}
 	if p.URL != nil {
 		d.URL = p.URL.String()
 	}
-	d.Text = renderText(main, keep)
+	d.Text = renderText(sel.root, sel.keep)
 	d.WordCount = countWords(d.Text)
 	d.ReadingTimeMS = int64(d.WordCount) * 60_000 / wordsPerMinute
 	if !opts.SkipMarkdown {
-		d.Markdown = renderMarkdown(main, p.Base, keep)
+		d.Markdown = renderMarkdown(sel.root, p.Base, sel.keep)
 	}
 	if !opts.SkipHTML {
-		d.HTML = renderCleanHTML(main, p.Base, keep)
+		d.HTML = renderCleanHTML(sel.root, p.Base, sel.keep)
 	}
 	t.collectMetadata(p.Base).fill(d, p.Base)
 	if !opts.SkipLinks {
-		d.Links = t.collectLinks(p.Base, main)
+		d.Links = t.collectLinks(p.Base, sel)
 	}
 	if !opts.SkipMedia {
-		d.Media = t.collectMedia(p.Base, main)
+		d.Media = t.collectMedia(p.Base, sel)
 	}
-	d.Quality = assessQuality(d, main, t, p.Gate())
-	log.DebugContext(ctx, "extract: content selected", "tag", main.name, "class", main.attr("class"),
-		"value", main.value, "words", d.WordCount)
+	d.Quality = assessQuality(d, sel, t, p.Gate())
+	log.DebugContext(ctx, "extract: content selected", "method", sel.method, "tag", sel.root.name,
+		"class", sel.root.attr("class"), "value", sel.root.value, "words", d.WordCount)
 	return d, nil
 }
 

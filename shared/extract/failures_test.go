@@ -118,3 +118,47 @@ func TestContentInsideNoscriptIsExtracted(t *testing.T) {
 <noscript></div></noscript></body></html>`, "https://park.test/news")
 	wantIn(t, "text", d.Text, "brown bear has been seen twice", "picnic area at its end is closed")
 }
+
+// Kind 6 and the never-empty rule: a page whose content is short items
+// (product grids, category pages: extraction-modern 0638, 0654; a
+// search-result listing, extraction-dev a0ca18baebbe702a) has no prose for
+// the first pass to find. The page region is the content, and the
+// document says that a fallback produced it.
+func TestPageWithoutProseFallsBackToItsRegion(t *testing.T) {
+	d := extractString(t, `<html><head><title>Coffee - Roastery</title></head><body>
+<header class="site-header"><a href="/">Roastery</a> <a href="/account">Sign in</a></header>
+<nav><a href="/coffee">Coffee</a> <a href="/tea">Tea</a> <a href="/gear">Gear</a></nav>
+<main id="MainContent">
+<h1>Coffee</h1><p>4 products</p>
+<ul class="grid">
+<li class="card"><a href="/p/1"><h3>Dark Roast</h3></a><span class="price">$19.99</span></li>
+<li class="card"><a href="/p/2"><h3>Hazelnut Pods</h3></a><span class="price">$15.99</span></li>
+<li class="card"><a href="/p/3"><h3>Decaf Blend</h3></a><span class="price">$17.49</span></li>
+<li class="card"><a href="/p/4"><h3>Espresso Beans</h3></a><span class="price">$21.00</span></li>
+</ul>
+</main>
+<footer><a href="/privacy">Privacy</a> © Roastery</footer>
+</body></html>`, "https://shop.test/coffee")
+	wantIn(t, "text", d.Text, "4 products", "Dark Roast", "$19.99", "Espresso Beans")
+	wantNotIn(t, "text", d.Text, "Sign in", "Privacy", "Gear")
+	if d.ExtractionMethod != MethodPageRegion {
+		t.Errorf("extraction_method = %q, want %q", d.ExtractionMethod, MethodPageRegion)
+	}
+	if !strings.Contains(strings.Join(d.Quality.Reasons, " "), "fallback:page_region") {
+		t.Errorf("quality reasons %v do not name the fallback", d.Quality.Reasons)
+	}
+
+	// Text only in an element that calls itself furniture: still text,
+	// from the last resort.
+	d = extractString(t, `<html><body><div class="sidebar"><p>Opening hours: Monday to Friday, nine to five.</p></div></body></html>`, "")
+	wantIn(t, "text", d.Text, "Opening hours: Monday to Friday")
+	if d.ExtractionMethod != MethodVisibleText {
+		t.Errorf("extraction_method = %q, want %q", d.ExtractionMethod, MethodVisibleText)
+	}
+
+	// An article stays with the first pass.
+	a := extractFixture(t, "article.html", "https://coast.example/a")
+	if a.ExtractionMethod != MethodMainContent {
+		t.Errorf("article extraction_method = %q, want %q", a.ExtractionMethod, MethodMainContent)
+	}
+}

@@ -70,14 +70,14 @@ func inside(n, main *node) bool {
 	return false
 }
 
-// keptInside reports whether n is inside main and on the kept path (not
-// under a dropped or furniture element).
-func keptInside(n, main *node) bool {
+// keptInside reports whether n is inside the selection and on the kept
+// path (not under a dropped or furniture element).
+func keptInside(n *node, sel selection) bool {
 	for p := n; p != nil; p = p.parent {
-		if !keep(p) {
+		if !sel.keep(p) {
 			return false
 		}
-		if p == main {
+		if p == sel.root {
 			return true
 		}
 	}
@@ -86,7 +86,7 @@ func keptInside(n, main *node) bool {
 
 // collectLinks returns every http(s) link of the page once, in document
 // order, fragment removed.
-func (t *tree) collectLinks(base *url.URL, main *node) []Link {
+func (t *tree) collectLinks(base *url.URL, sel selection) []Link {
 	var links []Link
 	index := map[string]int{}
 	for _, n := range t.nodes {
@@ -113,7 +113,7 @@ func (t *tree) collectLinks(base *url.URL, main *node) []Link {
 			text = strings.TrimSpace(n.attr("aria-label"))
 		}
 		rel := strings.Fields(strings.ToLower(n.attr("rel")))
-		inContent := keptInside(n, main)
+		inContent := keptInside(n, sel)
 		if i, ok := index[key]; ok {
 			l := &links[i]
 			if l.Text == "" {
@@ -135,7 +135,7 @@ func (t *tree) collectLinks(base *url.URL, main *node) []Link {
 }
 
 // collectMedia returns images, videos and audio of the page once each.
-func (t *tree) collectMedia(base *url.URL, main *node) []Media {
+func (t *tree) collectMedia(base *url.URL, sel selection) []Media {
 	var media []Media
 	seen := map[string]bool{}
 	add := func(kind, src, alt string, n *node) {
@@ -144,7 +144,7 @@ func (t *tree) collectMedia(base *url.URL, main *node) []Media {
 			return
 		}
 		seen[abs] = true
-		media = append(media, Media{Type: kind, URL: abs, Alt: alt, Caption: figureCaption(n), InContent: keptInside(n, main)})
+		media = append(media, Media{Type: kind, URL: abs, Alt: alt, Caption: figureCaption(n), InContent: keptInside(n, sel)})
 	}
 	for _, n := range t.nodes {
 		switch n.tag {
