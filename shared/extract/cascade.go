@@ -49,7 +49,8 @@ type selection struct {
 // text and little prose, the signature of pages that are not one article.
 // The output is never empty while the page has visible text.
 func (t *tree) choose() selection {
-	main := t.selectContent()
+	main := mergeSiblings(t.selectContent())
+	skipLaterArticles(main)
 	trimEdges(main)
 	main, relaxed := t.retryIfPoor(main)
 	sel := selection{root: main, keep: keep, method: MethodMainContent}

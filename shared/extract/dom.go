@@ -43,6 +43,7 @@ type node struct {
 	block       bool // block-level: separates text into paragraphs
 	inLink      bool // inside <a href>
 	cut         bool // own text trimmed from the main content (see trimEdges); nested blocks stay
+	skip        bool // left out of the main content with its subtree (a sibling not merged, see mergeSiblings)
 
 	// value is the content score of the subtree (see selectContent).
 	value float64
@@ -352,5 +353,6 @@ func (t *tree) resetSelection() {
 	for _, n := range t.nodes {
 		n.boiler = n.boilerInit
 		n.cut = false
+		n.skip = false
 	}
 }

@@ -162,3 +162,117 @@ func TestPageWithoutProseFallsBackToItsRegion(t *testing.T) {
 		t.Errorf("article extraction_method = %q, want %q", a.ExtractionMethod, MethodMainContent)
 	}
 }
+
+// Kind 2: a comment section kept after an article. Without any class
+// saying "comments", the heading that opens the section ("5 Kommentare on
+// ...", extraction-dev 0b66c381f104f269; "27 commentaires", d50dc5bf5140978a)
+// ends the article, even when the comments are longer than the article.
+// A Q&A page, with a comment heading under every post, keeps its answers.
+func TestCommentSectionAfterAnArticleIsLeftOut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Night sky over the city</title></head><body>
+<div class="content"><div class="post">
+<h1>Night sky over the city</h1>
+<p>The city stands black and silent; only the contrail of a late plane crossed the last light above the roofs, and I had the camera ready for once.</p>
+<p>The first shot was handheld at ISO 1250 and is noisy; for the second I rested the camera on the railing and used ISO 80, but by then the contrail was gone.</p>
+</div>
+<h3>3 Kommentare on “Night sky over the city”</h3>
+<ol>
+<li><p>Both pictures are lovely! The first has the better quality, the second with the contrail in the sky is unbeatable, and the silhouette of the towers against the orange band is exactly what makes it.</p></li>
+<li><p>The bright star should be Venus; with a tripod and a long enough zoom you might even see its phase, which would be a nice project for the next clear evening this month.</p></li>
+<li><p>I tried the same from our balcony last winter and never got the exposure right, so thank you for writing down the settings you used for both shots in this post.</p></li>
+</ol></div></body></html>`, "https://blog.test/night-sky")
+	wantIn(t, "text", d.Text, "late plane crossed the last light", "used ISO 80")
+	wantNotIn(t, "text", d.Text, "Kommentare", "Both pictures are lovely", "should be Venus", "balcony last winter")
+
+	qa := extractString(t, `<html><head><title>Why is except: pass bad?</title></head><body><main>
+<div class="question"><h1>Why is except: pass bad practice?</h1>
+<p>I often see remarks that a bare except with pass is discouraged. Sometimes I do not care what the errors are and just want the code to continue. Why is that bad?</p>
+<h4>2 Comments</h4><ul><li>It hides bugs you did not anticipate.</li><li>See the linked question.</li></ul></div>
+<div class="answer"><p>Because it swallows every exception, including KeyboardInterrupt and SystemExit, and errors you never expected, so a bug shows up far from its cause or not at all.</p>
+<h4>Comments</h4><ul><li>Good answer.</li></ul></div>
+<div class="answer"><p>Catch the exceptions you expect and can handle, by name; let the others propagate so that someone sees them and the program does not go on in a broken state.</p>
+<h4>Comments</h4><ul><li>Agreed.</li></ul></div>
+</main></body></html>`, "https://qa.test/q/1")
+	wantIn(t, "Q&A text", qa.Text, "bare except with pass", "swallows every exception", "Catch the exceptions you expect")
+}
+
+// Kind 3: the next article kept. Pages with infinite scroll append the
+// next story in an <article> with its own <h1> (extraction-dev
+// 35ffe4034de1fc0b); others put it under a "Next article" heading
+// (extraction-modern 0246).
+func TestNextArticleIsLeftOut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Finns discover wine</title></head><body><main>
+<article><h1>Finns discover wine</h1>
+<p>They have mastered using what the harsh northern climate gives them: unable to compete with grape wines, they specialise in fruit and berry wines, and they experiment with frost-hardy hybrids.</p>
+<p>Urban wineries bring in grapes from abroad, but the wines that win prizes are made from what the country has plenty of: cloudberries, sea buckthorn, forest berries and aronia.</p>
+</article>
+<article><h1>Is wine better than a doughnut?</h1><p class="byline">By Anna Nowak, 16 March 2021</p>
+<p>A neuro-oenologist explains how our brain sometimes deceives us when we taste, and why the price on the label changes what we think we taste in the glass.</p>
+<p>In blind tastings the same wine poured from two bottles is often described in very different words, depending on which bottle the taster believes is the expensive one.</p>
+</article></main></body></html>`, "https://wine.test/finns")
+	wantIn(t, "text", d.Text, "frost-hardy hybrids", "cloudberries, sea buckthorn")
+	wantNotIn(t, "text", d.Text, "doughnut", "neuro-oenologist", "blind tastings")
+
+	d = extractString(t, `<html><head><title>Online tutoring platforms</title></head><body><div class="post">
+<h1>The best online tutoring platforms</h1>
+<p>Choosing a tutoring platform depends on the subject, the age of the child and the budget; we compared eight of them over a term of weekly lessons in maths and reading.</p>
+<p>Our first choice offers small classes with certified teachers at a fair price, and its progress reports were the clearest of all the platforms we tried this year.</p>
+<p>For older students preparing for exams, a platform with one-to-one lessons and a large pool of subject specialists is worth the higher price per lesson.</p>
+<h4>Next article</h4>
+<h2>Roadschooling: tips for travelling homeschoolers</h2>
+<p>Roadschooling is an alternative to traditional education with a growing appeal among families; here is how to plan lessons when the classroom moves every week.</p>
+</div></body></html>`, "https://edu.test/platforms")
+	wantIn(t, "text", d.Text, "depends on the subject", "one-to-one lessons")
+	wantNotIn(t, "text", d.Text, "Next article", "Roadschooling")
+}
+
+// Kind 4: site furniture inside the article container. A date or
+// "Updated:" line before the body (extraction-dev 77ed63c1d80f9684,
+// 22478ff2dccaa3b3, 0ba53be8adfc49ee), share and print controls, "Follow
+// <Site>" appeals and back-to-top links are left out; dates inside the
+// body stay.
+func TestSiteFurnitureLinesAreLeftOut(t *testing.T) {
+	d := extractString(t, `<html><head><title>How habitat loss breeds epidemics</title></head><body><article>
+<h1>How habitat loss breeds epidemics</h1>
+<p>When their habitat is destroyed, bats and flying foxes move closer to people, and the step from animal to human becomes more likely.</p>
+<p>Updated: 11.04.2020, 10:27</p>
+<div><span>Share</span></div><div>Tweet</div><div>Print</div>
+<p>Thick smoke hung over Indonesia in the autumn of 1997. Within three months fires destroyed five million hectares of forest, and the smoke drifted as far as the jungles of Malaysia, where flying foxes found hardly any food.</p>
+<p>On 17 April 1998 the first cases of a new fever were reported among pig farmers; the virus was later traced back to the bats that had moved to the orchards next to the farms.</p>
+<p>Follow Coast Post on X</p>
+<p>Back to top</p>
+</article></body></html>`, "https://news.test/epidemics")
+	wantIn(t, "text", d.Text, "bats and flying foxes", "Thick smoke hung over Indonesia", "On 17 April 1998 the first cases")
+	wantNotIn(t, "text", d.Text, "Updated", "10:27", "Share", "Tweet", "Print", "Follow Coast Post", "Back to top")
+}
+
+// Kind 5: an article split across sibling containers by an ad, an embed
+// or a box of links. Only the first block used to be kept (recall 0.24-0.6
+// on such pages; extraction-dev 750d786ed085b227, 0d64c63153be08a2).
+func TestArticleSplitAcrossSiblingBlocksIsKeptWhole(t *testing.T) {
+	d := extractString(t, `<html><head><title>Berlin tests heat-proof streets</title></head><body>
+<div class="layout"><div class="story">
+<h1>Berlin tests heat-proof streets</h1>
+<div class="story-part">
+<p>The German capital has launched a five-year project to find out how streets can be rebuilt to store rain and cool the neighbourhood during heat waves.</p>
+<p>Three streets in different districts get permeable paving, planted trenches and trees with larger root spaces, and sensors for soil moisture.</p>
+</div>
+<div class="ad-slot">Advertisement</div>
+<div class="embed"><h3>Read also</h3><ul>
+<li><a href="/1">Heat wave: the city opens cooling rooms in libraries and town halls</a></li>
+<li><a href="/2">Why the city's trees are dying and what the parks department plans</a></li>
+<li><a href="/3">Rain tax: what property owners will pay from next year onwards</a></li>
+<li><a href="/4">Interview: the climate adaptation officer on the summer of 2030</a></li>
+<li><a href="/5">Map: where the city is hottest at night, district by district</a></li>
+<li><a href="/6">Drinking fountains: all locations and opening times this summer</a></li>
+</ul></div>
+<div class="story-part">
+<p>Residents were consulted before the work began; most welcomed the trees, some worried about parking spaces, of which a fifth will disappear.</p>
+<p>The first results are expected after two summers, when the sensors have recorded enough hot days to compare the streets with others.</p>
+</div>
+</div>
+<div class="sidebar"><a href="/a">Most read one</a> <a href="/b">Most read two</a></div>
+</div></body></html>`, "https://city.test/streets")
+	wantIn(t, "text", d.Text, "five-year project", "permeable paving", "Residents were consulted", "after two summers")
+	wantNotIn(t, "text", d.Text, "Advertisement", "Read also", "cooling rooms", "Most read")
+}
