@@ -8,13 +8,18 @@ const (
 	// MethodMainContent: the precision-first pass, the best-scoring
 	// container trimmed of furniture.
 	MethodMainContent = "main_content"
-	// MethodDiscussion: the same pass with comment sections allowed, for
-	// forum threads and Q&A pages where the comments are the content.
-	MethodDiscussion = "discussion"
+	// MethodRelaxed: the same pass with comment, related and newsletter
+	// sections allowed back, taken when the first pass found almost no
+	// prose: forum threads and Q&A pages, where the comments are the
+	// content, and pages whose text such a class names.
+	MethodRelaxed = "relaxed"
 	// MethodPageRegion: the recall pass, the page's main region (<main>,
 	// role=main, else <body>) without furniture, taken when the first pass
 	// found only a small part of it (landing, product, listing pages).
 	MethodPageRegion = "page_region"
+	// MethodReadability: the second opinion, Readability's candidate,
+	// taken when it holds much more text than the first pass.
+	MethodReadability = "readability"
 	// MethodVisibleText: the last resort when both passes come back empty,
 	// all visible text of the page.
 	MethodVisibleText = "visible_text"
@@ -34,6 +39,10 @@ const (
 	// article with this much prose is the content whatever surrounds it.
 	regionMaxProse = 1500
 )
+
+// readableShare: Readability's candidate replaces the first pass when it
+// holds this many times its text.
+const readableShare = 2.0
 
 // selection is the cascade's verdict: the subtree to render and which
 // nodes under it go to the output.
@@ -55,7 +64,7 @@ func (t *tree) choose() selection {
 	main, relaxed := t.retryIfPoor(main)
 	sel := selection{root: main, keep: keep, method: MethodMainContent}
 	if relaxed {
-		sel.method = MethodDiscussion
+		sel.method = MethodRelaxed
 	}
 	_, selPlain, selWords := keptText(main, keep)
 
@@ -65,6 +74,13 @@ func (t *tree) choose() selection {
 	case selWords && inside(main, region) && float64(selPlain) < regionShare*float64(regPlain) && keptProse(main) < regionMaxProse:
 		return selection{root: region, keep: keepInRegion, method: MethodPageRegion}
 	case selWords:
+		if r := t.readabilityCandidate(); r != nil {
+			rAll, _, _ := keptText(r, keepReadable)
+			selAll, _, _ := keptText(main, keep)
+			if float64(rAll) > readableShare*float64(selAll) {
+				return selection{root: r, keep: keepReadable, method: MethodReadability}
+			}
+		}
 		return sel
 	case regWords:
 		return selection{root: region, keep: keepInRegion, method: MethodPageRegion}

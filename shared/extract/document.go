@@ -33,8 +33,8 @@ type Document struct {
 	// milliseconds like every duration in the API.
 	ReadingTimeMS int64 `json:"reading_time_ms"`
 	// ExtractionMethod names the pass that produced Text (main_content,
-	// discussion, page_region, visible_text, none): anything but
-	// main_content or discussion is a fallback, and quality says so too.
+	// relaxed, page_region, readability, visible_text, none): page_region,
+	// readability and visible_text are fallbacks, and quality says so too.
 	ExtractionMethod string  `json:"extraction_method"`
 	Quality          Quality `json:"quality"`
 }

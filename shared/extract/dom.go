@@ -30,6 +30,7 @@ type node struct {
 	ownLen     int
 	ownLinkLen int
 	punct      int // sentence punctuation in own text
+	commas     int // commas in own text (Readability's score)
 
 	drop   bool // never content: scripts, navigation, hidden, form controls
 	boiler bool // class/id/role says boilerplate (and nothing says content)
@@ -47,7 +48,13 @@ type node struct {
 
 	// value is the content score of the subtree (see selectContent).
 	value float64
-	plain int // runes of blocks in the subtree that are mostly not links
+	// rscore, rinit, rskip: Readability's candidate score, whether it was
+	// initialised, and a sibling its choice leaves out (readability.go).
+	rscore  float64
+	rinit   bool
+	rskip   bool
+	rboiler bool // furniture that Readability's retry reads anyway
+	plain   int  // runes of blocks in the subtree that are mostly not links
 }
 
 // isText reports whether n is a text node.
@@ -182,8 +189,10 @@ func (t *tree) measure() {
 				n.ownLinkLen += k.linkLen
 				if k.isText() {
 					n.punct += countPunct(k.text)
+					n.commas += countCommas(k.text)
 				} else {
 					n.punct += k.punct
+					n.commas += k.commas
 				}
 			}
 		}

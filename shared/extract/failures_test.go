@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -275,4 +276,30 @@ func TestArticleSplitAcrossSiblingBlocksIsKeptWhole(t *testing.T) {
 </div></body></html>`, "https://city.test/streets")
 	wantIn(t, "text", d.Text, "five-year project", "permeable paving", "Residents were consulted", "after two summers")
 	wantNotIn(t, "text", d.Text, "Advertisement", "Read also", "cooling rooms", "Most read")
+}
+
+// The second opinion: when Readability's candidate holds more than twice
+// the first pass's text, it is taken (extraction_method "readability").
+// Here a newsletter archive names the issue's text "newsletter" (a
+// furniture word), so the first pass finds only the reader quotes;
+// Readability, which tries again without the furniture flags when its
+// first choice is short, reads the issue (extraction-modern 0228).
+func TestReadabilityIsTheSecondOpinion(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<html><head><title>Issue 94: a weekly fitness protocol</title></head><body><main>
+<section class="hero"><article class="issue"><div class="rich-text-newsletter">`)
+	for i, day := range []string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"} {
+		fmt.Fprintf(&b, `<p>Day %d, %s: one aspect of fitness gets the session, from endurance to strength, and the protocol explains how long, how hard and why, with the studies behind each choice and how to adapt it to your week.</p>`, i+1, day)
+	}
+	b.WriteString(`</div></article></section>
+<section class="quotes">
+<div class="quote"><p>“There are so many nuggets of wisdom and guidance in this episode and the protocol. Thank you so much!”</p></div>
+<div class="quote"><p>“I literally cannot stop watching these episodes, they changed how I plan every single week of training.”</p></div>
+<div class="quote"><p>“Clear, practical and backed by science: exactly what I needed to finally start a routine and keep it up.”</p></div>
+</section></main></body></html>`)
+	d := extractString(t, b.String(), "https://lab.test/newsletter/94")
+	wantIn(t, "text", d.Text, "Day 1, Monday", "Day 5, Friday")
+	if d.ExtractionMethod != MethodReadability {
+		t.Errorf("extraction_method = %q, want %q\n%s", d.ExtractionMethod, MethodReadability, d.Text)
+	}
 }

@@ -51,10 +51,12 @@ func assessQuality(d *Document, sel selection, t *tree, gate GateResult) Quality
 	switch sel.method {
 	case MethodPageRegion:
 		add(-0.05, "fallback:page_region")
+	case MethodReadability:
+		add(-0.05, "fallback:readability")
 	case MethodVisibleText:
 		add(-0.2, "fallback:visible_text")
-	case MethodDiscussion:
-		reasons = append(reasons, "discussion:comments_are_content")
+	case MethodRelaxed:
+		reasons = append(reasons, "relaxed:comment_sections_allowed")
 	}
 	if gate.Decision == DecisionHeadless {
 		add(-0.3, "page_needs_javascript")
