@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -81,6 +82,26 @@ var boilerSubstrings = []string{
 	"sidebar", "footer", "comment", "related", "breadcrumb", "newsletter", "social",
 	"share", "cookie", "advert", "navigation", "navbar", "outbrain", "taboola", "subscribe",
 	"sponsor", "popup", "disqus",
+}
+
+// boilerSubstringsByFirst indexes boilerSubstrings by their first byte, so
+// that a class name is scanned once instead of once per substring.
+var boilerSubstringsByFirst = func() (idx [256][]string) {
+	for _, s := range boilerSubstrings {
+		idx[s[0]] = append(idx[s[0]], s)
+	}
+	return idx
+}()
+
+func hasBoilerSubstring(name []byte) bool {
+	for i := range name {
+		for _, s := range boilerSubstringsByFirst[name[i]] {
+			if len(name)-i >= len(s) && string(name[i:i+len(s)]) == s {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // exactClasses are whole class names of furniture and of elements hidden on every screen
@@ -315,59 +336,85 @@ func commentish(n *node) bool {
 	return false
 }
 
-// classWords reports whether a class or id attribute names furniture (neg)
-// or the article body (pos).
+// classWords reports whether a class or id attribute names furniture (neg),
+// the article or its region (pos) or the article body itself (body). It
+// runs on every element, so it does not allocate: each name is lower-cased
+// (and '_' read as '-') into a stack buffer, and map lookups with a
+// converted byte slice do not copy.
 func classWords(v string) (neg, pos, body bool) {
-	if v == "" {
-		return false, false, false
-	}
-	v = strings.ToLower(v)
-	for _, name := range strings.Fields(v) {
-		name = strings.ReplaceAll(name, "_", "-")
-		if bodyWords[name] {
+	var buf [64]byte
+	for i := 0; i < len(v); {
+		for i < len(v) && isClassSpace(v[i]) {
+			i++
+		}
+		j := i
+		for j < len(v) && !isClassSpace(v[j]) {
+			j++
+		}
+		if j == i {
+			break
+		}
+		raw := v[i:j]
+		i = j
+		if len(raw) > len(buf) {
+			continue // generated names this long carry no meaning
+		}
+		name := buf[:len(raw)]
+		for k := 0; k < len(raw); k++ {
+			c := raw[k]
+			switch {
+			case c >= 'A' && c <= 'Z':
+				c += 'a' - 'A'
+			case c == '_':
+				c = '-'
+			}
+			name[k] = c
+		}
+		if bodyWords[string(name)] {
 			body = true
 		}
 		// A BEM modifier ("section--ads") describes a variant of the block,
 		// not what the block is.
-		if i := strings.Index(name, "--"); i > 0 {
-			name = name[:i]
+		if k := bytes.Index(name, []byte("--")); k > 0 {
+			name = name[:k]
 		}
-		if exactClasses[name] {
+		if exactClasses[string(name)] {
 			neg = true
 			continue
 		}
-		if contentWords[name] {
+		if contentWords[string(name)] {
 			pos = true
 			continue
 		}
 		if neg {
 			continue
 		}
-		if boilerWords[name] {
+		if boilerWords[string(name)] {
 			neg = true
 			continue
 		}
 		start := 0
-		for i := 0; i <= len(name); i++ {
-			if i == len(name) || name[i] == '-' {
-				if i > start && boilerWords[name[start:i]] {
+		for k := 0; k <= len(name); k++ {
+			if k == len(name) || name[k] == '-' {
+				if k > start && boilerWords[string(name[start:k])] {
 					neg = true
 					break
 				}
-				start = i + 1
+				start = k + 1
 			}
 		}
 		if neg {
 			continue
 		}
-		for _, s := range boilerSubstrings {
-			if strings.Contains(name, s) {
-				neg = true
-				break
-			}
+		if hasBoilerSubstring(name) {
+			neg = true
 		}
 	}
 	return neg, pos, body
+}
+
+func isClassSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
 }
 
 func isHidden(n *node) bool {
@@ -381,9 +428,34 @@ func isHidden(n *node) bool {
 		return true
 	}
 	if style := n.attr("style"); style != "" {
-		s := strings.ToLower(style)
-		s = strings.ReplaceAll(s, " ", "")
-		if strings.Contains(s, "display:none") || strings.Contains(s, "visibility:hidden") {
+		return styleHides(style)
+	}
+	return false
+}
+
+// styleHides reports an inline style with display:none or
+// visibility:hidden, in any case and spacing, without allocating.
+func styleHides(s string) bool {
+	return styleHas(s, "display", "none") || styleHas(s, "visibility", "hidden")
+}
+
+func styleHas(s, prop, value string) bool {
+	for i := 0; i+len(prop) <= len(s); i++ {
+		if !strings.EqualFold(s[i:i+len(prop)], prop) {
+			continue
+		}
+		j := i + len(prop)
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j >= len(s) || s[j] != ':' {
+			continue
+		}
+		j++
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j+len(value) <= len(s) && strings.EqualFold(s[j:j+len(value)], value) {
 			return true
 		}
 	}

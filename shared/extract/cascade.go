@@ -66,7 +66,7 @@ func (t *tree) choose() selection {
 	if relaxed {
 		sel.method = MethodRelaxed
 	}
-	_, selPlain, selWords := keptText(main, keep)
+	selAll, selPlain, selWords := keptText(main, keep)
 
 	region := t.mainRegion()
 	_, regPlain, regWords := keptText(region, keepInRegion)
@@ -74,11 +74,14 @@ func (t *tree) choose() selection {
 	case selWords && inside(main, region) && float64(selPlain) < regionShare*float64(regPlain) && keptProse(main) < regionMaxProse:
 		return selection{root: region, keep: keepInRegion, method: MethodPageRegion}
 	case selWords:
-		if r := t.readabilityCandidate(); r != nil {
-			rAll, _, _ := keptText(r, keepReadable)
-			selAll, _, _ := keptText(main, keep)
-			if float64(rAll) > readableShare*float64(selAll) {
-				return selection{root: r, keep: keepReadable, method: MethodReadability}
+		// Readability's choice cannot hold more than the page's visible
+		// text: when that is not twice the first pass's, it cannot win
+		// and is not computed.
+		if float64(t.root.textLen) > readableShare*float64(selAll) {
+			if r := t.readabilityCandidate(); r != nil {
+				if rAll, _, _ := keptText(r, keepReadable); float64(rAll) > readableShare*float64(selAll) {
+					return selection{root: r, keep: keepReadable, method: MethodReadability}
+				}
 			}
 		}
 		return sel

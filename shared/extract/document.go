@@ -72,13 +72,25 @@ func countWords(s string) int {
 	n := 0
 	in := false
 	for i := 0; i < len(s); {
-		r, size := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[i:])
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case asciiWord[c]:
+				if !in {
+					n++
+					in = true
+				}
+			case c == '-' && in:
+			default:
+				in = false
+			}
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
-		case isWordRune(r) || r == '-' && in:
+		case isWordRune(r):
 			if !in {
 				n++
 				in = true
@@ -92,6 +104,15 @@ func countWords(s string) int {
 	}
 	return n
 }
+
+// asciiWord marks the ASCII bytes that are part of a word: letters,
+// digits and the apostrophe.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '\''
+	}
+	return t
+}()
 
 // isWordRune reports letters, digits and apostrophes, deciding ASCII
 // without table lookups: most text on the web is mostly ASCII and this

@@ -43,14 +43,15 @@ const wordsPerMinute = 238
 const DefaultMaxBytes = 16 << 20
 
 // Page is a parsed HTML page: the single parse that the gate, the
-// extractor and any other engine reading the page share. Gate only reads it;
-// Extract keeps per-call selection state in it (and resets it on entry), so
-// a Page must not be used by two goroutines at once.
+// extractor and any other engine reading the page share. Gate caches its
+// verdict in it and Extract keeps per-call selection state in it (reset on
+// entry), so a Page must not be used by two goroutines at once.
 type Page struct {
 	URL  *url.URL // the page URL as given (nil when none was)
 	Base *url.URL // what relative links resolve against: <base href>, else URL
 	tree *tree
 	size int
+	gate *GateResult // computed on first use
 }
 
 // Parse parses an HTML page. pageURL may be empty (links then stay
@@ -128,11 +129,14 @@ func (p *Page) Extract(ctx context.Context, opts Options) (*Document, error) {
 		d.HTML = renderCleanHTML(sel.root, p.Base, sel.keep)
 	}
 	t.collectMetadata(p.Base).fill(d, p.Base)
+	if !opts.SkipLinks || !opts.SkipMedia {
+		markOutput(sel)
+	}
 	if !opts.SkipLinks {
-		d.Links = t.collectLinks(p.Base, sel)
+		d.Links = t.collectLinks(p.Base)
 	}
 	if !opts.SkipMedia {
-		d.Media = t.collectMedia(p.Base, sel)
+		d.Media = t.collectMedia(p.Base)
 	}
 	d.Quality = assessQuality(d, sel, t, p.Gate())
 	log.DebugContext(ctx, "extract: content selected", "method", sel.method, "tag", sel.root.name,

@@ -1,10 +1,6 @@
 package extract
 
-import (
-	"strings"
-
-	"golang.org/x/net/html/atom"
-)
+import "golang.org/x/net/html/atom"
 
 // The second opinion: Mozilla Readability's candidate scoring, run on the
 // same tree. Every paragraph-like block of 25 or more runes scores
@@ -206,8 +202,4 @@ func keepReadable(n *node) bool {
 		return false
 	}
 	return true
-}
-
-func countCommas(s string) int {
-	return strings.Count(s, ",") + strings.Count(s, "，") + strings.Count(s, "、")
 }
