@@ -111,6 +111,12 @@ var exactClasses = map[string]bool{
 	// Page builders (Elementor, WPBakery) call every block a widget, so
 	// only these whole names mark furniture.
 	"widgets": true, "widget-area": true, "widget_text": true, "sidebar-widget": true,
+	// Captions and photo credits set apart from the figure (figcaption is
+	// dropped by tag). "caption" alone is also a type size in design
+	// systems ("caption-s"), so only these names count.
+	"wp-caption-text": true, "image-caption": true, "img-caption": true, "photo-caption": true,
+	"caption-text": true, "media-caption": true, "figure-caption": true, "credit": true,
+	"credits": true, "photo-credit": true, "image-credit": true, "img-credit": true,
 
 	"hidden": true, "hide": true, "d-none": false, "sr-only": true, "visually-hidden": true,
 	"screen-reader-text": true, "screen-reader-only": true, "invisible": true, "is-hidden": true,

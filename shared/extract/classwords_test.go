@@ -19,6 +19,8 @@ func TestClassWords(t *testing.T) {
 		{"thread", false, false, false},
 		{"hidden-xs", false, false, false},
 		{"sr-only", true, false, false},
+		{"wp-caption-text", true, false, false}, // a caption set apart from its figure
+		{"caption-s", false, false, false},      // a type size, not a caption
 		// A heading anchor slugged from its text says nothing about the
 		// element ("...-social-specialist-..." is not a share box).
 		{"salesforce-certified-marketing-cloud-social-specialist-certification", false, false, false},
