@@ -35,8 +35,10 @@ cli: ## build the CLI and local server into bin/riptide
 	@start=$$(date +%s); $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/riptide ./cmd/riptide && \
 	  echo "==> built bin/riptide in $$(( $$(date +%s) - start )) s"
 
+# -timeout 20m: the render soak (500 real Chromium renders) takes ~1 min on an
+# idle 2-core machine but went past the default 10 minutes on a loaded one.
 test: tools test-bootstraps ## run every test (set RIPTIDE_INTEGRATION=require to fail instead of skip on missing deps)
-	RIPTIDE_TEST_BOOTSTRAPS=$(TEST_BOOTSTRAPS) $(GO) test -count=1 ./...
+	RIPTIDE_TEST_BOOTSTRAPS=$(TEST_BOOTSTRAPS) $(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) test-cdk
 
 # The runtime-emulator test (functions/rie_integration_test.go) runs real

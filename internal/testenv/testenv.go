@@ -109,6 +109,8 @@ func MotoURL(t testing.TB) string {
 	}
 	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	WaitForPort(t, addr, 20*time.Second)
+	// moto_server imports all of moto before it listens: ~3 s idle, over
+	// 20 s on a loaded 2-core machine.
+	WaitForPort(t, addr, 60*time.Second)
 	return "http://" + addr
 }
