@@ -2,8 +2,6 @@ package monitorstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"math"
 	"sync"
@@ -20,9 +18,7 @@ import (
 // openRedis opens the test Redis under a prefix of its own.
 func openRedis(t *testing.T) *store.Store {
 	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	s, err := store.Open(store.Options{URL: testenv.RedisURL(t), Prefix: "mon-" + hex.EncodeToString(b[:]) + ":"})
+	s, err := store.Open(store.Options{URL: testenv.RedisURL(t), Prefix: testenv.KeyPrefix(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package monitoringwire_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -28,11 +26,9 @@ import (
 // test Redis, under a key prefix of its own.
 func server(t *testing.T) *httptest.Server {
 	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
 	ctx := context.Background()
 	p, err := wire.New(ctx, "local", config.FromMap(map[string]string{
-		"REDIS_URL": testenv.RedisURL(t), "RIPTIDE_KEY_PREFIX": "monwire-" + hex.EncodeToString(b[:]) + ":",
+		"REDIS_URL": testenv.RedisURL(t), "RIPTIDE_KEY_PREFIX": testenv.KeyPrefix(t),
 		"RIPTIDE_AUTH": "disabled", "RIPTIDE_ALLOW_CIDRS": "127.0.0.0/8", "RIPTIDE_RATE_LIMIT": "0",
 	}))
 	if err != nil {
