@@ -163,6 +163,13 @@ func (s *Store) Restore(ctx context.Context, r io.Reader, o RestoreOptions) (Bac
 	if h.SchemaVersion > SchemaVersion {
 		return h, st, fmt.Errorf("%w: backup has schema version %d, this binary supports up to %d", ErrSchemaTooNew, h.SchemaVersion, SchemaVersion)
 	}
+	// A store in use has its own schema key: it is kept (the restored
+	// keys are migrated to it after the restore), so restoring into a
+	// running deployment does not clash on it.
+	hasSchema, err := s.Client.Exists(ctx, s.Key("schema_version")).Result()
+	if err != nil {
+		return h, st, fmt.Errorf("read schema version: %w", err)
+	}
 	pipe := s.Client.Pipeline()
 	var keys []string
 	exec := func() error {
@@ -190,6 +197,9 @@ func (s *Store) Restore(ctx context.Context, r io.Reader, o RestoreOptions) (Bac
 		}
 		if err != nil {
 			return h, st, fmt.Errorf("%w: line %d: %v", ErrBackupFormat, st.Keys+int64(len(keys))+2, err)
+		}
+		if e.Key == "schema_version" && hasSchema > 0 {
+			continue
 		}
 		ttl := time.Duration(e.TTLMS) * time.Millisecond
 		key := s.Key(e.Key)

@@ -166,8 +166,12 @@ func TestRestoreDrill(t *testing.T) {
 		t.Fatalf("after restore: %d keys (want %d), %d with TTL (want %d), same content %v", n2, n, withTTL2, withTTL, sum2 == sum)
 	}
 
-	// Into another prefix (another deployment sharing the server).
+	// Into another prefix (another deployment sharing the server), whose
+	// own schema key is kept.
 	other := openReal(t, testenv.KeyPrefix(t))
+	if _, err := other.EnsureSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := other.Restore(ctx, bytes.NewReader(buf.Bytes()), store.RestoreOptions{}); err != nil {
 		t.Fatal(err)
 	}
