@@ -114,8 +114,10 @@ func TestKnownLoadGivesKnownNumbers(t *testing.T) {
 		got.ErrorsByType["fetch_error"] != 5 || got.CacheLookups != 65 {
 		t.Fatalf("counts: %+v", got)
 	}
-	// A 404 is the site's fault, not RipTide's.
-	if got.ErrorRate != 0 || got.CacheHitRatio != round(20.0/65, 4) || got.TotalRequests != 4 {
+	// A 404 is the site's fault, not RipTide's. (A request is recorded
+	// once its response is written, so the last crawl may be counted only
+	// after the client has read it: the route count is checked below.)
+	if got.ErrorRate != 0 || got.CacheHitRatio != round(20.0/65, 4) || got.TotalRequests < 3 || got.TotalRequests > 4 {
 		t.Fatalf("rates: error %v, cache %v, requests %d", got.ErrorRate, got.CacheHitRatio, got.TotalRequests)
 	}
 	// 45 of 65 pages are fast (cache hits, fast pages, 404s): p50 below the
