@@ -7,6 +7,8 @@ package testenv
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -80,6 +82,19 @@ func RedisURL(t testing.TB) string {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	WaitForPort(t, addr, 5*time.Second)
 	return "redis://" + addr + "/0"
+}
+
+// KeyPrefix returns a Redis key prefix no other test uses ("t-<16 hex>:"):
+// CI runs every package against one redis-server (RIPTIDE_TEST_REDIS_URL),
+// so a fixed prefix lets parallel packages read and delete each other's
+// keys.
+func KeyPrefix(t testing.TB) string {
+	t.Helper()
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	return "t-" + hex.EncodeToString(b[:]) + ":"
 }
 
 // LookPath returns the path of a program, or skips/fails the test.
