@@ -328,6 +328,14 @@ func (b *docBuilder) answers(r Route, legacyPath bool) map[string]any {
 		}
 		out[strconv.Itoa(st)] = b.errorAnswer(st, !r.Public, legacyPath)
 	}
+	// Other successful answers with their own bodies (201 Created when a
+	// register call creates, 200 when it already existed).
+	for st, name := range b.schemas.Statuses[r.Op] {
+		if _, done := out[strconv.Itoa(st)]; !done && st < 300 {
+			out[strconv.Itoa(st)] = map[string]any{"description": http.StatusText(st), "headers": headers,
+				"content": map[string]any{JSON: map[string]any{"schema": ref(name)}}}
+		}
+	}
 	return out
 }
 

@@ -296,7 +296,7 @@ var routes = []Route{
 
 	// deepsearch
 	{Op: "deepsearch.search", Group: "deepsearch", Method: "POST", Path: v1 + "/deepsearch", Legacy: legacy(v1 + "/deepsearch"),
-		Summary: "Web search, then crawl the hits (and optionally answer with citations)", Body: JSONBody, Status: Ready, Errors: vendor,
+		Summary: "Web search, then crawl the hits (and optionally answer with citations)", Body: JSONBody, Status: Ready, Errors: append([]int{501}, vendor...), // 501: an option not built yet
 		Example: `{"query":"rust web crawler","limit":5,"provider":"serper"}`},
 	{Op: "deepsearch.stream", Group: "deepsearch", Method: "POST", Path: v1 + "/deepsearch/stream", Legacy: legacy(v1 + "/deepsearch/stream"),
 		Summary: "Web search and crawl, streamed as NDJSON (metadata, search, one result per hit, summary)", Body: JSONBody, Stream: true, Status: Ready,
@@ -341,7 +341,7 @@ var routes = []Route{
 	// strategies
 	{Op: "strategies.crawl", Group: "strategies", Method: "POST", Path: v1 + "/strategies/crawl", Legacy: legacy(v1 + "/strategies/crawl"),
 		Summary: "Crawl one URL (or take HTML) and extract structured fields with a strategy or a chain (CSS, XPath, regex, JSON-LD, microdata, OpenGraph, WASM, LLM)",
-		Body:    JSONBody, MaxBody: LargeMaxBody, Status: Ready, Errors: oneURL,
+		Body:    JSONBody, MaxBody: LargeMaxBody, Status: Ready, Errors: append([]int{501}, oneURL...), // 501: llm or wasm without a provider or runtime
 		Example: `{"url":"http://127.0.0.1:8000/","extraction":{"strategy":"css","params":{"fields":{"title":"h1"}}}}`},
 	{Op: "strategies.info", Group: "strategies", Method: "GET", Path: v1 + "/strategies/info", Legacy: legacy(v1 + "/strategies/info"),
 		Summary: "Catalogue of extraction strategies and chunking modes", Status: Ready},
@@ -358,7 +358,7 @@ var routes = []Route{
 	// pdf
 	{Op: "pdf.process", Group: "pdf", Method: "POST", Path: v1 + "/pdf/process", Legacy: legacy(v1 + "/pdf/process"),
 		Summary: "Extract text per page, metadata and outline from a PDF (base64 data, url or upload_key)", Body: JSONBody, MaxBody: LargeMaxBody, Status: Ready,
-		Errors:  oneURL,
+		Errors:  append([]int{501}, oneURL...), // 501: upload_key without a blob store
 		Example: `{"url":"http://127.0.0.1:8000/report.pdf","options":{"markdown":true}}`},
 	{Op: "pdf.stream", Group: "pdf", Method: "POST", Path: v1 + "/pdf/process-stream", Legacy: legacy(v1 + "/pdf/process-stream"),
 		Summary: "Extract a PDF as an NDJSON stream: metadata, one line per page, progress, summary", Body: JSONBody, MaxBody: LargeMaxBody, Stream: true, Status: Ready,

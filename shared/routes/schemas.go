@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path"
 	"reflect"
 	"slices"
 	"strconv"
@@ -31,8 +32,10 @@ type Schemas struct {
 
 	gen   *schemaGen
 	names map[reflect.Type]string
-	defs  map[reflect.Type]map[string]any
-	err   error
+	// owners is the type behind each generated component name.
+	owners map[string]reflect.Type
+	defs   map[reflect.Type]map[string]any
+	err    error
 }
 
 // NewSchemas starts a group's schemas.
@@ -160,7 +163,7 @@ func (s *Schemas) component(t reflect.Type, input bool) string {
 // always carries) gets a second component for requests, suffixed Input.
 func (s *Schemas) ref(t reflect.Type, input bool) map[string]any {
 	t = deref(t)
-	name := s.baseName(t)
+	name := s.ownName(t)
 	if input && s.differs(t, map[reflect.Type]bool{}) {
 		name += "Input"
 	}
@@ -175,6 +178,30 @@ func (s *Schemas) ref(t reflect.Type, input bool) map[string]any {
 		}
 	}
 	return map[string]any{"$ref": "#/components/schemas/" + name}
+}
+
+// ownName is the component name of t, distinct from every other type's:
+// two types with one derived name (renderapi.Artifacts, the answer's, and
+// render.Artifacts, the request's) must not share a component, so the
+// second one met gets a name qualified by its package.
+func (s *Schemas) ownName(t reflect.Type) string {
+	if s.owners == nil {
+		s.owners = map[string]reflect.Type{}
+	}
+	name := s.baseName(t)
+	for i := 1; ; i++ {
+		owner, taken := s.owners[name]
+		if !taken || owner == t {
+			s.owners[name] = t
+			return name
+		}
+		switch pkg := path.Base(t.PkgPath()); {
+		case i == 1 && strings.HasSuffix(pkg, "api"):
+			name = strings.ToUpper(pkg[:1]) + strings.TrimSuffix(pkg[1:], "api") + "API" + t.Name()
+		default:
+			name = fmt.Sprintf("%s%d", s.baseName(t), i+1)
+		}
+	}
 }
 
 func (s *Schemas) baseName(t reflect.Type) string {

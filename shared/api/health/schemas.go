@@ -15,6 +15,8 @@ func Schemas() routes.Schemas {
 		Response("health.detailed", DetailedReport{}).Status("health.detailed", 503, DetailedReport{}).
 		Response("health.component", ComponentReport{}).Status("health.component", 503, ComponentReport{}).
 		ResponseSchema("health.openapi", "OpenAPIDocument", map[string]any{"type": "object", "required": []string{"openapi", "info", "paths"},
+			"properties": map[string]any{"openapi": map[string]any{"type": "string"}, "info": map[string]any{"type": "object"},
+				"paths": map[string]any{"type": "object"}},
 			"description": "This document (OpenAPI 3.1)."}).
 		Build()
 }

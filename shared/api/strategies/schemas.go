@@ -19,6 +19,7 @@ func Schemas() routes.Schemas {
 		Body("strategies.crawl", CrawlRequest{}).Response("strategies.crawl", pipeline.Result{}).
 		Response("strategies.info", Info{}).
 		Body("strategies.modules.register", RegisterRequest{}, "wasm_base64").Response("strategies.modules.register", wasm.ModuleInfo{}).
+		Status("strategies.modules.register", 201, wasm.ModuleInfo{}). // 201 when it is new, 200 when it was there
 		Response("strategies.modules.list", ModuleList{}).Response("strategies.modules.get", wasm.ModuleInfo{}).
 		Body("crawl.chunk", crawlapi.ChunkRequest{}, "text").Response("crawl.chunk", chunk.Result{}).
 		Build()
