@@ -60,6 +60,12 @@ func TestRecordedTraffic(t *testing.T) {
 			if err := json.Unmarshal(sc.Bytes(), &ex); err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
+			if ex.Binary == "httpx.test" {
+				// httpx's own tests mount placeholder handlers on the real
+				// route table to test the middleware: their answers are
+				// not the API's.
+				continue
+			}
 			total++
 			op, problems := c.Check(context.Background(), ex)
 			seen[op]++

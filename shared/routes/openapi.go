@@ -236,7 +236,7 @@ func (b *docBuilder) operation(r Route, path, method string) map[string]any {
 			" and a JSON body: its top-level fields are taken as the query parameters of GET " + r.Path + "."
 		op["requestBody"] = legacyMethodBody(r)
 	case r.Body != NoBody:
-		op["requestBody"] = b.requestBody(r)
+		op["requestBody"] = b.requestBody(r, legacyPath)
 	}
 	op["responses"] = b.answers(r, legacyPath)
 	return op
@@ -284,10 +284,13 @@ func legacyMethodBody(r Route) map[string]any {
 	}
 }
 
-func (b *docBuilder) requestBody(r Route) map[string]any {
+func (b *docBuilder) requestBody(r Route, legacyPath bool) map[string]any {
 	schema := map[string]any{"type": "object"}
 	if name, ok := b.schemas.Bodies[r.Op]; ok {
 		schema = ref(name)
+		if legacyPath && len(r.LegacyFields) > 0 {
+			schema = ref(b.legacyBody(r, name))
+		}
 	}
 	content := map[string]any{JSON: map[string]any{"schema": schema}}
 	for _, ct := range r.RawContentTypes {
@@ -515,4 +518,58 @@ func cloneMap(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// legacyBody is the component of the original's request body on a legacy
+// path: the body plus the top-level fields the original took (moved into
+// place by the middleware, Route.LegacyFields), each with the schema of
+// the field it moves to.
+func (b *docBuilder) legacyBody(r Route, name string) string {
+	legacyName := name + "Legacy"
+	if _, done := b.schemas.Components[legacyName]; done {
+		return legacyName
+	}
+	base, _ := b.schemas.Components[name].(map[string]any)
+	sc := cloneMap(base)
+	props, _ := base["properties"].(map[string]any)
+	props = cloneMap(props)
+	for field, target := range r.LegacyFields {
+		props[field] = b.fieldSchema(base, strings.Split(target, "."))
+	}
+	sc["properties"] = props
+	sc["description"] = "The original's form of the body, accepted on the legacy path: top-level " +
+		"fields are moved to their place under the canonical body's objects."
+	b.schemas.Components[legacyName] = sc
+	return legacyName
+}
+
+// fieldSchema follows a dotted field path through object schemas and
+// component references; {} (anything) when it cannot.
+func (b *docBuilder) fieldSchema(s map[string]any, path []string) map[string]any {
+	for len(path) > 0 {
+		s = b.deref(s)
+		props, _ := s["properties"].(map[string]any)
+		next, ok := props[path[0]].(map[string]any)
+		if !ok {
+			return map[string]any{}
+		}
+		s, path = next, path[1:]
+	}
+	return s
+}
+
+// deref resolves a component reference, or a nullable reference (anyOf
+// with null), to the component's schema.
+func (b *docBuilder) deref(s map[string]any) map[string]any {
+	if alts, ok := s["anyOf"].([]any); ok && len(alts) > 0 {
+		if first, ok := alts[0].(map[string]any); ok {
+			s = first
+		}
+	}
+	if r, ok := s["$ref"].(string); ok {
+		if c, ok := b.schemas.Components[strings.TrimPrefix(r, "#/components/schemas/")].(map[string]any); ok {
+			return c
+		}
+	}
+	return s
 }
