@@ -7,6 +7,7 @@ SHELL := /bin/bash
 export GOTOOLCHAIN := go1.26.10
 export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
 GO ?= go
+CONTRACT_PKGS ?= ./...   # the packages whose HTTP traffic `make contract` checks
 BIN := $(CURDIR)/bin
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 STATICCHECK_VERSION := v0.8.2
@@ -17,7 +18,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/riptidecrawler/riptide/shared/version.Version=$(VERSION)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run cli test test-bootstraps test-short build lint lint-cfn lint-actions fmt sam events notice openapi generate synth test-cdk smoke bench bench-restore bench-extract bench-render bench-spider bench-wasm wasm-example bench-pdf pdf-corpus fuzz layers readme \
+.PHONY: run cli test test-bootstraps test-short build lint lint-cfn lint-actions fmt sam events notice openapi lint-openapi contract contract-check generate synth test-cdk smoke bench bench-restore bench-extract bench-render bench-spider bench-wasm wasm-example bench-pdf pdf-corpus fuzz layers readme \
         tools sfn-tools test-sfn vulncheck coldstart clean help
 
 help: ## list targets
@@ -77,6 +78,21 @@ notice: ## regenerate NOTICE from the module graph
 
 openapi: ## regenerate shared/routes/openapi.json
 	$(GO) run ./cmd/riptide openapi > shared/routes/openapi.json.tmp && mv shared/routes/openapi.json.tmp shared/routes/openapi.json
+	$(GO) run ./cmd/riptide openapi --lint-ignore > .redocly.lint-ignore.yaml
+
+lint-openapi: ## redocly's recommended rules over the OpenAPI document (npm)
+	npx -y @redocly/cli@2.77.0 lint --extends recommended shared/routes/openapi.json
+
+contract: ## run the suite recording every HTTP exchange, then check them all against the OpenAPI document
+	@dir=$$(mktemp -d); \
+	RIPTIDE_CONTRACT_RECORD=$$dir $(GO) test -count=1 $(CONTRACT_PKGS) && \
+	RIPTIDE_CONTRACT_CHECK=$$dir $(GO) test -count=1 -run TestRecordedTraffic -v ./internal/contract | grep -v '^=== '; \
+	rc=$${PIPESTATUS[0]}; rm -rf $$dir; exit $$rc
+
+contract-check: ## check recordings in CONTRACT_DIR (from a run with RIPTIDE_CONTRACT_RECORD=DIR) against the OpenAPI document
+	@test -n "$(CONTRACT_DIR)" || { echo "set CONTRACT_DIR"; exit 2; }
+	RIPTIDE_CONTRACT_CHECK=$(CONTRACT_DIR) $(GO) test -count=1 -run TestRecordedTraffic -v ./internal/contract | grep -v '^=== '; \
+	exit $${PIPESTATUS[0]}
 
 readme: ## regenerate the configuration table in README.md
 	$(GO) run ./tools/gen readme

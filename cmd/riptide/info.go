@@ -32,12 +32,21 @@ func routesCommand() *cobra.Command {
 }
 
 func openAPICommand() *cobra.Command {
-	return &cobra.Command{
+	var lintIgnore bool
+	c := &cobra.Command{
 		Use:   "openapi",
 		Short: "Print the OpenAPI document (JSON); `make openapi` writes it to shared/routes/openapi.json",
 		Args:  usageArgs(cobra.NoArgs),
-		RunE:  func(cmd *cobra.Command, _ []string) error { return printOpenAPI(cmd.OutOrStdout()) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if lintIgnore {
+				_, err := cmd.OutOrStdout().Write(redoclyIgnore())
+				return err
+			}
+			return printOpenAPI(cmd.OutOrStdout())
+		},
 	}
+	c.Flags().BoolVar(&lintIgnore, "lint-ignore", false, "print redocly's ignore file instead: the planned operations, which have no 2XX answer yet")
+	return c
 }
 
 func printVersion(w io.Writer) error {

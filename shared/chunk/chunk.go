@@ -51,6 +51,15 @@ const (
 // Modes lists every mode.
 var Modes = []Mode{ModeFixed, ModeSliding, ModeSentence, ModeParagraph, ModeMarkdown, ModeTopic, ModeRegex}
 
+// EnumValues lists the modes for the API's JSON Schemas.
+func (Mode) EnumValues() []string {
+	out := make([]string, len(Modes))
+	for i, m := range Modes {
+		out[i] = string(m)
+	}
+	return out
+}
+
 // Defaults and limits of Options.
 const (
 	DefaultMode          = ModeParagraph

@@ -123,7 +123,7 @@ func (f *Fetcher) attempt(ctx context.Context, u *url.URL, c *call) (*attemptRes
 		firstByte          time.Time
 		tlsStart, tlsDone  time.Time
 		remote             string
-		firstByteTimeout   = f.opts.FirstByteTimeout
+		firstByteTimeout   = c.firstByte
 		firstByteExhausted = &firstByteTimeoutError{firstByteTimeout}
 	)
 	stopTimer := func() {

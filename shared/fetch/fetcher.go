@@ -135,6 +135,7 @@ type Fetcher struct {
 	robots    *robotsCache
 	proxy     *url.URL
 	log       *slog.Logger
+	stats     fetchStats
 }
 
 // New builds a Fetcher. It fails only on a bad Options.Proxy.
@@ -226,8 +227,11 @@ type Request struct {
 	Jar http.CookieJar
 	// RespectRobots overrides Options.IgnoreRobots (API field respect_robots).
 	RespectRobots *bool
-	Timeout       time.Duration // whole call; 0: Options.Timeout
-	MaxBodyBytes  int64         // 0: Options.MaxBodyBytes
+	// Timeout is the whole call's budget (0: Options.Timeout). A budget
+	// longer than Options.FirstByteTimeout lifts it: the caller's budget
+	// governs how long a server may take to answer.
+	Timeout      time.Duration
+	MaxBodyBytes int64 // 0: Options.MaxBodyBytes
 	// Proxy overrides Options.Proxy for this call. It is user input and
 	// passes the SSRF guard.
 	Proxy string
@@ -298,6 +302,8 @@ type call struct {
 	maxRedirects int // -1: do not follow
 	robots       bool
 	politeness   Politeness
+	// firstByte bounds the wait for response headers of each attempt.
+	firstByte time.Duration
 }
 
 func (f *Fetcher) newCall(req Request, u *url.URL) (*call, error) {
@@ -313,6 +319,14 @@ func (f *Fetcher) newCall(req Request, u *url.URL) (*call, error) {
 	}
 	if req.MaxBodyBytes > 0 {
 		c.maxBody = req.MaxBodyBytes
+	}
+	// A caller's time budget governs: a slow server the caller is willing
+	// to wait for (timeout_ms: 25000) is not cut at the default first-byte
+	// timeout. A shorter budget needs nothing here: its deadline cuts
+	// every phase.
+	c.firstByte = f.opts.FirstByteTimeout
+	if req.Timeout > c.firstByte {
+		c.firstByte = req.Timeout
 	}
 	if c.maxRedirects < 0 {
 		c.maxRedirects = -1
@@ -367,7 +381,16 @@ func (f *Fetcher) newCall(req Request, u *url.URL) (*call, error) {
 // status >= 400) or blocked_by_target (challenge pages). For the last two
 // the Response is returned too, so callers can see the status, headers and
 // body they failed on.
-func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
+func (f *Fetcher) Fetch(ctx context.Context, req Request) (resp *Response, err error) {
+	f.stats.inFlight.Add(1)
+	defer func() {
+		f.stats.inFlight.Add(-1)
+		f.stats.record(resp, err)
+	}()
+	return f.fetch(ctx, req)
+}
+
+func (f *Fetcher) fetch(ctx context.Context, req Request) (*Response, error) {
 	start := time.Now()
 	u, err := urlnorm.Validate(req.URL)
 	if err != nil {

@@ -424,6 +424,32 @@ func TestTimeouts(t *testing.T) {
 			t.Errorf("%d connections: a first-byte timeout must not be retried", n)
 		}
 	})
+	t.Run("a request budget longer than the first-byte timeout governs", func(t *testing.T) {
+		// timeout_ms: 25000 against a server that answers after 20 s must
+		// not be cut at the default 15 s first-byte timeout; here scaled
+		// down: first byte 200 ms, the server answers after 600 ms.
+		s := newSite(t, "127.0.0.1:0")
+		s.handle("/slow", func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(600 * time.Millisecond):
+			}
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = w.Write([]byte("worth the wait"))
+		})
+		env := newEnv(t, Options{IgnoreRobots: true, FirstByteTimeout: 200 * time.Millisecond})
+		resp, err := env.f.Fetch(context.Background(), Request{URL: s.URL + "/slow", Timeout: 3 * time.Second})
+		if err != nil || string(resp.Body) != "worth the wait" {
+			t.Fatalf("with a 3 s budget: %v", err)
+		}
+		_, err = env.f.Fetch(context.Background(), Request{URL: s.URL + "/slow"})
+		mustType(t, err, core.ErrTimeout, "first-byte timeout") // without a budget the default applies
+		st := env.f.Stats()
+		if st.Fetches != 2 || st.Failures != 1 || st.InFlight != 0 || st.NetworkFailuresInARow != 1 || st.LastAnswer.IsZero() {
+			t.Errorf("stats %+v", st)
+		}
+	})
 	t.Run("total while reading a dripping body", func(t *testing.T) {
 		s := newSite(t, "127.0.0.1:0")
 		s.handle("/drip", func(w http.ResponseWriter, r *http.Request) {

@@ -111,7 +111,7 @@ func NewHandler(opts Options, table []routes.Route, handlers map[string]http.Han
 	h = accessLogMiddleware(opts.Metrics, opts.Recorder)(h)
 	h = recoverMiddleware(h)
 	h = requestIDMiddleware(opts.Logger)(h)
-	return h, nil
+	return contractRecorder(h), nil
 }
 
 // register adds a pattern, turning ServeMux's conflict panic into an error.

@@ -11,6 +11,11 @@ const (
 	KindBedrock   Kind = "bedrock"
 )
 
+// EnumValues lists the protocols for the API's JSON Schemas.
+func (Kind) EnumValues() []string {
+	return []string{string(KindOpenAI), string(KindAnthropic), string(KindBedrock)}
+}
+
 // Spec is what RipTide knows about a provider before any configuration:
 // its protocol, the variables that configure it and its defaults.
 type Spec struct {

@@ -60,6 +60,19 @@ var (
 	DefaultFormats = []Format{FormatText, FormatMarkdown, FormatMetadata, FormatLinks}
 )
 
+// EnumValues list each enum's values for the API's JSON Schemas.
+func (CacheMode) EnumValues() []string  { return strs(cacheModes) }
+func (RenderMode) EnumValues() []string { return strs(renderModes) }
+func (Format) EnumValues() []string     { return strs(allFormats) }
+
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
 // Limits and defaults of Options (documented in docs/crawl.md).
 const (
 	DefaultConcurrency  = 8

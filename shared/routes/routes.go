@@ -78,6 +78,109 @@ type Route struct {
 	// RawContentTypes are media types accepted besides JSON; the handler
 	// reads such bodies itself (a WASM module upload).
 	RawContentTypes []string
+
+	// The facts below describe the answers, for the OpenAPI document and
+	// the contract test that holds the code to it (internal/contract).
+
+	// Success is the status of a successful answer: 200 when zero, 101 on
+	// a WebSocket route.
+	Success int
+	// Async marks operations that may also answer 202 Accepted, with a
+	// Location header naming where the accepted work is followed.
+	Async bool
+	// Produces are the media types of a successful answer; empty means
+	// application/json. A stream route lists NDJSON or SSE here.
+	Produces []string
+	// Errors are the error statuses the handler itself can answer. Those
+	// the middleware answers are derived from the other facts (see
+	// ErrorStatuses) and need not be listed.
+	Errors []int
+	// Query are the query parameters the operation reads.
+	Query []Param
+}
+
+// Param is a query parameter.
+type Param struct {
+	Name string
+	// Type is "string" (when empty), "integer" or "boolean".
+	Type string
+	Enum []string
+	// Min and Max bound an integer; both zero: unbounded.
+	Min, Max    int
+	Required    bool
+	Description string
+}
+
+// Media types of answers.
+const (
+	JSON       = "application/json"
+	NDJSON     = "application/x-ndjson"
+	SSE        = "text/event-stream"
+	PlainText  = "text/plain"
+	CSV        = "text/csv"
+	Markdown   = "text/markdown"
+	WASMModule = "application/wasm"
+)
+
+// SuccessStatus is the status of r's successful answer.
+func (r Route) SuccessStatus() int {
+	switch {
+	case r.Success != 0:
+		return r.Success
+	case r.WebSocket:
+		return 101
+	}
+	return 200
+}
+
+// Media returns the media types of r's successful answer.
+func (r Route) Media() []string {
+	if len(r.Produces) == 0 {
+		return []string{JSON}
+	}
+	return r.Produces
+}
+
+// ErrorStatuses are the error statuses r can answer, sorted: those of its
+// handler (Errors) and those the middleware answers on every route with
+// r's facts: 406 (version negotiation) and 500 everywhere; 401, 403, 429
+// and 503 (the key store) behind authentication; 400 where a body, query
+// or path parameter is read; 413 and 415 where a body is; 404 for a path
+// parameter naming nothing; 501 on a planned route.
+func (r Route) ErrorStatuses() []int {
+	set := map[int]bool{406: true, 500: true}
+	if !r.Public || r.Path == "/metrics" { // /metrics can be configured private
+		set[401] = true
+		if !r.Public {
+			set[403], set[429], set[503] = true, true, true
+		}
+	}
+	if r.Body != NoBody || len(r.LegacyMethods) > 0 {
+		set[413], set[415] = true, true
+	}
+	if r.Status == Planned {
+		set[501] = true
+		return sortedStatuses(set)
+	}
+	if r.Body != NoBody || len(r.Query) > 0 || len(PathParams(r.Path)) > 0 || len(r.LegacyMethods) > 0 {
+		set[400] = true
+	}
+	if len(PathParams(r.Path)) > 0 {
+		set[404] = true
+	}
+	for _, s := range r.Errors {
+		set[s] = true
+	}
+	return sortedStatuses(set)
+}
+
+func sortedStatuses(set map[int]bool) []int {
+	out := make([]int, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Paths returns the canonical path, aliases and legacy paths of r.
@@ -126,98 +229,146 @@ func legacy(path string) []string {
 
 const v1 = "/api/v1"
 
+// Error statuses of handlers, by what the operation does.
+var (
+	// oneURL: an operation that fetches (and may render) one URL answers
+	// that URL's failure: robots_disallowed 403, not_found 404 (a
+	// cache_only miss), extraction_error 422, fetch_error,
+	// blocked_by_target and render_error 502, dependency_error 503,
+	// timeout_error 504.
+	oneURL = []int{403, 404, 422, 502, 503, 504}
+	// stored: an operation reading or writing state in Redis or a blob
+	// store answers dependency_error 503 when it is down.
+	stored = []int{503}
+	// vendor: an operation calling a search or LLM vendor answers its
+	// failures (fetch_error 502, dependency_error 503 when unconfigured,
+	// timeout_error 504).
+	vendor = []int{502, 503, 504}
+)
+
+// Query parameters shared by several operations.
+func intParam(name string, lo, hi int, desc string) Param {
+	return Param{Name: name, Type: "integer", Min: lo, Max: hi, Description: desc}
+}
+
 var routes = []Route{
 	// health
 	{Op: "health.check", Group: "health", Method: "GET", Path: v1 + "/health", Aliases: []string{"/healthz"},
-		Summary: "Health of the service and each dependency (503 when a required one is down)", Public: true, Status: Ready},
+		Summary: "Health of the service and each dependency (503 when a required one is down)", Public: true, Status: Ready,
+		Errors: []int{503}},
+	{Op: "health.detailed", Group: "health", Method: "GET", Path: v1 + "/health/detailed", Legacy: []string{"/api/health/detailed"},
+		Summary: "Health of every dependency with build information and process figures (503 when a required one is down)", Public: true, Status: Ready,
+		Errors: []int{503}},
 	{Op: "health.component", Group: "health", Method: "GET", Path: v1 + "/health/{component}", Legacy: legacy(v1 + "/health/{component}"),
-		Summary: "Health of one dependency", Public: true, Status: Ready},
+		Summary: "Health of one dependency: redis, extractor, http_client, headless (alias chromium), spider or queue", Public: true, Status: Ready,
+		Errors: []int{503}},
 	{Op: "health.metrics", Group: "health", Method: "GET", Path: "/metrics", Aliases: []string{v1 + "/metrics"},
-		Summary: "Prometheus metrics of this instance", Public: true, Status: Ready},
+		Summary: "Prometheus metrics of this instance", Public: true, Status: Ready, Produces: []string{PlainText}},
 	{Op: "health.openapi", Group: "health", Method: "GET", Path: v1 + "/openapi.json",
 		Summary: "This API's OpenAPI 3.1 document", Public: true, Status: Ready},
 
 	// crawl
 	{Op: "crawl.batch", Group: "crawl", Method: "POST", Path: v1 + "/crawl", Legacy: legacy(v1 + "/crawl"),
-		Summary: "Crawl 1..100 URLs and return one result per URL", Body: JSONBody, Status: Ready,
+		Summary: "Crawl 1..100 URLs and return one result per URL (202 with a spider run for options.use_spider)", Body: JSONBody, Status: Ready,
+		Async: true, Errors: []int{501, 503},
 		Example: `{"urls":["http://127.0.0.1:8000/"],"options":{"concurrency":4}}`},
 	{Op: "crawl.stream", Group: "crawl", Method: "POST", Path: v1 + "/crawl/stream", Legacy: legacy(v1 + "/crawl/stream"),
-		Summary: "Crawl URLs, streaming results as NDJSON in completion order", Body: JSONBody, Stream: true, Status: Ready},
+		Summary: "Crawl URLs, streaming results as NDJSON in completion order", Body: JSONBody, Stream: true, Status: Ready,
+		Produces: []string{NDJSON}},
 	{Op: "crawl.sse", Group: "crawl", Method: "POST", Path: v1 + "/crawl/sse", Legacy: legacy(v1 + "/crawl/sse"),
-		Summary: "Crawl URLs, streaming results as server-sent events", Body: JSONBody, Stream: true, Status: Ready},
+		Summary: "Crawl URLs, streaming results as server-sent events", Body: JSONBody, Stream: true, Status: Ready,
+		Produces: []string{SSE}},
 	{Op: "crawl.ws", Group: "crawl", Method: "GET", Path: v1 + "/crawl/ws", Legacy: legacy(v1 + "/crawl/ws"),
-		Summary: "Crawl over a WebSocket (locally; in AWS through the WebSocket API)", WebSocket: true, Status: Ready},
+		Summary: "Crawl over a WebSocket (locally; in AWS through the WebSocket API)", WebSocket: true, Status: Ready,
+		Errors: []int{400}, Query: []Param{{Name: "token", Description: "A token from POST /api/v1/crawl/ws/token, for clients that cannot send headers"}}},
 	{Op: "crawl.ws_token", Group: "crawl", Method: "POST", Path: v1 + "/crawl/ws/token",
 		Summary: "Issue a short-lived token for /crawl/ws (browsers cannot send headers on a WebSocket)", Body: OptionalJSONBody, Status: Ready},
 	{Op: "crawl.extract", Group: "crawl", Method: "POST", Path: v1 + "/extract", Legacy: legacy(v1 + "/extract"),
-		Summary: "Extract one URL, or raw HTML", Body: JSONBody, MaxBody: LargeMaxBody, Status: Ready},
+		Summary: "Extract one URL, or raw HTML", Body: JSONBody, MaxBody: LargeMaxBody, Status: Ready, Errors: oneURL},
 	{Op: "crawl.chunk", Group: "crawl", Method: "POST", Path: v1 + "/content/chunk",
 		Summary: "Split text or markdown into chunks for retrieval", Body: JSONBody, MaxBody: LargeMaxBody, Status: Ready,
 		Example: `{"text":"# Title\n\nFirst paragraph.\n\n## Part\n\nSecond paragraph.","mode":"markdown","max_tokens":256}`},
 
 	// render
 	{Op: "render.render", Group: "render", Method: "POST", Path: v1 + "/render", Legacy: legacy(v1 + "/render"),
-		Summary: "Render one URL in headless Chromium, with waits, actions and artifacts", Body: JSONBody, Status: Ready,
+		Summary: "Render one URL in headless Chromium, with waits, actions and artifacts", Body: JSONBody, Status: Ready, Errors: oneURL,
 		Example: `{"url":"http://127.0.0.1:8000/","mode":"dynamic","artifacts":{"screenshot":{}}}`},
 
 	// deepsearch
 	{Op: "deepsearch.search", Group: "deepsearch", Method: "POST", Path: v1 + "/deepsearch", Legacy: legacy(v1 + "/deepsearch"),
-		Summary: "Web search, then crawl the hits (and optionally answer with citations)", Body: JSONBody, Status: Ready,
+		Summary: "Web search, then crawl the hits (and optionally answer with citations)", Body: JSONBody, Status: Ready, Errors: append([]int{501}, vendor...), // 501: an option not built yet
 		Example: `{"query":"rust web crawler","limit":5,"provider":"serper"}`},
 	{Op: "deepsearch.stream", Group: "deepsearch", Method: "POST", Path: v1 + "/deepsearch/stream", Legacy: legacy(v1 + "/deepsearch/stream"),
 		Summary: "Web search and crawl, streamed as NDJSON (metadata, search, one result per hit, summary)", Body: JSONBody, Stream: true, Status: Ready,
+		Produces: []string{NDJSON}, Errors: []int{503},
 		Example: `{"query":"rust web crawler","limit":5}`},
 	{Op: "deepsearch.query", Group: "deepsearch", Method: "GET", Path: v1 + "/search", Legacy: legacy(v1 + "/search"),
-		Summary: "Web search only (?q=&limit=&country=&language=&freshness=&safe_search=&provider=)", Status: Ready},
+		Summary: "Web search only", Status: Ready, Errors: vendor,
+		Query: []Param{{Name: "q", Required: true, Description: "The search query"}, intParam("limit", 0, 0, "Number of hits (default 10, at most 100)"),
+			{Name: "country", Description: "ISO 3166-1 alpha-2 country code"}, {Name: "language", Description: "ISO 639-1 language code"},
+			{Name: "freshness", Enum: []string{"day", "week", "month", "year"}, Description: "Only hits published within this period"},
+			{Name: "safe_search", Enum: []string{"off", "moderate", "strict"}, Description: "Safe-search level"},
+			{Name: "provider", Description: "Search provider (default: the configured one)"}}},
 
 	// spider
 	{Op: "spider.crawl", Group: "spider", Method: "POST", Path: v1 + "/spider/crawl", Legacy: legacy(v1 + "/spider/crawl"),
 		Summary: "Start a deep crawl (202 with a spider id, or 200 with results for small synchronous runs)", Body: JSONBody, Status: Ready,
+		Async: true, Errors: []int{503},
 		// The original took these options at the top level of the body.
 		LegacyFields: map[string]string{"max_depth": "options.max_depth", "max_pages": "options.max_pages", "strategy": "options.strategy",
 			"concurrency": "options.concurrency", "delay_ms": "options.delay_ms", "respect_robots": "options.respect_robots"},
 		Example: `{"seed_urls":["http://127.0.0.1:8000/"],"options":{"max_pages":50,"max_depth":2}}`},
 	{Op: "spider.status", Group: "spider", Method: "GET", Path: v1 + "/spider/status", Legacy: legacy(v1 + "/spider/status"),
-		LegacyMethods: []string{"POST"}, Summary: "Status of a deep crawl (?spider_id=)", Status: Ready},
+		LegacyMethods: []string{"POST"}, Summary: "Status of a deep crawl", Status: Ready, Errors: []int{404, 503},
+		Query: []Param{{Name: "spider_id", Required: true, Description: "The run's id (from POST /api/v1/spider/crawl)"},
+			{Name: "include_metrics", Type: "boolean", Description: "Accepted for the original's clients; the status always carries its figures"}}},
 	{Op: "spider.get", Group: "spider", Method: "GET", Path: v1 + "/spider/{id}",
-		Summary: "Status of a deep crawl", Status: Ready},
+		Summary: "Status of a deep crawl", Status: Ready, Errors: stored},
 	{Op: "spider.control", Group: "spider", Method: "POST", Path: v1 + "/spider/control", Legacy: legacy(v1 + "/spider/control"),
-		Summary: "Stop, pause, resume or reset a deep crawl", Body: JSONBody, Status: Ready,
+		Summary: "Stop, pause, resume or reset a deep crawl", Body: JSONBody, Status: Ready, Errors: []int{404, 409, 503},
 		Example: `{"spider_id":"0123456789abcdef0123456789abcdef","action":"pause"}`},
 	{Op: "spider.results", Group: "spider", Method: "GET", Path: v1 + "/spider/{id}/results",
-		Summary: "Results of a deep crawl, paged (or NDJSON with Accept: application/x-ndjson)", Stream: true, Status: Ready},
+		Summary: "Results of a deep crawl, paged (or NDJSON with Accept: application/x-ndjson)", Stream: true, Status: Ready,
+		Produces: []string{JSON, NDJSON}, Errors: stored,
+		Query: []Param{{Name: "cursor", Description: "Where to continue: next_cursor of the previous page (default: the first result)"},
+			intParam("limit", 1, 1000, "Results per page (default 100); with NDJSON, at most this many results (default: all)"),
+			{Name: "follow", Type: "boolean", Description: "NDJSON only: keep streaming new results until the run ends or pauses"},
+			{Name: "format", Enum: []string{"json", "ndjson"}, Description: "ndjson: the same as Accept: application/x-ndjson, for clients that cannot set headers"}}},
 	{Op: "spider.map", Group: "spider", Method: "POST", Path: v1 + "/spider/map",
-		Summary: "List a site's URLs from sitemaps and links without extracting content", Body: JSONBody, Status: Ready,
+		Summary: "List a site's URLs from sitemaps and links without extracting content", Body: JSONBody, Status: Ready, Errors: oneURL,
 		Example: `{"url":"http://127.0.0.1:8000/","options":{"limit":100}}`},
 
 	// strategies
 	{Op: "strategies.crawl", Group: "strategies", Method: "POST", Path: v1 + "/strategies/crawl", Legacy: legacy(v1 + "/strategies/crawl"),
 		Summary: "Crawl one URL (or take HTML) and extract structured fields with a strategy or a chain (CSS, XPath, regex, JSON-LD, microdata, OpenGraph, WASM, LLM)",
-		Body:    JSONBody, MaxBody: LargeMaxBody, Status: Ready,
+		Body:    JSONBody, MaxBody: LargeMaxBody, Status: Ready, Errors: append([]int{501}, oneURL...), // 501: llm or wasm without a provider or runtime
 		Example: `{"url":"http://127.0.0.1:8000/","extraction":{"strategy":"css","params":{"fields":{"title":"h1"}}}}`},
 	{Op: "strategies.info", Group: "strategies", Method: "GET", Path: v1 + "/strategies/info", Legacy: legacy(v1 + "/strategies/info"),
 		Summary: "Catalogue of extraction strategies and chunking modes", Status: Ready},
 	{Op: "strategies.modules.register", Group: "strategies", Method: "POST", Path: v1 + "/strategies/modules",
 		Summary: "Register a WASM extractor module (raw application/wasm body, or JSON {\"wasm_base64\"}); stored by sha256",
-		Body:    JSONBody, MaxBody: LargeMaxBody, RawContentTypes: []string{"application/wasm"}, Status: Ready},
+		Body:    JSONBody, MaxBody: LargeMaxBody, RawContentTypes: []string{WASMModule}, Status: Ready, Errors: []int{422, 503}},
 	{Op: "strategies.modules.list", Group: "strategies", Method: "GET", Path: v1 + "/strategies/modules",
-		Summary: "Registered WASM modules", Status: Ready},
+		Summary: "Registered WASM modules", Status: Ready, Errors: stored},
 	{Op: "strategies.modules.get", Group: "strategies", Method: "GET", Path: v1 + "/strategies/modules/{sha256}",
-		Summary: "One registered WASM module", Status: Ready},
+		Summary: "One registered WASM module", Status: Ready, Errors: stored},
 	{Op: "strategies.modules.delete", Group: "strategies", Method: "DELETE", Path: v1 + "/strategies/modules/{sha256}",
-		Summary: "Delete a registered WASM module", Status: Ready},
+		Summary: "Delete a registered WASM module", Status: Ready, Success: 204, Errors: stored},
 
 	// pdf
 	{Op: "pdf.process", Group: "pdf", Method: "POST", Path: v1 + "/pdf/process", Legacy: legacy(v1 + "/pdf/process"),
 		Summary: "Extract text per page, metadata and outline from a PDF (base64 data, url or upload_key)", Body: JSONBody, MaxBody: LargeMaxBody, Status: Ready,
+		Errors:  append([]int{501}, oneURL...), // 501: upload_key without a blob store
 		Example: `{"url":"http://127.0.0.1:8000/report.pdf","options":{"markdown":true}}`},
 	{Op: "pdf.stream", Group: "pdf", Method: "POST", Path: v1 + "/pdf/process-stream", Legacy: legacy(v1 + "/pdf/process-stream"),
 		Summary: "Extract a PDF as an NDJSON stream: metadata, one line per page, progress, summary", Body: JSONBody, MaxBody: LargeMaxBody, Stream: true, Status: Ready,
+		Produces: []string{NDJSON}, Errors: oneURL,
 		Example: `{"url":"http://127.0.0.1:8000/report.pdf"}`},
 	{Op: "pdf.health", Group: "pdf", Method: "GET", Path: v1 + "/pdf/health", Legacy: legacy(v1 + "/pdf/health"),
 		Summary: "PDF engine capabilities and the sources this server accepts", Status: Ready},
 	{Op: "pdf.uploads", Group: "pdf", Method: "POST", Path: v1 + "/pdf/uploads",
 		Summary: "Get a presigned URL to upload a PDF of up to 100 MB, then process it by its key", Body: OptionalJSONBody, Status: Ready,
+		Errors:  []int{501, 503},
 		Example: `{"filename":"report.pdf"}`},
 
 	// stealth
@@ -225,29 +376,40 @@ var routes = []Route{
 		Summary: "Resolve a stealth preset and overrides into the effective configuration", Body: JSONBody, Status: Ready,
 		Example: `{"preset":"high","platform":"macos","locale":"de-DE"}`},
 	{Op: "stealth.test", Group: "stealth", Method: "POST", Path: v1 + "/stealth/test", Legacy: legacy(v1 + "/stealth/test"),
-		Summary: "Run the headless-detection checks against a stealth configuration", Body: OptionalJSONBody, Status: Ready},
+		Summary: "Run the headless-detection checks against a stealth configuration", Body: OptionalJSONBody, Status: Ready,
+		Errors: []int{502, 503, 504}},
 	{Op: "stealth.capabilities", Group: "stealth", Method: "GET", Path: v1 + "/stealth/capabilities", Legacy: legacy(v1 + "/stealth/capabilities"),
 		Summary: "Supported stealth features and presets", Status: Ready},
 	{Op: "stealth.health", Group: "stealth", Method: "GET", Path: v1 + "/stealth/health", Legacy: legacy(v1 + "/stealth/health"),
-		Summary: "State of the browser used for stealth rendering", Status: Ready},
+		Summary: "State of the browser used for stealth rendering", Status: Ready, Errors: []int{503}},
 
 	// tables
 	{Op: "tables.extract", Group: "tables", Method: "POST", Path: v1 + "/tables/extract",
 		Summary: "Extract the data tables of a page (url or html): headers, spans expanded, nested tables, typed columns", Body: JSONBody, MaxBody: LargeMaxBody, Status: Ready,
+		Errors:  oneURL,
 		Example: `{"url":"http://127.0.0.1:8000/"}`},
 	{Op: "tables.export", Group: "tables", Method: "GET", Path: v1 + "/tables/{id}/export",
-		Summary: "Export an extracted table as CSV, Markdown, JSON (paged) or NDJSON", Status: Ready},
+		Summary: "Export an extracted table as CSV, Markdown, JSON (paged) or NDJSON", Status: Ready,
+		Produces: []string{CSV, Markdown, JSON, NDJSON}, Errors: stored,
+		Query: []Param{{Name: "format", Enum: []string{"csv", "markdown", "json", "ndjson"}, Description: "Export format (default csv)"},
+			{Name: "include_headers", Type: "boolean", Description: "CSV: write the header row (default true)"},
+			intParam("offset", 0, 1<<30, "First row (default 0)"),
+			intParam("limit", 0, 1<<30, "Rows (default: all; json: 100, at most 1000)")}},
 
 	// llm
 	{Op: "llm.providers", Group: "llm", Method: "GET", Path: v1 + "/llm/providers",
-		Summary: "LLM providers with models, context windows, prices and health", Status: Ready},
+		Summary: "LLM providers with models, context windows, prices and health", Status: Ready,
+		Query: []Param{{Name: "provider_type", Description: "Only providers whose name or type contains this"},
+			{Name: "available_only", Type: "boolean", Description: "Only providers ready to serve"},
+			{Name: "include_cost", Type: "boolean", Description: "Include prices per token"},
+			{Name: "include_models", Type: "boolean", Description: "Include each provider's models"}}},
 	{Op: "llm.switch", Group: "llm", Method: "POST", Path: v1 + "/llm/providers/switch",
-		Summary: "Switch the active LLM provider", Body: JSONBody, Status: Ready,
+		Summary: "Switch the active LLM provider", Body: JSONBody, Status: Ready, Errors: []int{404, 409, 503},
 		Example: `{"provider_name":"anthropic"}`},
 	{Op: "llm.config.get", Group: "llm", Method: "GET", Path: v1 + "/llm/config",
-		Summary: "LLM configuration (keys are never returned) and the caller's usage totals", Status: Ready},
+		Summary: "LLM configuration (keys are never returned) and the caller's usage totals", Status: Ready, Errors: stored},
 	{Op: "llm.config.set", Group: "llm", Method: "POST", Path: v1 + "/llm/config",
-		Summary: "Configure LLM providers (keys are write-only)", Body: JSONBody, Status: Ready,
+		Summary: "Configure LLM providers (keys are write-only)", Body: JSONBody, Status: Ready, Errors: stored,
 		Example: `{"provider_configs":{"ollama":{"base_url":"http://127.0.0.1:11434/v1","model":"llama3.2"}}}`},
 
 	// sessions

@@ -52,6 +52,14 @@ var (
 	languageRE      = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{2,8})?$`)
 )
 
+// EnumValues list each enum's values for the API's JSON Schemas.
+func (Freshness) EnumValues() []string {
+	return []string{string(FreshnessDay), string(FreshnessWeek), string(FreshnessMonth), string(FreshnessYear)}
+}
+func (SafeSearch) EnumValues() []string {
+	return []string{string(SafeOff), string(SafeModerate), string(SafeStrict)}
+}
+
 // Query is one web search, vendor-neutral. Country is an ISO 3166-1 alpha-2
 // code ("us"), Language an ISO 639-1 code with an optional region
 // ("en", "pt-br").

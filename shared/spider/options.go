@@ -89,6 +89,19 @@ func (m *SitemapMode) UnmarshalJSON(b []byte) error {
 // TrailingSlash is the API name of urlnorm's trailing-slash policy.
 type TrailingSlash string
 
+// EnumValues list each enum's values for the API's JSON Schemas (the
+// strategy aliases bfs and dfs are accepted too).
+func (Strategy) EnumValues() []string {
+	return []string{string(BreadthFirst), string(DepthFirst), string(BestFirst), "bfs", "dfs"}
+}
+func (ScopeMode) EnumValues() []string {
+	return []string{string(SameHost), string(SameDomain), string(AnyHost)}
+}
+func (SitemapMode) EnumValues() []string {
+	return []string{string(SitemapInclude), string(SitemapOnly), string(SitemapSkip)}
+}
+func (TrailingSlash) EnumValues() []string { return []string{"keep", "remove", "add"} }
+
 const (
 	KeepSlash   TrailingSlash = "keep"
 	RemoveSlash TrailingSlash = "remove"

@@ -26,6 +26,21 @@ const (
 // AllPresets lists the presets in increasing strength.
 func AllPresets() []Preset { return []Preset{PresetNone, PresetLow, PresetMedium, PresetHigh} }
 
+// EnumValues list each enum's values for the API's JSON Schemas.
+func (Preset) EnumValues() []string  { return strs(AllPresets()) }
+func (Feature) EnumValues() []string { return strs(AllFeatures()) }
+func (Platform) EnumValues() []string {
+	return []string{string(PlatformWindows), string(PlatformMacOS), string(PlatformLinux)}
+}
+
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
 // Feature is one evasion that can be switched on or off on its own.
 type Feature string
 

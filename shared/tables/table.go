@@ -60,6 +60,11 @@ const (
 	TypeEmpty   ColumnType = "empty"
 )
 
+// EnumValues lists the column types for the API's JSON Schemas.
+func (ColumnType) EnumValues() []string {
+	return []string{string(TypeNumber), string(TypeDate), string(TypeBoolean), string(TypeString), string(TypeEmpty)}
+}
+
 // Span is a cell that covers more than one grid position.
 type Span struct {
 	Row     int `json:"row"`

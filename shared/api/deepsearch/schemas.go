@@ -1,32 +1,21 @@
 package deepsearchapi
 
 import (
-	"reflect"
-
-	"github.com/riptidecrawler/riptide/shared/pipeline"
 	"github.com/riptidecrawler/riptide/shared/routes"
-	"github.com/riptidecrawler/riptide/shared/search"
 )
 
 // Schemas returns the group's request and response schemas for the OpenAPI
 // document, derived from the Go types.
 func Schemas() routes.Schemas {
-	enums := map[reflect.Type][]string{
-		reflect.TypeFor[search.Freshness]():    {"day", "week", "month", "year"},
-		reflect.TypeFor[search.SafeSearch]():   {"off", "moderate", "strict"},
-		reflect.TypeFor[pipeline.CacheMode]():  {"read_through", "bypass", "refresh", "cache_only"},
-		reflect.TypeFor[pipeline.RenderMode](): {"auto", "raw", "headless"},
-		reflect.TypeFor[pipeline.Format]():     {"text", "markdown", "html", "raw_html", "links", "media", "metadata"},
-	}
-	req := routes.SchemaOf(reflect.TypeFor[Request](), enums, true)
-	req["required"] = []string{"query"}
-	return routes.Schemas{
-		Components: map[string]any{
-			"DeepSearchRequest":  req,
-			"DeepSearchResponse": routes.SchemaOf(reflect.TypeFor[Response](), enums, false),
-			"SearchResponse":     routes.SchemaOf(reflect.TypeFor[SearchResponse](), enums, false),
-		},
-		Bodies:    map[string]string{"deepsearch.search": "DeepSearchRequest", "deepsearch.stream": "DeepSearchRequest"},
-		Responses: map[string]string{"deepsearch.search": "DeepSearchResponse", "deepsearch.query": "SearchResponse"},
-	}
+	return routes.NewSchemas().
+		Name(Request{}, "DeepSearchRequest").Name(Response{}, "DeepSearchResponse").Name(SearchResponse{}, "SearchResponse").
+		Name(MetadataLine{}, "DeepSearchMetadataLine").Name(SearchLine{}, "DeepSearchSearchLine").Name(ResultLine{}, "DeepSearchResultLine").
+		Name(SummaryLine{}, "DeepSearchSummaryLine").Name(ErrorLine{}, "DeepSearchErrorLine").
+		Body("deepsearch.search", Request{}, "query").Response("deepsearch.search", Response{}).
+		Body("deepsearch.stream", Request{}, "query").
+		Line("deepsearch.stream", "metadata", MetadataLine{}).Line("deepsearch.stream", "search", SearchLine{}).
+		Line("deepsearch.stream", "result", ResultLine{}).Line("deepsearch.stream", "summary", SummaryLine{}).
+		Line("deepsearch.stream", "error", ErrorLine{}).
+		Response("deepsearch.query", SearchResponse{}).
+		Build()
 }

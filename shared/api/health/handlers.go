@@ -4,6 +4,9 @@ package healthapi
 
 import (
 	"net/http"
+	"runtime"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,12 +26,16 @@ type Deps struct {
 	Version  string
 	Started  time.Time
 	Gatherer prometheus.Gatherer
+	// Home names this process ("local", or the Lambda function), for the
+	// components it does not run.
+	Home string
 }
 
 // Handlers returns the group's handlers keyed by operation id.
 func Handlers(d Deps) map[string]http.Handler {
 	return map[string]http.Handler{
 		"health.check":     http.HandlerFunc(d.check),
+		"health.detailed":  http.HandlerFunc(d.detailed),
 		"health.component": http.HandlerFunc(d.component),
 		"health.metrics":   promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{}),
 		"health.openapi":   http.HandlerFunc(openAPI),
@@ -36,20 +43,89 @@ func Handlers(d Deps) map[string]http.Handler {
 }
 
 func (d Deps) check(w http.ResponseWriter, r *http.Request) {
+	rep := d.report(r)
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, reportStatus(rep), rep)
+}
+
+func (d Deps) report(r *http.Request) health.Report {
 	comps := health.Run(r.Context(), d.Checkers())
-	rep := health.Report{
+	return health.Report{
 		Status:     health.Overall(comps),
 		Version:    d.Version,
 		Timestamp:  time.Now().UTC(),
 		UptimeMS:   time.Since(d.Started).Milliseconds(),
 		Components: comps,
 	}
-	status := http.StatusOK
+}
+
+func reportStatus(rep health.Report) int {
 	if rep.Status == health.StatusUnhealthy {
-		status = http.StatusServiceUnavailable
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusOK
+}
+
+// DetailedReport is the body of /api/v1/health/detailed: the health report
+// with every known component (those this process does not run as
+// not_configured), the build and the process's own figures.
+type DetailedReport struct {
+	health.Report
+	Build   BuildInfo   `json:"build"`
+	Process ProcessInfo `json:"process"`
+}
+
+// BuildInfo says what is running.
+type BuildInfo struct {
+	Version   string `json:"version"`
+	GoVersion string `json:"go_version"`
+	// Revision is the VCS commit the binary was built from, when known.
+	Revision string `json:"revision,omitempty"`
+	Home     string `json:"home"`
+}
+
+// ProcessInfo are the figures of this process (one Lambda instance, or the
+// local server): real readings, none hard-coded.
+type ProcessInfo struct {
+	Goroutines     int    `json:"goroutines"`
+	HeapAllocBytes uint64 `json:"heap_alloc_bytes"`
+	SysBytes       uint64 `json:"sys_bytes"`
+	NumGC          uint32 `json:"num_gc"`
+	CPUs           int    `json:"cpus"`
+}
+
+func (d Deps) detailed(w http.ResponseWriter, r *http.Request) {
+	rep := d.report(r)
+	for _, name := range health.Known {
+		if _, ok := rep.Components[name]; !ok {
+			rep.Components[name] = d.notConfigured()
+		}
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b := BuildInfo{Version: d.Version, GoVersion: runtime.Version(), Home: d.home()}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				b.Revision = s.Value
+			}
+		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	httpx.WriteJSON(w, status, rep)
+	httpx.WriteJSON(w, reportStatus(rep), DetailedReport{Report: rep, Build: b, Process: ProcessInfo{
+		Goroutines: runtime.NumGoroutine(), HeapAllocBytes: ms.HeapAlloc, SysBytes: ms.Sys, NumGC: ms.NumGC, CPUs: runtime.NumCPU()}})
+}
+
+func (d Deps) home() string {
+	if d.Home == "" {
+		return "local"
+	}
+	return d.Home
+}
+
+func (d Deps) notConfigured() health.Component {
+	return health.Component{Status: health.StatusNotConfigured,
+		Detail: "not run by this process (" + d.home() + "); the function or group that uses it reports it"}
 }
 
 // ComponentReport is the body of /api/v1/health/{component}.
@@ -60,11 +136,13 @@ type ComponentReport struct {
 }
 
 func (d Deps) component(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("component")
-	var names []string
+	name := health.Canonical(r.PathValue("component"))
+	names := append([]string(nil), health.Known...)
 	for _, c := range d.Checkers() {
-		names = append(names, c.Name())
-		if c.Name() != name {
+		if !health.IsKnown(c.Name()) {
+			names = append(names, c.Name())
+		}
+		if health.Canonical(c.Name()) != name {
 			continue
 		}
 		comp := health.RunOne(r.Context(), c)
@@ -76,7 +154,13 @@ func (d Deps) component(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, status, ComponentReport{Name: name, Component: comp, Timestamp: time.Now().UTC()})
 		return
 	}
-	httpx.WriteError(w, r, core.Errorf(core.ErrNotFound, "unknown component %q; known: %v", name, names))
+	if health.IsKnown(name) {
+		w.Header().Set("Cache-Control", "no-store")
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, ComponentReport{Name: name, Component: d.notConfigured(), Timestamp: time.Now().UTC()})
+		return
+	}
+	httpx.WriteError(w, r, core.Errorf(core.ErrNotFound, "unknown component %q; known: %s", name, strings.Join(names, ", ")).
+		WithDetails(core.Detail{Field: "component", Message: "one of " + strings.Join(names, ", ")}))
 }
 
 func openAPI(w http.ResponseWriter, _ *http.Request) {

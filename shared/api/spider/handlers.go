@@ -182,7 +182,9 @@ func (d Deps) results(w http.ResponseWriter, r *http.Request) {
 		}
 		cursor = v
 	}
-	limit := 100
+	// limit pages the JSON form (100 by default); the NDJSON form streams
+	// every result unless a limit is given.
+	limit := 0
 	if l := q.Get("limit"); l != "" {
 		v, err := strconv.Atoi(l)
 		if err != nil || v < 1 || v > 1000 {
@@ -193,6 +195,9 @@ func (d Deps) results(w http.ResponseWriter, r *http.Request) {
 		limit = v
 	}
 	if !wantsNDJSON(r) {
+		if limit == 0 {
+			limit = 100
+		}
 		p, err := d.Service.Engine.Results(r.Context(), id, cursor, limit)
 		if err != nil {
 			httpx.WriteError(w, r, err)
@@ -202,13 +207,15 @@ func (d Deps) results(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, p)
 		return
 	}
-	d.stream(w, r, id, cursor, q.Get("follow") == "true")
+	d.stream(w, r, id, cursor, limit, q.Get("follow") == "true")
 }
 
 // stream writes the results as NDJSON: a metadata line, one result line
 // per page, a summary line with the status. With follow, it keeps
-// streaming new results until the run ends or pauses.
-func (d Deps) stream(w http.ResponseWriter, r *http.Request, id string, cursor int64, follow bool) {
+// streaming new results until the run ends or pauses. A limit above zero
+// stops after that many results; the summary's next_cursor then says
+// where to continue.
+func (d Deps) stream(w http.ResponseWriter, r *http.Request, id string, cursor int64, limit int, follow bool) {
 	ctx := r.Context()
 	st, err := d.Service.Engine.Status(ctx, id)
 	if err != nil {
@@ -217,14 +224,20 @@ func (d Deps) stream(w http.ResponseWriter, r *http.Request, id string, cursor i
 	}
 	out := httpx.NDJSON(w)
 	line := func(v any) bool { return out.Send("", "", v) == nil }
-	if !line(map[string]any{"type": "metadata", "spider_id": id, "status": st.State, "cursor": cursor, "follow": follow,
-		"timestamp": time.Now().UTC()}) {
+	if !line(metadataLine{Type: "metadata", SpiderID: id, Status: st.State, Cursor: strconv.FormatInt(cursor, 10), Follow: follow, Limit: limit,
+		Timestamp: time.Now().UTC()}) {
 		return
 	}
+	sent := 0
+	more := false // results remain past the limit
 	for {
-		p, err := d.Service.Engine.Results(ctx, id, cursor, 500)
+		batch := 500
+		if limit > 0 {
+			batch = min(batch, limit-sent)
+		}
+		p, err := d.Service.Engine.Results(ctx, id, cursor, batch)
 		if err != nil {
-			line(map[string]any{"type": "error", "error": httpx.Payload(r, err)})
+			line(errorLine{Type: "error", Error: httpx.Payload(r, err)})
 			return
 		}
 		for _, raw := range p.Results {
@@ -233,6 +246,11 @@ func (d Deps) stream(w http.ResponseWriter, r *http.Request, id string, cursor i
 			}
 		}
 		cursor += int64(len(p.Results))
+		sent += len(p.Results)
+		if limit > 0 && sent >= limit {
+			more = p.NextCursor != nil || p.Status == spider.StateRunning || p.Status == spider.StateStopping || p.Status == spider.StatePaused
+			break
+		}
 		if p.NextCursor != nil {
 			continue
 		}
@@ -247,10 +265,35 @@ func (d Deps) stream(w http.ResponseWriter, r *http.Request, id string, cursor i
 	}
 	st, err = d.Service.Engine.Status(context.WithoutCancel(ctx), id)
 	if err != nil {
-		line(map[string]any{"type": "error", "error": httpx.Payload(r, err)})
+		line(errorLine{Type: "error", Error: httpx.Payload(r, err)})
 		return
 	}
-	line(summaryLine{Type: "summary", NextCursor: cursor, Status: st})
+	sum := summaryLine{Type: "summary", Sent: sent, Status: st}
+	if more || !spider.Terminal(st.State) {
+		// More results are stored, or may come while the run is active:
+		// continue from here (like a page's next_cursor, but the stream
+		// also hands out a cursor at the end of a running run).
+		next := strconv.FormatInt(cursor, 10)
+		sum.NextCursor = &next
+	}
+	line(sum)
+}
+
+// Stream lines of the NDJSON results (resultLine carries a result's own
+// fields).
+type metadataLine struct {
+	Type      string    `json:"type"`
+	SpiderID  string    `json:"spider_id"`
+	Status    string    `json:"status"`
+	Cursor    string    `json:"cursor"`
+	Follow    bool      `json:"follow"`
+	Limit     int       `json:"limit,omitempty"`
+	Timestamp time.Time `json:"timestamp"`
+}
+
+type errorLine struct {
+	Type  string             `json:"type"`
+	Error httpx.ErrorPayload `json:"error"`
 }
 
 // resultLine is {"type":"result", ...the result's own fields}.
@@ -272,7 +315,11 @@ func (l resultLine) MarshalJSON() ([]byte, error) {
 }
 
 type summaryLine struct {
-	Type       string         `json:"type"`
-	NextCursor int64          `json:"next_cursor"`
+	Type string `json:"type"`
+	// Sent counts the result lines of this stream.
+	Sent int `json:"sent"`
+	// NextCursor continues after the last result sent; null when the run
+	// has ended and every result was sent.
+	NextCursor *string        `json:"next_cursor"`
 	Status     *spider.Status `json:"status"`
 }

@@ -1,26 +1,20 @@
 package tablesapi
 
 import (
-	"reflect"
-
 	"github.com/riptidecrawler/riptide/shared/routes"
-	"github.com/riptidecrawler/riptide/shared/tables"
 )
 
 // Schemas returns the group's request and response schemas for the OpenAPI
 // document, derived from the Go types.
 func Schemas() routes.Schemas {
-	enums := map[reflect.Type][]string{
-		reflect.TypeFor[tables.ColumnType](): {"number", "date", "boolean", "string", "empty"},
-	}
-	return routes.Schemas{Components: map[string]any{
-		"TablesExtractRequest":  routes.SchemaOf(reflect.TypeFor[ExtractRequest](), enums, true),
-		"TablesExtractResponse": routes.SchemaOf(reflect.TypeFor[ExtractResponse](), enums, false),
-		// The JSON export (format=json); the others are files.
-		"TablesExportPage": routes.SchemaOf(reflect.TypeFor[Page](), enums, false),
-	}, Bodies: map[string]string{
-		"tables.extract": "TablesExtractRequest",
-	}, Responses: map[string]string{
-		"tables.extract": "TablesExtractResponse", "tables.export": "TablesExportPage",
-	}}
+	return routes.NewSchemas().
+		Name(ExtractRequest{}, "TablesExtractRequest").Name(ExtractResponse{}, "TablesExtractResponse").Name(Page{}, "TablesExportPage").
+		Body("tables.extract", ExtractRequest{}).Response("tables.extract", ExtractResponse{}).
+		// The JSON export (format=json) is a page; NDJSON has one row
+		// object per line (a data export: rows carry no "type").
+		Response("tables.export", Page{}).
+		Rows("tables.export", "TablesExportRow", map[string]any{"type": "object",
+			"description":          "One row: each column's name and its typed value (null for an empty cell).",
+			"additionalProperties": map[string]any{"type": []string{"string", "number", "integer", "boolean", "null"}}}).
+		Build()
 }

@@ -6,13 +6,18 @@ import (
 	"context"
 
 	healthapi "github.com/riptidecrawler/riptide/shared/api/health"
+	"github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/version"
 	"github.com/riptidecrawler/riptide/shared/wire"
 )
 
 // Build is the health group's Builder. The checks are read per request,
-// so checks added by groups wired later (chromium) are reported too.
+// so checks added by groups wired later (headless, spider) are reported too.
 func Build(_ context.Context, p *wire.Process) (wire.Group, error) {
-	d := healthapi.Deps{Checkers: p.Checkers, Version: version.String(), Started: p.Started, Gatherer: p.Metrics.Registry}
+	// Every process can check its extractor and its fetcher; the groups
+	// that use the browser, the spider or the queue add theirs.
+	p.AddChecker(health.Extractor())
+	p.AddChecker(health.HTTPClient(p.Fetcher()))
+	d := healthapi.Deps{Checkers: p.Checkers, Version: version.String(), Started: p.Started, Gatherer: p.Metrics.Registry, Home: p.Name}
 	return wire.Group{Handlers: healthapi.Handlers(d)}, nil
 }

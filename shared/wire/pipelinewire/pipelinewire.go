@@ -38,7 +38,7 @@ const (
 // Chromium), else a local Chromium started on first use, whose every
 // request passes the fetcher's SSRF guard. With neither it returns nil
 // and logs why: the process then serves without headless rendering. The
-// chromium health check is added to the process either way.
+// headless health check (alias chromium) is added to the process either way.
 func Renderer(ctx context.Context, p *wire.Process) render.Renderer {
 	r, _ := wire.Shared(p, rendererKey, func() (render.Renderer, error) {
 		r, err := buildRenderer(ctx, p)
@@ -47,7 +47,7 @@ func Renderer(ctx context.Context, p *wire.Process) render.Renderer {
 				slog.String("reason", err.Error()))
 			r = nil
 		}
-		p.AddChecker(health.Func{ComponentName: "chromium", Probe: render.HealthProbe(r)})
+		p.AddChecker(health.Func{ComponentName: "headless", Probe: render.HealthProbe(r)})
 		return r, nil
 	})
 	return r
@@ -57,7 +57,7 @@ func Renderer(ctx context.Context, p *wire.Process) render.Renderer {
 // renders itself, and must never invoke a render function).
 func ProvideRenderer(p *wire.Process, r render.Renderer) {
 	wire.Provide(p, rendererKey, r)
-	p.AddChecker(health.Func{ComponentName: "chromium", Probe: render.HealthProbe(r)})
+	p.AddChecker(health.Func{ComponentName: "headless", Probe: render.HealthProbe(r)})
 }
 
 func buildRenderer(ctx context.Context, p *wire.Process) (render.Renderer, error) {

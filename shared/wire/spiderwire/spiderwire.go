@@ -5,11 +5,14 @@ package spiderwire
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/stepfn"
 	"github.com/riptidecrawler/riptide/shared/store/spiderruns"
@@ -79,7 +82,30 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 	if pl.Strategies != nil {
 		svc.Strategies = pl.Strategies
 	}
+	p.AddChecker(Checker(svc, p.Config.SpiderStateMachine))
 	return svc, nil
+}
+
+// Checker is the spider's health check: its run store answers (the active
+// runs are listed) and runs can be launched in this home.
+func Checker(svc *spider.Service, stateMachine string) health.Checker {
+	return health.Func{ComponentName: "spider", Probe: func(ctx context.Context) (string, error) {
+		runs, err := svc.Engine.ActiveRuns(ctx)
+		if err != nil {
+			return "", err
+		}
+		detail := fmt.Sprintf("%d active runs", len(runs))
+		switch l := svc.Launcher.(type) {
+		case *stepfn.Launcher:
+			if l.StateMachineARN == "" {
+				return detail, errors.New("async runs cannot start: RIPTIDE_SPIDER_STATE_MACHINE_ARN is not set (sync runs work)")
+			}
+			return detail + "; launcher: Step Functions " + stateMachine, nil
+		case *spider.LocalLauncher:
+			return detail + "; launcher: in-process orchestrator", nil
+		}
+		return detail, nil
+	}}
 }
 
 // Builder is the spider group's Builder with options: HTTP handlers and
