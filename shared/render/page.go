@@ -404,11 +404,17 @@ func (r *pageRun) blocked(ev fetch.EventRequestPaused) bool {
 // navigate loads u in the main frame and returns once the navigation has
 // committed (or failed); waiting for load is a wait condition.
 func (r *pageRun) navigate(ctx context.Context, u string) error {
+	refused := r.tab.refused()
 	res, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: u})
 	if err != nil {
 		return err
 	}
 	if res.ErrorText != "" {
+		if r.tab.refused() > refused {
+			// The egress proxy refused the document's connection: its
+			// host resolved to a blocked address when it was dialled.
+			return core.Errorf(core.ErrBlockedURL, "the address guard refused the connection to %s or a redirect of it (%s)", redact(u), res.ErrorText)
+		}
 		return navigationError(u, res.ErrorText)
 	}
 	// Page.navigate answers once the response has started; the document
@@ -483,6 +489,13 @@ func (r *pageRun) collect(ctx context.Context, res *Result) error {
 	}
 
 	sum, console, status, _ := r.state.snapshot()
+	// Connections the egress proxy refused never reach the page as
+	// guard refusals (a WebSocket or a preconnect is not intercepted):
+	// they are counted from the proxy.
+	if n := int(r.tab.refused()); n > 0 {
+		sum.Blocked += n
+		sum.BlockedByGuard += n
+	}
 	res.Network, res.Console, res.Status = sum, console, status
 	if r.req.HTML != "" && res.Status == 0 {
 		res.Status = 200
