@@ -69,6 +69,10 @@ func Decode(r *http.Request, dst any) error {
 		if errors.As(err, &mbe) {
 			return core.Errorf(core.ErrPayloadTooLarge, "request body exceeds the limit of %d bytes for this route", mbe.Limit)
 		}
+		var bte *bodyTimeoutError
+		if errors.As(err, &bte) {
+			return core.Wrap(core.ErrTimeout, err, bte.Error()+": send the body at once, or check the connection")
+		}
 		return core.Wrap(core.ErrValidation, err, "could not read the request body")
 	}
 	return DecodeBytes(body, dst, allowEmpty)
