@@ -430,6 +430,10 @@ func navigationError(u, text string) error {
 		return core.Errorf(core.ErrBlockedURL, "the address guard refused %s or a redirect of it", redact(u))
 	case "net::ERR_BLOCKED_BY_CLIENT":
 		return core.Errorf(core.ErrBlockedURL, "%s is blocked by the request's block options", redact(u))
+	case "net::ERR_UNSAFE_REDIRECT", "net::ERR_INVALID_REDIRECT", "net::ERR_UNKNOWN_URL_SCHEME", "net::ERR_DISALLOWED_URL_SCHEME":
+		// A redirect to file:, gopher:, data: and the like: the target
+		// is not a URL RipTide loads, and asking again will not help.
+		return core.Errorf(core.ErrInvalidURL, "%s redirects to a URL RipTide does not load (only http and https): %s", redact(u), text)
 	case "net::ERR_NAME_NOT_RESOLVED", "net::ERR_CONNECTION_REFUSED", "net::ERR_CONNECTION_RESET",
 		"net::ERR_CONNECTION_TIMED_OUT", "net::ERR_ADDRESS_UNREACHABLE", "net::ERR_TOO_MANY_REDIRECTS",
 		"net::ERR_EMPTY_RESPONSE", "net::ERR_SSL_PROTOCOL_ERROR", "net::ERR_CERT_AUTHORITY_INVALID":

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/riptidecrawler/riptide/internal/spidertest"
+	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/spider"
 )
 
@@ -364,4 +366,21 @@ func TestSeedRedirectExtendsScope(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestMapOfABlockedSeedIsAnError(t *testing.T) {
+	// The guard of this fetcher admits no loopback address: the site's
+	// own address is refused, and the map says so instead of answering
+	// 200 with the seed as its only link.
+	base := serve(t, spidertest.NewSite(spidertest.SiteConfig{Pages: 5}))
+	f, err := fetch.New(fetch.Options{Retry: fetch.RetryPolicy{MaxAttempts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	v := newEnv(t, "memory", &spidertest.StandInCrawler{Fetcher: f}, spider.Config{})
+	_, err = v.engine.Map(context.Background(), base+"/", spider.MapOptions{Sitemap: spider.SitemapSkip})
+	if got := core.AsError(err); err == nil || got.Type != core.ErrBlockedURL {
+		t.Fatalf("map of a blocked seed: %v", err)
+	}
 }
