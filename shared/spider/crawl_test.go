@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -382,5 +383,25 @@ func TestMapOfABlockedSeedIsAnError(t *testing.T) {
 	_, err = v.engine.Map(context.Background(), base+"/", spider.MapOptions{Sitemap: spider.SitemapSkip})
 	if got := core.AsError(err); err == nil || got.Type != core.ErrBlockedURL {
 		t.Fatalf("map of a blocked seed: %v", err)
+	}
+}
+
+func TestWebhookHexIPHostIsJudgedAsAnAddress(t *testing.T) {
+	// 0x7f000001 is 127.0.0.1 in a legacy spelling: the guard (no
+	// loopback allowed) must refuse it as an address, not see it go to
+	// DNS as a name; and the error names no resolver.
+	var hits atomic.Int64
+	base := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	port := base[strings.LastIndex(base, ":")+1:]
+	w := spider.NewWebhookSender(fetch.NewGuard(nil))
+	err := w.Notify(context.Background(), "http://0x7f000001:"+port+"/hook", []byte(`{}`), "")
+	if err == nil || !strings.Contains(err.Error(), "webhook host 127.0.0.1") || !strings.Contains(err.Error(), "blocked") {
+		t.Fatalf("webhook to a hex loopback address: %v", err)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the webhook reached the loopback server %d times", n)
+	}
+	if err := w.Notify(context.Background(), "http://0x7f.0.0.1.2:"+port+"/", []byte(`{}`), ""); core.AsError(err).Type != core.ErrInvalidURL {
+		t.Fatalf("a host ending in a number that is no IPv4 form: %v", err)
 	}
 }
