@@ -47,12 +47,8 @@ func serve(ctx context.Context, addr string, lookup config.LookupFunc, stdout io
 	// Requests net/http refuses before routing (bad header bytes, headers
 	// too large) get the unified error shape too (docs/errors.md).
 	ln = httpx.ProtocolErrorListener(ln, p.Logger)
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(p.Logger.Handler(), slog.LevelWarn),
-	}
+	srv := newServer(h)
+	srv.ErrorLog = slog.NewLogLogger(p.Logger.Handler(), slog.LevelWarn)
 	fmt.Fprintf(stdout, "RipTide %s listening on http://%s (redis: %s)\n", version.String(), ln.Addr(), p.Store.Kind())
 	p.Logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("redis", p.Store.Kind()))
 
@@ -70,4 +66,36 @@ func serve(ctx context.Context, addr string, lookup config.LookupFunc, stdout io
 	}
 	p.Logger.Info("stopped")
 	return nil
+}
+
+// Timeouts of the local server (docs/security.md, "Server limits").
+const (
+	// serverHeaderTimeout bounds reading a request's line and headers.
+	serverHeaderTimeout = 10 * time.Second
+	// serverWriteTimeout bounds a response from the end of its request's
+	// headers: above the longest synchronous request (a 120 s PDF, a 60 s
+	// render, waiting for a body for httpx.DefaultBodyReadTimeout).
+	// Streams set a deadline per write instead (httpx.StreamWriteTimeout)
+	// and WebSockets have none once upgraded.
+	serverWriteTimeout = 5 * time.Minute
+	// serverIdleTimeout closes a keep-alive connection with no request.
+	serverIdleTimeout = 120 * time.Second
+	// serverMaxHeaderBytes caps a request's headers (net/http's 1 MiB
+	// default is far more than any client of this API sends).
+	serverMaxHeaderBytes = 64 << 10
+)
+
+// newServer is the local server around h. Its read timeout is split in
+// two: serverHeaderTimeout for the headers, and a deadline on the body
+// set once the route has accepted the request (httpx.Options
+// BodyReadTimeout). http.Server.ReadTimeout is not set: it would stay
+// armed while the handler works and cancel its context when it passed.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: serverHeaderTimeout,
+		WriteTimeout:      serverWriteTimeout,
+		IdleTimeout:       serverIdleTimeout,
+		MaxHeaderBytes:    serverMaxHeaderBytes,
+	}
 }

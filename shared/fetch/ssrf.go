@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/urlnorm"
 )
 
 // Guard decides which IP addresses RipTide may connect to. Every address
@@ -313,17 +314,33 @@ func (d *guardedDialer) timeoutCause(ctx context.Context, err error) error {
 	return err
 }
 
+// literal judges an address given as such.
+func (d *guardedDialer) literal(ip netip.Addr) ([]netip.Addr, error) {
+	if ok, reason := d.guard.Allowed(ip); !ok {
+		return nil, core.Errorf(core.ErrBlockedURL, "address %s is blocked: %s", ip.WithZone(""), reason)
+	}
+	return []netip.Addr{ip.WithZone("")}, nil
+}
+
 // resolveChecked returns the addresses of host, all of them judged allowed.
 // If any address is blocked the host is refused: dialling only the allowed
 // ones would let a name with mixed records probe the blocked ones by timing.
 func (d *guardedDialer) resolveChecked(ctx context.Context, host string) ([]netip.Addr, error) {
 	if ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")); err == nil {
-		if ok, reason := d.guard.Allowed(ip); !ok {
-			return nil, core.Errorf(core.ErrBlockedURL, "address %s is blocked: %s", ip.WithZone(""), reason)
-		}
-		return []netip.Addr{ip.WithZone("")}, nil
+		return d.literal(ip)
 	}
-	name := strings.ToLower(strings.TrimSuffix(host, "."))
+	// A legacy IPv4 spelling (0x7f000001, 2130706433, 0177.1, 127.1) is an
+	// address, not a name: it is judged as one and never sent to DNS,
+	// whose answer for such a "name" is the resolver's business. A host
+	// that ends in a number but is no valid IPv4 form is refused.
+	canon, err := urlnorm.CanonicalHost(host)
+	if err != nil {
+		return nil, err
+	}
+	if ip, err := netip.ParseAddr(canon); err == nil {
+		return d.literal(ip)
+	}
+	name := canon
 	var ips []netip.Addr
 	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
 		// RFC 6761: these names are loopback and must not go to DNS.

@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/health"
+	"github.com/riptidecrawler/riptide/shared/store"
 )
 
 func check(name string, required bool, err error, delay time.Duration) health.Checker {
@@ -63,5 +66,24 @@ func TestLatencyIsIntegerMilliseconds(t *testing.T) {
 	ms, err := strconv.ParseInt(string(raw["latency_ms"]), 10, 64)
 	if err != nil || ms < 30 {
 		t.Errorf("latency_ms = %s, want an integer >= 30 (the check slept 30ms)", raw["latency_ms"])
+	}
+}
+
+func TestRedisFailureDoesNotRevealTheAddress(t *testing.T) {
+	// A port nothing listens on: the dial error names the address.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s, err := store.Open(store.Options{URL: "redis://" + addr + "/0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := health.RunOne(context.Background(), health.Redis(s))
+	if c.Status != health.StatusUnhealthy || c.Error == "" || strings.Contains(c.Error+c.Detail, "127.0.0.1") {
+		t.Fatalf("component %+v", c)
 	}
 }

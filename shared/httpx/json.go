@@ -69,6 +69,10 @@ func Decode(r *http.Request, dst any) error {
 		if errors.As(err, &mbe) {
 			return core.Errorf(core.ErrPayloadTooLarge, "request body exceeds the limit of %d bytes for this route", mbe.Limit)
 		}
+		var bte *bodyTimeoutError
+		if errors.As(err, &bte) {
+			return core.Wrap(core.ErrTimeout, err, bte.Error()+": send the body at once, or check the connection")
+		}
 		return core.Wrap(core.ErrValidation, err, "could not read the request body")
 	}
 	return DecodeBytes(body, dst, allowEmpty)
@@ -128,7 +132,7 @@ func decodeError(body []byte, dst any, err error) error {
 	case errors.As(err, &syn):
 		return core.Errorf(core.ErrValidation, "malformed JSON at byte %d: %s", syn.Offset, syn.Error())
 	case errors.As(err, &typ):
-		field := typ.Field
+		field := jsonPath(reflect.TypeOf(dst), typ.Field)
 		if field == "" {
 			return core.Errorf(core.ErrValidation, "request body must be a JSON object, not %s", typ.Value)
 		}
@@ -347,4 +351,51 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// jsonPath turns encoding/json's path of a mistyped field into the path
+// the client wrote: encoding/json names an embedded struct by its Go type
+// ("options.Options.concurrency" for an Options embedded in the request's
+// options); those segments are dropped.
+func jsonPath(t reflect.Type, goPath string) string {
+	segs := strings.Split(goPath, ".")
+	out := segs[:0:0]
+	for _, seg := range segs {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			out = append(out, seg)
+			t = nil
+			continue
+		}
+		next, embedded := pathSegment(t, seg)
+		if !embedded {
+			out = append(out, seg)
+		}
+		t = next
+	}
+	return strings.Join(out, ".")
+}
+
+// pathSegment finds the field a path segment names in struct t: a
+// field with that JSON name (its type returned), or else an embedded
+// struct of that Go type name (embedded true: the segment is not part of
+// the client's path).
+func pathSegment(t reflect.Type, seg string) (reflect.Type, bool) {
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		if !f.Anonymous && name == seg {
+			return f.Type, false
+		}
+	}
+	for f := range t.Fields() {
+		if f.Anonymous && f.Type.Name() == seg || f.Anonymous && f.Type.Kind() == reflect.Pointer && f.Type.Elem().Name() == seg {
+			return f.Type, true
+		}
+	}
+	return nil, false
 }

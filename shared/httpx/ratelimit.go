@@ -42,7 +42,7 @@ func rateLimit(rl RateLimiter, w http.ResponseWriter, r *http.Request, now time.
 	if retry < 1 {
 		retry = 1
 	}
-	WriteError(w, r, &core.Error{Type: core.ErrRateLimited, RetryAfterSeconds: retry,
+	refuseUnread(w, r, &core.Error{Type: core.ErrRateLimited, RetryAfterSeconds: retry,
 		Message: "rate limit of " + strconv.Itoa(d.Limit) + " requests per window exceeded; retry after " + strconv.Itoa(retry) + " s"})
 	return false
 }

@@ -25,6 +25,14 @@ type Options struct {
 	CORS     CORSConfig
 	// RateLimit, when set, limits every authenticated route per caller.
 	RateLimit RateLimiter
+	// BodyReadTimeout bounds the wait for a request body once the route
+	// has accepted the request (default DefaultBodyReadTimeout; negative:
+	// none).
+	BodyReadTimeout time.Duration
+	// MaxUnauthenticated caps the requests in flight that have not
+	// authenticated (public routes included); over it a request gets 429
+	// at once (default DefaultMaxUnauthenticated; negative: no cap).
+	MaxUnauthenticated int
 	// Deprecated and Sunset are announced on legacy unprefixed paths.
 	Deprecated time.Time
 	Sunset     time.Time
@@ -64,6 +72,13 @@ func NewHandler(opts Options, table []routes.Route, handlers map[string]http.Han
 	if opts.Sunset.IsZero() {
 		opts.Sunset = DefaultSunset
 	}
+	if opts.BodyReadTimeout == 0 {
+		opts.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if opts.MaxUnauthenticated == 0 {
+		opts.MaxUnauthenticated = DefaultMaxUnauthenticated
+	}
+	gate := newAdmission(opts.MaxUnauthenticated)
 	mux := http.NewServeMux()
 	legacy := &legacyPaths{mux: mux, routes: map[string]routes.Route{},
 		deprecation: "@" + fmt.Sprint(opts.Deprecated.Unix()), sunset: opts.Sunset.UTC().Format(http.TimeFormat)}
@@ -81,7 +96,7 @@ func NewHandler(opts Options, table []routes.Route, handlers map[string]http.Han
 		used[rt.Op] = true
 		for _, p := range rt.Paths() {
 			isLegacy := slices.Contains(rt.Legacy, p)
-			if err := register(mux, rt.Method+" "+p, routeHandler(opts, rt, isLegacy, h)); err != nil {
+			if err := register(mux, rt.Method+" "+p, routeHandler(opts, gate, rt, isLegacy, h)); err != nil {
 				return nil, err
 			}
 			if isLegacy {
@@ -90,7 +105,7 @@ func NewHandler(opts Options, table []routes.Route, handlers map[string]http.Han
 		}
 		for _, m := range rt.LegacyMethods {
 			for _, p := range rt.Legacy {
-				if err := register(mux, m+" "+p, routeHandler(opts, rt, true, legacyMethodHandler(rt, h))); err != nil {
+				if err := register(mux, m+" "+p, routeHandler(opts, gate, rt, true, legacyMethodHandler(rt, h))); err != nil {
 					return nil, err
 				}
 				legacy.routes[m+" "+p] = rt
@@ -160,7 +175,15 @@ func notImplemented(rt routes.Route) http.Handler {
 
 // routeHandler applies the per-route middleware: route info for logs,
 // deprecation headers, auth, content type and body limit.
-func routeHandler(opts Options, rt routes.Route, isLegacy bool, next http.Handler) http.Handler {
+//
+// Everything that can refuse a request is decided on its headers, before
+// a byte of the body is read: auth, the rate limit, the content type and
+// the announced size. The body is then read under a deadline
+// (bodyDeadline). A request on a public route holds a slot of gate
+// (MaxUnauthenticated) while it runs; one that fails authentication is
+// answered at once and its connection closed, so neither kind can pile
+// up, and anonymous traffic never takes the place of authenticated work.
+func routeHandler(opts Options, gate *admission, rt routes.Route, isLegacy bool, next http.Handler) http.Handler {
 	route := rt
 	// /metrics is public unless configured otherwise (it can reveal traffic).
 	public := rt.Public && !(rt.Path == "/metrics" && !opts.Auth.PublicMetrics)
@@ -170,13 +193,20 @@ func routeHandler(opts Options, rt routes.Route, isLegacy bool, next http.Handle
 		ri := Info(r.Context())
 		ri.Route = &route
 		ri.Legacy = isLegacy
-		if !public {
+		if public {
+			// An anonymous request holds a slot for as long as it runs.
+			if !gate.enter() {
+				refuseBusy(w, r, opts.MaxUnauthenticated)
+				return
+			}
+			defer gate.leave()
+		} else {
 			authenticate := opts.Auth.authenticate
 			if route.WebSocket {
 				authenticate = opts.Auth.AuthenticateUpgrade
 			}
 			if err := authenticate(r); err != nil {
-				WriteError(w, r, err)
+				refuseUnread(w, r, err)
 				return
 			}
 			if opts.RateLimit != nil && !rateLimit(opts.RateLimit, w, r, time.Now()) {
@@ -185,7 +215,7 @@ func routeHandler(opts Options, rt routes.Route, isLegacy bool, next http.Handle
 		}
 		if route.Body != routes.NoBody && hasBody(r) {
 			if ct := r.Header.Get("Content-Type"); !IsJSONContentType(ct) && !rawAllowed(&route, ct) {
-				WriteError(w, r, core.Errorf(core.ErrUnsupportedMediaType,
+				refuseUnread(w, r, core.Errorf(core.ErrUnsupportedMediaType,
 					"Content-Type must be application/json, got %q", r.Header.Get("Content-Type")))
 				return
 			}
@@ -194,8 +224,11 @@ func routeHandler(opts Options, rt routes.Route, isLegacy bool, next http.Handle
 		if r.ContentLength > limit {
 			// Refuse early when the client announces too much; bodies
 			// without a length are still capped on bytes read below.
-			WriteError(w, r, core.Errorf(core.ErrPayloadTooLarge, "request body exceeds the limit of %d bytes for this route", limit))
+			refuseUnread(w, r, core.Errorf(core.ErrPayloadTooLarge, "request body exceeds the limit of %d bytes for this route", limit))
 			return
+		}
+		if !route.WebSocket {
+			bodyDeadline(w, r, opts.BodyReadTimeout)
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if isLegacy && len(route.LegacyFields) > 0 {

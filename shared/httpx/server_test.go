@@ -648,3 +648,20 @@ func TestRateLimitHeadersAnd429(t *testing.T) {
 		t.Fatalf("limiter outage must fail open: %d", rec.Code)
 	}
 }
+
+func TestTypeErrorsNameTheClientsPath(t *testing.T) {
+	type Inner struct {
+		Concurrency int `json:"concurrency"`
+	}
+	var req struct {
+		Options struct {
+			Inner
+			Mode string `json:"mode"`
+		} `json:"options"`
+	}
+	err := httpx.DecodeBytes([]byte(`{"options":{"concurrency":"ten"}}`), &req, false)
+	ce := core.AsError(err)
+	if ce.Type != core.ErrValidation || !strings.HasPrefix(ce.Message, "options.concurrency: expected") || len(ce.Details) != 1 || ce.Details[0].Field != "options.concurrency" {
+		t.Fatalf("%+v", ce)
+	}
+}

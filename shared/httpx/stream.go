@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 )
 
 // EventStream writes typed events to a streaming response. Every event is
@@ -41,9 +42,16 @@ func startStream(w http.ResponseWriter, contentType string) *streamWriter {
 	return &streamWriter{w: w, rc: http.NewResponseController(w)}
 }
 
+// StreamWriteTimeout bounds one write of a stream: a stream outlives the
+// server's WriteTimeout, so each write gets its own deadline instead, and
+// a client that stops reading is dropped after this long.
+const StreamWriteTimeout = 60 * time.Second
+
 func (s *streamWriter) write(b []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// ErrNotSupported where there is no connection (Lambda's stream).
+	_ = s.rc.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
 	if _, err := s.w.Write(b); err != nil {
 		return fmt.Errorf("%w: %v", errClientGone, err)
 	}

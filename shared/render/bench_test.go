@@ -4,10 +4,13 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/stealth"
 )
 
@@ -19,19 +22,37 @@ import (
 func BenchmarkRenderWarm(b *testing.B) {
 	srv, _ := site(b)
 	high := &stealth.Options{Preset: stealth.PresetHigh}
+	// plain_egress is plain as production runs it: the fetcher's guard on
+	// interception and every connection through its egress proxy.
+	f, err := fetch.New(fetch.Options{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	egress := func(o *LocalOptions) {
+		o.Guard = GuardFunc(func(ctx context.Context, u *url.URL) error { _, err := f.CheckURL(ctx, u.String()); return err })
+		o.Egress = &egressRoutes{f: f}
+	}
 	cases := []struct {
 		name string
 		req  Request
+		mod  func(*LocalOptions)
 	}{
-		{"plain", Request{URL: srv.URL + "/"}},
-		{"stealth_high", Request{URL: srv.URL + "/", Stealth: high}},
-		{"dom_content_loaded", Request{URL: srv.URL + "/", Wait: []WaitCondition{{Type: WaitDOMContentLoaded}}}},
+		{"plain", Request{URL: srv.URL + "/"}, nil},
+		{"plain_egress", Request{URL: srv.URL + "/"}, egress},
+		{"stealth_high", Request{URL: srv.URL + "/", Stealth: high}, nil},
+		{"dom_content_loaded", Request{URL: srv.URL + "/", Wait: []WaitCondition{{Type: WaitDOMContentLoaded}}}, nil},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			dir := b.TempDir()
 			watch := newProcWatch(dir)
-			l := newTestLocal(b, func(o *LocalOptions) { o.TempDir = dir })
+			l := newTestLocal(b, func(o *LocalOptions) {
+				o.TempDir = dir
+				if c.mod != nil {
+					c.mod(o)
+				}
+			})
 			ctx := context.Background()
 			for range 3 { // start the browser and its spare tab
 				if _, err := l.Render(ctx, c.req); err != nil {

@@ -79,6 +79,11 @@ type browserProc struct {
 	single   bool   // --single-process: one render per browser, in its first tab
 	started  time.Time
 
+	// egress opens the proxies of browser contexts (nil: none); route is
+	// the browser's own, for its first tab and browser-wide requests.
+	egress Egress
+	route  EgressRoute
+
 	spare    chan *tab   // at most one tab opened ahead of time
 	warming  atomic.Bool // a spare tab is being opened
 	warmMu   sync.Mutex
@@ -101,6 +106,7 @@ type launchConfig struct {
 	flags    map[string]any
 	tmpDir   string
 	guard    Guard
+	egress   Egress // nil: Chromium connects directly
 	log      *slog.Logger
 	output   io.Writer // Chromium stdout and stderr, or nil
 }
@@ -109,8 +115,27 @@ type launchConfig struct {
 // DevTools pipe, and turns on browser-wide request interception so that
 // every request any page, frame or worker makes passes the guard.
 func launch(ctx context.Context, cfg launchConfig) (*browserProc, error) {
+	var route EgressRoute
+	if cfg.egress != nil {
+		r, err := cfg.egress.Open()
+		if err != nil {
+			return nil, fmt.Errorf("open the browser's egress proxy: %w", err)
+		}
+		route = r
+		flags := make(map[string]any, len(cfg.flags)+8)
+		for k, v := range cfg.flags {
+			flags[k] = v
+		}
+		for k, v := range egressFlags(route) {
+			flags[k] = v // ExtraFlags cannot loosen the egress switches
+		}
+		cfg.flags = flags
+	}
 	dataDir, err := os.MkdirTemp(cfg.tmpDir, "riptide-chromium-")
 	if err != nil {
+		if route != nil {
+			_ = route.Close()
+		}
 		return nil, fmt.Errorf("create profile directory: %w", err)
 	}
 	var cmd *exec.Cmd
@@ -133,7 +158,8 @@ func launch(ctx context.Context, cfg launchConfig) (*browserProc, error) {
 	}
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, bcancel := chromedp.NewContext(allocCtx)
-	b := &browserProc{log: cfg.log, allocCtx: allocCtx, ctx: bctx, dataDir: dataDir, started: time.Now(), spare: make(chan *tab, 1)}
+	b := &browserProc{log: cfg.log, allocCtx: allocCtx, ctx: bctx, dataDir: dataDir, started: time.Now(), spare: make(chan *tab, 1),
+		egress: cfg.egress, route: route}
 	if v, _ := cfg.flags["single-process"].(bool); v {
 		b.single = true
 	}
@@ -236,6 +262,9 @@ func (b *browserProc) close() {
 		}
 		if err := os.RemoveAll(b.dataDir); err != nil {
 			b.log.Warn("render: remove chromium profile", "dir", b.dataDir, "err", err)
+		}
+		if b.route != nil {
+			_ = b.route.Close()
 		}
 	})
 }

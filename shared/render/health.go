@@ -36,9 +36,10 @@ func HealthProbe(r Renderer) func(context.Context) (string, error) {
 
 // Health implements the health report of a local browser.
 func (l *Local) Health(context.Context) (string, error) {
+	// The health routes are public: the binary's path is not shown.
 	if _, err := os.Stat(l.opts.ExecPath); err != nil {
-		return l.opts.ExecPath, err
+		return "local", errors.New("the Chromium binary is missing or unreadable")
 	}
 	s := l.Stats()
-	return fmt.Sprintf("local %s (launches %d, renders %d, crashes %d)", l.opts.ExecPath, s.Launches, s.Renders, s.Crashes), nil
+	return fmt.Sprintf("local (launches %d, renders %d, crashes %d)", s.Launches, s.Renders, s.Crashes), nil
 }

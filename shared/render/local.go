@@ -22,6 +22,12 @@ type LocalOptions struct {
 	ExecPath string
 	// Guard checks every URL the browser requests. Default DenyPrivate(nil).
 	Guard Guard
+	// Egress, when set, is the only way the browser connects anywhere: a
+	// proxy judging every connection at dial time (see Egress). Without
+	// it Chromium connects directly and only requests it reports to
+	// interception are checked (no WebSockets, no preconnect, and
+	// Chromium resolves names again after the guard did).
+	Egress Egress
 	// MaxRendersPerBrowser restarts the browser after this many renders, to
 	// bound memory growth (default 100).
 	MaxRendersPerBrowser int
@@ -199,7 +205,7 @@ func (l *Local) acquire(ctx context.Context) (b *browserProc, launched time.Dura
 		start := time.Now()
 		lctx, cancel := context.WithTimeout(ctx, l.opts.LaunchTimeout)
 		defer cancel()
-		nb, err := launch(lctx, launchConfig{execPath: l.opts.ExecPath, flags: l.flags(), tmpDir: l.opts.TempDir, guard: l.opts.Guard, log: l.log, output: l.opts.BrowserOutput})
+		nb, err := launch(lctx, launchConfig{execPath: l.opts.ExecPath, flags: l.flags(), tmpDir: l.opts.TempDir, guard: l.opts.Guard, egress: l.opts.Egress, log: l.log, output: l.opts.BrowserOutput})
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, 0, core.Wrap(core.ErrTimeout, err, "render deadline passed while starting the browser")

@@ -404,11 +404,17 @@ func (r *pageRun) blocked(ev fetch.EventRequestPaused) bool {
 // navigate loads u in the main frame and returns once the navigation has
 // committed (or failed); waiting for load is a wait condition.
 func (r *pageRun) navigate(ctx context.Context, u string) error {
+	refused := r.tab.refused()
 	res, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: u})
 	if err != nil {
 		return err
 	}
 	if res.ErrorText != "" {
+		if r.tab.refused() > refused {
+			// The egress proxy refused the document's connection: its
+			// host resolved to a blocked address when it was dialled.
+			return core.Errorf(core.ErrBlockedURL, "the address guard refused the connection to %s or a redirect of it (%s)", redact(u), res.ErrorText)
+		}
 		return navigationError(u, res.ErrorText)
 	}
 	// Page.navigate answers once the response has started; the document
@@ -424,6 +430,10 @@ func navigationError(u, text string) error {
 		return core.Errorf(core.ErrBlockedURL, "the address guard refused %s or a redirect of it", redact(u))
 	case "net::ERR_BLOCKED_BY_CLIENT":
 		return core.Errorf(core.ErrBlockedURL, "%s is blocked by the request's block options", redact(u))
+	case "net::ERR_UNSAFE_REDIRECT", "net::ERR_INVALID_REDIRECT", "net::ERR_UNKNOWN_URL_SCHEME", "net::ERR_DISALLOWED_URL_SCHEME":
+		// A redirect to file:, gopher:, data: and the like: the target
+		// is not a URL RipTide loads, and asking again will not help.
+		return core.Errorf(core.ErrInvalidURL, "%s redirects to a URL RipTide does not load (only http and https): %s", redact(u), text)
 	case "net::ERR_NAME_NOT_RESOLVED", "net::ERR_CONNECTION_REFUSED", "net::ERR_CONNECTION_RESET",
 		"net::ERR_CONNECTION_TIMED_OUT", "net::ERR_ADDRESS_UNREACHABLE", "net::ERR_TOO_MANY_REDIRECTS",
 		"net::ERR_EMPTY_RESPONSE", "net::ERR_SSL_PROTOCOL_ERROR", "net::ERR_CERT_AUTHORITY_INVALID":
@@ -483,6 +493,13 @@ func (r *pageRun) collect(ctx context.Context, res *Result) error {
 	}
 
 	sum, console, status, _ := r.state.snapshot()
+	// Connections the egress proxy refused never reach the page as
+	// guard refusals (a WebSocket or a preconnect is not intercepted):
+	// they are counted from the proxy.
+	if n := int(r.tab.refused()); n > 0 {
+		sum.Blocked += n
+		sum.BlockedByGuard += n
+	}
 	res.Network, res.Console, res.Status = sum, console, status
 	if r.req.HTML != "" && res.Status == 0 {
 		res.Status = 200

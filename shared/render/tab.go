@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -19,13 +20,47 @@ type tab struct {
 	// browserOwned marks the browser's own first tab, used in
 	// single-process mode where the browser serves one render only.
 	browserOwned bool
+	// route is the egress proxy of the tab's browser context (nil without
+	// an Egress); refusedBefore is its count when the render began.
+	route         EgressRoute
+	refusedBefore int64
+}
+
+// refused counts the connections of this tab the egress proxy refused
+// since the render began.
+func (t *tab) refused() int64 {
+	if t.route == nil {
+		return 0
+	}
+	return t.route.Refused() - t.refusedBefore
 }
 
 // newTab creates a browser context and a page in it. Opening a window and
 // attaching to it costs a few hundred milliseconds, most of a warm render,
 // which is why one tab is kept ready in advance (takeTab).
 func (b *browserProc) newTab(ctx context.Context) (*tab, error) {
-	tctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	var route EgressRoute
+	var bcOpts []chromedp.CreateBrowserContextOption
+	if b.egress != nil {
+		// A proxy per browser context: what it refuses belongs to this
+		// tab's render alone.
+		r, err := b.egress.Open()
+		if err != nil {
+			return nil, fmt.Errorf("open the tab's egress proxy: %w", err)
+		}
+		route = r
+		bcOpts = append(bcOpts, func(p *target.CreateBrowserContextParams) {
+			p.ProxyServer = r.ProxyServer()
+			p.ProxyBypassList = egressBypassList
+		})
+	}
+	tctx, ctxCancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext(bcOpts...))
+	cancel := func() {
+		ctxCancel()
+		if route != nil {
+			_ = route.Close()
+		}
+	}
 	// The first Run ties the tab's event loop to the context it is given,
 	// so it gets tctx itself; ctx only bounds how long we wait.
 	done := make(chan error, 1)
@@ -45,7 +80,7 @@ func (b *browserProc) newTab(ctx context.Context) (*tab, error) {
 		cancel()
 		return nil, fmt.Errorf("frame tree: %w", err)
 	}
-	return &tab{ctx: tctx, cancel: cancel, frame: tree.FrameTree.Frame.ID}, nil
+	return &tab{ctx: tctx, cancel: cancel, frame: tree.FrameTree.Frame.ID, route: route}, nil
 }
 
 // takeTab returns the prepared tab, waiting for it when it is being
@@ -61,7 +96,11 @@ func (b *browserProc) takeTab(ctx context.Context) (*tab, error) {
 		if err != nil {
 			return nil, fmt.Errorf("frame tree: %w", err)
 		}
-		return &tab{ctx: b.ctx, cancel: func() {}, frame: tree.FrameTree.Frame.ID, browserOwned: true}, nil
+		t := &tab{ctx: b.ctx, cancel: func() {}, frame: tree.FrameTree.Frame.ID, browserOwned: true, route: b.route}
+		if t.route != nil {
+			t.refusedBefore = t.route.Refused()
+		}
+		return t, nil
 	}
 	defer b.prepareSpare()
 	select {

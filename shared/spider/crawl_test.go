@@ -8,10 +8,13 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/riptidecrawler/riptide/internal/spidertest"
+	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/spider"
 )
 
@@ -364,4 +367,41 @@ func TestSeedRedirectExtendsScope(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestMapOfABlockedSeedIsAnError(t *testing.T) {
+	// The guard of this fetcher admits no loopback address: the site's
+	// own address is refused, and the map says so instead of answering
+	// 200 with the seed as its only link.
+	base := serve(t, spidertest.NewSite(spidertest.SiteConfig{Pages: 5}))
+	f, err := fetch.New(fetch.Options{Retry: fetch.RetryPolicy{MaxAttempts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	v := newEnv(t, "memory", &spidertest.StandInCrawler{Fetcher: f}, spider.Config{})
+	_, err = v.engine.Map(context.Background(), base+"/", spider.MapOptions{Sitemap: spider.SitemapSkip})
+	if got := core.AsError(err); err == nil || got.Type != core.ErrBlockedURL {
+		t.Fatalf("map of a blocked seed: %v", err)
+	}
+}
+
+func TestWebhookHexIPHostIsJudgedAsAnAddress(t *testing.T) {
+	// 0x7f000001 is 127.0.0.1 in a legacy spelling: the guard (no
+	// loopback allowed) must refuse it as an address, not see it go to
+	// DNS as a name; and the error names no resolver.
+	var hits atomic.Int64
+	base := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	port := base[strings.LastIndex(base, ":")+1:]
+	w := spider.NewWebhookSender(fetch.NewGuard(nil))
+	err := w.Notify(context.Background(), "http://0x7f000001:"+port+"/hook", []byte(`{}`), "")
+	if err == nil || !strings.Contains(err.Error(), "webhook host 127.0.0.1") || !strings.Contains(err.Error(), "blocked") {
+		t.Fatalf("webhook to a hex loopback address: %v", err)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the webhook reached the loopback server %d times", n)
+	}
+	if err := w.Notify(context.Background(), "http://0x7f.0.0.1.2:"+port+"/", []byte(`{}`), ""); core.AsError(err).Type != core.ErrInvalidURL {
+		t.Fatalf("a host ending in a number that is no IPv4 form: %v", err)
+	}
 }

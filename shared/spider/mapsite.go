@@ -155,6 +155,11 @@ func (e *Engine) Map(ctx context.Context, rawURL string, o MapOptions) (*MapResu
 			}
 		}
 	}
+	// seedErr is why the seed itself could not be read, when the answer
+	// is the client's to fix (the guard refused the address, the URL or a
+	// redirect of it is not one RipTide may fetch): a map of it is not an
+	// empty success.
+	var seedErr error
 	if o.Sitemap != SitemapOnly {
 		level := []string{seeds[0]}
 		for depth := 0; depth < *o.MaxDepth && len(level) > 0 && ctx.Err() == nil && !full(); depth++ {
@@ -172,6 +177,11 @@ func (e *Engine) Map(ctx context.Context, rawURL string, o MapOptions) (*MapResu
 					defer wg.Done()
 					defer func() { <-sem }()
 					page, err := e.crawler.CrawlPage(ctx, PageRequest{URL: u, Depth: depth, LinksOnly: true, RespectRobots: ro.Robots()})
+					if err != nil && depth == 0 {
+						if t := core.AsError(err).Type; t == core.ErrBlockedURL || t == core.ErrInvalidURL {
+							seedErr = err
+						}
+					}
 					if err != nil || page == nil {
 						return
 					}
@@ -205,6 +215,9 @@ func (e *Engine) Map(ctx context.Context, rawURL string, o MapOptions) (*MapResu
 			wg.Wait()
 			level = next
 		}
+	}
+	if seedErr != nil {
+		return nil, seedErr
 	}
 	if ctx.Err() != nil {
 		res.Truncated = true

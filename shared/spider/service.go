@@ -134,6 +134,72 @@ func (l *LocalLauncher) Recover(ctx context.Context) (int, error) {
 	return len(ids), nil
 }
 
+// DefaultHealInterval is how often the local orchestrator looks for runs
+// that should be progressing but have no worker.
+const DefaultHealInterval = 5 * time.Second
+
+// Heal watches the runs every interval (default DefaultHealInterval)
+// until Close, and relaunches each active run (running or stopping) that
+// has no step loop in this process: one whose loop gave up because Redis
+// failed under it (the steps retry three times, then even recording the
+// failure fails), or one stopped while no loop was running. The worker of
+// a run is its step loop here; while the loop runs it holds the run (the
+// batch takeover makes a second worker, after a restart or in another
+// process on the same Redis, safe). A relaunched run resumes where its
+// state says: a stopping run reaches stopped, a running one goes on, a
+// run past its max_duration finishes; a step that fails for any other
+// reason finalizes the run as failed with the cause (RunSteps). While
+// Redis is down the listing fails and the next tick tries again, so a run
+// heals within an interval of Redis answering again.
+func (l *LocalLauncher) Heal(interval time.Duration) {
+	if interval <= 0 {
+		interval = DefaultHealInterval
+	}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-l.ctx.Done():
+				return
+			case <-t.C:
+			}
+			n, err := l.relaunchOrphans(l.ctx)
+			switch {
+			case err != nil && l.ctx.Err() == nil:
+				l.engine.log.Warn("spider: cannot list active runs to heal them; trying again", "error", err.Error(), "in", interval.String())
+			case n > 0:
+				l.engine.log.Info("spider: relaunched runs that had no worker", "runs", n)
+			}
+		}
+	}()
+}
+
+// relaunchOrphans launches the active runs without a loop here.
+func (l *LocalLauncher) relaunchOrphans(ctx context.Context) (int, error) {
+	ids, err := l.engine.ActiveRuns(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		l.mu.Lock()
+		_, running := l.runs[id]
+		l.mu.Unlock()
+		if running {
+			continue
+		}
+		l.engine.log.Warn("spider: run has no worker; relaunching it", "spider_id", id)
+		if err := l.Launch(ctx, id); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // Close stops the loops (pages in flight are cancelled; their claims are
 // taken over by the next batch, here or after a restart) and waits.
 func (l *LocalLauncher) Close() {
@@ -244,6 +310,15 @@ func (s *Service) Control(ctx context.Context, id, action string) (*Status, erro
 	relaunch, err := s.Engine.Control(ctx, id, action)
 	if err != nil {
 		return nil, err
+	}
+	// A stopping run is finalized by its worker. Launching it makes sure
+	// it has one (a loop already running it just goes round once more),
+	// so stop reaches stopped even when the run's worker had died.
+	relaunch = relaunch || action == ActionStop
+	if action == ActionStop {
+		if st, err := s.Engine.Status(ctx, id); err == nil && st.State != StateStopping {
+			relaunch = false
+		}
 	}
 	if relaunch {
 		if err := s.Launcher.Launch(ctx, id); err != nil {

@@ -455,6 +455,15 @@ func (e *Engine) Finalize(ctx context.Context, id string, stepErr *StepError) (S
 			end.State, end.StopReason = StateStopped, StopRequested
 		}
 		end.At = e.now()
+		// Pages still claimed by a batch that died (its Redis failed
+		// under it, its Lambda timed out) go back to the frontier, so an
+		// ended run has none in flight; a batch still working finds its
+		// claims taken over and its outcomes dropped as stale.
+		if r.m.InFlight > 0 {
+			if _, err := e.runs.Takeover(ctx, id, "final-"+NewID()[:8]); err != nil {
+				return StepOutput{}, core.Wrap(core.ErrDependency, err, "release the run's claimed pages")
+			}
+		}
 		if err := e.runs.Finish(ctx, id, end, r.ttl); err != nil {
 			return StepOutput{}, core.Wrap(core.ErrDependency, err, "record the end of the run")
 		}

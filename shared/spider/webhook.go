@@ -7,16 +7,19 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/urlnorm"
 )
 
 // Notifier delivers the end-of-run webhook.
@@ -85,7 +88,11 @@ func NewWebhookSender(guard *fetch.Guard) *WebhookSender {
 
 // Notify implements Notifier: up to three attempts, retrying network
 // failures and 5xx/429 answers.
-func (w *WebhookSender) Notify(ctx context.Context, url string, body []byte, secret string) error {
+func (w *WebhookSender) Notify(ctx context.Context, rawURL string, body []byte, secret string) error {
+	target, err := canonicalWebhookURL(rawURL)
+	if err != nil {
+		return err
+	}
 	var last error
 	for i := 0; i < w.attempts; i++ {
 		if i > 0 {
@@ -95,7 +102,7 @@ func (w *WebhookSender) Notify(ctx context.Context, url string, body []byte, sec
 				return ctx.Err()
 			}
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 		if err != nil {
 			return core.Wrap(core.ErrInvalidURL, err, "webhook URL")
 		}
@@ -109,7 +116,11 @@ func (w *WebhookSender) Notify(ctx context.Context, url string, body []byte, sec
 		}
 		resp, err := w.client.Do(req)
 		if err != nil {
-			last = err
+			last = webhookFailure(req.URL.Hostname(), err)
+			var ce *core.Error
+			if errors.As(err, &ce) && ce.Type == core.ErrBlockedURL {
+				return last // the guard will not change its mind
+			}
 			continue
 		}
 		resp.Body.Close()
@@ -123,4 +134,48 @@ func (w *WebhookSender) Notify(ctx context.Context, url string, body []byte, sec
 		}
 	}
 	return last
+}
+
+// canonicalWebhookURL writes the host of a webhook URL canonically, so
+// that a legacy IPv4 spelling (0x7f000001, 2130706433) is dialled, and
+// judged by the guard, as the address it is instead of being looked up
+// in DNS as a name.
+func canonicalWebhookURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "", core.Errorf(core.ErrInvalidURL, "webhook URL is not an absolute URL")
+	}
+	h, err := urlnorm.CanonicalHost(u.Hostname())
+	if err != nil {
+		return "", core.Wrap(core.ErrInvalidURL, err, "webhook URL host")
+	}
+	if ip, err := netip.ParseAddr(h); err == nil {
+		h = ip.String()
+		if ip.Is6() {
+			h = "[" + h + "]"
+		}
+		if p := u.Port(); p != "" {
+			h += ":" + p
+		}
+		u.Host = h
+	}
+	return u.String(), nil
+}
+
+// webhookFailure says why a webhook could not be delivered without the
+// error's text, which the run's status shows to its caller: a DNS error
+// names the resolver's address, a dial error the local one.
+func webhookFailure(host string, err error) error {
+	var dnsErr *net.DNSError
+	var ne net.Error
+	var ce *core.Error
+	switch {
+	case errors.As(err, &ce) && ce.Type == core.ErrBlockedURL:
+		return fmt.Errorf("webhook host %s: %s", host, ce.Message)
+	case errors.As(err, &dnsErr):
+		return fmt.Errorf("webhook host %s could not be resolved", host)
+	case errors.As(err, &ne) && ne.Timeout():
+		return fmt.Errorf("webhook host %s timed out", host)
+	}
+	return fmt.Errorf("could not connect to webhook host %s", host)
 }

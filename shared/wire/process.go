@@ -116,6 +116,7 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 			return nil, err
 		}
 	}
+	store.SetClientLogger(p.Logger)
 	if p.Store, err = store.Open(store.Options{URL: cfg.RedisURL, Password: password, Prefix: cfg.KeyPrefix}); err != nil {
 		return nil, err
 	}

@@ -74,7 +74,8 @@ func buildRenderer(ctx context.Context, p *wire.Process) (render.Renderer, error
 // LocalBrowser starts (lazily: on the first render) a Chromium of this
 // process behind the fetcher's SSRF guard; it is closed with the process.
 func LocalBrowser(p *wire.Process) (*render.Local, error) {
-	opts := render.LocalOptions{ExecPath: p.Config.ChromiumPath, Guard: fetchGuard(p.Fetcher()), Logger: p.Logger}
+	opts := localBrowserOptions(p.Fetcher())
+	opts.ExecPath, opts.Logger = p.Config.ChromiumPath, p.Logger
 	if p.InLambda {
 		opts.MaxConcurrent = 1
 		opts.ExtraFlags = render.LambdaFlags()
@@ -86,6 +87,26 @@ func LocalBrowser(p *wire.Process) (*render.Local, error) {
 	}
 	p.OnClose(func() { _ = l.Close() })
 	return l, nil
+}
+
+// localBrowserOptions put the browser behind the fetcher's guard twice:
+// every request the browser reports is checked before it leaves
+// (interception), and every connection it opens goes through an egress
+// proxy dialling with the fetcher's guarded dialer, which catches what
+// interception cannot see (WebSockets, preconnects, DNS rebinding).
+func localBrowserOptions(f *fetch.Fetcher) render.LocalOptions {
+	return render.LocalOptions{Guard: fetchGuard(f), Egress: fetchEgress(f)}
+}
+
+// fetchEgress opens egress proxies on the fetcher's guarded dialer.
+func fetchEgress(f *fetch.Fetcher) render.Egress {
+	return render.EgressFunc(func() (render.EgressRoute, error) {
+		p, err := f.ListenEgress()
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	})
 }
 
 // fetchGuard checks browser requests with the fetch layer's SSRF guard:

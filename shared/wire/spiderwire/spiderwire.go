@@ -71,6 +71,7 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 	default:
 		local := spider.NewLocalLauncher(engine)
 		p.OnClose(local.Close)
+		local.Heal(spider.DefaultHealInterval)
 		if n, err := local.Recover(ctx); err != nil {
 			p.Logger.Warn("could not relaunch spider runs", "error", err.Error())
 		} else if n > 0 {
