@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/adminwire"
 	"github.com/riptidecrawler/riptide/shared/wire/crawlwire"
 	"github.com/riptidecrawler/riptide/shared/wire/healthwire"
 	"github.com/riptidecrawler/riptide/shared/wire/llmwire"
@@ -36,6 +37,7 @@ var localGroups = []struct {
 	{"tables", tableswire.Build},
 	{"deepsearch", searchwire.Build},
 	{"llm", llmwire.Build},
+	{"admin", adminwire.Build},
 }
 
 // localHandlers builds the handlers of every local group.

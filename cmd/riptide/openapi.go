@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 
+	adminapi "github.com/riptidecrawler/riptide/shared/api/admin"
 	deepsearchapi "github.com/riptidecrawler/riptide/shared/api/deepsearch"
 	llmapi "github.com/riptidecrawler/riptide/shared/api/llm"
 	pdfapi "github.com/riptidecrawler/riptide/shared/api/pdf"
@@ -14,7 +15,7 @@ import (
 
 // groupSchemas are the request/response schemas contributed by the groups.
 var groupSchemas = []routes.Schemas{spiderapi.Schemas(), strategiesapi.Schemas(), pdfapi.Schemas(), tablesapi.Schemas(),
-	deepsearchapi.Schemas(), llmapi.Schemas()}
+	deepsearchapi.Schemas(), llmapi.Schemas(), adminapi.Schemas()}
 
 // openAPIDocument renders the OpenAPI document from the route table and the
 // groups' schemas; `make openapi` writes it to shared/routes/openapi.json.

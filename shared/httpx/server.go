@@ -21,6 +21,9 @@ type Options struct {
 	CORS    CORSConfig
 	// RateLimit, when set, limits every authenticated route per caller.
 	RateLimit RateLimiter
+	// Usage, when set, counts each managed key's requests and what its
+	// handlers report with AddUsage.
+	Usage UsageRecorder
 	// Deprecated and Sunset are announced on legacy unprefixed paths.
 	Deprecated time.Time
 	Sunset     time.Time
@@ -170,6 +173,11 @@ func routeHandler(opts Options, rt routes.Route, isLegacy bool, next http.Handle
 				WriteError(w, r, err)
 				return
 			}
+			if err := authorize(r, &route); err != nil {
+				WriteError(w, r, err)
+				return
+			}
+			defer recordUsage(opts.Usage, r)
 			if opts.RateLimit != nil && !rateLimit(opts.RateLimit, w, r, time.Now()) {
 				return
 			}

@@ -33,8 +33,13 @@ func Planned(context.Context, *Process) (Group, error) { return Group{}, nil }
 func (p *Process) HTTPOptions() httpx.Options {
 	cors := httpx.CORSConfig{AllowedOrigins: p.Config.CORSOrigins, MaxAgeSeconds: 600}
 	o := httpx.Options{Logger: p.Logger, Metrics: p.Metrics, Auth: p.Auth, CORS: cors, Sunset: p.Config.LegacySunset}
-	if p.Config.RateLimit > 0 {
+	// With managed keys the limiter runs even when the default is off: a
+	// key's own plan still applies.
+	if p.Config.RateLimit > 0 || p.Keys != nil {
 		o.RateLimit = store.NewRateLimiter(p.Store, p.Config.RateLimit, time.Minute)
+	}
+	if p.Keys != nil {
+		o.Usage = httpx.KeyUsage{Keys: p.Keys}
 	}
 	return o
 }
