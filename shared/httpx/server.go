@@ -21,6 +21,9 @@ type Options struct {
 	CORS    CORSConfig
 	// RateLimit, when set, limits every authenticated route per caller.
 	RateLimit RateLimiter
+	// Audit, when set, receives every state-changing call and every
+	// authentication or authorization failure.
+	Audit Auditor
 	// Usage, when set, counts each managed key's requests and what its
 	// handlers report with AddUsage.
 	Usage UsageRecorder
@@ -170,14 +173,21 @@ func routeHandler(opts Options, rt routes.Route, isLegacy bool, next http.Handle
 				authenticate = opts.Auth.AuthenticateUpgrade
 			}
 			if err := authenticate(r); err != nil {
+				auditFailure(opts.Audit, r, &route, err)
 				WriteError(w, r, err)
 				return
 			}
 			if err := authorize(r, &route); err != nil {
+				auditFailure(opts.Audit, r, &route, err)
 				WriteError(w, r, err)
 				return
 			}
 			defer recordUsage(opts.Usage, r)
+			if opts.Audit != nil && stateChanging(r) {
+				rec := &recorder{ResponseWriter: w}
+				w = rec
+				defer auditCall(opts.Audit, r, &route, rec)
+			}
 			if opts.RateLimit != nil && !rateLimit(opts.RateLimit, w, r, time.Now()) {
 				return
 			}

@@ -41,6 +41,9 @@ func (p *Process) HTTPOptions() httpx.Options {
 	if p.Keys != nil {
 		o.Usage = httpx.KeyUsage{Keys: p.Keys}
 	}
+	if !p.Config.AuthDisabled {
+		o.Audit = p.AuditLog()
+	}
 	return o
 }
 
@@ -100,4 +103,11 @@ func (f Func) Start() {
 		Fatal(f.Name, err)
 	}
 	lambdaio.Start(h)
+}
+
+// AuditLog returns the process's audit trail (one per process: its appends
+// are serialised in process before they contend in Redis).
+func (p *Process) AuditLog() *store.AuditLog {
+	a, _ := Shared(p, "audit.log", func() (*store.AuditLog, error) { return store.NewAuditLog(p.Store), nil })
+	return a
 }

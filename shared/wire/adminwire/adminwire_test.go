@@ -8,12 +8,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/shared/audit"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/routes"
+	"github.com/riptidecrawler/riptide/shared/store"
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/adminwire"
 	"github.com/riptidecrawler/riptide/shared/wire/healthwire"
@@ -153,5 +156,36 @@ func TestManagedKeysThroughTheAPI(t *testing.T) {
 	}
 	if code, _, _ := call(t, srv, admin, "DELETE", "/api/v1/admin/keys/000000000000", ""); code != 404 {
 		t.Fatalf("unknown key: %d", code)
+	}
+
+	// The audit trail holds every state-changing call and every auth
+	// failure, in one chain across both processes.
+	s, err := store.Open(store.Options{URL: url, Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	log := store.NewAuditLog(s)
+	res, err := audit.Verify(context.Background(), log, 100)
+	if err != nil || !res.OK {
+		t.Fatalf("chain: %+v %v", res, err)
+	}
+	rows, _ := log.Range(context.Background(), 1, 100)
+	count := map[string]int{}
+	for _, r := range rows {
+		count[r.Entry.Action+" "+strconv.Itoa(r.Entry.Status)]++
+		if r.Entry.Action == "auth.failure" && r.Entry.Remote == "" {
+			t.Fatalf("failure without a remote address: %+v", r.Entry)
+		}
+	}
+	want := map[string]int{"admin.keys.create 201": 3, "admin.keys.create 400": 1, "auth.failure 403": 2, "auth.failure 401": 2,
+		"admin.keys.rotate 201": 1, "admin.keys.revoke 200": 1, "admin.keys.revoke 404": 1}
+	for k, n := range want {
+		if count[k] != n {
+			t.Fatalf("audit %q: %d entries, want %d (all: %v)", k, count[k], n, count)
+		}
+	}
+	if int(res.Checked) != len(rows) || count["admin.keys.list 200"] != 0 {
+		t.Fatalf("reads are not audited: %v", count)
 	}
 }
