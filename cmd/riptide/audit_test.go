@@ -14,6 +14,7 @@ import (
 	"github.com/riptidecrawler/riptide/internal/testenv"
 	"github.com/riptidecrawler/riptide/shared/audit"
 	"github.com/riptidecrawler/riptide/shared/config"
+	"github.com/riptidecrawler/riptide/shared/keys"
 	"github.com/riptidecrawler/riptide/shared/store"
 )
 
@@ -71,5 +72,44 @@ func TestAuditVerifyPinpointsTamperingAndExports(t *testing.T) {
 	delete(env, "REDIS_URL")
 	if code, _, errOut := riptide("audit", "verify"); code != exitFail || !strings.Contains(errOut, "REDIS_URL") {
 		t.Fatalf("no redis: %d %q", code, errOut)
+	}
+}
+
+func TestTenantExportAndDeleteCLI(t *testing.T) {
+	url := testenv.RedisURL(t)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	prefix := "t" + hex.EncodeToString(b) + ":"
+	s, err := store.Open(store.Options{URL: url, Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	svc := &keys.Service{Store: store.NewAPIKeys(s)}
+	k, _, err := svc.Create(ctx, keys.Spec{Tenant: "t1", Scopes: []keys.Scope{keys.ScopeCrawl}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Record(ctx, k.ID, keys.Delta{Requests: 1, URLs: 7}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"REDIS_URL": url, "RIPTIDE_KEY_PREFIX": prefix, "RIPTIDE_LOG_LEVEL": "error"}
+	riptide := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, lookup: config.FromMap(env)}.run(ctx, args)
+		return code, out.String() + errOut.String()
+	}
+	if code, out := riptide("tenant", "export", "t1"); code != exitOK || !strings.Contains(out, k.ID) || !strings.Contains(out, `"urls": 7`) {
+		t.Fatalf("export: %d %s", code, out)
+	}
+	if code, out := riptide("tenant", "delete", "t1"); code != exitOK || !strings.Contains(out, `"keys_deleted": 1`) {
+		t.Fatalf("delete: %d %s", code, out)
+	}
+	if n := s.Client.Exists(ctx, s.Key("apikey", k.ID), s.Key("apikey_usage", k.ID)).Val(); n != 0 {
+		t.Fatalf("%d keys left", n)
+	}
+	if code, _ := riptide("tenant", "delete"); code != exitUsage {
+		t.Fatalf("missing tenant: %d", code)
 	}
 }

@@ -327,4 +327,8 @@ var routes = []Route{
 		Example: `{"grace_seconds":3600}`},
 	{Op: "admin.keys.revoke", Group: "admin", Method: "DELETE", Path: v1 + "/admin/keys/{id}",
 		Summary: "Revoke a key (every instance refuses it within 60 s)", Status: Ready},
+	{Op: "admin.tenants.export", Group: "admin", Method: "GET", Path: v1 + "/admin/tenants/{tenant}/export",
+		Summary: "Everything held about one tenant: keys, usage, LLM usage, audit entries (docs/privacy.md)", Status: Ready},
+	{Op: "admin.tenants.delete", Group: "admin", Method: "DELETE", Path: v1 + "/admin/tenants/{tenant}",
+		Summary: "Revoke and delete one tenant's keys and the data held under them (docs/privacy.md)", Status: Ready},
 }

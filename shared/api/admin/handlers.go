@@ -10,6 +10,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/keys"
+	"github.com/riptidecrawler/riptide/shared/privacy"
 )
 
 // Deps are what the group needs.
@@ -17,7 +18,9 @@ type Deps struct {
 	// Keys is the key service; nil when managed keys are off (no bootstrap
 	// key configured, or auth disabled), and every route then says so.
 	Keys *keys.Service
-	Now  func() time.Time
+	// Privacy exports and deletes a tenant's data (nil with Keys).
+	Privacy *privacy.Service
+	Now     func() time.Time
 }
 
 // Handlers returns the group's handlers keyed by operation id.
@@ -26,17 +29,19 @@ func Handlers(d Deps) map[string]http.Handler {
 		d.Now = time.Now
 	}
 	return map[string]http.Handler{
-		"admin.keys.create": d.needKeys(d.create),
-		"admin.keys.list":   d.needKeys(d.list),
-		"admin.keys.get":    d.needKeys(d.get),
-		"admin.keys.rotate": d.needKeys(d.rotate),
-		"admin.keys.revoke": d.needKeys(d.revoke),
+		"admin.keys.create":    d.needKeys(d.create),
+		"admin.keys.list":      d.needKeys(d.list),
+		"admin.keys.get":       d.needKeys(d.get),
+		"admin.keys.rotate":    d.needKeys(d.rotate),
+		"admin.keys.revoke":    d.needKeys(d.revoke),
+		"admin.tenants.export": d.needKeys(d.exportTenant),
+		"admin.tenants.delete": d.needKeys(d.deleteTenant),
 	}
 }
 
 func (d Deps) needKeys(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if d.Keys == nil {
+		if d.Keys == nil || d.Privacy == nil {
 			httpx.WriteError(w, r, core.Errorf(core.ErrConflict,
 				"managed API keys are off on this server: they need authentication on and a bootstrap key (RIPTIDE_API_KEYS or RIPTIDE_API_KEYS_SECRET_ARN)"))
 			return
@@ -200,4 +205,22 @@ func (d Deps) revoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, d.view(k, nil))
+}
+
+func (d Deps) exportTenant(w http.ResponseWriter, r *http.Request) {
+	out, err := d.Privacy.Export(r.Context(), r.PathValue("tenant"))
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func (d Deps) deleteTenant(w http.ResponseWriter, r *http.Request) {
+	out, err := d.Privacy.Delete(r.Context(), r.PathValue("tenant"))
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 }

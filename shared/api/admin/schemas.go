@@ -4,6 +4,7 @@ import (
 	"reflect"
 
 	"github.com/riptidecrawler/riptide/shared/keys"
+	"github.com/riptidecrawler/riptide/shared/privacy"
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
@@ -26,9 +27,12 @@ func Schemas() routes.Schemas {
 			"AdminCreatedKey":       routes.SchemaOf(reflect.TypeFor[CreatedKey](), nil, false),
 			"AdminKey":              routes.SchemaOf(reflect.TypeFor[KeyView](), nil, false),
 			"AdminKeyList":          routes.SchemaOf(reflect.TypeFor[KeyList](), nil, false),
+			"AdminTenantExport":     routes.SchemaOf(reflect.TypeFor[privacy.Export](), nil, false),
+			"AdminTenantDeletion":   routes.SchemaOf(reflect.TypeFor[privacy.Deletion](), nil, false),
 		},
 		Bodies: map[string]string{"admin.keys.create": "AdminKeyCreateRequest", "admin.keys.rotate": "AdminKeyRotateRequest"},
 		Responses: map[string]string{"admin.keys.create": "AdminCreatedKey", "admin.keys.rotate": "AdminCreatedKey",
-			"admin.keys.list": "AdminKeyList", "admin.keys.get": "AdminKey", "admin.keys.revoke": "AdminKey"},
+			"admin.keys.list": "AdminKeyList", "admin.keys.get": "AdminKey", "admin.keys.revoke": "AdminKey",
+			"admin.tenants.export": "AdminTenantExport", "admin.tenants.delete": "AdminTenantDeletion"},
 	}
 }

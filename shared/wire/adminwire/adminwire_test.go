@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"github.com/riptidecrawler/riptide/internal/testenv"
 	"github.com/riptidecrawler/riptide/shared/audit"
 	"github.com/riptidecrawler/riptide/shared/config"
+	"github.com/riptidecrawler/riptide/shared/llm"
 	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/store"
 	"github.com/riptidecrawler/riptide/shared/wire"
@@ -187,5 +189,101 @@ func TestManagedKeysThroughTheAPI(t *testing.T) {
 	}
 	if int(res.Checked) != len(rows) || count["admin.keys.list 200"] != 0 {
 		t.Fatalf("reads are not audited: %v", count)
+	}
+}
+
+// TestTenantExportAndDeleteLeaveNothing exports one tenant's data through
+// the admin route, deletes it, and then scans every key of the deployment:
+// nothing but the (kept) audit trail may mention the tenant or its keys,
+// and another tenant's key still works.
+func TestTenantExportAndDeleteLeaveNothing(t *testing.T) {
+	url := testenv.RedisURL(t)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	prefix := "t" + hex.EncodeToString(b) + ":"
+	srv := serve(t, url, prefix)
+	ctx := context.Background()
+	s, err := store.Open(store.Options{URL: url, Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	create := func(tenant string) (string, string) {
+		_, _, out := call(t, srv, bootstrap, "POST", "/api/v1/admin/keys",
+			`{"tenant":"`+tenant+`","scopes":["admin"],"rate_limit_per_minute":100}`)
+		return out["token"].(string), out["key"].(map[string]any)["id"].(string)
+	}
+	acme1, acmeID1 := create("acme-corp")
+	_, acmeID2 := create("acme-corp")
+	beta, betaID := create("beta")
+	for range 3 {
+		call(t, srv, acme1, "GET", "/api/v1/admin/keys", "") // usage and rate-limit counters
+	}
+	call(t, srv, beta, "GET", "/api/v1/admin/keys", "")
+	call(t, srv, acme1, "POST", "/api/v1/admin/keys", `{"scopes":["nope"]}`) // an audited call of the tenant
+	if err := store.NewLLMUsage(s).Add(ctx, "rtk_"+acmeID1, llm.Usage{Requests: 1, InputTokens: 10, OutputTokens: 2}); err != nil {
+		t.Fatal(err)
+	}
+
+	code, _, out := call(t, srv, bootstrap, "GET", "/api/v1/admin/tenants/acme-corp/export", "")
+	data, _ := out["data"].(map[string]any)
+	if code != 200 || len(out["keys"].([]any)) != 2 || data["llm_usage"].(map[string]any)["rtk_"+acmeID1] == nil || len(data["audit_entries"].([]any)) != 1 {
+		t.Fatalf("export: %d %v", code, out)
+	}
+	if strings.Contains(fmt.Sprint(out), "hash") && strings.Contains(fmt.Sprint(out), "salt") {
+		t.Fatal("export shows key hashes")
+	}
+
+	code, _, out = call(t, srv, bootstrap, "DELETE", "/api/v1/admin/tenants/acme-corp", "")
+	if code != 200 || out["keys_deleted"].(float64) != 2 || out["deleted"].(map[string]any)["llm_usage"].(float64) != 1 {
+		t.Fatalf("delete: %d %v", code, out)
+	}
+	if code, _, _ := call(t, srv, acme1, "GET", "/api/v1/admin/keys", ""); code != 401 {
+		t.Fatalf("a deleted tenant's key still works: %d", code)
+	}
+
+	// Scan everything under the prefix: only the audit trail may mention
+	// the deleted tenant or its keys.
+	var all []string
+	iter := s.Client.Scan(ctx, 0, prefix+"*", 500).Iterator()
+	for iter.Next(ctx) {
+		all = append(all, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]bool{prefix + "audit:log": true, prefix + "audit:head": true}
+	sawBeta := false
+	for _, k := range all {
+		content := k
+		switch s.Client.Type(ctx, k).Val() {
+		case "string":
+			content += s.Client.Get(ctx, k).Val()
+		case "hash":
+			content += fmt.Sprint(s.Client.HGetAll(ctx, k).Val())
+		case "set":
+			content += fmt.Sprint(s.Client.SMembers(ctx, k).Val())
+		case "list":
+			content += fmt.Sprint(s.Client.LRange(ctx, k, 0, -1).Val())
+		}
+		sawBeta = sawBeta || strings.Contains(content, betaID)
+		if kept[k] {
+			continue
+		}
+		for _, needle := range []string{"acme-corp", acmeID1, acmeID2} {
+			if strings.Contains(content, needle) {
+				t.Errorf("%s still holds %q after deletion: %.200s", k, needle, content)
+			}
+		}
+	}
+	if !sawBeta {
+		t.Fatal("the other tenant's data went too")
+	}
+	if code, _, _ := call(t, srv, beta, "GET", "/api/v1/admin/keys", ""); code != 200 {
+		t.Fatalf("the other tenant's key: %d", code)
+	}
+	if code, _, out := call(t, srv, bootstrap, "GET", "/api/v1/admin/tenants/acme-corp/export", ""); code != 200 || len(out["keys"].([]any)) != 0 {
+		t.Fatalf("export after delete: %d %v", code, out)
 	}
 }
