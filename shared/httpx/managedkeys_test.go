@@ -73,3 +73,16 @@ func TestScopesAndHandlerUsage(t *testing.T) {
 		t.Fatalf("usage %+v", d)
 	}
 }
+
+// BenchmarkStaticKeys is the peer of keys.BenchmarkAuthenticateCached: a
+// bootstrap key among three.
+func BenchmarkStaticKeys(b *testing.B) {
+	s := httpx.NewStaticKeys([]string{"a-key-0123456789", "b-key-0123456789", "c-key-0123456789"})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Authenticate(ctx, "c-key-0123456789"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
