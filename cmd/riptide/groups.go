@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/adminwire"
 	"github.com/riptidecrawler/riptide/shared/wire/crawlwire"
 	"github.com/riptidecrawler/riptide/shared/wire/healthwire"
 	"github.com/riptidecrawler/riptide/shared/wire/llmwire"
@@ -38,6 +39,7 @@ var localGroups = []struct {
 	{"deepsearch", searchwire.Build},
 	{"llm", llmwire.Build},
 	{"monitoring", monitoringwire.Build},
+	{"admin", adminwire.Build},
 }
 
 // localHandlers builds the handlers of every local group.

@@ -3,6 +3,8 @@
 //	riptide serve [--addr 127.0.0.1:8080]   every endpoint group on one port, embedded defaults
 //	riptide crawl URL... [flags]            crawl in process, print markdown, text, JSON or NDJSON
 //	riptide extract [FILE|-] [flags]        extract local HTML
+//	riptide audit verify|export             prove or export the audit trail in REDIS_URL
+//	riptide tenant export|delete TENANT     one tenant's data in REDIS_URL (docs/privacy.md)
 //	riptide routes                          the route table
 //	riptide openapi                         the OpenAPI document (JSON)
 //	riptide version | --version
@@ -138,7 +140,7 @@ them); the ones the CLI uses most:
 	root.SetErr(c.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(c.serveCommand(), c.crawlCommand(), c.extractCommand(), c.backupCommand(), c.restoreCommand(), c.migrateCommand(), c.smokeCommand(),
-		routesCommand(), openAPICommand(), versionCommand())
+		c.auditCommand(), c.tenantCommand(), routesCommand(), openAPICommand(), versionCommand())
 	return root
 }
 

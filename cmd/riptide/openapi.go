@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	adminapi "github.com/riptidecrawler/riptide/shared/api/admin"
 	crawlapi "github.com/riptidecrawler/riptide/shared/api/crawl"
 	deepsearchapi "github.com/riptidecrawler/riptide/shared/api/deepsearch"
 	healthapi "github.com/riptidecrawler/riptide/shared/api/health"
@@ -26,6 +27,7 @@ import (
 var groupSchemas = []func() routes.Schemas{
 	healthapi.Schemas, crawlapi.Schemas, renderapi.Schemas, stealthapi.Schemas, spiderapi.Schemas,
 	strategiesapi.Schemas, pdfapi.Schemas, tablesapi.Schemas, deepsearchapi.Schemas, llmapi.Schemas, monitoringapi.Schemas,
+	adminapi.Schemas,
 }
 
 // openAPISchemas merges the groups' schemas; two groups giving one

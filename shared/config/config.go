@@ -27,6 +27,7 @@ var Vars = []Var{
 	{"RIPTIDE_API_KEYS_SECRET_ARN", "", "Secrets Manager secret holding the API keys (AWS); read at cold start and cached."},
 	{"RIPTIDE_AUTH", "required", "`required`, or `disabled` to turn authentication off (private local use only)."},
 	{"RIPTIDE_METRICS_PUBLIC", "true", "Serve `/metrics` without an API key."},
+	{"RIPTIDE_KEY_PEPPER", "", "Server secret mixed into the hash of every managed API key (docs/security.md); set it from a secret in production. Changing it invalidates every managed key."},
 	{"RIPTIDE_RATE_LIMIT", "600", "Requests per minute per API key on authenticated routes, counted in Redis across instances; 0 turns limiting off."},
 	{"RIPTIDE_CORS_ORIGINS", "*", "Comma-separated origins allowed by CORS; `*` any, empty none."},
 	{"RIPTIDE_LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`. Logs are JSON on stderr."},
@@ -86,6 +87,7 @@ type Config struct {
 	Addr          string
 	APIKeys       []string
 	APIKeysSecret string
+	KeyPepper     string
 	AuthDisabled  bool
 	MetricsPublic bool
 	CORSOrigins   []string
@@ -146,6 +148,7 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.Addr = get("RIPTIDE_ADDR")
 	c.APIKeys = splitList(getenv("RIPTIDE_API_KEYS"))
 	c.APIKeysSecret = get("RIPTIDE_API_KEYS_SECRET_ARN")
+	c.KeyPepper = get("RIPTIDE_KEY_PEPPER")
 	switch a := strings.ToLower(get("RIPTIDE_AUTH")); a {
 	case "required":
 	case "disabled":

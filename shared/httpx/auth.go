@@ -14,8 +14,19 @@ import (
 // Principal is an authenticated caller.
 type Principal struct {
 	// ID identifies the caller in logs and rate limits: a fingerprint of the
-	// key (never the key itself).
+	// key (never the key itself), or "rtk_<id>" for a managed key.
 	ID string
+	// KeyID is a managed key's id ("" for bootstrap keys): usage is
+	// counted against it.
+	KeyID string
+	// Tenant is the managed key's tenant ("" when none).
+	Tenant string
+	// Scopes are the managed key's scopes; nil means every scope (the
+	// bootstrap keys, disabled auth).
+	Scopes []string
+	// RateLimit is the key's plan in requests per minute; 0 means the
+	// server default.
+	RateLimit int
 }
 
 // Authenticator checks an API key. It returns an authentication_error for
@@ -82,6 +93,9 @@ func (c AuthConfig) NoKeysConfigured() bool {
 	if c.Authenticator == nil {
 		return true
 	}
+	if _, ok := c.Authenticator.(*ManagedKeys); ok {
+		return false // keys may live in the key store
+	}
 	sk, ok := c.Authenticator.(*StaticKeys)
 	return ok && sk.Len() == 0
 }
@@ -118,6 +132,11 @@ func (c AuthConfig) authenticate(r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	Info(r.Context()).Principal = p.ID
+	ri := Info(r.Context())
+	ri.Principal = p.ID
+	ri.Caller = &p
+	if p.KeyID != "" {
+		ri.usage = &usageMeter{}
+	}
 	return nil
 }

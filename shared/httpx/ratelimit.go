@@ -17,6 +17,12 @@ type RateLimiter interface {
 	Take(ctx context.Context, key string) (core.RateDecision, error)
 }
 
+// PlanLimiter is a RateLimiter that can also count against a per-key
+// limit (a managed key's plan) instead of its default.
+type PlanLimiter interface {
+	TakeLimit(ctx context.Context, key string, limit int) (core.RateDecision, error)
+}
+
 // rateLimit applies the limiter to an authenticated request: headers on
 // every response, 429 rate_limited with Retry-After when over. A limiter
 // failure lets the request through (logged): an outage of the counter store
@@ -26,10 +32,23 @@ func rateLimit(rl RateLimiter, w http.ResponseWriter, r *http.Request, now time.
 	if key == "" {
 		key = "anonymous"
 	}
-	d, err := rl.Take(r.Context(), key)
+	var d core.RateDecision
+	var err error
+	if c := Info(r.Context()).Caller; c != nil && c.RateLimit > 0 {
+		if pl, ok := rl.(PlanLimiter); ok {
+			d, err = pl.TakeLimit(r.Context(), key, c.RateLimit)
+		} else {
+			d, err = rl.Take(r.Context(), key)
+		}
+	} else {
+		d, err = rl.Take(r.Context(), key)
+	}
 	if err != nil {
 		Logger(r.Context()).Warn("rate limiter unavailable; request allowed", slog.String("error", err.Error()))
 		return true
+	}
+	if d.Limit <= 0 {
+		return true // no limit applies to this caller
 	}
 	h := w.Header()
 	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))

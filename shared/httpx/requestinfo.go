@@ -20,7 +20,11 @@ type RequestInfo struct {
 	Route     *routes.Route // nil when no route matched
 	Legacy    bool          // matched through a deprecated unprefixed path
 	Principal string        // caller id for logs: a key fingerprint, never the key
-	Logger    *slog.Logger
+	// Caller is the authenticated principal (nil before auth, on public
+	// routes and with auth disabled).
+	Caller *Principal
+	usage  *usageMeter
+	Logger *slog.Logger
 }
 
 type infoKey struct{}

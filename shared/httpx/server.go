@@ -33,6 +33,12 @@ type Options struct {
 	// authenticated (public routes included); over it a request gets 429
 	// at once (default DefaultMaxUnauthenticated; negative: no cap).
 	MaxUnauthenticated int
+	// Audit, when set, receives every state-changing call and every
+	// authentication or authorization failure.
+	Audit Auditor
+	// Usage, when set, counts each managed key's requests and what its
+	// handlers report with AddUsage.
+	Usage UsageRecorder
 	// Deprecated and Sunset are announced on legacy unprefixed paths.
 	Deprecated time.Time
 	Sunset     time.Time
@@ -206,8 +212,20 @@ func routeHandler(opts Options, gate *admission, rt routes.Route, isLegacy bool,
 				authenticate = opts.Auth.AuthenticateUpgrade
 			}
 			if err := authenticate(r); err != nil {
+				auditFailure(opts.Audit, r, &route, err)
 				refuseUnread(w, r, err)
 				return
+			}
+			if err := authorize(r, &route); err != nil {
+				auditFailure(opts.Audit, r, &route, err)
+				refuseUnread(w, r, err)
+				return
+			}
+			defer recordUsage(opts.Usage, r)
+			if opts.Audit != nil && stateChanging(r) {
+				rec := &recorder{ResponseWriter: w}
+				w = rec
+				defer auditCall(opts.Audit, r, &route, rec)
 			}
 			if opts.RateLimit != nil && !rateLimit(opts.RateLimit, w, r, time.Now()) {
 				return

@@ -481,4 +481,22 @@ var routes = []Route{
 		Summary: "Alerts firing now", Status: Ready},
 	{Op: "monitoring.pipeline_phases", Group: "monitoring", Method: "GET", Path: v1 + "/pipeline/phases", Legacy: legacy(v1 + "/pipeline/phases"),
 		Summary: "Time spent per pipeline phase", Status: Ready},
+
+	// admin: API keys as data (docs/security.md); every route needs the admin scope.
+	{Op: "admin.keys.create", Group: "admin", Method: "POST", Path: v1 + "/admin/keys",
+		Summary: "Create an API key (its secret is shown once)", Body: JSONBody, Status: Ready,
+		Example: `{"name":"ci","tenant":"acme","scopes":["crawl","read"],"expires_in_seconds":2592000,"rate_limit_per_minute":120}`},
+	{Op: "admin.keys.list", Group: "admin", Method: "GET", Path: v1 + "/admin/keys",
+		Summary: "List API keys (never their secrets), optionally of one tenant", Status: Ready},
+	{Op: "admin.keys.get", Group: "admin", Method: "GET", Path: v1 + "/admin/keys/{id}",
+		Summary: "One API key with its usage counters and last use", Status: Ready},
+	{Op: "admin.keys.rotate", Group: "admin", Method: "POST", Path: v1 + "/admin/keys/{id}/rotate",
+		Summary: "Replace a key by a new one; the old one works for a grace period", Body: OptionalJSONBody, Status: Ready,
+		Example: `{"grace_seconds":3600}`},
+	{Op: "admin.keys.revoke", Group: "admin", Method: "DELETE", Path: v1 + "/admin/keys/{id}",
+		Summary: "Revoke a key (every instance refuses it within 60 s)", Status: Ready},
+	{Op: "admin.tenants.export", Group: "admin", Method: "GET", Path: v1 + "/admin/tenants/{tenant}/export",
+		Summary: "Everything held about one tenant: keys, usage, LLM usage, audit entries (docs/privacy.md)", Status: Ready},
+	{Op: "admin.tenants.delete", Group: "admin", Method: "DELETE", Path: v1 + "/admin/tenants/{tenant}",
+		Summary: "Revoke and delete one tenant's keys and the data held under them (docs/privacy.md)", Status: Ready},
 }

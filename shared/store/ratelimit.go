@@ -34,6 +34,15 @@ return n`)
 
 // Take implements httpx.RateLimiter.
 func (rl *RateLimiter) Take(ctx context.Context, caller string) (core.RateDecision, error) {
+	return rl.TakeLimit(ctx, caller, rl.Limit)
+}
+
+// TakeLimit implements httpx.PlanLimiter: a key's own plan replaces the
+// default limit (the window and counter are the same).
+func (rl *RateLimiter) TakeLimit(ctx context.Context, caller string, limit int) (core.RateDecision, error) {
+	if limit <= 0 {
+		return core.RateDecision{Allowed: true}, nil // no limit: nothing to count
+	}
 	now := rl.Now()
 	w := rl.Window.Milliseconds()
 	start := now.UnixMilli() / w * w
@@ -43,5 +52,5 @@ func (rl *RateLimiter) Take(ctx context.Context, caller string) (core.RateDecisi
 	if err != nil {
 		return core.RateDecision{}, fmt.Errorf("rate limit: %w", err)
 	}
-	return core.RateDecision{Limit: rl.Limit, Remaining: rl.Limit - n, Reset: reset, Allowed: n <= rl.Limit}, nil
+	return core.RateDecision{Limit: limit, Remaining: limit - n, Reset: reset, Allowed: n <= limit}, nil
 }

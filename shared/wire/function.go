@@ -33,8 +33,16 @@ func Planned(context.Context, *Process) (Group, error) { return Group{}, nil }
 func (p *Process) HTTPOptions() httpx.Options {
 	cors := httpx.CORSConfig{AllowedOrigins: p.Config.CORSOrigins, MaxAgeSeconds: 600}
 	o := httpx.Options{Logger: p.Logger, Metrics: p.Metrics, Recorder: p.Recorder, Auth: p.Auth, CORS: cors, Sunset: p.Config.LegacySunset}
-	if p.Config.RateLimit > 0 {
+	// With managed keys the limiter runs even when the default is off: a
+	// key's own plan still applies.
+	if p.Config.RateLimit > 0 || p.Keys != nil {
 		o.RateLimit = store.NewRateLimiter(p.Store, p.Config.RateLimit, time.Minute)
+	}
+	if p.Keys != nil {
+		o.Usage = httpx.KeyUsage{Keys: p.Keys}
+	}
+	if !p.Config.AuthDisabled {
+		o.Audit = p.AuditLog()
 	}
 	return o
 }
@@ -95,4 +103,11 @@ func (f Func) Start() {
 		Fatal(f.Name, err)
 	}
 	lambdaio.Start(h)
+}
+
+// AuditLog returns the process's audit trail (one per process: its appends
+// are serialised in process before they contend in Redis).
+func (p *Process) AuditLog() *store.AuditLog {
+	a, _ := Shared(p, "audit.log", func() (*store.AuditLog, error) { return store.NewAuditLog(p.Store), nil })
+	return a
 }

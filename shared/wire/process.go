@@ -31,6 +31,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/keys"
 	"github.com/riptidecrawler/riptide/shared/monitor"
 	"github.com/riptidecrawler/riptide/shared/monitor/emf"
 	"github.com/riptidecrawler/riptide/shared/monitor/prom"
@@ -65,6 +66,9 @@ type Process struct {
 	Buckets *monitorstore.Recorder
 	Secrets secrets.Source
 	Auth    httpx.AuthConfig
+	// Keys is the managed API key service (nil when auth is disabled or
+	// no bootstrap key is configured).
+	Keys    *keys.Service
 	Started time.Time
 
 	mu       sync.Mutex
@@ -136,6 +140,14 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 		p.Auth.Authenticator = &httpx.SecretKeys{Source: p.Secrets, Name: cfg.APIKeysSecret, Static: cfg.APIKeys}
 	default:
 		p.Auth.Authenticator = httpx.NewStaticKeys(cfg.APIKeys)
+	}
+	// Managed keys (the key store in Redis) sit beside the bootstrap keys,
+	// which hold every scope and create the first managed ones. Without a
+	// bootstrap key no one could ever create one, so the store stays off
+	// and every 401 says that no key is configured.
+	if !cfg.AuthDisabled && !p.Auth.NoKeysConfigured() {
+		p.Keys = &keys.Service{Store: store.NewAPIKeys(p.Store), Pepper: []byte(cfg.KeyPepper)}
+		p.Auth.Authenticator = &httpx.ManagedKeys{Keys: p.Keys, Bootstrap: p.Auth.Authenticator}
 	}
 	return p, nil
 }

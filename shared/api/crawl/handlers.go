@@ -102,6 +102,7 @@ func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel = context.WithTimeout(ctx, d.SyncDeadline)
 		defer cancel()
 	}
+	httpx.AddUsage(r.Context(), int64(len(req.URLs)), 0, 0) // URLs count against the caller's key
 	results := make([]pipeline.Result, len(req.URLs))
 	done := make([]bool, len(req.URLs))
 	stats, err := d.Pipeline.Batch(ctx, req.URLs, req.Options.Options, func(i int, res pipeline.Result) error {

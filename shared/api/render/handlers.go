@@ -220,6 +220,13 @@ func (d Deps) Render(ctx context.Context, requestID string, req Request) (*Respo
 	resp := &Response{URL: req.URL, FinalURL: out.FinalURL, Status: out.Status, Mode: out.Mode, Gate: out.Gate,
 		Document: out.Document, QualityScore: out.QualityScore, Notes: out.Notes, StealthApplied: []stealth.Feature{}, SessionID: req.SessionID}
 	rendered := out.Rendered
+	// One URL, and the browser's time when it ran, count against the
+	// caller's key (no-op outside an HTTP request with a managed key).
+	renderSeconds := 0.0
+	if rendered != nil {
+		renderSeconds = time.Since(start).Seconds()
+	}
+	httpx.AddUsage(ctx, 1, renderSeconds, 0)
 	if rendered == nil {
 		resp.Stats = Stats{TotalMS: time.Since(start).Milliseconds(), FetchMS: out.FetchMS, ExtractMS: out.ExtractMS, Requests: 1, Bytes: out.Bytes}
 		return resp, nil

@@ -48,7 +48,7 @@ func Breaker(p *wire.Process) *vendorhttp.Breaker {
 func Service(ctx context.Context, p *wire.Process) *llm.Service {
 	s, _ := wire.Shared(p, "llm", func() (*llm.Service, error) {
 		return &llm.Service{
-			Lookup: p.Lookup, Keys: Keys(p), Store: store.NewLLMConfig(p.Store), Usage: store.NewLLMUsage(p.Store),
+			Lookup: p.Lookup, Keys: Keys(p), Store: store.NewLLMConfig(p.Store), Usage: keyTokens{store.NewLLMUsage(p.Store)},
 			Breaker: Breaker(p), HTTP: &http.Client{Timeout: vendorTimeout},
 			// Base URLs set through the API are user input: their dials
 			// pass the SSRF guard.
@@ -128,4 +128,13 @@ func (s llmStrategy) Extract(ctx context.Context, in *strategy.Input) (*strategy
 		return nil, core.Wrap(core.ErrExtraction, err, "the model's answer is not a JSON object")
 	}
 	return &strategy.Output{Fields: fields}, nil
+}
+
+// keyTokens also counts an LLM call's tokens against the calling managed
+// key's usage (httpx.AddUsage; a no-op outside such a request).
+type keyTokens struct{ llm.UsageStore }
+
+func (k keyTokens) Add(ctx context.Context, caller string, u llm.Usage) error {
+	httpx.AddUsage(ctx, 0, 0, int64(u.InputTokens+u.OutputTokens))
+	return k.UsageStore.Add(ctx, caller, u)
 }

@@ -1,0 +1,289 @@
+package adminwire_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/shared/audit"
+	"github.com/riptidecrawler/riptide/shared/config"
+	"github.com/riptidecrawler/riptide/shared/llm"
+	"github.com/riptidecrawler/riptide/shared/routes"
+	"github.com/riptidecrawler/riptide/shared/store"
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/adminwire"
+	"github.com/riptidecrawler/riptide/shared/wire/healthwire"
+)
+
+const bootstrap = "bootstrap-admin-key-0123456789"
+
+// serve builds the admin and health groups of one process on a real
+// redis-server, under a prefix of its own.
+func serve(t *testing.T, redisURL, prefix string) *httptest.Server {
+	t.Helper()
+	env := map[string]string{"RIPTIDE_LOG_LEVEL": "error", "RIPTIDE_API_KEYS": bootstrap, "REDIS_URL": redisURL,
+		"RIPTIDE_KEY_PREFIX": prefix, "RIPTIDE_KEY_PEPPER": "pepper", "RIPTIDE_RATE_LIMIT": "0"}
+	p, err := wire.New(context.Background(), "test", config.FromMap(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	handlers := map[string]http.Handler{}
+	for _, b := range []wire.Builder{adminwire.Build, healthwire.Build} {
+		g, err := b(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range g.Handlers {
+			handlers[k] = v
+		}
+	}
+	h, err := p.HTTPHandler(append(routes.Group("admin"), routes.Group("health")...), handlers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func call(t *testing.T, srv *httptest.Server, key, method, path, body string) (int, http.Header, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("X-API-Key", key)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return resp.StatusCode, resp.Header, out
+}
+
+func TestManagedKeysThroughTheAPI(t *testing.T) {
+	url := testenv.RedisURL(t)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	prefix := "t" + hex.EncodeToString(b) + ":"
+	srv := serve(t, url, prefix)
+
+	// The bootstrap key creates keys; a created key's secret is shown once.
+	code, _, out := call(t, srv, bootstrap, "POST", "/api/v1/admin/keys",
+		`{"name":"reader","tenant":"acme","scopes":["read"],"rate_limit_per_minute":3}`)
+	if code != 201 {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	reader := out["token"].(string)
+	readerID := out["key"].(map[string]any)["id"].(string)
+	if code, _, _ := call(t, srv, bootstrap, "POST", "/api/v1/admin/keys", `{"scopes":["superuser"]}`); code != 400 {
+		t.Fatalf("unknown scope: %d", code)
+	}
+
+	// Scopes: read may not read the admin group.
+	if code, _, out := call(t, srv, reader, "GET", "/api/v1/admin/keys", ""); code != 403 || out["error"].(map[string]any)["type"] != "permission_denied" {
+		t.Fatalf("read key on admin route: %d %v", code, out)
+	}
+	// A limited admin key: its own plan (3/min) applies although the
+	// server default is off, and its usage is counted.
+	_, _, out = call(t, srv, bootstrap, "POST", "/api/v1/admin/keys", `{"name":"limited","scopes":["admin"],"rate_limit_per_minute":3}`)
+	limited := out["token"].(string)
+	limitedID := out["key"].(map[string]any)["id"].(string)
+	code, h, _ := call(t, srv, limited, "GET", "/api/v1/admin/keys", "")
+	if code != 200 || h.Get("X-RateLimit-Limit") != "3" || h.Get("X-RateLimit-Remaining") != "2" {
+		t.Fatalf("plan headers: %d %q %q", code, h.Get("X-RateLimit-Limit"), h.Get("X-RateLimit-Remaining"))
+	}
+	call(t, srv, limited, "GET", "/api/v1/admin/keys", "")
+	if code, _, _ := call(t, srv, limited, "GET", "/api/v1/admin/keys", ""); code != 200 {
+		t.Fatalf("third request within plan: %d", code)
+	}
+	if code, h, _ := call(t, srv, limited, "GET", "/api/v1/admin/keys", ""); code != 429 || h.Get("Retry-After") == "" {
+		t.Fatalf("fourth request over a 3/min plan: %d", code)
+	}
+
+	// Usage counters and last use, seen by an unlimited admin key.
+	_, _, out = call(t, srv, bootstrap, "POST", "/api/v1/admin/keys", `{"name":"ops","scopes":["admin"]}`)
+	admin := out["token"].(string)
+	code, _, out = call(t, srv, admin, "GET", "/api/v1/admin/keys/"+limitedID, "")
+	usage, _ := out["usage"].(map[string]any)
+	if code != 200 || usage["requests"].(float64) != 4 || usage["last_used"] == nil {
+		t.Fatalf("usage: %d %v", code, out)
+	}
+	if _, ok := out["hash"]; ok {
+		t.Fatal("the API shows a key's hash")
+	}
+	code, _, out = call(t, srv, admin, "GET", "/api/v1/admin/keys?tenant=acme", "")
+	if code != 200 || out["total"].(float64) != 1 {
+		t.Fatalf("list by tenant: %d %v", code, out)
+	}
+
+	// A second process on the same Redis accepts the key, and refuses it
+	// once revoked (its cache is cold here; the bound is tested in store).
+	other := serve(t, url, prefix)
+	if code, _, _ := call(t, other, admin, "GET", "/api/v1/admin/keys", ""); code != 200 {
+		t.Fatalf("other process: %d", code)
+	}
+	code, _, out = call(t, srv, admin, "POST", "/api/v1/admin/keys/"+readerID+"/rotate", `{"grace_seconds":0}`)
+	if code != 201 || out["replaced"].(map[string]any)["status"] != "revoked" {
+		t.Fatalf("rotate: %d %v", code, out)
+	}
+	if code, _, _ := call(t, other, reader, "GET", "/api/v1/admin/keys", ""); code != 401 {
+		t.Fatalf("rotated key still works elsewhere: %d", code)
+	}
+	newReader := out["token"].(string)
+	if code, _, _ := call(t, other, newReader, "GET", "/api/v1/admin/keys", ""); code != 403 {
+		t.Fatalf("replacement key keeps the read scope: %d", code)
+	}
+	code, _, out = call(t, srv, admin, "DELETE", "/api/v1/admin/keys/"+out["key"].(map[string]any)["id"].(string), "")
+	if code != 200 || out["status"] != "revoked" {
+		t.Fatalf("revoke: %d %v", code, out)
+	}
+	if code, _, _ := call(t, srv, newReader, "GET", "/api/v1/admin/keys", ""); code != 401 {
+		t.Fatalf("revoked key: %d", code)
+	}
+	if code, _, _ := call(t, srv, admin, "DELETE", "/api/v1/admin/keys/000000000000", ""); code != 404 {
+		t.Fatalf("unknown key: %d", code)
+	}
+
+	// The audit trail holds every state-changing call and every auth
+	// failure, in one chain across both processes.
+	s, err := store.Open(store.Options{URL: url, Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	log := store.NewAuditLog(s)
+	res, err := audit.Verify(context.Background(), log, 100)
+	if err != nil || !res.OK {
+		t.Fatalf("chain: %+v %v", res, err)
+	}
+	rows, _ := log.Range(context.Background(), 1, 100)
+	count := map[string]int{}
+	for _, r := range rows {
+		count[r.Entry.Action+" "+strconv.Itoa(r.Entry.Status)]++
+		if r.Entry.Action == "auth.failure" && r.Entry.Remote == "" {
+			t.Fatalf("failure without a remote address: %+v", r.Entry)
+		}
+	}
+	want := map[string]int{"admin.keys.create 201": 3, "admin.keys.create 400": 1, "auth.failure 403": 2, "auth.failure 401": 2,
+		"admin.keys.rotate 201": 1, "admin.keys.revoke 200": 1, "admin.keys.revoke 404": 1}
+	for k, n := range want {
+		if count[k] != n {
+			t.Fatalf("audit %q: %d entries, want %d (all: %v)", k, count[k], n, count)
+		}
+	}
+	if int(res.Checked) != len(rows) || count["admin.keys.list 200"] != 0 {
+		t.Fatalf("reads are not audited: %v", count)
+	}
+}
+
+// TestTenantExportAndDeleteLeaveNothing exports one tenant's data through
+// the admin route, deletes it, and then scans every key of the deployment:
+// nothing but the (kept) audit trail may mention the tenant or its keys,
+// and another tenant's key still works.
+func TestTenantExportAndDeleteLeaveNothing(t *testing.T) {
+	url := testenv.RedisURL(t)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	prefix := "t" + hex.EncodeToString(b) + ":"
+	srv := serve(t, url, prefix)
+	ctx := context.Background()
+	s, err := store.Open(store.Options{URL: url, Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	create := func(tenant string) (string, string) {
+		_, _, out := call(t, srv, bootstrap, "POST", "/api/v1/admin/keys",
+			`{"tenant":"`+tenant+`","scopes":["admin"],"rate_limit_per_minute":100}`)
+		return out["token"].(string), out["key"].(map[string]any)["id"].(string)
+	}
+	acme1, acmeID1 := create("acme-corp")
+	_, acmeID2 := create("acme-corp")
+	beta, betaID := create("beta")
+	for range 3 {
+		call(t, srv, acme1, "GET", "/api/v1/admin/keys", "") // usage and rate-limit counters
+	}
+	call(t, srv, beta, "GET", "/api/v1/admin/keys", "")
+	call(t, srv, acme1, "POST", "/api/v1/admin/keys", `{"scopes":["nope"]}`) // an audited call of the tenant
+	if err := store.NewLLMUsage(s).Add(ctx, "rtk_"+acmeID1, llm.Usage{Requests: 1, InputTokens: 10, OutputTokens: 2}); err != nil {
+		t.Fatal(err)
+	}
+
+	code, _, out := call(t, srv, bootstrap, "GET", "/api/v1/admin/tenants/acme-corp/export", "")
+	data, _ := out["data"].(map[string]any)
+	if code != 200 || len(out["keys"].([]any)) != 2 || data["llm_usage"].(map[string]any)["rtk_"+acmeID1] == nil || len(data["audit_entries"].([]any)) != 1 {
+		t.Fatalf("export: %d %v", code, out)
+	}
+	if strings.Contains(fmt.Sprint(out), "hash") && strings.Contains(fmt.Sprint(out), "salt") {
+		t.Fatal("export shows key hashes")
+	}
+
+	code, _, out = call(t, srv, bootstrap, "DELETE", "/api/v1/admin/tenants/acme-corp", "")
+	if code != 200 || out["keys_deleted"].(float64) != 2 || out["deleted"].(map[string]any)["llm_usage"].(float64) != 1 {
+		t.Fatalf("delete: %d %v", code, out)
+	}
+	if code, _, _ := call(t, srv, acme1, "GET", "/api/v1/admin/keys", ""); code != 401 {
+		t.Fatalf("a deleted tenant's key still works: %d", code)
+	}
+
+	// Scan everything under the prefix: only the audit trail may mention
+	// the deleted tenant or its keys.
+	var all []string
+	iter := s.Client.Scan(ctx, 0, prefix+"*", 500).Iterator()
+	for iter.Next(ctx) {
+		all = append(all, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]bool{prefix + "audit:log": true, prefix + "audit:head": true}
+	sawBeta := false
+	for _, k := range all {
+		content := k
+		switch s.Client.Type(ctx, k).Val() {
+		case "string":
+			content += s.Client.Get(ctx, k).Val()
+		case "hash":
+			content += fmt.Sprint(s.Client.HGetAll(ctx, k).Val())
+		case "set":
+			content += fmt.Sprint(s.Client.SMembers(ctx, k).Val())
+		case "list":
+			content += fmt.Sprint(s.Client.LRange(ctx, k, 0, -1).Val())
+		}
+		sawBeta = sawBeta || strings.Contains(content, betaID)
+		if kept[k] {
+			continue
+		}
+		for _, needle := range []string{"acme-corp", acmeID1, acmeID2} {
+			if strings.Contains(content, needle) {
+				t.Errorf("%s still holds %q after deletion: %.200s", k, needle, content)
+			}
+		}
+	}
+	if !sawBeta {
+		t.Fatal("the other tenant's data went too")
+	}
+	if code, _, _ := call(t, srv, beta, "GET", "/api/v1/admin/keys", ""); code != 200 {
+		t.Fatalf("the other tenant's key: %d", code)
+	}
+	if code, _, out := call(t, srv, bootstrap, "GET", "/api/v1/admin/tenants/acme-corp/export", ""); code != 200 || len(out["keys"].([]any)) != 0 {
+		t.Fatalf("export after delete: %d %v", code, out)
+	}
+}
