@@ -1,22 +1,11 @@
 package spider
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"net"
-	"net/http"
-	"net/netip"
-	"strconv"
-	"syscall"
 	"time"
 
-	"github.com/riptidecrawler/riptide/shared/core"
-	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/webhook"
 )
 
 // Notifier delivers the end-of-run webhook.
@@ -25,11 +14,11 @@ type Notifier interface {
 	Notify(ctx context.Context, url string, body []byte, secret string) error
 }
 
-// Webhook headers.
+// Webhook headers (shared/webhook: the jobs use the same).
 const (
-	SignatureHeader = "X-RipTide-Signature"
-	TimestampHeader = "X-RipTide-Timestamp"
-	EventHeader     = "X-RipTide-Event"
+	SignatureHeader = webhook.SignatureHeader
+	TimestampHeader = webhook.TimestampHeader
+	EventHeader     = webhook.EventHeader
 )
 
 // WebhookEvent is the body of the end-of-run webhook.
@@ -47,80 +36,19 @@ func (e *Engine) notify(ctx context.Context, o Options, st *Status) error {
 	return e.notifier.Notify(ctx, o.WebhookURL, body, o.WebhookSecret)
 }
 
-// Sign returns the X-RipTide-Signature value of body sent at ts:
-// "sha256=" + hex(HMAC-SHA256(secret, "<unix seconds>." + body)). The
-// timestamp (X-RipTide-Timestamp) is signed too, so a receiver that
-// rejects old timestamps cannot be replayed to.
-func Sign(secret string, ts time.Time, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(strconv.FormatInt(ts.Unix(), 10)))
-	mac.Write([]byte("."))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
+// Sign returns the X-RipTide-Signature value of body sent at ts
+// (webhook.Sign).
+func Sign(secret string, ts time.Time, body []byte) string { return webhook.Sign(secret, ts, body) }
 
-// WebhookSender posts webhooks through the SSRF guard: a webhook URL is
-// user input, so every address it resolves to is judged at connect time
-// like a page fetch (no redirects are followed).
-type WebhookSender struct {
-	client   *http.Client
-	attempts int
-}
+// WebhookSender is the Notifier over the shared webhook sender (SSRF
+// guard, signature, retries).
+type WebhookSender struct{ Sender *webhook.Sender }
 
-// NewWebhookSender returns a sender whose connections pass guard.
-func NewWebhookSender(guard *fetch.Guard) *WebhookSender {
-	d := &net.Dialer{Timeout: 5 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
-		ap, err := netip.ParseAddrPort(address)
-		if err != nil {
-			return err
-		}
-		return guard.Check(ap.Addr().Unmap())
-	}}
-	tr := &http.Transport{DialContext: d.DialContext, TLSHandshakeTimeout: 5 * time.Second, MaxIdleConns: 4}
-	return &WebhookSender{attempts: 3, client: &http.Client{
-		Transport: tr, Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-}
+// NewWebhookSender returns a Notifier sending through s.
+func NewWebhookSender(s *webhook.Sender) WebhookSender { return WebhookSender{Sender: s} }
 
-// Notify implements Notifier: up to three attempts, retrying network
-// failures and 5xx/429 answers.
-func (w *WebhookSender) Notify(ctx context.Context, url string, body []byte, secret string) error {
-	var last error
-	for i := 0; i < w.attempts; i++ {
-		if i > 0 {
-			select {
-			case <-time.After(time.Duration(i) * time.Second):
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-		if err != nil {
-			return core.Wrap(core.ErrInvalidURL, err, "webhook URL")
-		}
-		now := time.Now()
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("User-Agent", fetch.DefaultUserAgent)
-		req.Header.Set(EventHeader, "spider.finished")
-		req.Header.Set(TimestampHeader, strconv.FormatInt(now.Unix(), 10))
-		if secret != "" {
-			req.Header.Set(SignatureHeader, Sign(secret, now, body))
-		}
-		resp, err := w.client.Do(req)
-		if err != nil {
-			last = err
-			continue
-		}
-		resp.Body.Close()
-		switch {
-		case resp.StatusCode < 300:
-			return nil
-		case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-			last = fmt.Errorf("webhook answered HTTP %d", resp.StatusCode)
-		default:
-			return fmt.Errorf("webhook answered HTTP %d", resp.StatusCode)
-		}
-	}
-	return last
+// Notify implements Notifier.
+func (w WebhookSender) Notify(ctx context.Context, url string, body []byte, secret string) error {
+	_, err := w.Sender.Send(ctx, webhook.Message{URL: url, Event: "spider.finished", Body: body, Secret: secret})
+	return err
 }
