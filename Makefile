@@ -105,12 +105,13 @@ test-cdk: ## CDK assertion and cdk-nag tests
 bench: ## run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./shared/...
 
-# The extraction dev set lives in the team folder beside the checkout.
+# The extraction development sets live in the team folder beside the checkout.
 EXTRACTION_DEV ?= $(CURDIR)/../shared/bench/extraction-dev
+EXTRACTION_MODERN ?= $(CURDIR)/../shared/bench/extraction-modern
 
-bench-extract: ## extraction quality (P/R/F1) and time per page vs go-trafilatura and go-readability, same run
+bench-extract: ## extraction quality (P/R/F1, empty outputs) and time per page on both dev sets vs go-trafilatura and go-readability, same run
 	@mkdir -p build
-	cd bench/extract && $(GO) run -mod=mod . -data $(EXTRACTION_DEV) -out $(CURDIR)/build/bench-extract.md
+	cd bench/extract && $(GO) run -mod=mod . -dev $(EXTRACTION_DEV) -modern $(EXTRACTION_MODERN) -out $(CURDIR)/build/bench-extract.md
 	@echo "table: build/bench-extract.md (copy into docs/benchmarks.md)"
 
 bench-render: ## warm render p50/p95 and memory per render on a local page (needs Chromium)

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -32,6 +33,9 @@ var dropTags = map[atom.Atom]bool{
 	atom.Head: true, atom.Title: true, atom.Meta: true, atom.Link: true, atom.Base: true,
 	atom.Label: true, atom.Map: true, atom.Area: true, atom.Frameset: true, atom.Frame: true,
 	atom.Applet: true, atom.Datalist: true, atom.Output: true, atom.Progress: true, atom.Meter: true,
+	// Raw text elements whose text is markup for browsers without frames
+	// or plugins, never prose.
+	atom.Noframes: true, atom.Noembed: true,
 }
 
 // boilerRoles are ARIA landmark roles of page furniture.
@@ -80,6 +84,26 @@ var boilerSubstrings = []string{
 	"sponsor", "popup", "disqus",
 }
 
+// boilerSubstringsByFirst indexes boilerSubstrings by their first byte, so
+// that a class name is scanned once instead of once per substring.
+var boilerSubstringsByFirst = func() (idx [256][]string) {
+	for _, s := range boilerSubstrings {
+		idx[s[0]] = append(idx[s[0]], s)
+	}
+	return idx
+}()
+
+func hasBoilerSubstring(name []byte) bool {
+	for i := range name {
+		for _, s := range boilerSubstringsByFirst[name[i]] {
+			if len(name)-i >= len(s) && string(name[i:i+len(s)]) == s {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // exactClasses are whole class names of furniture and of elements hidden on every screen
 // size (Bootstrap's "hidden-xs" only hides on small screens, so parts of
 // names do not count here).
@@ -87,6 +111,12 @@ var exactClasses = map[string]bool{
 	// Page builders (Elementor, WPBakery) call every block a widget, so
 	// only these whole names mark furniture.
 	"widgets": true, "widget-area": true, "widget_text": true, "sidebar-widget": true,
+	// Captions and photo credits set apart from the figure (figcaption is
+	// dropped by tag). "caption" alone is also a type size in design
+	// systems ("caption-s"), so only these names count.
+	"wp-caption-text": true, "image-caption": true, "img-caption": true, "photo-caption": true,
+	"caption-text": true, "media-caption": true, "figure-caption": true, "credit": true,
+	"credits": true, "photo-credit": true, "image-credit": true, "img-credit": true,
 
 	"hidden": true, "hide": true, "d-none": false, "sr-only": true, "visually-hidden": true,
 	"screen-reader-text": true, "screen-reader-only": true, "invisible": true, "is-hidden": true,
@@ -125,6 +155,9 @@ var bodyWords = map[string]bool{
 func (t *tree) classify() {
 	for _, n := range t.nodes {
 		if n.h.Type != html.ElementNode {
+			if n.isText() && n.parent != nil && n.parent.tag == atom.Noscript && looksLikeMarkup(n.text) {
+				n.drop = true
+			}
 			continue
 		}
 		if n.tag == 0 {
@@ -132,7 +165,16 @@ func (t *tree) classify() {
 		} else {
 			n.block = blockTags[n.tag]
 		}
-		if dropTags[n.tag] || isHidden(n) {
+		if n.tag == atom.Noscript {
+			// Tracking pixels, "enable JavaScript" notices and lazy-image
+			// twins are dropped; a noscript holding real text is the page
+			// as served without scripts (forum software renders whole
+			// threads there) and is read like any other container.
+			if noscriptText(n) < noscriptContent {
+				n.drop = true
+				continue
+			}
+		} else if dropTags[n.tag] || isHidden(n) {
 			n.drop = true
 			continue
 		}
@@ -174,6 +216,52 @@ func (t *tree) classify() {
 			}
 		}
 	}
+}
+
+// noscriptContent is the text (bytes) from which a <noscript> counts as
+// content: more than any "please enable JavaScript" notice.
+const noscriptContent = 200
+
+// noscriptText counts the text bytes a <noscript> would show, leaving out
+// scripts and styles and text that is escaped markup.
+func noscriptText(n *node) int {
+	sum := 0
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n.isText() {
+			if !looksLikeMarkup(n.text) {
+				sum += len(strings.TrimSpace(n.text))
+			}
+			return
+		}
+		switch n.tag {
+		case atom.Script, atom.Style, atom.Template:
+			return
+		}
+		for _, k := range n.kids {
+			if sum >= noscriptContent {
+				return
+			}
+			walk(k)
+		}
+	}
+	walk(n)
+	return sum
+}
+
+// looksLikeMarkup reports text that is an HTML tag written out: inside
+// <noscript> that is a tracking pixel or an iframe escaped by the site
+// ("&lt;img height=1 ...&gt;"), which must never reach the text.
+func looksLikeMarkup(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) < 3 || s[0] != '<' || s[len(s)-1] != '>' {
+		return false
+	}
+	c := s[1]
+	if c == '/' || c == '!' {
+		return true
+	}
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // unflagWrappers clears the boiler flag of elements that wrap the article:
@@ -254,72 +342,126 @@ func commentish(n *node) bool {
 	return false
 }
 
-// classWords reports whether a class or id attribute names furniture (neg)
-// or the article body (pos).
+// classWords reports whether a class or id attribute names furniture (neg),
+// the article or its region (pos) or the article body itself (body). It
+// runs on every element, so it does not allocate: each name is lower-cased
+// (and '_' read as '-') into a stack buffer, and map lookups with a
+// converted byte slice do not copy.
 func classWords(v string) (neg, pos, body bool) {
-	if v == "" {
-		return false, false, false
-	}
-	v = strings.ToLower(v)
-	for _, name := range strings.Fields(v) {
-		name = strings.ReplaceAll(name, "_", "-")
-		if bodyWords[name] {
+	var buf [64]byte
+	for i := 0; i < len(v); {
+		for i < len(v) && isClassSpace(v[i]) {
+			i++
+		}
+		j := i
+		for j < len(v) && !isClassSpace(v[j]) {
+			j++
+		}
+		if j == i {
+			break
+		}
+		raw := v[i:j]
+		i = j
+		if len(raw) > len(buf) {
+			continue // generated names this long carry no meaning
+		}
+		name := buf[:len(raw)]
+		for k := 0; k < len(raw); k++ {
+			c := raw[k]
+			switch {
+			case c >= 'A' && c <= 'Z':
+				c += 'a' - 'A'
+			case c == '_':
+				c = '-'
+			}
+			name[k] = c
+		}
+		if bodyWords[string(name)] {
 			body = true
 		}
 		// A BEM modifier ("section--ads") describes a variant of the block,
 		// not what the block is.
-		if i := strings.Index(name, "--"); i > 0 {
-			name = name[:i]
+		if k := bytes.Index(name, []byte("--")); k > 0 {
+			name = name[:k]
 		}
-		if exactClasses[name] {
+		if exactClasses[string(name)] {
 			neg = true
 			continue
 		}
-		if contentWords[name] {
+		if contentWords[string(name)] {
 			pos = true
 			continue
 		}
 		if neg {
 			continue
 		}
-		if boilerWords[name] {
+		if boilerWords[string(name)] {
 			neg = true
 			continue
 		}
 		start := 0
-		for i := 0; i <= len(name); i++ {
-			if i == len(name) || name[i] == '-' {
-				if i > start && boilerWords[name[start:i]] {
+		for k := 0; k <= len(name); k++ {
+			if k == len(name) || name[k] == '-' {
+				if k > start && boilerWords[string(name[start:k])] {
 					neg = true
 					break
 				}
-				start = i + 1
+				start = k + 1
 			}
 		}
 		if neg {
 			continue
 		}
-		for _, s := range boilerSubstrings {
-			if strings.Contains(name, s) {
-				neg = true
-				break
-			}
+		if hasBoilerSubstring(name) {
+			neg = true
 		}
 	}
 	return neg, pos, body
 }
 
+func isClassSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
+}
+
 func isHidden(n *node) bool {
 	if n.hasAttr("hidden") {
-		return true
+		// React's streaming server rendering sends each deferred part of
+		// the page as <div hidden id="S:n">, which a script moves into its
+		// placeholder at once: it is visible content, not hidden.
+		return !strings.HasPrefix(n.attr("id"), "S:")
 	}
 	if v := n.attr("aria-hidden"); v == "true" {
 		return true
 	}
 	if style := n.attr("style"); style != "" {
-		s := strings.ToLower(style)
-		s = strings.ReplaceAll(s, " ", "")
-		if strings.Contains(s, "display:none") || strings.Contains(s, "visibility:hidden") {
+		return styleHides(style)
+	}
+	return false
+}
+
+// styleHides reports an inline style with display:none or
+// visibility:hidden, in any case and spacing, without allocating.
+func styleHides(s string) bool {
+	return styleHas(s, "display", "none") || styleHas(s, "visibility", "hidden")
+}
+
+func styleHas(s, prop, value string) bool {
+	for i := 0; i+len(prop) <= len(s); i++ {
+		if !strings.EqualFold(s[i:i+len(prop)], prop) {
+			continue
+		}
+		j := i + len(prop)
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j >= len(s) || s[j] != ':' {
+			continue
+		}
+		j++
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j+len(value) <= len(s) && strings.EqualFold(s[j:j+len(value)], value) {
 			return true
 		}
 	}

@@ -32,15 +32,19 @@ var voidTags = map[atom.Atom]bool{atom.Img: true, atom.Br: true, atom.Hr: true, 
 // code language), with URLs made absolute.
 func renderCleanHTML(root *node, base *url.URL, keepFn func(*node) bool) string {
 	var b bytes.Buffer
+	b.Grow(root.textLen + root.textLen/4 + 32)
 	b.WriteString("<article>")
-	var walk func(n *node, depth int)
-	walk = func(n *node, depth int) {
+	// walk reports whether it wrote anything visible (text or an embedded
+	// medium), so that an element left empty is taken back without
+	// scanning what its children wrote.
+	var walk func(n *node, depth int) bool
+	walk = func(n *node, depth int) bool {
 		if !keepFn(n) {
-			return
+			return false
 		}
 		if n.isText() {
 			b.WriteString(html.EscapeString(n.text))
-			return
+			return hasNonSpace(n.text)
 		}
 		if n.tag == atom.Pre {
 			b.WriteString("<pre><code")
@@ -48,16 +52,17 @@ func renderCleanHTML(root *node, base *url.URL, keepFn func(*node) bool) string 
 				b.WriteString(` class="language-` + html.EscapeString(lang) + `"`)
 			}
 			b.WriteString(">")
-			b.WriteString(html.EscapeString(rawTextOf(n.h)))
+			code := rawTextOf(n.h)
+			b.WriteString(html.EscapeString(code))
 			b.WriteString("</code></pre>")
-			return
+			return hasNonSpace(code)
 		}
 		emit := cleanTags[n.tag] && depth < 256
 		if emit && voidTags[n.tag] {
 			b.WriteString("<" + n.name)
 			writeCleanAttrs(&b, n, base)
 			b.WriteString(">")
-			return
+			return n.tag == atom.Img || n.tag == atom.Hr
 		}
 		// Render the element, then take it back if nothing visible came
 		// out (a block whose own text was trimmed, an empty wrapper).
@@ -69,23 +74,39 @@ func renderCleanHTML(root *node, base *url.URL, keepFn func(*node) bool) string 
 		} else if n.block {
 			b.WriteString("\n")
 		}
-		inner := b.Len()
+		visible := false
 		for _, k := range n.kids {
-			walk(k, depth+1)
+			if walk(k, depth+1) {
+				visible = true
+			}
 		}
-		if !hasVisible(b.Bytes()[inner:]) {
+		if !visible {
 			b.Truncate(mark)
-			return
+			return false
 		}
 		if emit {
 			b.WriteString("</" + n.name + ">")
 		}
+		return true
 	}
 	for _, k := range root.kids {
 		walk(k, 0)
 	}
 	b.WriteString("</article>")
 	return b.String()
+}
+
+// hasNonSpace reports text that shows something: any byte besides the
+// spaces and line breaks that HTML collapses.
+func hasNonSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\n', '\t', '\r':
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 func writeCleanAttrs(b *bytes.Buffer, n *node, base *url.URL) {
@@ -124,25 +145,4 @@ func writeCleanAttrs(b *bytes.Buffer, n *node, base *url.URL) {
 	case atom.Abbr:
 		attr("title", n.attr("title"))
 	}
-}
-
-// hasVisible reports whether serialised HTML holds text or an embedded
-// media element.
-func hasVisible(s []byte) bool {
-	in := false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '<':
-			in = true
-			rest := s[i:]
-			if bytes.HasPrefix(rest, []byte("<img")) || bytes.HasPrefix(rest, []byte("<video")) || bytes.HasPrefix(rest, []byte("<audio")) || bytes.HasPrefix(rest, []byte("<hr")) {
-				return true
-			}
-		case c == '>':
-			in = false
-		case !in && c != ' ' && c != '\n' && c != '\t' && c != '\r':
-			return true
-		}
-	}
-	return false
 }

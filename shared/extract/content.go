@@ -3,6 +3,7 @@ package extract
 import (
 	"strings"
 
+	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
 
@@ -37,6 +38,9 @@ const (
 	// stopShare: share of the container's prose that must come before a
 	// "related"/"comments" heading for it to end the article.
 	stopShare = 0.5
+	// commentStopProse: prose (runes) that must come before a comment
+	// section's heading for it to end the article.
+	commentStopProse = 200
 	// leadLinkDensity and leadShort: leading non-prose blocks above this
 	// link density or below this length are breadcrumbs, dates, labels.
 	leadLinkDensity = 0.3
@@ -49,6 +53,11 @@ const (
 	// taken when it holds twice the prose plus this much.
 	retryBelowProse = 300
 	retryMinGain    = 200
+	// siblingShare and siblingMin: a sibling of the chosen container joins
+	// it when it scores this share of the container's value, and at least
+	// siblingMin (one prose block's worth).
+	siblingShare = 0.2
+	siblingMin   = 80
 )
 
 // blockGoodness scores the text an element holds directly.
@@ -146,6 +155,49 @@ func (t *tree) selectContent() *node {
 	return best
 }
 
+// mergeSiblings widens the chosen container to its parent when siblings of
+// it hold content too: an article split into blocks by an ad, an embed or
+// a newsletter box, a product page whose description and details are
+// separate sections. A sibling joins when it scores at least siblingShare
+// of the container (and at least one prose block's worth) or is itself a
+// prose paragraph; the parent becomes the root and the other siblings are
+// skipped. This is readability's sibling pass on the same scores.
+func mergeSiblings(best *node) *node {
+	p := best.parent
+	if p == nil || best.value <= 0 || p.tag == atom.Html || p.h.Type == html.DocumentNode {
+		return best
+	}
+	min := max(siblingMin, siblingShare*best.value)
+	joined := false
+	for _, s := range p.kids {
+		if s == best || s.isText() || s.drop || s.boiler {
+			continue
+		}
+		if siblingJoins(s, best, min) {
+			joined = true
+		}
+	}
+	if !joined {
+		return best
+	}
+	for _, s := range p.kids {
+		if s == best || s.isText() || s.drop || s.boiler {
+			continue
+		}
+		if !siblingJoins(s, best, min) {
+			s.skip = true
+		}
+	}
+	return p
+}
+
+func siblingJoins(s, best *node, min float64) bool {
+	if isProseBlock(s) && s.textLen == s.ownLen {
+		return true
+	}
+	return s.value >= min
+}
+
 // articleBodyCandidate returns the first element that names itself the
 // article text and holds some text, outside furniture.
 func (t *tree) articleBodyCandidate() *node {
@@ -170,7 +222,7 @@ func (t *tree) articleBodyCandidate() *node {
 // keep reports whether a node inside the chosen container goes to the
 // output.
 func keep(n *node) bool {
-	if n.drop || n.boiler {
+	if n.drop || n.boiler || n.skip {
 		return false
 	}
 	if n.isText() || !n.block {
@@ -219,6 +271,9 @@ func trimEdges(main *node) {
 		}
 	}
 	walk(main)
+	if len(blocks) == 0 {
+		return
+	}
 
 	total := 0
 	for _, b := range blocks {
@@ -229,13 +284,28 @@ func trimEdges(main *node) {
 	if total == 0 {
 		return
 	}
+	// A comment heading ends the article early only when it is the one
+	// comment heading of the container: Q&A pages and forum threads have
+	// one per post, and the posts are the content.
+	commentHeadings := 0
+	for _, b := range blocks {
+		if b.ownLen <= 80 && !isProseBlock(b) {
+			if _, comments := isSectionStop(ownText(b)); comments {
+				commentHeadings++
+			}
+		}
+	}
 	before := 0
 	for i, b := range blocks {
 		if isProseBlock(b) {
 			before += b.ownLen
 			continue
 		}
-		if b.ownLen <= 80 && float64(before) >= stopShare*float64(total) && isSectionStop(ownText(b)) {
+		if b.ownLen > 80 || before == 0 {
+			continue
+		}
+		stop, comments := isSectionStop(ownText(b))
+		if stop && (comments && commentHeadings == 1 && before >= commentStopProse || !comments && float64(before) >= stopShare*float64(total)) {
 			for _, c := range blocks[i:] {
 				c.cut = true
 			}
@@ -247,13 +317,26 @@ func trimEdges(main *node) {
 	started := false
 	last := -1
 	for i, b := range blocks {
-		if isProseBlock(b) {
+		prose := isProseBlock(b)
+		if prose {
 			last = i
 			if b.ownLen > ctaMax {
 				started = true
 			}
 		}
-		if started && b.ownLen <= ctaMax && isCallToAction(ownText(b)) {
+		if b.ownLen > ctaMax {
+			continue
+		}
+		text := ownText(b)
+		switch {
+		case started && isCallToAction(text):
+			b.cut = true
+		case prose || b.ownLen > 80 || inDataStructure(b, main):
+		case isFurnitureLine(text):
+			b.cut = true
+		case !started && isDateLine(text):
+			// A date or "Updated:" line before the body proper (it may
+			// follow the standfirst); in the body a date is content.
 			b.cut = true
 		}
 	}
@@ -324,10 +407,10 @@ func ownText(n *node) string {
 // "widget" blocks. When the first pass yields almost nothing, selection runs
 // again with furniture flags relaxed, and the second result is taken when
 // it holds much more prose.
-func (t *tree) retryIfPoor(main *node) *node {
+func (t *tree) retryIfPoor(main *node) (*node, bool) {
 	first := keptProse(main)
 	if first >= retryBelowProse {
-		return main
+		return main, false
 	}
 	var relaxed []*node
 	for _, n := range t.nodes {
@@ -337,7 +420,7 @@ func (t *tree) retryIfPoor(main *node) *node {
 		}
 	}
 	if len(relaxed) == 0 {
-		return main
+		return main, false
 	}
 	cuts := map[*node]bool{}
 	for _, n := range t.nodes {
@@ -349,7 +432,7 @@ func (t *tree) retryIfPoor(main *node) *node {
 	alt := t.selectContent()
 	trimEdges(alt)
 	if keptProse(alt) >= 2*first+retryMinGain {
-		return alt
+		return alt, true
 	}
 	for _, n := range relaxed {
 		n.boiler = true
@@ -357,7 +440,7 @@ func (t *tree) retryIfPoor(main *node) *node {
 	for _, n := range t.nodes {
 		n.cut = cuts[n]
 	}
-	return main
+	return main, false
 }
 
 // keptProse counts the runes of prose blocks that the output will hold.

@@ -31,8 +31,12 @@ type Document struct {
 	// ReadingTimeMS is the time to read Text at 238 words per minute (the
 	// mean silent reading speed for non-fiction in Brysbaert 2019), in
 	// milliseconds like every duration in the API.
-	ReadingTimeMS int64   `json:"reading_time_ms"`
-	Quality       Quality `json:"quality"`
+	ReadingTimeMS int64 `json:"reading_time_ms"`
+	// ExtractionMethod names the pass that produced Text (main_content,
+	// relaxed, page_region, readability, visible_text, none): page_region,
+	// readability and visible_text are fallbacks, and quality says so too.
+	ExtractionMethod string  `json:"extraction_method"`
+	Quality          Quality `json:"quality"`
 }
 
 // Link is one hyperlink of the page.
@@ -68,13 +72,25 @@ func countWords(s string) int {
 	n := 0
 	in := false
 	for i := 0; i < len(s); {
-		r, size := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[i:])
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case asciiWord[c]:
+				if !in {
+					n++
+					in = true
+				}
+			case c == '-' && in:
+			default:
+				in = false
+			}
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
-		case isWordRune(r) || r == '-' && in:
+		case isWordRune(r):
 			if !in {
 				n++
 				in = true
@@ -88,6 +104,15 @@ func countWords(s string) int {
 	}
 	return n
 }
+
+// asciiWord marks the ASCII bytes that are part of a word: letters,
+// digits and the apostrophe.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '\''
+	}
+	return t
+}()
 
 // isWordRune reports letters, digits and apostrophes, deciding ASCII
 // without table lookups: most text on the web is mostly ASCII and this

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 
@@ -30,6 +31,7 @@ type node struct {
 	ownLen     int
 	ownLinkLen int
 	punct      int // sentence punctuation in own text
+	commas     int // commas in own text (Readability's score)
 
 	drop   bool // never content: scripts, navigation, hidden, form controls
 	boiler bool // class/id/role says boilerplate (and nothing says content)
@@ -43,10 +45,18 @@ type node struct {
 	block       bool // block-level: separates text into paragraphs
 	inLink      bool // inside <a href>
 	cut         bool // own text trimmed from the main content (see trimEdges); nested blocks stay
+	skip        bool // left out of the main content with its subtree (a sibling not merged, see mergeSiblings)
+	out         bool // reaches the output (see markOutput)
 
 	// value is the content score of the subtree (see selectContent).
 	value float64
-	plain int // runes of blocks in the subtree that are mostly not links
+	// rscore, rinit, rskip: Readability's candidate score, whether it was
+	// initialised, and a sibling its choice leaves out (readability.go).
+	rscore  float64
+	rinit   bool
+	rskip   bool
+	rboiler bool // furniture that Readability's retry reads anyway
+	plain   int  // runes of blocks in the subtree that are mostly not links
 }
 
 // isText reports whether n is a text node.
@@ -83,9 +93,12 @@ type tree struct {
 	html  *node
 	head  *node
 	body  *node
+	base  *node   // the first <base href>
 	nodes []*node // every node in document order
-	// all node structs live in one backing slice to keep allocation flat
-	arena []node
+	// all node structs live in one backing slice to keep allocation flat,
+	// and all children slices in another
+	arena   []node
+	kidPool []*node
 }
 
 // maxDepth bounds recursion on adversarial input; x/net/html already caps
@@ -106,8 +119,12 @@ func buildTree(doc *html.Node) *tree {
 		}
 	}
 	countNodes(doc, 0)
+	// One allocation each for the nodes, the document-order index and
+	// every node's children: count bounds all three, so none of them
+	// grows (and no pointer into them moves).
 	t.arena = make([]node, 0, count)
 	t.nodes = make([]*node, 0, count)
+	t.kidPool = make([]*node, 0, count)
 	t.root = t.add(doc, nil, 0)
 	return t
 }
@@ -131,6 +148,10 @@ func (t *tree) add(h *html.Node, parent *node, depth int) *node {
 			if t.body == nil {
 				t.body = n
 			}
+		case atom.Base:
+			if t.base == nil && n.hasAttr("href") {
+				t.base = n
+			}
 		}
 	case html.TextNode:
 		n.text = h.Data
@@ -138,13 +159,31 @@ func (t *tree) add(h *html.Node, parent *node, depth int) *node {
 	if depth >= maxDepth {
 		return n
 	}
+	k := 0
 	for c := h.FirstChild; c != nil; c = c.NextSibling {
-		switch c.Type {
-		case html.ElementNode, html.TextNode, html.DocumentNode:
-			n.kids = append(n.kids, t.add(c, n, depth+1))
+		if keptType(c) {
+			k++
+		}
+	}
+	if k == 0 {
+		return n
+	}
+	start := len(t.kidPool)
+	t.kidPool = t.kidPool[:start+k]
+	n.kids = t.kidPool[start : start+k : start+k]
+	i := 0
+	for c := h.FirstChild; c != nil; c = c.NextSibling {
+		if keptType(c) {
+			n.kids[i] = t.add(c, n, depth+1)
+			i++
 		}
 	}
 	return n
+}
+
+// keptType: comments and doctypes are not mirrored.
+func keptType(h *html.Node) bool {
+	return h.Type == html.ElementNode || h.Type == html.TextNode || h.Type == html.DocumentNode
 }
 
 // measure computes subtree text lengths bottom-up and the flags that depend
@@ -154,10 +193,9 @@ func (t *tree) measure() {
 	walk = func(n *node, inLink bool, depth int) {
 		n.inLink = inLink
 		if n.isText() {
-			l := collapsedLen(n.text)
-			n.textLen = l
+			n.textLen, n.punct, n.commas = measureText(n.text)
 			if inLink {
-				n.linkLen = l
+				n.linkLen = n.textLen
 			}
 			return
 		}
@@ -174,82 +212,122 @@ func (t *tree) measure() {
 			if k.isText() || !k.block {
 				n.ownLen += k.textLen
 				n.ownLinkLen += k.linkLen
-				if k.isText() {
-					n.punct += countPunct(k.text)
-				} else {
-					n.punct += k.punct
-				}
+				n.punct += k.punct
+				n.commas += k.commas
 			}
 		}
 	}
 	walk(t.root, false, 0)
 }
 
-// collapsedLen is the rune length of s with whitespace runs collapsed to one
-// space and leading/trailing whitespace kept as one space.
-func collapsedLen(s string) int {
-	l := 0
+// measureText reads a text node once: its rune length with whitespace runs
+// collapsed to one space (leading and trailing whitespace kept as one
+// space; invisible characters not counted), its sentence punctuation and
+// its commas. ASCII is decided byte by byte: this runs over every text
+// node of every page.
+func measureText(s string) (runes, punct, commas int) {
 	space := false
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
-			if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' {
+			switch measureClass[c] {
+			case measurePlain:
+			case measureSpace:
 				if !space {
-					l++
+					runes++
 					space = true
 				}
 				continue
+			case measureComma:
+				commas++
+				punct++
+			case measurePunct:
+				punct++
 			}
 			space = false
-			l++
+			runes++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		if r == '\u00ad' || r == '\ufeff' || r == '\u2060' {
+		switch r {
+		case '\u00ad', '\ufeff', '\u2060':
 			continue
-		}
-		if r == '\u00a0' || r == '\u200b' {
+		case '\u00a0', '\u200b':
 			if !space {
-				l++
+				runes++
 				space = true
 			}
 			continue
+		case '，', '、':
+			commas++
+			punct++
+		case '。', '！', '？', '؛', '،':
+			punct++
 		}
 		space = false
-		l++
+		runes++
 	}
-	if l == 1 && space {
-		return 0
+	if runes == 1 && space {
+		return 0, 0, 0
 	}
-	return l
+	return runes, punct, commas
 }
 
-func countPunct(s string) int {
-	c := 0
-	for i := 0; i < len(s); i++ {
-		switch b := s[i]; {
-		case b == '.' || b == ',' || b == ';' || b == '!' || b == '?':
-			c++
-		case b >= utf8.RuneSelf && utf8.RuneStart(b):
-			r, _ := utf8.DecodeRuneInString(s[i:])
-			switch r {
-			case '。', '、', '，', '！', '？', '؛', '،':
-				c++
-			}
-		}
+const (
+	measurePlain = iota
+	measureSpace
+	measureComma
+	measurePunct
+)
+
+// measureClass sorts ASCII bytes for measureText.
+var measureClass = func() (t [utf8.RuneSelf]uint8) {
+	for _, c := range " \n\t\r\f" {
+		t[c] = measureSpace
 	}
-	return c
-}
+	t[','] = measureComma
+	for _, c := range ".;!?" {
+		t[c] = measurePunct
+	}
+	return t
+}()
 
 // collapseSpace collapses whitespace runs (including no-break spaces) to one
 // space.
 func collapseSpace(s string) string {
+	if !needsCollapse(s) {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	appendCollapsed(&b, s, false)
 	return b.String()
+}
+
+// needsCollapse reports whether collapseSpace would change s: most text
+// nodes are single-spaced already and are returned without a copy.
+func needsCollapse(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch byteClass[s[i]] {
+		case bytePlain:
+		case byteSpace:
+			if s[i] != ' ' || i+1 < len(s) && s[i+1] == ' ' {
+				return true
+			}
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == '\u00a0' || r == '\u200b' || r == '\u00ad' || r == '\ufeff' || r == '\u2060':
+				return true
+			case r == utf8.RuneError && size == 1:
+				return true
+			}
+			i += size - 1
+		}
+	}
+	return false
 }
 
 // appendCollapsed writes s to b with whitespace runs (no-break and
@@ -257,26 +335,31 @@ func collapseSpace(s string) string {
 // hyphen, BOM, word joiner: they break search) dropped. spaced says whether
 // b already ends in a space; the result says whether it does now. ASCII
 // is handled byte by byte: this runs over every text node of every page.
-func appendCollapsed(b *strings.Builder, s string, spaced bool) bool {
+func appendCollapsed[W textSink](b W, s string, spaced bool) bool {
 	start := 0 // first byte not written yet: runs of plain text are copied at once
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' {
-				b.WriteString(s[start:i])
-				if !spaced || start < i {
-					b.WriteByte(' ')
-				}
-				spaced = true
-				i++
-				for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r' || s[i] == '\f') {
-					i++
-				}
-				start = i
-				continue
-			}
+		// Skip plain ASCII in a tight loop; only spaces and non-ASCII
+		// bytes need a decision.
+		if byteClass[s[i]] == bytePlain {
 			spaced = false
 			i++
+			for i < len(s) && byteClass[s[i]] == bytePlain {
+				i++
+			}
+			continue
+		}
+		c := s[i]
+		if c < utf8.RuneSelf { // whitespace
+			b.WriteString(s[start:i])
+			if !spaced || start < i {
+				b.WriteByte(' ')
+			}
+			spaced = true
+			i++
+			for i < len(s) && byteClass[s[i]] == byteSpace {
+				i++
+			}
+			start = i
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -305,27 +388,59 @@ func appendCollapsed(b *strings.Builder, s string, spaced bool) bool {
 	return spaced
 }
 
+// textSink is where collapsed text is written: a builder for strings that
+// are kept, a buffer for lines that are reused.
+type textSink interface {
+	*strings.Builder | *bytes.Buffer
+	WriteString(s string) (int, error)
+	WriteByte(c byte) error
+}
+
+// Byte classes for the text loops: plain ASCII (letters, digits, most
+// punctuation), ASCII whitespace, and the first byte of anything else.
+const (
+	bytePlain = iota
+	byteSpace
+	byteOther
+)
+
+var byteClass = func() (t [256]uint8) {
+	for i := 0x80; i < 256; i++ {
+		t[i] = byteOther
+	}
+	for _, c := range " \n\t\r\f" {
+		t[c] = byteSpace
+	}
+	return t
+}()
+
 // textOf returns the collapsed text of a subtree, ignoring dropped nodes.
 func textOf(n *node) string {
+	if n.textLen == 0 {
+		return ""
+	}
 	var b strings.Builder
+	b.Grow(n.textLen + 8)
+	spaced := true // no leading space
 	var walk func(n *node)
 	walk = func(n *node) {
 		if n.drop {
 			return
 		}
 		if n.isText() {
-			b.WriteString(n.text)
+			spaced = appendCollapsed(&b, n.text, spaced)
 			return
 		}
 		for _, k := range n.kids {
-			if k.block && b.Len() > 0 {
+			if k.block && !spaced {
 				b.WriteByte(' ')
+				spaced = true
 			}
 			walk(k)
 		}
 	}
 	walk(n)
-	return strings.TrimSpace(collapseSpace(b.String()))
+	return strings.TrimSpace(b.String())
 }
 
 // rawTextOf returns the text of a subtree including dropped nodes (for
@@ -333,6 +448,9 @@ func textOf(n *node) string {
 func rawTextOf(h *html.Node) string {
 	if h.Type == html.TextNode {
 		return h.Data
+	}
+	if c := h.FirstChild; c != nil && c == h.LastChild && c.Type == html.TextNode {
+		return c.Data // scripts and titles: one text child, no copy
 	}
 	var b strings.Builder
 	for c := h.FirstChild; c != nil; c = c.NextSibling {
@@ -347,5 +465,7 @@ func (t *tree) resetSelection() {
 	for _, n := range t.nodes {
 		n.boiler = n.boilerInit
 		n.cut = false
+		n.skip = false
+		n.out = false
 	}
 }

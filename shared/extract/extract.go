@@ -43,15 +43,15 @@ const wordsPerMinute = 238
 const DefaultMaxBytes = 16 << 20
 
 // Page is a parsed HTML page: the single parse that the gate, the
-// extractor and any other engine reading the page share. Gate only reads it;
-// Extract keeps per-call selection state in it (and resets it on entry), so
-// a Page must not be used by two goroutines at once.
+// extractor and any other engine reading the page share. Gate caches its
+// verdict in it and Extract keeps per-call selection state in it (reset on
+// entry), so a Page must not be used by two goroutines at once.
 type Page struct {
 	URL  *url.URL // the page URL as given (nil when none was)
 	Base *url.URL // what relative links resolve against: <base href>, else URL
 	tree *tree
-	doc  *html.Node
 	size int
+	gate *GateResult // computed on first use
 }
 
 // Parse parses an HTML page. pageURL may be empty (links then stay
@@ -69,11 +69,15 @@ func Parse(ctx context.Context, htmlBytes []byte, pageURL string, maxBytes int) 
 	if len(htmlBytes) > maxBytes {
 		return nil, core.Errorf(core.ErrPayloadTooLarge, "extract: page is %d bytes, limit %d", len(htmlBytes), maxBytes)
 	}
-	doc, err := html.Parse(bytes.NewReader(htmlBytes))
+	// Scripting off, as in a browser with JavaScript disabled: <noscript>
+	// content is parsed as markup (forum software and server-rendered
+	// fallbacks put the whole page there) instead of one raw text node
+	// whose tags could reach the text.
+	doc, err := html.ParseWithOptions(bytes.NewReader(htmlBytes), html.ParseOptionEnableScripting(false))
 	if err != nil {
 		return nil, core.Wrap(core.ErrExtraction, err, "extract: parse html")
 	}
-	p := &Page{doc: doc, tree: buildTree(doc), size: len(htmlBytes)}
+	p := &Page{tree: buildTree(doc), size: len(htmlBytes)}
 	p.tree.classify()
 	p.tree.unflagWrappers()
 	p.tree.measure()
@@ -91,8 +95,9 @@ func Parse(ctx context.Context, htmlBytes []byte, pageURL string, maxBytes int) 
 }
 
 // Node returns the parsed document for engines that work on the same parse
-// (tables, say). It must be treated as read-only.
-func (p *Page) Node() *html.Node { return p.doc }
+// (strategies, tables). It must be treated as read-only. The page was
+// parsed with scripting off, so <noscript> content is markup here too.
+func (p *Page) Node() *html.Node { return p.tree.root.h }
 
 // FromHTML parses a page and extracts its content in one call.
 func FromHTML(ctx context.Context, htmlBytes []byte, pageURL string, opts Options) (*Document, error) {
@@ -114,50 +119,50 @@ func (p *Page) Extract(ctx context.Context, opts Options) (*Document, error) {
 	}
 	t := p.tree
 	t.resetSelection()
-	main := t.selectContent()
-	trimEdges(main)
-	main = t.retryIfPoor(main)
-	d := &Document{}
+	sel := t.choose()
+	d := &Document{ExtractionMethod: sel.method}
 	if p.URL != nil {
 		d.URL = p.URL.String()
 	}
-	d.Text = renderText(main, keep)
+	d.Text = renderText(sel.root, sel.keep)
 	d.WordCount = countWords(d.Text)
 	d.ReadingTimeMS = int64(d.WordCount) * 60_000 / wordsPerMinute
 	if !opts.SkipMarkdown {
-		d.Markdown = renderMarkdown(main, p.Base, keep)
+		d.Markdown = renderMarkdown(sel.root, p.Base, sel.keep)
 	}
 	if !opts.SkipHTML {
-		d.HTML = renderCleanHTML(main, p.Base, keep)
+		d.HTML = renderCleanHTML(sel.root, p.Base, sel.keep)
 	}
 	t.collectMetadata(p.Base).fill(d, p.Base)
+	if !opts.SkipLinks || !opts.SkipMedia {
+		markOutput(sel)
+	}
 	if !opts.SkipLinks {
-		d.Links = t.collectLinks(p.Base, main)
+		d.Links = t.collectLinks(p.Base)
 	}
 	if !opts.SkipMedia {
-		d.Media = t.collectMedia(p.Base, main)
+		d.Media = t.collectMedia(p.Base)
 	}
-	d.Quality = assessQuality(d, main, t, p.Gate())
-	log.DebugContext(ctx, "extract: content selected", "tag", main.name, "class", main.attr("class"),
-		"value", main.value, "words", d.WordCount)
+	d.Quality = assessQuality(d, sel, t, p.Gate())
+	log.DebugContext(ctx, "extract: content selected", "method", sel.method, "tag", sel.root.name,
+		"class", sel.root.attr("class"), "value", sel.root.value, "words", d.WordCount)
 	return d, nil
 }
 
+// baseURL applies the first <base href> of the document. It is looked for
+// anywhere, not only in <head>: with scripting off a tracking pixel in a
+// head <noscript> starts the body early, and later head elements land there.
 func baseURL(t *tree, base *url.URL) *url.URL {
-	if t.head != nil {
-		for _, n := range t.head.kids {
-			if n.name == "base" {
-				if href := strings.TrimSpace(n.attr("href")); href != "" {
-					if u, err := url.Parse(href); err == nil {
-						if base != nil {
-							u = base.ResolveReference(u)
-						}
-						if u.IsAbs() {
-							return u
-						}
-					}
-				}
-				break
+	if t.base == nil {
+		return base
+	}
+	if href := strings.TrimSpace(t.base.attr("href")); href != "" {
+		if u, err := url.Parse(href); err == nil {
+			if base != nil {
+				u = base.ResolveReference(u)
+			}
+			if u.IsAbs() {
+				return u
 			}
 		}
 	}

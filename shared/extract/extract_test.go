@@ -259,7 +259,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestEmptyAndTextOnlyInputs(t *testing.T) {
-	for _, in := range []string{"", "just some words without markup", "<html></html>", "<body><nav>a</nav></body>"} {
+	for _, in := range []string{"", "just some words without markup", "<html></html>", "<body><nav>a</nav></body>", "<p> \u00a0 </p>"} {
 		d, err := FromHTML(context.Background(), []byte(in), "", Options{})
 		if err != nil {
 			t.Errorf("%q: %v", in, err)
@@ -270,6 +270,9 @@ func TestEmptyAndTextOnlyInputs(t *testing.T) {
 		}
 		if in == "<body><nav>a</nav></body>" && d.Text != "" {
 			t.Errorf("navigation-only page: text = %q, want empty", d.Text)
+		}
+		if in != "just some words without markup" && d.ExtractionMethod != MethodNone {
+			t.Errorf("%q: extraction_method = %q, want %q", in, d.ExtractionMethod, MethodNone)
 		}
 	}
 }

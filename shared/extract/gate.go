@@ -39,14 +39,27 @@ type GateSignals struct {
 	FrameworkMarkers int  `json:"framework_markers"`  // data-reactroot, ng-version, data-v-app, ...
 }
 
+// stateScriptHead is how much of each script the gate reads for client
+// state assignments.
+const stateScriptHead = 4 << 10
+
 var mountIDs = map[string]bool{
 	"root": true, "app": true, "__next": true, "__nuxt": true, "___gatsby": true, "svelte": true,
 	"react-root": true, "app-root": true, "main-app": true, "application": true,
 }
 
 // Gate decides whether the page needs a headless browser, from the same
-// parsed tree the extractor uses.
+// parsed tree the extractor uses. The verdict is computed once per Page
+// (Extract reuses it for the quality score).
 func (p *Page) Gate() GateResult {
+	if p.gate == nil {
+		g := p.computeGate()
+		p.gate = &g
+	}
+	return *p.gate
+}
+
+func (p *Page) computeGate() GateResult {
 	t := p.tree
 	s := GateSignals{HTMLBytes: p.size}
 	for _, n := range t.nodes {
@@ -61,8 +74,11 @@ func (p *Page) Gate() GateResult {
 			body := rawTextOf(n.h)
 			s.ScriptBytes += len(body)
 			id := n.attr("id")
-			if id == "__NEXT_DATA__" || id == "__NUXT_DATA__" || strings.Contains(body, "window.__NUXT__") ||
-				strings.Contains(body, "window.__INITIAL_STATE__") || strings.Contains(body, "window.__APOLLO_STATE__") {
+			// State assignments open their script; scanning the first
+			// kilobytes spares reading megabytes of bundled code.
+			head := body[:min(len(body), stateScriptHead)]
+			if id == "__NEXT_DATA__" || id == "__NUXT_DATA__" || strings.Contains(head, "window.__NUXT__") ||
+				strings.Contains(head, "window.__INITIAL_STATE__") || strings.Contains(head, "window.__APOLLO_STATE__") {
 				s.NextData = true
 			}
 		case atom.Noscript:
@@ -73,7 +89,7 @@ func (p *Page) Gate() GateResult {
 				s.NoscriptJSNotice = true
 			}
 		case atom.P:
-			if !n.drop && n.textLen >= 40 {
+			if !n.drop && n.textLen >= 40 && !hiddenAncestor(n) {
 				s.Paragraphs++
 			}
 		}
@@ -90,11 +106,18 @@ func (p *Page) Gate() GateResult {
 	return decide(s)
 }
 
+// hiddenAncestor reports text a reader never sees. A <noscript> holding
+// real content is visible: the extractor reads it from the raw HTML, so
+// such a page needs no browser.
 func hiddenAncestor(n *node) bool {
 	for p := n.parent; p != nil; p = p.parent {
 		switch p.tag {
-		case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Head, atom.Title:
+		case atom.Script, atom.Style, atom.Template, atom.Head, atom.Title:
 			return true
+		case atom.Noscript:
+			if p.drop {
+				return true
+			}
 		}
 		if p.drop && isHidden(p) {
 			return true

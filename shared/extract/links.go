@@ -10,18 +10,27 @@ import (
 // resolveURL makes ref absolute against base. It returns "" for refs that
 // do not parse; refs stay relative when there is no base.
 func resolveURL(base *url.URL, ref string) string {
+	if u := resolveRef(base, ref); u != nil {
+		return u.String()
+	}
+	return ""
+}
+
+// resolveRef parses ref and resolves it against base (nil for a ref that is
+// empty or does not parse).
+func resolveRef(base *url.URL, ref string) *url.URL {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
-		return ""
+		return nil
 	}
 	u, err := url.Parse(ref)
 	if err != nil {
-		return ""
+		return nil
 	}
 	if base != nil {
 		u = base.ResolveReference(u)
 	}
-	return u.String()
+	return u
 }
 
 // imageSource picks the URL an <img> shows, looking at the lazy-loading
@@ -70,25 +79,32 @@ func inside(n, main *node) bool {
 	return false
 }
 
-// keptInside reports whether n is inside main and on the kept path (not
-// under a dropped or furniture element).
-func keptInside(n, main *node) bool {
-	for p := n; p != nil; p = p.parent {
-		if !keep(p) {
-			return false
+// markOutput sets out on every node of the selection that reaches the
+// output, in one walk, so that links and media ask a flag instead of
+// walking their ancestors.
+func markOutput(sel selection) {
+	var walk func(n *node)
+	walk = func(n *node) {
+		if !sel.keep(n) {
+			return
 		}
-		if p == main {
-			return true
+		n.out = true
+		for _, k := range n.kids {
+			walk(k)
 		}
 	}
-	return false
+	walk(sel.root)
 }
 
 // collectLinks returns every http(s) link of the page once, in document
-// order, fragment removed.
-func (t *tree) collectLinks(base *url.URL, main *node) []Link {
+// order, fragment removed. markOutput must have run.
+func (t *tree) collectLinks(base *url.URL) []Link {
 	var links []Link
 	index := map[string]int{}
+	baseHost := ""
+	if base != nil {
+		baseHost = base.Hostname()
+	}
 	for _, n := range t.nodes {
 		if n.tag != atom.A && n.tag != atom.Area {
 			continue
@@ -97,45 +113,49 @@ func (t *tree) collectLinks(base *url.URL, main *node) []Link {
 		if href == "" {
 			continue
 		}
-		abs := resolveURL(base, href)
-		u, err := url.Parse(abs)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		u := resolveRef(base, href)
+		if u == nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			continue
 		}
 		u.Fragment = ""
 		u.RawFragment = ""
 		key := u.String()
-		text := textOf(n)
-		if text == "" {
-			text = strings.TrimSpace(n.attr("title"))
-		}
-		if text == "" {
-			text = strings.TrimSpace(n.attr("aria-label"))
-		}
 		rel := strings.Fields(strings.ToLower(n.attr("rel")))
-		inContent := keptInside(n, main)
 		if i, ok := index[key]; ok {
 			l := &links[i]
 			if l.Text == "" {
-				l.Text = text
+				l.Text = linkText(n)
 			}
 			for _, r := range rel {
 				if !contains(l.Rel, r) {
 					l.Rel = append(l.Rel, r)
 				}
 			}
-			l.InContent = l.InContent || inContent
+			l.InContent = l.InContent || n.out
 			continue
 		}
-		internal := base != nil && sameSite(u.Hostname(), base.Hostname())
+		internal := base != nil && sameSite(u.Hostname(), baseHost)
 		index[key] = len(links)
-		links = append(links, Link{URL: key, Text: truncateRunes(text, 300), Rel: rel, Internal: internal, InContent: inContent})
+		links = append(links, Link{URL: key, Text: linkText(n), Rel: rel, Internal: internal, InContent: n.out})
 	}
 	return links
 }
 
+// linkText is what a reader sees of a link: its text, else its title or
+// ARIA label.
+func linkText(n *node) string {
+	text := textOf(n)
+	if text == "" {
+		text = strings.TrimSpace(n.attr("title"))
+	}
+	if text == "" {
+		text = strings.TrimSpace(n.attr("aria-label"))
+	}
+	return truncateRunes(text, 300)
+}
+
 // collectMedia returns images, videos and audio of the page once each.
-func (t *tree) collectMedia(base *url.URL, main *node) []Media {
+func (t *tree) collectMedia(base *url.URL) []Media {
 	var media []Media
 	seen := map[string]bool{}
 	add := func(kind, src, alt string, n *node) {
@@ -144,7 +164,7 @@ func (t *tree) collectMedia(base *url.URL, main *node) []Media {
 			return
 		}
 		seen[abs] = true
-		media = append(media, Media{Type: kind, URL: abs, Alt: alt, Caption: figureCaption(n), InContent: keptInside(n, main)})
+		media = append(media, Media{Type: kind, URL: abs, Alt: alt, Caption: figureCaption(n), InContent: n.out})
 	}
 	for _, n := range t.nodes {
 		switch n.tag {

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html/atom"
 )
@@ -25,12 +26,21 @@ func renderMarkdown(root *node, base *url.URL, keepFn func(*node) bool) string {
 // paragraphs, block elements render themselves.
 func (w *mdWriter) blocks(kids []*node, depth int) string {
 	var out []string
+	w.appendBlocks(&out, kids, depth)
+	return strings.Join(out, "\n\n")
+}
+
+// appendBlocks renders kids as paragraphs appended to out. Containers that
+// add no markup of their own (div, section, p, ...) are rendered into the
+// same list rather than joined on their own, so a paragraph is copied once
+// however deep the wrappers nest.
+func (w *mdWriter) appendBlocks(out *[]string, kids []*node, depth int) {
 	var para strings.Builder
 	flush := func() {
 		s := strings.TrimSpace(para.String())
 		para.Reset()
 		if s != "" {
-			out = append(out, s)
+			*out = append(*out, s)
 		}
 	}
 	for _, k := range kids {
@@ -48,22 +58,41 @@ func (w *mdWriter) blocks(kids []*node, depth int) string {
 			continue
 		}
 		flush()
+		if depth <= mdMaxDepth && transparentBlock(k) {
+			w.appendBlocks(out, k.kids, depth+1)
+			continue
+		}
 		if s := w.block(k, depth); strings.TrimSpace(s) != "" {
 			// A nested list follows its item's text on the next line, so
 			// the outer list stays tight.
-			if (k.tag == atom.Ul || k.tag == atom.Ol) && k.parent != nil && k.parent.tag == atom.Li && len(out) > 0 {
-				out[len(out)-1] += "\n" + s
+			if (k.tag == atom.Ul || k.tag == atom.Ol) && k.parent != nil && k.parent.tag == atom.Li && len(*out) > 0 {
+				(*out)[len(*out)-1] += "\n" + s
 				continue
 			}
-			out = append(out, s)
+			*out = append(*out, s)
 		}
 	}
 	flush()
-	return strings.Join(out, "\n\n")
+}
+
+// mdMaxDepth bounds the nesting the markdown writer follows; deeper
+// content is rendered as inline text.
+const mdMaxDepth = 64
+
+// transparentBlock reports the block elements that render as their
+// children's paragraphs, with no markup of their own.
+func transparentBlock(n *node) bool {
+	switch n.tag {
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Ul, atom.Ol, atom.Menu, atom.Pre,
+		atom.Blockquote, atom.Table, atom.Hr, atom.Dt, atom.Li, atom.Tr, atom.Td, atom.Th, atom.Thead,
+		atom.Tbody, atom.Tfoot, atom.Caption:
+		return false
+	}
+	return true
 }
 
 func (w *mdWriter) block(n *node, depth int) string {
-	if depth > 64 {
+	if depth > mdMaxDepth {
 		return w.inlineKids(n)
 	}
 	switch n.tag {
@@ -231,6 +260,9 @@ func (w *mdWriter) inlineKids(n *node) string {
 // a <td>, say) become spaces.
 func (w *mdWriter) inline(n *node) string {
 	if n.isText() {
+		if plainMarkdownText(n.text) {
+			return n.text // the common case: nothing to collapse or escape
+		}
 		return escapeMarkdown(collapseSpace(n.text))
 	}
 	switch n.tag {
@@ -319,6 +351,44 @@ func edgeSpace(s string) (lead, trail string) {
 var mdEscaper = strings.NewReplacer(
 	`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`, "#", `\#`, "|", `\|`,
 )
+
+// mdSpecial marks the ASCII bytes that make plainMarkdownText look
+// closer: markdown syntax and whitespace other than a single space.
+var mdSpecial = func() (t [256]bool) {
+	for _, c := range "\\*_`[]<>#|\n\t\r\f" {
+		t[c] = true
+	}
+	for i := 0x80; i < 256; i++ {
+		t[i] = true
+	}
+	return t
+}()
+
+// plainMarkdownText reports text that escapeMarkdown(collapseSpace(s))
+// would return unchanged, in one pass that only stops at rare bytes.
+func plainMarkdownText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !mdSpecial[c] {
+			if c == ' ' && i+1 < len(s) && s[i+1] == ' ' {
+				return false
+			}
+			continue
+		}
+		if c < utf8.RuneSelf {
+			return false
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\u00a0' || r == '\u200b' || r == '\u00ad' || r == '\ufeff' || r == '\u2060':
+			return false
+		case r == utf8.RuneError && size == 1:
+			return false
+		}
+		i += size - 1
+	}
+	return true
+}
 
 // escapeMarkdown escapes characters that would otherwise start markup.
 // '#' is escaped everywhere (not only at line start) because text runs are

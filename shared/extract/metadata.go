@@ -104,18 +104,39 @@ func (t *tree) collectMetadata(base *url.URL) *metadata {
 }
 
 func isBylineElement(n *node) bool {
-	if strings.Contains(" "+strings.ToLower(n.attr("rel"))+" ", " author ") {
+	if rel := n.attr("rel"); rel != "" && hasToken(rel, "author") {
 		return true
 	}
 	if strings.EqualFold(n.attr("itemprop"), "author") {
 		return true
 	}
-	c := strings.ToLower(n.attr("class"))
-	for _, f := range strings.Fields(c) {
-		switch f {
-		case "byline", "author", "author-name", "byline-name", "article-author", "post-author":
+	c := n.attr("class")
+	if c == "" {
+		return false
+	}
+	for _, f := range [...]string{"byline", "author", "author-name", "byline-name", "article-author", "post-author"} {
+		if hasToken(c, f) {
 			return true
 		}
+	}
+	return false
+}
+
+// hasToken reports whether the space-separated list v holds tok, ignoring
+// case, without allocating.
+func hasToken(v, tok string) bool {
+	for i := 0; i < len(v); {
+		for i < len(v) && isClassSpace(v[i]) {
+			i++
+		}
+		j := i
+		for j < len(v) && !isClassSpace(v[j]) {
+			j++
+		}
+		if j-i == len(tok) && strings.EqualFold(v[i:j], tok) {
+			return true
+		}
+		i = j
 	}
 	return false
 }

@@ -5,7 +5,8 @@ import "fmt"
 // assessQuality scores how likely the extracted text is the page's main
 // content. The reasons name each signal that moved the score, so a client
 // (or the crawl pipeline deciding to render) can see why.
-func assessQuality(d *Document, main *node, t *tree, gate GateResult) Quality {
+func assessQuality(d *Document, sel selection, t *tree, gate GateResult) Quality {
+	main := sel.root
 	score := 0.5
 	var reasons []string
 	add := func(delta float64, reason string) {
@@ -46,6 +47,16 @@ func assessQuality(d *Document, main *node, t *tree, gate GateResult) Quality {
 	}
 	if d.Title != "" {
 		add(0.05, "has_title")
+	}
+	switch sel.method {
+	case MethodPageRegion:
+		add(-0.05, "fallback:page_region")
+	case MethodReadability:
+		add(-0.05, "fallback:readability")
+	case MethodVisibleText:
+		add(-0.2, "fallback:visible_text")
+	case MethodRelaxed:
+		reasons = append(reasons, "relaxed:comment_sections_allowed")
 	}
 	if gate.Decision == DecisionHeadless {
 		add(-0.3, "page_needs_javascript")

@@ -3,7 +3,7 @@ package extract
 import "strings"
 
 // sectionStops are the headings that open a page's furniture inside an
-// article container: related stories, comments, newsletter and share
+// article container: related stories, the next story, newsletter and share
 // boxes. Once one appears after most of the prose, the rest of the
 // container is furniture too. The list is language knowledge (the common
 // European news and blog languages), matched against short lines only.
@@ -11,37 +11,72 @@ var sectionStops = []string{
 	// English
 	"related", "more from", "more on this", "more stories", "read more", "read also", "also read",
 	"you may also like", "you might also like", "you may be interested", "recommended", "most read",
-	"most popular", "latest news", "comments", "leave a reply", "leave a comment", "share this",
-	"follow us", "newsletter", "trackbacks", "pingbacks", "about the author", "further reading",
+	"most popular", "latest news", "share this", "follow us", "newsletter", "trackbacks", "pingbacks",
+	"about the author", "further reading", "next article", "previous article", "next story",
+	"previous story", "next post", "previous post", "read next", "up next", "more news",
 	// German
 	"mehr zum thema", "das könnte sie auch interessieren", "das könnte dich auch interessieren",
 	"ähnliche beiträge", "ähnliche artikel", "verwandte artikel", "weitere beiträge", "weitere artikel",
 	"auch interessant", "lesen sie auch", "lesen sie mehr", "meistgelesen", "mehr über", "mehr aus",
-	"mehr zu", "kommentare", "kommentar schreiben", "schreibe einen kommentar", "über den autor",
-	"diese beiträge", "empfehlungen", "zum newsletter", "beitrag teilen", "artikel teilen",
+	"mehr zu", "über den autor", "diese beiträge", "empfehlungen", "zum newsletter", "beitrag teilen",
+	"artikel teilen", "nächster artikel", "vorheriger artikel", "nächster beitrag", "vorheriger beitrag",
 	// French, Spanish, Italian, Portuguese, Dutch, Polish
-	"à lire aussi", "lire aussi", "sur le même sujet", "articles similaires", "vos réactions",
-	"commentaires", "te puede interesar", "noticias relacionadas", "lee también", "más noticias",
-	"artículos relacionados", "comentarios", "potrebbe interessarti", "articoli correlati",
-	"leggi anche", "commenti", "leia também", "veja também", "notícias relacionadas", "lees ook",
-	"gerelateerd", "reacties", "zobacz też", "zobacz także", "czytaj też", "czytaj także",
-	"polecamy", "skomentuj", "komentarze",
+	"à lire aussi", "lire aussi", "sur le même sujet", "articles similaires", "article suivant",
+	"article précédent", "te puede interesar", "noticias relacionadas", "lee también", "más noticias",
+	"artículos relacionados", "artículo siguiente", "artículo anterior", "potrebbe interessarti",
+	"articoli correlati", "leggi anche", "articolo successivo", "articolo precedente", "leia também",
+	"veja também", "notícias relacionadas", "lees ook", "gerelateerd", "zobacz też", "zobacz także",
+	"czytaj też", "czytaj także", "polecamy",
+}
+
+// commentStops open a comment section. Readers' comments can be longer
+// than the article, so these end the article wherever it has begun, not
+// only after most of the prose.
+var commentStops = []string{
+	"comments", "leave a reply", "leave a comment", "top rated comments", "view all comments",
+	"join the discussion", "join the conversation", "kommentare", "kommentar schreiben",
+	"schreibe einen kommentar", "diskutieren sie mit", "leserkommentare", "vos réactions",
+	"commentaires", "laisser un commentaire", "comentarios", "deja un comentario", "commenti",
+	"lascia un commento", "comentários", "deixe um comentário", "reacties", "laat een reactie achter",
+	"skomentuj", "komentarze",
 }
 
 // isSectionStop reports whether a short block reads like the heading of a
-// furniture section.
-func isSectionStop(text string) bool {
+// furniture section, and whether that section holds comments. A leading
+// count is skipped: comment sections are announced as "27 commentaires",
+// "5 Kommentare on ...", "2 thoughts on ...".
+func isSectionStop(text string) (stop, comments bool) {
 	if len(text) > 80 {
-		return false
+		return false, false
 	}
 	t := strings.ToLower(strings.TrimSpace(text))
 	t = strings.TrimRight(t, ":.…!» ")
-	for _, s := range sectionStops {
-		if strings.HasPrefix(t, s) {
-			return true
+	if c := strings.TrimLeft(t, "0123456789 ()[]"); c != t {
+		t = c
+		for _, s := range countedStops {
+			if strings.HasPrefix(t, s) {
+				return true, true
+			}
 		}
 	}
-	return false
+	for _, s := range commentStops {
+		if strings.HasPrefix(t, s) {
+			return true, true
+		}
+	}
+	for _, s := range sectionStops {
+		if strings.HasPrefix(t, s) {
+			return true, false
+		}
+	}
+	return false, false
+}
+
+// countedStops follow a number in the heading of a comment section.
+var countedStops = []string{
+	"comment", "thought", "response", "repl", "kommentar", "antwort", "reaktion", "commentaire",
+	"réponse", "comentario", "respuesta", "comment", "risposte", "reacties", "reactie", "komentarz",
+	"odpowied",
 }
 
 // callsToAction are phrases of the short appeals that publishers put

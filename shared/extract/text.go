@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"strings"
 
 	"golang.org/x/net/html/atom"
@@ -11,9 +12,9 @@ import (
 // separated by a tab, <pre> kept verbatim.
 type textWriter struct {
 	out    strings.Builder
-	line   strings.Builder
-	pend   int // pending separator before the next text: 0 none, 1 newline, 2 blank line
-	cell   int // depth of table cells: blocks inside a cell are spaces
+	line   bytes.Buffer // reused line to line: Reset keeps its capacity
+	pend   int          // pending separator before the next text: 0 none, 1 newline, 2 blank line
+	cell   int          // depth of table cells: blocks inside a cell are spaces
 	pre    int
 	spaced bool // the line ends in a space (or is empty)
 }
@@ -26,10 +27,10 @@ func (w *textWriter) breakBlock(sep int) {
 }
 
 func (w *textWriter) flushLine() {
-	s := strings.TrimSpace(w.line.String())
-	w.line.Reset()
+	s := bytes.TrimSpace(w.line.Bytes())
 	w.spaced = true
-	if s == "" {
+	if len(s) == 0 {
+		w.line.Reset()
 		return
 	}
 	if w.out.Len() > 0 {
@@ -41,7 +42,8 @@ func (w *textWriter) flushLine() {
 		}
 	}
 	w.pend = 0
-	w.out.WriteString(s)
+	w.out.Write(s)
+	w.line.Reset()
 }
 
 func (w *textWriter) writeText(s string) {
@@ -82,7 +84,7 @@ func (w *textWriter) walk(n *node, keepFn func(*node) bool) {
 		return
 	case atom.Td, atom.Th:
 		if w.cell == 0 {
-			if strings.TrimSpace(w.line.String()) != "" {
+			if len(bytes.TrimSpace(w.line.Bytes())) > 0 {
 				w.line.WriteByte('\t')
 				w.spaced = true
 			}
@@ -155,6 +157,7 @@ func (w *textWriter) String() string {
 
 func renderText(root *node, keepFn func(*node) bool) string {
 	w := &textWriter{spaced: true}
+	w.out.Grow(root.textLen + root.textLen/8)
 	w.walk(root, keepFn)
 	return w.String()
 }

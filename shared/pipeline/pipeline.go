@@ -249,7 +249,8 @@ func extractOptions(opts Options) extract.Options {
 func shape(doc *extract.Document, raw []byte, opts Options) *Document {
 	if !opts.Has(FormatMetadata) {
 		keep := extract.Document{URL: doc.URL, Title: doc.Title, Text: doc.Text, Markdown: doc.Markdown, HTML: doc.HTML,
-			Links: doc.Links, Media: doc.Media, WordCount: doc.WordCount, ReadingTimeMS: doc.ReadingTimeMS, Quality: doc.Quality}
+			Links: doc.Links, Media: doc.Media, WordCount: doc.WordCount, ReadingTimeMS: doc.ReadingTimeMS,
+			ExtractionMethod: doc.ExtractionMethod, Quality: doc.Quality}
 		doc = &keep
 	}
 	if !opts.Has(FormatText) {
@@ -287,7 +288,7 @@ func contentKind(ct string) contentClass {
 // textDocument wraps a non-HTML text body: its text is the content itself.
 func textDocument(resp *fetch.Response, opts Options) *Document {
 	body := string(resp.Body)
-	doc := &extract.Document{URL: resp.FinalURL, Text: body}
+	doc := &extract.Document{URL: resp.FinalURL, Text: body, ExtractionMethod: extract.MethodNotHTML}
 	if resp.ContentType == "text/markdown" && opts.Has(FormatMarkdown) {
 		doc.Markdown = body
 	}
