@@ -17,6 +17,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/wire/stealthwire"
 	"github.com/riptidecrawler/riptide/shared/wire/strategieswire"
 	"github.com/riptidecrawler/riptide/shared/wire/tableswire"
+	"github.com/riptidecrawler/riptide/shared/wire/workerswire"
 )
 
 // localGroups are the groups `riptide serve` mounts on one Process, so
@@ -36,6 +37,7 @@ var localGroups = []struct {
 	{"tables", tableswire.Build},
 	{"deepsearch", searchwire.Build},
 	{"llm", llmwire.Build},
+	{"workers", workerswire.Build},
 }
 
 // localHandlers builds the handlers of every local group.

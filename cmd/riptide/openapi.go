@@ -9,12 +9,13 @@ import (
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	strategiesapi "github.com/riptidecrawler/riptide/shared/api/strategies"
 	tablesapi "github.com/riptidecrawler/riptide/shared/api/tables"
+	workersapi "github.com/riptidecrawler/riptide/shared/api/workers"
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // groupSchemas are the request/response schemas contributed by the groups.
 var groupSchemas = []routes.Schemas{spiderapi.Schemas(), strategiesapi.Schemas(), pdfapi.Schemas(), tablesapi.Schemas(),
-	deepsearchapi.Schemas(), llmapi.Schemas()}
+	deepsearchapi.Schemas(), llmapi.Schemas(), workersapi.Schemas()}
 
 // openAPIDocument renders the OpenAPI document from the route table and the
 // groups' schemas; `make openapi` writes it to shared/routes/openapi.json.
