@@ -7,12 +7,14 @@ package workerswire
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	workersapi "github.com/riptidecrawler/riptide/shared/api/workers"
+	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/jobs"
 	"github.com/riptidecrawler/riptide/shared/jobs/crawljob"
 	"github.com/riptidecrawler/riptide/shared/queue/sqsqueue"
@@ -137,4 +139,17 @@ func SQSHandler(w *jobs.Worker, highARN string) func(context.Context, events.SQS
 		_ = w.Beat(ctx, 3*jobs.HealthyWithin)
 		return resp, nil
 	}
+}
+
+// CrawlSubmitter submits POST /crawl batches as batch_crawl jobs (the
+// crawl group's async form).
+type CrawlSubmitter struct{ Service *jobs.Service }
+
+// SubmitCrawl implements crawlapi.JobSubmitter for the caller of ctx.
+func (c CrawlSubmitter) SubmitCrawl(ctx context.Context, urls []string, options json.RawMessage) (any, error) {
+	sub, err := c.Service.Submit(ctx, httpx.Info(ctx).Principal, jobs.Spec{Type: jobs.TypeBatchCrawl, Input: jobs.Input{URLs: urls, Options: options}})
+	if err != nil {
+		return nil, err
+	}
+	return workersapi.AcceptedOf(sub), nil
 }
