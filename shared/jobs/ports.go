@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -237,6 +238,15 @@ func jobMessage(id string) []byte {
 // EventBridge Scheduler target's input, with the scheduled time filled in
 // by Scheduler (<aws.scheduler.scheduled-time>).
 func ScheduleMessage(scheduleID, scheduledTime string) []byte {
-	b, _ := json.Marshal(envelope{ScheduleID: scheduleID, ScheduledTime: scheduledTime})
-	return b
+	// json.Marshal would write < and > as \u003c and \u003e, and
+	// Scheduler would not see its placeholder.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(envelope{ScheduleID: scheduleID, ScheduledTime: scheduledTime})
+	return bytes.TrimSpace(b.Bytes())
 }
+
+// SchedulerTimePlaceholder is the context attribute EventBridge Scheduler
+// replaces with a firing's scheduled time (RFC 3339) in a target's input.
+const SchedulerTimePlaceholder = "<aws.scheduler.scheduled-time>"

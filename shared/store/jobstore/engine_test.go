@@ -545,3 +545,44 @@ func TestCronFiresScheduleOncePerDueTime(t *testing.T) {
 		t.Errorf("deleted schedule: %v", err)
 	}
 }
+
+// A firing that EventBridge Scheduler put on the queue (the schedule's
+// message with the scheduled time filled in) submits the job once, even
+// when Scheduler delivers it twice.
+func TestSchedulerFiringOnTheQueueSubmitsOnce(t *testing.T) {
+	r := newRig(t, time.Minute, 5)
+	ctx := context.Background()
+	expr, name, overlap := "rate(5 minutes)", "eb", jobs.OverlapQueue
+	sv, err := r.svc.CreateSchedule(ctx, "a", jobs.ScheduleSpec{Name: &name, Expression: &expr, Overlap: &overlap,
+		Template: &jobs.Spec{Type: jobs.TypeSingleCrawl, Input: jobs.Input{URL: "http://127.0.0.1/eb"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := "2026-06-01T10:05:00Z"
+	for i := 0; i < 2; i++ {
+		if err := r.queue.Send(ctx, jobs.PriorityNormal, jobs.ScheduleMessage(sv.ID, at), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.pool(t, 2)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p, _ := r.svc.List(ctx, "a", jobs.Filter{Status: jobs.StateCompleted}, "", 10)
+		if p.Total >= 1 {
+			time.Sleep(200 * time.Millisecond)
+			p, _ = r.svc.List(ctx, "a", jobs.Filter{}, "", 10)
+			if p.Total != 1 || p.Jobs[0].ScheduleID != sv.ID || p.Jobs[0].Metadata["scheduled_job_id"] != sv.ID {
+				t.Fatalf("jobs after two deliveries of one firing: %d %+v", p.Total, p.Jobs)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the firing submitted no job")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	got, _ := r.svc.GetSchedule(ctx, "a", sv.ID)
+	if got.RunCount != 1 || got.LastRunAt == nil || got.LastRunAt.Format(time.RFC3339) != at {
+		t.Errorf("schedule after the firing: %+v", got.Schedule)
+	}
+}

@@ -2,7 +2,9 @@
 // process's store, its queue (SQS when RIPTIDE_QUEUE_URL is set, else the
 // local queue in Redis), the crawl executors, the webhook sender, and this
 // home's worker: the SQS event entry point in Lambda, a worker pool and the
-// schedule cron inside `riptide serve`.
+// schedule cron inside `riptide serve`. Schedules fire from EventBridge
+// Scheduler when RIPTIDE_SCHEDULE_GROUP is set (its firings arrive on the
+// job queue), else from the in-process cron.
 package workerswire
 
 import (
@@ -11,12 +13,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	workersapi "github.com/riptidecrawler/riptide/shared/api/workers"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/jobs"
 	"github.com/riptidecrawler/riptide/shared/jobs/crawljob"
+	"github.com/riptidecrawler/riptide/shared/queue/ebscheduler"
 	"github.com/riptidecrawler/riptide/shared/queue/sqsqueue"
 	"github.com/riptidecrawler/riptide/shared/store/jobstore"
 	"github.com/riptidecrawler/riptide/shared/webhook"
@@ -81,6 +85,14 @@ func build(ctx context.Context, p *wire.Process) (*System, error) {
 	} else {
 		svc.Queue = jobstore.NewQueue(st, LocalVisibility, MaxReceives)
 		w.Visibility = LocalVisibility
+	}
+	if p.Config.ScheduleGroup != "" {
+		awsCfg, err := p.AWS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		svc.Trigger = &ebscheduler.Trigger{Client: scheduler.NewFromConfig(awsCfg), Group: p.Config.ScheduleGroup, RoleARN: p.Config.SchedulerRole,
+			QueueARN: p.Config.QueueARN, HighQueueARN: p.Config.QueueHighARN}
 	}
 	sys := &System{Service: svc, Worker: w}
 	if !p.InLambda {
