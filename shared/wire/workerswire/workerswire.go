@@ -75,15 +75,10 @@ func build(ctx context.Context, p *wire.Process) (*System, error) {
 		home = "lambda"
 	}
 	w := &jobs.Worker{Service: svc, Notifier: notifier{spiderwire.WebhookSender(p)}, Home: home, MaxReceives: MaxReceives}
-	if p.Config.QueueURL != "" {
-		awsCfg, err := p.AWS(ctx)
-		if err != nil {
-			return nil, err
-		}
-		svc.Queue = &sqsqueue.Queue{Client: sqs.NewFromConfig(awsCfg), URL: p.Config.QueueURL, HighURL: p.Config.QueueHighURL,
-			DLQURL: p.Config.DLQURL, DLQHighURL: p.Config.DLQHighURL}
-	} else {
-		svc.Queue = jobstore.NewQueue(st, LocalVisibility, MaxReceives)
+	if svc.Queue, err = queue(ctx, p, st); err != nil {
+		return nil, err
+	}
+	if _, local := svc.Queue.(*jobstore.Queue); local {
 		w.Visibility = LocalVisibility
 	}
 	if p.Config.ScheduleGroup != "" {
@@ -106,6 +101,30 @@ func build(ctx context.Context, p *wire.Process) (*System, error) {
 		p.OnClose(func() { stopCron(); <-done; pool.Close() })
 	}
 	return sys, nil
+}
+
+// queue is this home's job queue: SQS when RIPTIDE_QUEUE_URL is set, else
+// the local queue in Redis.
+func queue(ctx context.Context, p *wire.Process, st *jobstore.Store) (jobs.Queue, error) {
+	if p.Config.QueueURL == "" {
+		return jobstore.NewQueue(st, LocalVisibility, MaxReceives), nil
+	}
+	awsCfg, err := p.AWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &sqsqueue.Queue{Client: sqs.NewFromConfig(awsCfg), URL: p.Config.QueueURL, HighURL: p.Config.QueueHighURL,
+		DLQURL: p.Config.DLQURL, DLQHighURL: p.Config.DLQHighURL}, nil
+}
+
+// Redrive moves the dead-lettered job messages of p's queue back to their
+// queues (`riptide jobs redrive`), without starting a worker.
+func Redrive(ctx context.Context, p *wire.Process) (int, error) {
+	q, err := queue(ctx, p, jobstore.New(p.Store))
+	if err != nil {
+		return 0, err
+	}
+	return q.Redrive(ctx)
 }
 
 // notifier delivers job webhooks through the process's signed, SSRF-guarded
