@@ -19,6 +19,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/wire/stealthwire"
 	"github.com/riptidecrawler/riptide/shared/wire/strategieswire"
 	"github.com/riptidecrawler/riptide/shared/wire/tableswire"
+	"github.com/riptidecrawler/riptide/shared/wire/workerswire"
 )
 
 // localGroups are the groups `riptide serve` mounts on one Process, so
@@ -40,6 +41,7 @@ var localGroups = []struct {
 	{"llm", llmwire.Build},
 	{"monitoring", monitoringwire.Build},
 	{"admin", adminwire.Build},
+	{"workers", workerswire.Build},
 }
 
 // localHandlers builds the handlers of every local group.

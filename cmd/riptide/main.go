@@ -140,7 +140,7 @@ them); the ones the CLI uses most:
 	root.SetErr(c.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(c.serveCommand(), c.crawlCommand(), c.extractCommand(), c.backupCommand(), c.restoreCommand(), c.migrateCommand(), c.smokeCommand(),
-		c.auditCommand(), c.tenantCommand(), routesCommand(), openAPICommand(), versionCommand())
+		c.auditCommand(), c.tenantCommand(), c.jobsCommand(), routesCommand(), openAPICommand(), versionCommand())
 	return root
 }
 

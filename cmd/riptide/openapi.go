@@ -17,6 +17,7 @@ import (
 	stealthapi "github.com/riptidecrawler/riptide/shared/api/stealth"
 	strategiesapi "github.com/riptidecrawler/riptide/shared/api/strategies"
 	tablesapi "github.com/riptidecrawler/riptide/shared/api/tables"
+	workersapi "github.com/riptidecrawler/riptide/shared/api/workers"
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
@@ -27,7 +28,7 @@ import (
 var groupSchemas = []func() routes.Schemas{
 	healthapi.Schemas, crawlapi.Schemas, renderapi.Schemas, stealthapi.Schemas, spiderapi.Schemas,
 	strategiesapi.Schemas, pdfapi.Schemas, tablesapi.Schemas, deepsearchapi.Schemas, llmapi.Schemas, monitoringapi.Schemas,
-	adminapi.Schemas,
+	adminapi.Schemas, workersapi.Schemas,
 }
 
 // openAPISchemas merges the groups' schemas; two groups giving one

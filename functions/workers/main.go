@@ -1,10 +1,13 @@
-// Command workers is the Lambda function of the workers endpoint group: Async jobs: HTTP API, SQS worker and scheduled crawls.
-// Its engine is not built yet, so every route answers 501 not_implemented
-// (and is marked x-status: planned in the OpenAPI document).
+// Command workers is the Lambda function of the workers endpoint group:
+// the async jobs API, the SQS worker (event source on the job queues, with
+// partial batch failures) and the target of scheduled crawls.
 package main
 
-import "github.com/riptidecrawler/riptide/shared/wire"
+import (
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/workerswire"
+)
 
-var function = wire.Func{Name: "workers", Build: wire.Planned}
+var function = wire.Func{Name: "workers", Build: workerswire.Build}
 
 func main() { function.Start() }

@@ -44,6 +44,15 @@ var Vars = []Var{
 	{"RIPTIDE_WS_ENDPOINT", "", "API Gateway management endpoint for WebSocket replies (crawl-ws function); empty derives it from each event (`https://{domain}/{stage}`)."},
 	{"RIPTIDE_WS_SELF_ALIAS", "", "Alias the crawl-ws function hands WebSocket messages to (CDK sets `live`, so hand-offs follow the canary and run the version the alias serves). Empty: the unqualified name (`$LATEST`)."},
 	{"RIPTIDE_SPIDER_STATE_MACHINE_ARN", "", "Step Functions state machine that runs spider crawls (AWS). Empty: the local orchestrator runs them in the process (`riptide serve`)."},
+	{"RIPTIDE_QUEUE_URL", "", "SQS queue of normal and low priority jobs (AWS; set by CDK). Empty: the local queue in Redis (`riptide serve`); set, `riptide serve` uses SQS too."},
+	{"RIPTIDE_QUEUE_HIGH_URL", "", "SQS queue of high-priority jobs; empty sends them to `RIPTIDE_QUEUE_URL`."},
+	{"RIPTIDE_DLQ_URL", "", "Dead-letter queue of `RIPTIDE_QUEUE_URL` (queue statistics and redrive)."},
+	{"RIPTIDE_DLQ_HIGH_URL", "", "Dead-letter queue of `RIPTIDE_QUEUE_HIGH_URL`."},
+	{"RIPTIDE_QUEUE_ARN", "", "ARN of `RIPTIDE_QUEUE_URL`: the target of EventBridge Scheduler schedules."},
+	{"RIPTIDE_QUEUE_HIGH_ARN", "", "ARN of `RIPTIDE_QUEUE_HIGH_URL`."},
+	{"RIPTIDE_SCHEDULE_GROUP", "", "EventBridge Scheduler group holding one schedule per user schedule (AWS). Empty: schedules fire from the in-process cron."},
+	{"RIPTIDE_SCHEDULER_ROLE_ARN", "", "Role EventBridge Scheduler assumes to send a schedule's job to the queue."},
+	{"RIPTIDE_JOB_WORKERS", "4", "Jobs run at once by the local worker pool of `riptide serve`."},
 	{"RIPTIDE_LEGACY_SUNSET", "2027-06-30", "Date (RFC 3339 date) announced in the `Sunset` header of legacy unprefixed paths."},
 	{"RIPTIDE_VENDOR_KEYS_SECRET_ARN", "", "Secrets Manager secret holding search and LLM vendor keys as a JSON object keyed by variable name (`{\"SERPER_API_KEY\":\"...\"}`); a key set in the environment wins. Read on first use, cached 5 minutes."},
 	{"RIPTIDE_SEARCH_PROVIDER", "auto", "Default search provider: `serper`, `brave`, `tavily`, `searxng`, or `auto` (the first one configured, in that order). Requests may name another (`provider`)."},
@@ -109,6 +118,14 @@ type Config struct {
 	WASMCacheDir      string
 	// SpiderStateMachine is the ARN of the spider state machine.
 	SpiderStateMachine string
+
+	// Jobs: SQS queues and their DLQs (empty: the local queue), the
+	// Scheduler group and role (empty: the in-process cron), and the local
+	// worker pool's size.
+	QueueURL, QueueHighURL, DLQURL, DLQHighURL string
+	QueueARN, QueueHighARN                     string
+	ScheduleGroup, SchedulerRole               string
+	JobWorkers                                 int
 
 	// VendorKeysSecret is the ARN of the secret with search and LLM keys.
 	VendorKeysSecret string
@@ -176,6 +193,13 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.RedisSecret = get("REDIS_AUTH_SECRET_ARN")
 	c.KeyPrefix = get("RIPTIDE_KEY_PREFIX")
 	c.SpiderStateMachine = get("RIPTIDE_SPIDER_STATE_MACHINE_ARN")
+	c.QueueURL, c.QueueHighURL = get("RIPTIDE_QUEUE_URL"), get("RIPTIDE_QUEUE_HIGH_URL")
+	c.DLQURL, c.DLQHighURL = get("RIPTIDE_DLQ_URL"), get("RIPTIDE_DLQ_HIGH_URL")
+	c.QueueARN, c.QueueHighARN = get("RIPTIDE_QUEUE_ARN"), get("RIPTIDE_QUEUE_HIGH_ARN")
+	c.ScheduleGroup, c.SchedulerRole = get("RIPTIDE_SCHEDULE_GROUP"), get("RIPTIDE_SCHEDULER_ROLE_ARN")
+	if c.JobWorkers, err = strconv.Atoi(get("RIPTIDE_JOB_WORKERS")); err != nil || c.JobWorkers < 1 || c.JobWorkers > 256 {
+		errs = append(errs, fmt.Sprintf("RIPTIDE_JOB_WORKERS: %q is not a worker count (1..256)", get("RIPTIDE_JOB_WORKERS")))
+	}
 	for _, s := range splitList(getenv("RIPTIDE_ALLOW_CIDRS")) {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {

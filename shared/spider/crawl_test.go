@@ -16,6 +16,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/spider"
+	"github.com/riptidecrawler/riptide/shared/webhook"
 )
 
 // chain serves /d/<i>: page i links to page i+1 and to /w/<i>/<k> leaves
@@ -393,7 +394,7 @@ func TestWebhookHexIPHostIsJudgedAsAnAddress(t *testing.T) {
 	var hits atomic.Int64
 	base := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	port := base[strings.LastIndex(base, ":")+1:]
-	w := spider.NewWebhookSender(fetch.NewGuard(nil))
+	w := spider.NewWebhookSender(webhook.NewSender(fetch.NewGuard(nil)))
 	err := w.Notify(context.Background(), "http://0x7f000001:"+port+"/hook", []byte(`{}`), "")
 	if err == nil || !strings.Contains(err.Error(), "webhook host 127.0.0.1") || !strings.Contains(err.Error(), "blocked") {
 		t.Fatalf("webhook to a hex loopback address: %v", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/store"
 	"github.com/riptidecrawler/riptide/shared/store/spiderruns"
+	"github.com/riptidecrawler/riptide/shared/webhook"
 )
 
 // backends are the homes of a run's state: the in-memory store, the
@@ -87,7 +88,7 @@ func newEnv(t *testing.T, backend string, crawler spider.PageCrawler, cfg spider
 		crawler = &spidertest.StandInCrawler{Fetcher: f}
 	}
 	e, err := spider.New(spider.Deps{Runs: runs, Crawler: crawler, Site: f, Config: cfg,
-		Notifier: spider.NewWebhookSender(fetch.NewGuard([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}))})
+		Notifier: spider.NewWebhookSender(webhook.NewSender(fetch.NewGuard([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})))})
 	if err != nil {
 		t.Fatal(err)
 	}

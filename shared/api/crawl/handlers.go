@@ -26,6 +26,16 @@ type Deps struct {
 	// Spider takes POST /crawl requests with options.use_spider (nil: this
 	// deployment cannot start spider runs; such requests are refused).
 	Spider SpiderDelegate
+	// Jobs takes POST /crawl requests with async, and batches over the
+	// synchronous limit (nil: such requests are refused).
+	Jobs JobSubmitter
+}
+
+// JobSubmitter submits a crawl batch as an async job for the caller of
+// ctx. It answers the 202 body; a body with a Location() method gives the
+// answer its Location header.
+type JobSubmitter interface {
+	SubmitCrawl(ctx context.Context, urls []string, options json.RawMessage) (body any, err error)
 }
 
 // SpiderDelegate starts a spider run for a crawl request: seeds are the
@@ -72,6 +82,10 @@ func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
 	var req Request
 	if err := httpx.Decode(r, &req); err != nil {
 		httpx.WriteError(w, r, err)
+		return
+	}
+	if (req.Async || len(req.URLs) > pipeline.MaxURLs) && !req.Options.UseSpider && (d.Jobs != nil || req.Async) {
+		d.async(w, r, req)
 		return
 	}
 	if err := req.normalize(d.Pipeline); err != nil {
@@ -126,6 +140,34 @@ func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
 	}
 	stats.Finish(time.Duration(stats.ElapsedMS) * time.Millisecond)
 	httpx.WriteJSON(w, http.StatusOK, BatchResponse{RequestID: httpx.RequestID(r.Context()), Results: results, Stats: stats})
+}
+
+// async submits the batch as a batch_crawl job; the job's executor checks
+// the URLs and options as a synchronous crawl would (a 400 now, not a
+// failed job later).
+func (d Deps) async(w http.ResponseWriter, r *http.Request, req Request) {
+	if d.Jobs == nil {
+		httpx.WriteError(w, r, core.Errorf(core.ErrNotImplemented, "async crawls are not available in this deployment"))
+		return
+	}
+	if len(req.Options.Spider) > 0 {
+		httpx.WriteError(w, r, core.Errorf(core.ErrValidation, "options.spider needs options.use_spider: true"))
+		return
+	}
+	opts, err := json.Marshal(req.Options.Options)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	body, err := d.Jobs.SubmitCrawl(r.Context(), req.URLs, opts)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if l, ok := body.(interface{ Location() string }); ok && l.Location() != "" {
+		w.Header().Set("Location", l.Location())
+	}
+	httpx.WriteJSON(w, http.StatusAccepted, body)
 }
 
 // Stream lines and events (api.md): metadata first, one result per URL in

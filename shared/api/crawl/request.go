@@ -16,6 +16,10 @@ import (
 type Request struct {
 	URLs    []string `json:"urls"`
 	Options Options  `json:"options"`
+	// Async submits the batch as a job (POST /api/v1/crawl only): the
+	// answer is 202 with job_id, status_url and a Location header. A
+	// batch over the synchronous limit is submitted so without asking.
+	Async bool `json:"async,omitempty"`
 }
 
 // Options are the crawl options, plus the delegation of the whole request
@@ -32,6 +36,11 @@ type Options struct {
 // normalize fills option defaults and validates the request. Every bad URL
 // is listed in the error's details, so a client fixes them all at once.
 func (r *Request) normalize(p *pipeline.Pipeline) error {
+	if r.Async {
+		// Streams answer as they go, and a spider run is async already.
+		return core.Errorf(core.ErrValidation, "async: only POST /api/v1/crawl without options.use_spider submits a job").
+			WithDetails(core.Detail{Field: "async", Message: "not here"})
+	}
 	if len(r.URLs) == 0 {
 		return core.Errorf(core.ErrValidation, "urls: at least one URL is required").
 			WithDetails(core.Detail{Field: "urls", Message: "required"})

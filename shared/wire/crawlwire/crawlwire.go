@@ -15,6 +15,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/pipelinewire"
 	"github.com/riptidecrawler/riptide/shared/wire/spiderwire"
+	"github.com/riptidecrawler/riptide/shared/wire/workerswire"
 )
 
 // LambdaSyncDeadline keeps a synchronous batch inside API Gateway's 29 s
@@ -34,7 +35,8 @@ func deps(ctx context.Context, p *wire.Process) (crawlapi.Deps, error) {
 }
 
 // Build is the crawl group's Builder. options.use_spider starts spider
-// runs through the process's spider service.
+// runs through the process's spider service; async (and batches over the
+// synchronous limit) become jobs of the process's job system.
 func Build(ctx context.Context, p *wire.Process) (wire.Group, error) {
 	svc, err := spiderwire.Service(ctx, p, spiderwire.Options{})
 	if err != nil {
@@ -45,6 +47,11 @@ func Build(ctx context.Context, p *wire.Process) (wire.Group, error) {
 		return wire.Group{}, err
 	}
 	d.Spider = spiderapi.CrawlDelegate{Service: svc}
+	sys, err := workerswire.Jobs(ctx, p)
+	if err != nil {
+		return wire.Group{}, err
+	}
+	d.Jobs = workerswire.CrawlSubmitter{Service: sys.Service}
 	return wire.Group{Handlers: crawlapi.Handlers(d)}, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/stepfn"
 	"github.com/riptidecrawler/riptide/shared/store/spiderruns"
+	"github.com/riptidecrawler/riptide/shared/webhook"
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/pipelinewire"
 )
@@ -50,7 +51,7 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 	}
 	engine, err := spider.New(spider.Deps{
 		Runs: spiderruns.New(p.Store), Crawler: crawler, Site: p.Fetcher(), Logger: p.Logger, Config: o.Config,
-		Notifier: spider.NewWebhookSender(fetch.NewGuard(p.Config.AllowCIDRs)),
+		Notifier: spider.NewWebhookSender(webhookSender(p)),
 	})
 	if err != nil {
 		return nil, err
@@ -125,3 +126,18 @@ func Builder(o Options) wire.Builder {
 
 // Build is the spider group's Builder.
 var Build = Builder(Options{})
+
+// webhookSender is the process's one webhook sender (the spider's
+// end-of-run notices and the jobs' completion notices share it).
+func webhookSender(p *wire.Process) *webhook.Sender {
+	s, _ := wire.Shared(p, WebhookSenderKey, func() (*webhook.Sender, error) {
+		return webhook.NewSender(fetch.NewGuard(p.Config.AllowCIDRs)), nil
+	})
+	return s
+}
+
+// WebhookSenderKey is the wire.Shared key of the process's webhook sender.
+const WebhookSenderKey = "webhook.sender"
+
+// WebhookSender returns the process's webhook sender.
+func WebhookSender(p *wire.Process) *webhook.Sender { return webhookSender(p) }
