@@ -8,6 +8,7 @@ import (
 
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/crawlwire"
+	"github.com/riptidecrawler/riptide/shared/wire/firecrawlwire"
 	"github.com/riptidecrawler/riptide/shared/wire/healthwire"
 	"github.com/riptidecrawler/riptide/shared/wire/llmwire"
 	"github.com/riptidecrawler/riptide/shared/wire/pdfwire"
@@ -36,6 +37,7 @@ var localGroups = []struct {
 	{"tables", tableswire.Build},
 	{"deepsearch", searchwire.Build},
 	{"llm", llmwire.Build},
+	{"firecrawl", firecrawlwire.Build},
 }
 
 // localHandlers builds the handlers of every local group.

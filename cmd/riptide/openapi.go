@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	deepsearchapi "github.com/riptidecrawler/riptide/shared/api/deepsearch"
+	firecrawlapi "github.com/riptidecrawler/riptide/shared/api/firecrawl"
 	llmapi "github.com/riptidecrawler/riptide/shared/api/llm"
 	pdfapi "github.com/riptidecrawler/riptide/shared/api/pdf"
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
@@ -13,7 +14,7 @@ import (
 )
 
 // groupSchemas are the request/response schemas contributed by the groups.
-var groupSchemas = []routes.Schemas{spiderapi.Schemas(), strategiesapi.Schemas(), pdfapi.Schemas(), tablesapi.Schemas(),
+var groupSchemas = []routes.Schemas{spiderapi.Schemas(), firecrawlapi.Schemas(), strategiesapi.Schemas(), pdfapi.Schemas(), tablesapi.Schemas(),
 	deepsearchapi.Schemas(), llmapi.Schemas()}
 
 // openAPIDocument renders the OpenAPI document from the route table and the

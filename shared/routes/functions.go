@@ -56,5 +56,6 @@ var functions = []Function{
 	{Name: "llm", Description: "LLM provider management", MemoryMB: 256, TimeoutSec: 30},
 	{Name: "sessions", Description: "Browser sessions and cookie jars", MemoryMB: 256, TimeoutSec: 30},
 	{Name: "workers", Description: "Async jobs: HTTP API, SQS worker and scheduled crawls", MemoryMB: 1024, TimeoutSec: 900, Triggers: []string{"sqs", "schedule"}},
+	{Name: "firecrawl", Description: "Firecrawl-compatible API (scrape, map, crawl, batch scrape) over the pipeline and the spider", MemoryMB: 1024, TimeoutSec: 60},
 	{Name: "monitoring", Description: "Service-wide health score, performance report and alerts", MemoryMB: 256, TimeoutSec: 30},
 }

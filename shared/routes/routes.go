@@ -78,7 +78,22 @@ type Route struct {
 	// RawContentTypes are media types accepted besides JSON; the handler
 	// reads such bodies itself (a WASM module upload).
 	RawContentTypes []string
+	// Errors is the shape of the route's error bodies, middleware errors
+	// (auth, rate limit, body limit) included: RipTide's own unless a
+	// compatibility facade speaks another API's.
+	Errors ErrorShape
 }
+
+// ErrorShape names an error body shape.
+type ErrorShape string
+
+const (
+	// RipTideErrors is {"error": {type, message, retryable, status, ...}} (api.md).
+	RipTideErrors ErrorShape = ""
+	// FirecrawlErrors is Firecrawl's {"success": false, "error": message},
+	// spoken by the Firecrawl-compatible facade (docs/firecrawl-compat.md).
+	FirecrawlErrors ErrorShape = "firecrawl"
+)
 
 // Paths returns the canonical path, aliases and legacy paths of r.
 func (r Route) Paths() []string {
@@ -125,6 +140,10 @@ func legacy(path string) []string {
 }
 
 const v1 = "/api/v1"
+
+// firecrawl is the prefix of the Firecrawl-compatible facade: Firecrawl's
+// SDKs build their URLs as apiUrl + "/v1/...".
+const firecrawl = "/v1"
 
 var routes = []Route{
 	// health
@@ -313,4 +332,25 @@ var routes = []Route{
 		Summary: "Alerts firing now", Status: Planned},
 	{Op: "monitoring.pipeline_phases", Group: "monitoring", Method: "GET", Path: v1 + "/pipeline/phases", Legacy: legacy(v1 + "/pipeline/phases"),
 		Summary: "Time spent per pipeline phase", Status: Planned},
+
+	// firecrawl: Firecrawl's v1 API over the pipeline and the spider
+	// (docs/firecrawl-compat.md); its errors are Firecrawl's shape.
+	{Op: "firecrawl.scrape", Group: "firecrawl", Method: "POST", Path: firecrawl + "/scrape", Errors: FirecrawlErrors,
+		Summary: "Firecrawl-compatible scrape of one URL (markdown, html, rawHtml, links, screenshot, json)", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","formats":["markdown","links"]}`},
+	{Op: "firecrawl.map", Group: "firecrawl", Method: "POST", Path: firecrawl + "/map", Errors: FirecrawlErrors,
+		Summary: "Firecrawl-compatible map: a site's URLs from sitemaps and links", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","limit":100}`},
+	{Op: "firecrawl.crawl", Group: "firecrawl", Method: "POST", Path: firecrawl + "/crawl", Errors: FirecrawlErrors,
+		Summary: "Firecrawl-compatible crawl: starts a spider run, answers {success, id, url}", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","limit":10,"scrapeOptions":{"formats":["markdown"]}}`},
+	{Op: "firecrawl.crawl_status", Group: "firecrawl", Method: "GET", Path: firecrawl + "/crawl/{id}", Errors: FirecrawlErrors,
+		Summary: "Firecrawl-compatible crawl status with documents, paged by next (?skip=&limit=)", Status: Ready},
+	{Op: "firecrawl.crawl_cancel", Group: "firecrawl", Method: "DELETE", Path: firecrawl + "/crawl/{id}", Errors: FirecrawlErrors,
+		Summary: "Firecrawl-compatible crawl cancel", Status: Ready},
+	{Op: "firecrawl.batch_scrape", Group: "firecrawl", Method: "POST", Path: firecrawl + "/batch/scrape", Errors: FirecrawlErrors,
+		Summary: "Firecrawl-compatible batch scrape of 1..100 URLs (async: {success, id, url})", Body: JSONBody, Status: Ready,
+		Example: `{"urls":["http://127.0.0.1:8000/","http://127.0.0.1:8000/about"],"formats":["markdown"]}`},
+	{Op: "firecrawl.batch_status", Group: "firecrawl", Method: "GET", Path: firecrawl + "/batch/scrape/{id}", Errors: FirecrawlErrors,
+		Summary: "Firecrawl-compatible batch scrape status with documents, paged by next (?skip=&limit=)", Status: Ready},
 }
