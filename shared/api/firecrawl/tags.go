@@ -6,6 +6,7 @@ import (
 
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // filterTags applies Firecrawl's includeTags and excludeTags (CSS
@@ -47,9 +48,15 @@ func filterTags(page string, include, exclude []string) (string, error) {
 			for c := body.FirstChild; c != nil; c = body.FirstChild {
 				body.RemoveChild(c)
 			}
+			// What the caller included is the content: one article, so
+			// the main-content pass keeps all of it (an included aside or
+			// nav would otherwise be dropped as boilerplate).
+			article := &html.Node{Type: html.ElementNode, Data: "article", DataAtom: atom.Article}
 			for _, n := range keep {
-				body.AppendChild(n)
+				neutralise(n)
+				article.AppendChild(n)
 			}
+			body.AppendChild(article)
 		}
 	}
 	var b strings.Builder
@@ -81,6 +88,28 @@ func (u union) Match(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// neutralise renames sectioning elements the extractor treats as
+// boilerplate or as separate content regions to div, and drops the
+// class and id hints that would mark them as such.
+func neutralise(n *html.Node) {
+	if n.Type == html.ElementNode {
+		switch n.DataAtom {
+		case atom.Article, atom.Main, atom.Aside, atom.Nav, atom.Header, atom.Footer, atom.Section:
+			n.Data, n.DataAtom = "div", atom.Div
+		}
+		attrs := n.Attr[:0]
+		for _, a := range n.Attr {
+			if a.Key != "class" && a.Key != "id" && a.Key != "role" {
+				attrs = append(attrs, a)
+			}
+		}
+		n.Attr = attrs
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		neutralise(c)
+	}
 }
 
 func hasAncestorIn(n *html.Node, set []*html.Node) bool {
