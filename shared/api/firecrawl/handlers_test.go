@@ -391,7 +391,7 @@ func TestCancelCrawl(t *testing.T) {
 	if resp.StatusCode != 200 || decode[firecrawlapi.CancelResponse](t, b).Status != "cancelled" {
 		t.Fatalf("cancel: %d %s", resp.StatusCode, b)
 	}
-	if st := poll(t, started.URL); st.Status != "cancelled" || st.Completed >= 40 {
+	if st := poll(t, started.URL); st.Status != "cancelled" || st.Completed >= 40 || st.Total != st.Completed {
 		t.Fatalf("after cancel: %+v", st)
 	}
 }

@@ -37,7 +37,9 @@ func firecrawlState(state string) string {
 	switch state {
 	case spider.StateCompleted:
 		return "completed"
-	case spider.StateStopped:
+	case spider.StateStopped, spider.StateStopping:
+		// A cancelled crawl is cancelled at once for Firecrawl, while
+		// the pages in flight finish.
 		return "cancelled"
 	case spider.StateFailed:
 		return "failed"
@@ -68,7 +70,7 @@ func (d Deps) jobStatus(kind string) http.HandlerFunc {
 		out := JobStatus{Success: true, Status: firecrawlState(st.State), Data: []Document{}}
 		out.Completed = st.PagesCrawled + st.PagesFailed
 		out.Total = out.Completed + st.PagesQueued + st.PagesInFlight
-		if spider.Terminal(st.State) {
+		if spider.Terminal(st.State) || st.State == spider.StateStopping {
 			out.Total = out.Completed
 		}
 		out.CreditsUsed = out.Completed
