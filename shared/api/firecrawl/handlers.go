@@ -19,6 +19,7 @@ type Pipeline interface {
 	Crawl(ctx context.Context, rawURL string, opts pipeline.Options) pipeline.Result
 	ExtractHTML(ctx context.Context, body []byte, pageURL string, opts pipeline.Options) pipeline.Result
 	Render(ctx context.Context, job pipeline.RenderJob) (*pipeline.RenderOutcome, error)
+	PrepareStructured(opts *pipeline.Options, prefix string) error
 }
 
 // Spider is the part of the spider service crawls, batch scrapes and

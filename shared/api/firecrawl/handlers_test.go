@@ -27,6 +27,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/store"
 	"github.com/riptidecrawler/riptide/shared/store/spiderruns"
+	"github.com/riptidecrawler/riptide/shared/strategy"
 )
 
 const apiKey = "fc-test-key"
@@ -417,5 +418,78 @@ func TestMap(t *testing.T) {
 		if !strings.Contains(l, "p/2") {
 			t.Errorf("search kept %s", l)
 		}
+	}
+}
+
+// echoLLM stands where the llm strategy is: it answers the schema's
+// fields from the page and the instructions it was given, so the test
+// sees what the facade passed (the llm strategy's own tests cover the
+// providers' wire formats).
+func echoLLM() strategy.Definition {
+	d := strategy.LLMDeclaration()
+	d.Needs = ""
+	d.New = func(params json.RawMessage) (strategy.Strategy, error) {
+		var ps struct {
+			Instructions string   `json:"instructions"`
+			Fields       []string `json:"fields"`
+		}
+		json.Unmarshal(params, &ps)
+		return strategyFunc(func(ctx context.Context, in *strategy.Input) (*strategy.Output, error) {
+			title := ""
+			if a, err := in.Article(ctx); err == nil && a != nil {
+				title = a.Title
+			}
+			return &strategy.Output{Fields: map[string]any{"title": title, "instructions": ps.Instructions}}, nil
+		}), nil
+	}
+	return d
+}
+
+type strategyFunc func(context.Context, *strategy.Input) (*strategy.Output, error)
+
+func (f strategyFunc) Extract(ctx context.Context, in *strategy.Input) (*strategy.Output, error) {
+	return f(ctx, in)
+}
+
+func TestScrapeJSONFormatGoesThroughTheLLMStrategy(t *testing.T) {
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, `<html><head><title>Ferry times</title></head><body><article><h1>Ferry times</h1><p>Boats leave every hour from the north pier, all day long, in every season of the year.</p></article></body></html>`)
+	}))
+	defer site.Close()
+	f, _ := fetch.New(fetch.Options{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	serve := func(reg *strategy.Registry) string {
+		pl := &pipeline.Pipeline{Fetcher: f, Strategies: reg}
+		h, err := httpx.NewHandler(httpx.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: httpx.AuthConfig{Disabled: true}},
+			routes.Group("firecrawl"), firecrawlapi.Handlers(firecrawlapi.Deps{Pipeline: pl, Spider: firecrawlapi.SpiderService{}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := httptest.NewServer(h)
+		t.Cleanup(a.Close)
+		return a.URL
+	}
+	body := `{"url":"` + site.URL + `/","formats":["json"],"jsonOptions":{"prompt":"the departure pier","schema":{"type":"object","properties":{"title":{"type":"string"},"instructions":{"type":"string"}}}}}`
+
+	api := serve(strategy.NewRegistry(echoLLM()))
+	resp, b := do(t, "POST", api+"/v1/scrape", body, "")
+	d := decode[firecrawlapi.ScrapeResponse](t, b).Data
+	got, _ := d.JSON.(map[string]any)
+	if resp.StatusCode != 200 || got["title"] != "Ferry times" || !strings.Contains(got["instructions"].(string), "the departure pier") || d.Markdown != nil {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	// The deprecated name answers under its own key.
+	_, b = do(t, "POST", api+"/v1/scrape", strings.NewReplacer(`"json"`, `"extract"`, `"jsonOptions"`, `"extract"`).Replace(body), "")
+	if d := decode[firecrawlapi.ScrapeResponse](t, b).Data; d.Extract == nil || d.JSON != nil {
+		t.Fatalf("extract format: %s", b)
+	}
+
+	// No LLM here: refused before anything is fetched, saying what is
+	// missing (not_implemented, shown as 500: the SDKs print the message
+	// of a 500, not of a 501).
+	api = serve(strategy.NewRegistry(strategy.LLMDeclaration()))
+	resp, b = do(t, "POST", api+"/v1/scrape", body, "")
+	if resp.StatusCode != 500 || !strings.Contains(string(b), `"code":"not_implemented"`) || !strings.Contains(string(b), "needs an LLM provider") {
+		t.Fatalf("without an LLM: %d %s", resp.StatusCode, b)
 	}
 }

@@ -84,6 +84,7 @@ type scrapePlan struct {
 	waitForMS   int64
 	json        *JSONOptions
 	jsonKey     string // "json" or the deprecated "extract"
+	jsonField   string // "jsonOptions" or "extract"
 	maxAgeMS    int64
 	warnings    []string
 }
@@ -204,7 +205,7 @@ func (o ScrapeOptions) checkJSON(prefix string, p *scrapePlan, forSpider bool) e
 	case opts.Temperature != nil:
 		return refuse(prefix+field+".temperature", "not supported: the llm strategy sets its own temperature")
 	}
-	p.json, p.jsonKey = opts, key
+	p.json, p.jsonKey, p.jsonField = opts, key, prefix+field
 	return nil
 }
 

@@ -116,6 +116,11 @@ func (d Deps) scrapeOne(ctx context.Context, rawURL string, p scrapePlan) (*Docu
 	if err := opts.Validate(""); err != nil {
 		return nil, err
 	}
+	// The json format's strategy is compiled before anything is fetched:
+	// a bad schema, or no LLM here, is a 400 up front.
+	if err := d.Pipeline.PrepareStructured(&opts, p.jsonField); err != nil {
+		return nil, err
+	}
 	var (
 		res      pipeline.Result
 		shot     []byte
