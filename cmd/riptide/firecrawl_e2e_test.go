@@ -38,7 +38,8 @@ type sdkJob struct {
 // TestFirecrawlSDKAgainstServe runs the unmodified @mendable/firecrawl-js
 // (tools/firecrawl, installed by `make firecrawl-sdk`) against `riptide
 // serve` and a loopback site: scrape, crawl with polling, map, batch
-// scrape, async crawl with cancel, and a refused option.
+// scrape, async crawl with cancel, and a refused option with its v1
+// client; scrape, crawl, map and batch scrape with its default v2 client.
 func TestFirecrawlSDKAgainstServe(t *testing.T) {
 	node := testenv.LookPath(t, "node", "install Node.js 20 or later")
 	dir, err := filepath.Abs("../../tools/firecrawl")
@@ -108,6 +109,14 @@ func TestFirecrawlSDKAgainstServe(t *testing.T) {
 			Message    string `json:"message"`
 			StatusCode int    `json:"statusCode"`
 		} `json:"refused"`
+		V2 struct {
+			Scrape sdkDoc `json:"scrape"`
+			Crawl  sdkJob `json:"crawl"`
+			Map    struct {
+				Links []struct{ URL string } `json:"links"`
+			} `json:"map"`
+			Batch sdkJob `json:"batch"`
+		} `json:"v2"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("SDK output: %v\n%s", err, raw)
@@ -145,6 +154,19 @@ func TestFirecrawlSDKAgainstServe(t *testing.T) {
 	}
 	if out.Cancel.Status != "cancelled" || out.AfterCancel.Status != "cancelled" {
 		t.Errorf("cancelCrawl: %+v then %s", out.Cancel, out.AfterCancel.Status)
+	}
+	// The v2 client (firecrawl-js 3's default).
+	if d := out.V2.Scrape; d.Markdown == nil || !strings.Contains(*d.Markdown, "built in 1820") || len(d.Links) == 0 {
+		t.Errorf("v2 scrape: %+v", d)
+	}
+	if out.V2.Crawl.Status != "completed" || out.V2.Crawl.Completed != 5 || len(out.V2.Crawl.Data) != 5 {
+		t.Errorf("v2 crawl: %s %d %d", out.V2.Crawl.Status, out.V2.Crawl.Completed, len(out.V2.Crawl.Data))
+	}
+	if len(out.V2.Map.Links) < 5 || !slices.ContainsFunc(out.V2.Map.Links, func(l struct{ URL string }) bool { return l.URL == site.Server.URL+"/contact" }) {
+		t.Errorf("v2 map: %+v", out.V2.Map)
+	}
+	if out.V2.Batch.Status != "completed" || len(out.V2.Batch.Data) != 2 {
+		t.Errorf("v2 batchScrape: %s %d", out.V2.Batch.Status, len(out.V2.Batch.Data))
 	}
 	if !out.Refused.Thrown || out.Refused.StatusCode != 400 || !strings.Contains(out.Refused.Message, "formats[0]") {
 		t.Errorf("a refused format: %+v", out.Refused)

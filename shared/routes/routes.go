@@ -145,6 +145,10 @@ const v1 = "/api/v1"
 // SDKs build their URLs as apiUrl + "/v1/...".
 const firecrawl = "/v1"
 
+// firecrawlV2 is the prefix of Firecrawl's v2 API, the default client of
+// firecrawl-js 3 and firecrawl-py 3.
+const firecrawlV2 = "/v2"
+
 var routes = []Route{
 	// health
 	{Op: "health.check", Group: "health", Method: "GET", Path: v1 + "/health", Aliases: []string{"/healthz"},
@@ -353,4 +357,24 @@ var routes = []Route{
 		Example: `{"urls":["http://127.0.0.1:8000/","http://127.0.0.1:8000/about"],"formats":["markdown"]}`},
 	{Op: "firecrawl.batch_status", Group: "firecrawl", Method: "GET", Path: firecrawl + "/batch/scrape/{id}", Errors: FirecrawlErrors,
 		Summary: "Firecrawl-compatible batch scrape status with documents, paged by next (?skip=&limit=)", Status: Ready},
+	{Op: "firecrawl.v2.scrape", Group: "firecrawl", Method: "POST", Path: firecrawlV2 + "/scrape", Errors: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible scrape (formats as names or objects)", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","formats":["markdown",{"type":"screenshot","fullPage":true}]}`},
+	{Op: "firecrawl.v2.map", Group: "firecrawl", Method: "POST", Path: firecrawlV2 + "/map", Errors: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible map", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","sitemap":"include","limit":100}`},
+	{Op: "firecrawl.v2.crawl", Group: "firecrawl", Method: "POST", Path: firecrawlV2 + "/crawl", Errors: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible crawl", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","limit":10,"sitemap":"skip"}`},
+	{Op: "firecrawl.v2.crawl_status", Group: "firecrawl", Method: "GET", Path: firecrawlV2 + "/crawl/{id}", Errors: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible crawl status", Status: Ready},
+	{Op: "firecrawl.v2.crawl_cancel", Group: "firecrawl", Method: "DELETE", Path: firecrawlV2 + "/crawl/{id}", Errors: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible crawl cancel", Status: Ready},
+	{Op: "firecrawl.v2.batch_scrape", Group: "firecrawl", Method: "POST", Path: firecrawlV2 + "/batch/scrape", Errors: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible batch scrape", Body: JSONBody, Status: Ready,
+		Example: `{"urls":["http://127.0.0.1:8000/"],"formats":["markdown"]}`},
+	{Op: "firecrawl.v2.batch_status", Group: "firecrawl", Method: "GET", Path: firecrawlV2 + "/batch/scrape/{id}", Errors: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible batch scrape status", Status: Ready},
+	{Op: "firecrawl.v2.batch_cancel", Group: "firecrawl", Method: "DELETE", Path: firecrawlV2 + "/batch/scrape/{id}", Errors: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible batch scrape cancel", Status: Ready},
 }

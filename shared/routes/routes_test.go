@@ -21,8 +21,8 @@ func TestRouteTableInvariants(t *testing.T) {
 		if r.Status != routes.Ready && r.Status != routes.Planned {
 			t.Errorf("%s: status %q", r.Op, r.Status)
 		}
-		// A compatibility facade serves another API's paths (Firecrawl's /v1/...).
-		facade := r.Errors == routes.FirecrawlErrors && strings.HasPrefix(r.Path, "/v1/")
+		// A compatibility facade serves another API's paths (Firecrawl's /v1/..., /v2/...).
+		facade := r.Errors == routes.FirecrawlErrors && (strings.HasPrefix(r.Path, "/v1/") || strings.HasPrefix(r.Path, "/v2/"))
 		if !strings.HasPrefix(r.Path, "/api/v1/") && r.Path != "/metrics" && !facade {
 			t.Errorf("%s: canonical path %s is not under /api/v1", r.Op, r.Path)
 		}

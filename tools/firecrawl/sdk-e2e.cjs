@@ -1,10 +1,11 @@
-// Runs the unmodified Firecrawl JS SDK (its v1 client, FirecrawlAppV1)
+// Runs the unmodified Firecrawl JS SDK (its v1 client, FirecrawlAppV1, and
+// its default v2 client, Firecrawl)
 // against RipTide's Firecrawl-compatible facade and prints one JSON object
 // with what each call returned; cmd/riptide/firecrawl_e2e_test.go checks it.
 // Environment: FIRECRAWL_API_URL (riptide serve), FIRECRAWL_API_KEY, SITE
 // (a loopback fixture site).
 "use strict";
-const { FirecrawlAppV1 } = require("@mendable/firecrawl-js");
+const { FirecrawlAppV1, Firecrawl } = require("@mendable/firecrawl-js");
 
 async function main() {
   const app = new FirecrawlAppV1({ apiKey: process.env.FIRECRAWL_API_KEY, apiUrl: process.env.FIRECRAWL_API_URL });
@@ -35,6 +36,14 @@ async function main() {
   } catch (e) {
     out.refused = { thrown: true, message: String(e.message), statusCode: e.statusCode };
   }
+
+  // The default client of firecrawl-js 3: Firecrawl's v2 API.
+  const v2 = new Firecrawl({ apiKey: process.env.FIRECRAWL_API_KEY, apiUrl: process.env.FIRECRAWL_API_URL });
+  out.v2 = {};
+  out.v2.scrape = await v2.scrape(site + "/about", { formats: ["markdown", "links"] });
+  out.v2.crawl = await v2.crawl(site + "/", { limit: 5, sitemap: "skip", pollInterval: 1 });
+  out.v2.map = await v2.map(site + "/", { limit: 20 });
+  out.v2.batch = await v2.batchScrape([site + "/about", site + "/contact"], { options: { formats: ["markdown"] }, pollInterval: 1 });
   process.stdout.write(JSON.stringify(out));
 }
 

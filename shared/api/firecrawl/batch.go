@@ -26,7 +26,11 @@ type BatchScrapeRequest struct {
 // batchScrape runs a batch scrape as a spider run of depth 0 whose seeds
 // are the URLs: the same async state, status and paging as a crawl, in
 // both homes (Step Functions in AWS, the local orchestrator here).
-func (d Deps) batchScrape(w http.ResponseWriter, r *http.Request) {
+func (d Deps) batchScrape(version string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { d.startBatch(w, r, version) }
+}
+
+func (d Deps) startBatch(w http.ResponseWriter, r *http.Request, version string) {
 	var req BatchScrapeRequest
 	if err := httpx.Decode(r, &req); err != nil {
 		httpx.WriteError(w, r, err)
@@ -47,7 +51,7 @@ func (d Deps) batchScrape(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, Started{Success: true, ID: id, URL: jobURL(r, "batch/scrape", id), InvalidURLs: invalid})
+	httpx.WriteJSON(w, http.StatusOK, Started{Success: true, ID: id, URL: jobURL(r, version+"/batch/scrape", id), InvalidURLs: invalid})
 }
 
 func (req BatchScrapeRequest) check() (urls, invalid []string, err error) {

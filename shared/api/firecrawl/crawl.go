@@ -30,6 +30,9 @@ type CrawlerOptions struct {
 	RegexOnFullURL         *bool    `json:"regexOnFullURL,omitempty"`
 	// Delay is seconds between requests to the site.
 	Delay *float64 `json:"delay,omitempty"`
+
+	// sitemapOnly is v2's sitemap "only": crawl the sitemap's URLs alone.
+	sitemapOnly bool
 }
 
 // CrawlRequest is the body of POST /v1/crawl.
@@ -64,6 +67,10 @@ func (d Deps) crawl(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
+	d.startCrawl(w, r, "v1", req)
+}
+
+func (d Deps) startCrawl(w http.ResponseWriter, r *http.Request, version string, req CrawlRequest) {
 	opts, err := req.spiderOptions()
 	if err != nil {
 		httpx.WriteError(w, r, err)
@@ -75,7 +82,7 @@ func (d Deps) crawl(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Firecrawl answers 200 (its SDKs check for it), not 202.
-	httpx.WriteJSON(w, http.StatusOK, Started{Success: true, ID: id, URL: jobURL(r, "crawl", id)})
+	httpx.WriteJSON(w, http.StatusOK, Started{Success: true, ID: id, URL: jobURL(r, version+"/crawl", id)})
 }
 
 func (req CrawlRequest) spiderOptions() (spider.Options, error) {
@@ -178,7 +185,10 @@ func (c CrawlerOptions) spider(base string) (spider.Options, error) {
 		o.RespectRobots = &f
 	}
 	o.Sitemap = spider.SitemapInclude
-	if c.IgnoreSitemap != nil && *c.IgnoreSitemap {
+	switch {
+	case c.sitemapOnly:
+		o.Sitemap = spider.SitemapOnly
+	case c.IgnoreSitemap != nil && *c.IgnoreSitemap:
 		o.Sitemap = spider.SitemapSkip
 	}
 	if c.IgnoreQueryParameters != nil && *c.IgnoreQueryParameters {
@@ -212,9 +222,10 @@ func checkWebhook(raw json.RawMessage) error {
 	return refuse("webhook", "Firecrawl's per-page webhook events are not sent here; poll the status URL, or use /api/v1/spider/crawl, whose webhook_url receives the run summary")
 }
 
-// jobURL is the absolute status URL of a job, as Firecrawl gives it.
+// jobURL is the absolute status URL of a job, as Firecrawl gives it;
+// kind is "v1/crawl", "v2/batch/scrape"...
 func jobURL(r *http.Request, kind, id string) string {
-	return baseURL(r) + "/v1/" + kind + "/" + id
+	return baseURL(r) + "/" + kind + "/" + id
 }
 
 // baseURL is the scheme and host the client called.

@@ -76,9 +76,20 @@ func Handlers(d Deps) map[string]http.Handler {
 		"firecrawl.scrape":       http.HandlerFunc(d.scrape),
 		"firecrawl.map":          http.HandlerFunc(d.mapSite),
 		"firecrawl.crawl":        http.HandlerFunc(d.crawl),
-		"firecrawl.crawl_status": http.HandlerFunc(d.jobStatus("crawl")),
+		"firecrawl.crawl_status": d.jobStatus("v1/crawl"),
 		"firecrawl.crawl_cancel": http.HandlerFunc(d.cancel),
-		"firecrawl.batch_scrape": http.HandlerFunc(d.batchScrape),
-		"firecrawl.batch_status": http.HandlerFunc(d.jobStatus("batch/scrape")),
+		"firecrawl.batch_scrape": d.batchScrape("v1"),
+		"firecrawl.batch_status": d.jobStatus("v1/batch/scrape"),
+
+		// v2: the same engine; the shapes differ in the crawl and map
+		// requests (v2.go) and in formats, which take objects too.
+		"firecrawl.v2.scrape":       http.HandlerFunc(d.scrape),
+		"firecrawl.v2.map":          http.HandlerFunc(d.mapSiteV2),
+		"firecrawl.v2.crawl":        http.HandlerFunc(d.crawlV2),
+		"firecrawl.v2.crawl_status": d.jobStatus("v2/crawl"),
+		"firecrawl.v2.crawl_cancel": http.HandlerFunc(d.cancel),
+		"firecrawl.v2.batch_scrape": d.batchScrape("v2"),
+		"firecrawl.v2.batch_status": d.jobStatus("v2/batch/scrape"),
+		"firecrawl.v2.batch_cancel": http.HandlerFunc(d.cancel),
 	}
 }

@@ -493,3 +493,49 @@ func TestScrapeJSONFormatGoesThroughTheLLMStrategy(t *testing.T) {
 		t.Fatalf("without an LLM: %d %s", resp.StatusCode, b)
 	}
 }
+
+func TestV2ShapesOnTheSameEngine(t *testing.T) {
+	e := server(t, nil)
+	// v2 formats take objects; the json object carries its own options.
+	resp, b := do(t, "POST", e.api+"/v2/scrape", `{"url":"`+e.site+`/tags","formats":["markdown",{"type":"links"}],"origin":"js-sdk@3.2.0"}`, apiKey)
+	d := decode[firecrawlapi.ScrapeResponse](t, b).Data
+	if resp.StatusCode != 200 || d.Markdown == nil || d.Links == nil {
+		t.Fatalf("v2 scrape: %d %s", resp.StatusCode, b)
+	}
+	for body, want := range map[string]string{
+		`{"url":"` + e.site + `/","formats":[{"type":"screenshot","quality":80}]}`: "quality",
+		`{"url":"` + e.site + `/","formats":[{"tpye":"json"}]}`:                    "tpye",
+		`{"url":"` + e.site + `/","parsers":[]}`:                                   "parsers",
+	} {
+		if resp, b := do(t, "POST", e.api+"/v2/scrape", body, apiKey); resp.StatusCode != 400 || !strings.Contains(string(b), want) {
+			t.Errorf("%s: %d %s", body, resp.StatusCode, b)
+		}
+	}
+	// v2 crawl: sitemap as an enum, no maxDepth; status URLs and next
+	// stay under /v2.
+	resp, b = do(t, "POST", e.api+"/v2/crawl", `{"url":"`+e.site+`/","limit":6,"sitemap":"only","origin":"js-sdk@3.2.0"}`, apiKey)
+	started := decode[firecrawlapi.Started](t, b)
+	if resp.StatusCode != 200 || started.URL != e.api+"/v2/crawl/"+started.ID {
+		t.Fatalf("v2 crawl: %d %s", resp.StatusCode, b)
+	}
+	if st := poll(t, started.URL); st.Status != "completed" || st.Completed != 6 {
+		t.Fatalf("v2 crawl status: %+v", st)
+	}
+	_, b = do(t, "GET", started.URL+"?limit=2", "", apiKey)
+	if st := decode[firecrawlapi.JobStatus](t, b); !strings.HasPrefix(st.Next, e.api+"/v2/crawl/"+started.ID+"?skip=2") {
+		t.Fatalf("v2 next: %q", st.Next)
+	}
+	for body, want := range map[string]string{
+		`{"url":"` + e.site + `/","prompt":"blog posts only"}`: "prompt",
+		`{"url":"` + e.site + `/","sitemap":"maybe"}`:          "sitemap",
+		`{"url":"` + e.site + `/","maxDepth":2}`:               "maxDepth",
+	} {
+		if resp, b := do(t, "POST", e.api+"/v2/crawl", body, apiKey); resp.StatusCode != 400 || !strings.Contains(string(b), want) {
+			t.Errorf("%s: %d %s", body, resp.StatusCode, b)
+		}
+	}
+	resp, b = do(t, "POST", e.api+"/v2/map", `{"url":"`+e.site+`/","sitemap":"only","limit":5}`, apiKey)
+	if m := decode[firecrawlapi.MapResponse](t, b); resp.StatusCode != 200 || len(m.Links) != 5 {
+		t.Fatalf("v2 map: %d %s", resp.StatusCode, b)
+	}
+}

@@ -42,6 +42,10 @@ func (d Deps) mapSite(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
+	d.runMap(w, r, req)
+}
+
+func (d Deps) runMap(w http.ResponseWriter, r *http.Request, req MapRequest) {
 	o, err := req.mapOptions()
 	if err != nil {
 		httpx.WriteError(w, r, err)

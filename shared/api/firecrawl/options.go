@@ -15,7 +15,7 @@ import (
 // declared so that strict decoding accepts what the SDKs send; fields
 // RipTide cannot honour are refused by check, by name.
 type ScrapeOptions struct {
-	Formats         []string          `json:"formats,omitempty"`
+	Formats         []Format          `json:"formats,omitempty"`
 	Headers         map[string]string `json:"headers,omitempty"`
 	IncludeTags     []string          `json:"includeTags,omitempty"`
 	ExcludeTags     []string          `json:"excludeTags,omitempty"`
@@ -39,6 +39,8 @@ type ScrapeOptions struct {
 	Proxy                 *string         `json:"proxy,omitempty"`
 	MaxAge                *int64          `json:"maxAge,omitempty"`
 	StoreInCache          *bool           `json:"storeInCache,omitempty"`
+	// Parsers is v2's name for parsePDF: ["pdf"] (the default) reads PDFs.
+	Parsers []string `json:"parsers,omitempty"`
 }
 
 // JSONOptions ask for the json format: an LLM reads the page's main
@@ -111,7 +113,16 @@ func refuse(field, format string, args ...any) error {
 // restricts it to what spider runs keep; canRender says whether a browser
 // is available.
 func (o ScrapeOptions) check(prefix string, forSpider, canRender bool) (scrapePlan, error) {
-	p := scrapePlan{formats: o.Formats, headers: o.Headers, includeTags: o.IncludeTags, excludeTags: o.ExcludeTags}
+	p := scrapePlan{headers: o.Headers, includeTags: o.IncludeTags, excludeTags: o.ExcludeTags}
+	for _, f := range o.Formats {
+		p.formats = append(p.formats, f.Name)
+		if f.JSON != nil {
+			if o.JSONOptions != nil {
+				return p, refuse(prefix+"jsonOptions", "give the json format's options either in formats or in jsonOptions, not both")
+			}
+			o.JSONOptions = f.JSON
+		}
+	}
 	if len(p.formats) == 0 {
 		p.formats = []string{fmtMarkdown}
 	}
@@ -221,6 +232,8 @@ func (o ScrapeOptions) checkRefused(prefix string) error {
 		return refuse(prefix+"mobile", "mobile emulation is not supported by the facade; use /api/v1/render with a mobile viewport")
 	case isFalse(o.ParsePDF):
 		return refuse(prefix+"parsePDF", "PDFs are always parsed to text here; parsePDF=false is not supported")
+	case o.Parsers != nil && !slices.Equal(o.Parsers, []string{"pdf"}):
+		return refuse(prefix+"parsers", `only ["pdf"] is supported: PDFs are always parsed to text here`)
 	case len(o.Actions) > 0 && string(o.Actions) != "null" && string(o.Actions) != "[]":
 		return refuse(prefix+"actions", "actions are not supported by the facade; use /api/v1/render, whose actions cover click, type, scroll, wait and evaluate")
 	case len(o.Location) > 0 && string(o.Location) != "null":

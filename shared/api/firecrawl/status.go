@@ -47,8 +47,9 @@ func firecrawlState(state string) string {
 	return "scraping"
 }
 
-// jobStatus serves GET /v1/{kind}/{id}: crawls and batch scrapes are both
-// spider runs (Firecrawl's SDKs poll /v1/crawl/{id} for batch scrapes too).
+// jobStatus serves GET /{kind}/{id} (kind "v1/crawl", "v2/batch/scrape"
+// ...): crawls and batch scrapes are both spider runs (Firecrawl's v1 SDK
+// polls /v1/crawl/{id} for batch scrapes too).
 func (d Deps) jobStatus(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
@@ -89,7 +90,7 @@ func (d Deps) jobStatus(kind string) http.HandlerFunc {
 			}
 		}
 		if next := skip + int64(len(page.Results)); next < page.Total {
-			out.Next = baseURL(r) + "/v1/" + kind + "/" + id + "?skip=" + strconv.FormatInt(next, 10)
+			out.Next = jobURL(r, kind, id) + "?skip=" + strconv.FormatInt(next, 10)
 			if r.URL.Query().Has("limit") {
 				out.Next += "&limit=" + strconv.Itoa(limit)
 			}
