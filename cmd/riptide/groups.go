@@ -11,6 +11,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/wire/firecrawlwire"
 	"github.com/riptidecrawler/riptide/shared/wire/healthwire"
 	"github.com/riptidecrawler/riptide/shared/wire/llmwire"
+	"github.com/riptidecrawler/riptide/shared/wire/monitoringwire"
 	"github.com/riptidecrawler/riptide/shared/wire/pdfwire"
 	"github.com/riptidecrawler/riptide/shared/wire/renderwire"
 	"github.com/riptidecrawler/riptide/shared/wire/searchwire"
@@ -37,6 +38,7 @@ var localGroups = []struct {
 	{"tables", tableswire.Build},
 	{"deepsearch", searchwire.Build},
 	{"llm", llmwire.Build},
+	{"monitoring", monitoringwire.Build},
 	{"firecrawl", firecrawlwire.Build},
 }
 

@@ -137,7 +137,8 @@ them); the ones the CLI uses most:
 	root.SetOut(c.stdout)
 	root.SetErr(c.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(c.serveCommand(), c.crawlCommand(), c.extractCommand(), routesCommand(), openAPICommand(), versionCommand())
+	root.AddCommand(c.serveCommand(), c.crawlCommand(), c.extractCommand(), c.backupCommand(), c.restoreCommand(), c.migrateCommand(), c.smokeCommand(),
+		routesCommand(), openAPICommand(), versionCommand())
 	return root
 }
 

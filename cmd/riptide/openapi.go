@@ -6,6 +6,7 @@ import (
 	deepsearchapi "github.com/riptidecrawler/riptide/shared/api/deepsearch"
 	firecrawlapi "github.com/riptidecrawler/riptide/shared/api/firecrawl"
 	llmapi "github.com/riptidecrawler/riptide/shared/api/llm"
+	monitoringapi "github.com/riptidecrawler/riptide/shared/api/monitoring"
 	pdfapi "github.com/riptidecrawler/riptide/shared/api/pdf"
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	strategiesapi "github.com/riptidecrawler/riptide/shared/api/strategies"
@@ -15,7 +16,7 @@ import (
 
 // groupSchemas are the request/response schemas contributed by the groups.
 var groupSchemas = []routes.Schemas{spiderapi.Schemas(), firecrawlapi.Schemas(), strategiesapi.Schemas(), pdfapi.Schemas(), tablesapi.Schemas(),
-	deepsearchapi.Schemas(), llmapi.Schemas()}
+	deepsearchapi.Schemas(), llmapi.Schemas(), monitoringapi.Schemas()}
 
 // openAPIDocument renders the OpenAPI document from the route table and the
 // groups' schemas; `make openapi` writes it to shared/routes/openapi.json.

@@ -140,3 +140,64 @@ func TestCrawlUseSpiderDelegates(t *testing.T) {
 		}
 	}
 }
+
+// TestSpiderAppliesExtractionAndChunking: options.extraction and
+// options.chunking reach every crawled page of a run, as on /crawl, and a
+// bad spec is refused before the run starts.
+func TestSpiderAppliesExtractionAndChunking(t *testing.T) {
+	site := fixture.New(t, map[string]fixture.Page{
+		"/":  fixture.HTML(fixture.Article("Home", fixture.Prose, `<a href="/a">a</a>`)),
+		"/a": fixture.HTML(fixture.Article("Page A", fixture.Prose)),
+	})
+	t.Setenv("REDIS_URL", "")
+	t.Setenv("RIPTIDE_AUTH", "disabled")
+	t.Setenv("RIPTIDE_ALLOW_CIDRS", "127.0.0.1/32")
+	base := startServe(t)
+	code, body := call(t, "POST", base+"/api/v1/spider/crawl", `{"seed_urls":["`+site.URL("/")+`"],"sync":true,
+		"options":{"max_pages":2,"max_depth":1,"include":["/","/a"],
+		"extraction":{"strategy":"css","params":{"fields":{"heading":"article h1"}}},
+		"chunking":{"mode":"markdown","max_tokens":64}}}`)
+	if code != 200 {
+		t.Fatalf("sync spider with extraction: %d %s", code, body)
+	}
+	var out struct {
+		Results []struct {
+			URL        string `json:"url"`
+			Extraction *struct {
+				Data map[string]any `json:"data"`
+			} `json:"extraction"`
+			Chunking *struct {
+				Chunks []json.RawMessage `json:"chunks"`
+			} `json:"chunking"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{site.URL("/"): "Home", site.URL("/a"): "Page A"}
+	seen := 0
+	for _, r := range out.Results {
+		h, ok := want[r.URL]
+		if !ok {
+			continue
+		}
+		seen++
+		if r.Extraction == nil || r.Extraction.Data["heading"] != h {
+			t.Errorf("%s: extraction %+v, want heading %q", r.URL, r.Extraction, h)
+		}
+		if r.Chunking == nil || len(r.Chunking.Chunks) == 0 {
+			t.Errorf("%s: no chunks: %+v", r.URL, r.Chunking)
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("want results for / and /a, got %s", body)
+	}
+	for _, c := range []struct{ body, want string }{
+		{`{"seed_urls":["` + site.URL("/") + `"],"options":{"extraction":{"strategy":"nosuch"}}}`, "options.extraction"},
+		{`{"seed_urls":["` + site.URL("/") + `"],"options":{"chunking":{"mode":"sideways"}}}`, "options.chunking"},
+	} {
+		if code, body := call(t, "POST", base+"/api/v1/spider/crawl", c.body); code != 400 || !strings.Contains(body, c.want) {
+			t.Errorf("%s: %d %s, want a 400 naming %s", c.body, code, body, c.want)
+		}
+	}
+}

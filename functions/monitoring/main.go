@@ -1,10 +1,14 @@
-// Command monitoring is the Lambda function of the monitoring endpoint group: Service-wide health score, performance report and alerts.
-// Its engine is not built yet, so every route answers 501 not_implemented
-// (and is marked x-status: planned in the OpenAPI document).
+// Command monitoring is the Lambda function of the monitoring endpoint
+// group: the service-wide health score, metrics, performance report,
+// pipeline phases and alert rules, read from the Redis minute buckets
+// every function writes.
 package main
 
-import "github.com/riptidecrawler/riptide/shared/wire"
+import (
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/monitoringwire"
+)
 
-var function = wire.Func{Name: "monitoring", Build: wire.Planned}
+var function = wire.Func{Name: "monitoring", Build: monitoringwire.Build}
 
 func main() { function.Start() }

@@ -206,6 +206,10 @@ func NewWebSocketAPI(scope constructs.Construct, id string, props *WebSocketAPIP
 		fn.AddEnvironment(jsii.String("RIPTIDE_WS_ENDPOINT"), jsii.String(props.Endpoint), nil)
 	}
 
+	// Hand-offs go through the live alias (the function reads the alias
+	// name, not its ARN: naming the alias here would be a dependency cycle).
+	fn.AddEnvironment(jsii.String("RIPTIDE_WS_SELF_ALIAS"), jsii.String(LiveAlias), nil)
+
 	// $default hands each message to an asynchronous invocation of the same
 	// function (API Gateway stops waiting for a WebSocket integration after
 	// 29 s; a crawl runs up to the function's timeout). A policy of its own,
@@ -222,9 +226,9 @@ func NewWebSocketAPI(scope constructs.Construct, id string, props *WebSocketAPIP
 	})
 
 	if props.FailedInvocations != nil {
-		// The function invokes itself by name ($LATEST, AWS_LAMBDA_FUNCTION_NAME)
-		// today; through the alias is where it should go (so hand-offs
-		// follow the canary). Both get the same settings.
+		// The function invokes itself through the alias (RIPTIDE_WS_SELF_ALIAS);
+		// the unqualified name keeps the same settings for a function deployed
+		// without the variable.
 		opts := &awslambda.EventInvokeConfigOptions{
 			OnFailure:     awslambdadestinations.NewSqsDestination(props.FailedInvocations),
 			RetryAttempts: jsii.Number(WSAsyncRetries),

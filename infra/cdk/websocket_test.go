@@ -220,6 +220,9 @@ func TestWebSocketEndpointSettingAndNoRenderFunction(t *testing.T) {
 	if _, ok := functionEnv(tmpl, ids["a"])["RIPTIDE_WS_ENDPOINT"]; ok {
 		t.Errorf("a (no websocket trigger) got RIPTIDE_WS_ENDPOINT")
 	}
+	if got := functionEnv(tmpl, ids["ws"])["RIPTIDE_WS_SELF_ALIAS"]; got != LiveAlias {
+		t.Errorf("ws: RIPTIDE_WS_SELF_ALIAS = %v, want %s (hand-offs follow the canary)", got, LiveAlias)
+	}
 	for _, typ := range []string{"AWS::Lambda::LayerVersion", "AWS::S3::Bucket"} {
 		if n := len(resources(tmpl, typ)); n != 0 {
 			t.Errorf("%d %s without a render function, want none", n, typ)

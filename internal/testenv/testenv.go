@@ -7,6 +7,8 @@ package testenv
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -82,6 +84,19 @@ func RedisURL(t testing.TB) string {
 	return "redis://" + addr + "/0"
 }
 
+// KeyPrefix returns a Redis key prefix no other test uses ("t-<16 hex>:"):
+// CI runs every package against one redis-server (RIPTIDE_TEST_REDIS_URL),
+// so a fixed prefix lets parallel packages read and delete each other's
+// keys.
+func KeyPrefix(t testing.TB) string {
+	t.Helper()
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	return "t-" + hex.EncodeToString(b[:]) + ":"
+}
+
 // LookPath returns the path of a program, or skips/fails the test.
 func LookPath(t testing.TB, name, install string) string {
 	t.Helper()
@@ -109,6 +124,8 @@ func MotoURL(t testing.TB) string {
 	}
 	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	WaitForPort(t, addr, 20*time.Second)
+	// moto_server imports all of moto before it listens: ~3 s idle, over
+	// 20 s on a loaded 2-core machine.
+	WaitForPort(t, addr, 60*time.Second)
 	return "http://" + addr
 }

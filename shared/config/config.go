@@ -41,6 +41,7 @@ var Vars = []Var{
 	{"RIPTIDE_WASM_CACHE_DIR", "", "Folder of the WASM compilation cache. Empty: riptide-wasm in the system temp folder (/tmp in Lambda)."},
 	{"RIPTIDE_ARTIFACT_INLINE_MAX", "1048576", "Largest artifact (bytes) returned inline as base64 when a bucket is configured."},
 	{"RIPTIDE_WS_ENDPOINT", "", "API Gateway management endpoint for WebSocket replies (crawl-ws function); empty derives it from each event (`https://{domain}/{stage}`)."},
+	{"RIPTIDE_WS_SELF_ALIAS", "", "Alias the crawl-ws function hands WebSocket messages to (CDK sets `live`, so hand-offs follow the canary and run the version the alias serves). Empty: the unqualified name (`$LATEST`)."},
 	{"RIPTIDE_SPIDER_STATE_MACHINE_ARN", "", "Step Functions state machine that runs spider crawls (AWS). Empty: the local orchestrator runs them in the process (`riptide serve`)."},
 	{"RIPTIDE_LEGACY_SUNSET", "2027-06-30", "Date (RFC 3339 date) announced in the `Sunset` header of legacy unprefixed paths."},
 	{"RIPTIDE_VENDOR_KEYS_SECRET_ARN", "", "Secrets Manager secret holding search and LLM vendor keys as a JSON object keyed by variable name (`{\"SERPER_API_KEY\":\"...\"}`); a key set in the environment wins. Read on first use, cached 5 minutes."},
@@ -96,6 +97,7 @@ type Config struct {
 	AllowCIDRs    []netip.Prefix
 	LegacySunset  time.Time
 	WSEndpoint    string
+	WSSelfAlias   string
 
 	RenderFunction    string
 	ChromiumPath      string
@@ -184,6 +186,7 @@ func Load(lookup LookupFunc) (Config, error) {
 		c.AllowCIDRs = append(c.AllowCIDRs, p.Masked())
 	}
 	c.WSEndpoint = get("RIPTIDE_WS_ENDPOINT")
+	c.WSSelfAlias = get("RIPTIDE_WS_SELF_ALIAS")
 	c.RenderFunction = get("RIPTIDE_RENDER_FUNCTION")
 	c.ChromiumPath = get("RIPTIDE_CHROMIUM_PATH")
 	c.ArtifactsBucket = get("RIPTIDE_ARTIFACTS_BUCKET")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/monitor"
 )
 
 // recoverMiddleware turns a panic in a handler into a 500 internal_error
@@ -38,7 +39,7 @@ func recoverMiddleware(next http.Handler) http.Handler {
 
 // accessLogMiddleware writes one JSON log line per request and records the
 // request metrics. The query string is not logged: it can carry tokens.
-func accessLogMiddleware(m *Metrics) func(http.Handler) http.Handler {
+func accessLogMiddleware(m *Metrics, requests RequestRecorder) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -53,6 +54,9 @@ func accessLogMiddleware(m *Metrics) func(http.Handler) http.Handler {
 				op = ri.Route.Op
 			}
 			m.observe(op, r.Method, rec.statusCode(), elapsed)
+			if requests != nil {
+				requests.RecordRequest(monitor.Request{Route: op, Method: r.Method, Status: rec.statusCode(), Duration: elapsed})
+			}
 			attrs := []slog.Attr{
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/monitor"
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
@@ -17,13 +18,21 @@ import (
 type Options struct {
 	Logger  *slog.Logger
 	Metrics *Metrics
-	Auth    AuthConfig
-	CORS    CORSConfig
+	// Recorder receives one record per request (the monitoring group's
+	// route latencies, CloudWatch); nil records nothing.
+	Recorder RequestRecorder
+	Auth     AuthConfig
+	CORS     CORSConfig
 	// RateLimit, when set, limits every authenticated route per caller.
 	RateLimit RateLimiter
 	// Deprecated and Sunset are announced on legacy unprefixed paths.
 	Deprecated time.Time
 	Sunset     time.Time
+}
+
+// RequestRecorder is the monitor's recorder port as the HTTP core uses it.
+type RequestRecorder interface {
+	RecordRequest(monitor.Request)
 }
 
 // Default dates of the legacy-path deprecation (docs/api-versioning.md).
@@ -99,7 +108,7 @@ func NewHandler(opts Options, table []routes.Route, handlers map[string]http.Han
 	h = versionMiddleware(h)
 	h = corsMiddleware(opts.CORS)(h)
 	h = legacy.middleware(h)
-	h = accessLogMiddleware(opts.Metrics)(h)
+	h = accessLogMiddleware(opts.Metrics, opts.Recorder)(h)
 	h = recoverMiddleware(h)
 	h = requestIDMiddleware(opts.Logger)(h)
 	return h, nil

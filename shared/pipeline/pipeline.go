@@ -22,6 +22,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/extract"
 	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/monitor"
 	"github.com/riptidecrawler/riptide/shared/render"
 	"github.com/riptidecrawler/riptide/shared/strategy"
 	"github.com/riptidecrawler/riptide/shared/urlnorm"
@@ -54,6 +55,10 @@ type Pipeline struct {
 	Logger   *slog.Logger
 	// Strategies serve options.extraction (nil: the built-ins).
 	Strategies *strategy.Registry
+	// Recorder receives one record per page: phase timings, outcome,
+	// cache lookup (the monitoring group, CloudWatch, Prometheus); nil
+	// records nothing.
+	Recorder PageRecorder
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }
@@ -72,15 +77,32 @@ func (p *Pipeline) log() *slog.Logger {
 	return slog.Default()
 }
 
+// PageRecorder is the monitor's recorder port as the pipeline uses it
+// (shared/monitor.Recorder satisfies it).
+type PageRecorder interface {
+	RecordPage(monitor.Page)
+}
+
 // Crawl processes one URL with options that have been defaulted and
 // validated. It never returns an error: failures are in Result.Error with
 // their real type and message.
 func (p *Pipeline) Crawl(ctx context.Context, rawURL string, opts Options) Result {
+	return p.crawl(ctx, rawURL, opts, true)
+}
+
+// crawl is Crawl; record false leaves the page record to the caller (a
+// render job records the fetch and the render as one page).
+func (p *Pipeline) crawl(ctx context.Context, rawURL string, opts Options, record bool) Result {
 	start := p.now()
 	r := Result{URL: rawURL, GateDecision: "failed"}
+	r.obs.FailedPhase = monitor.PhaseNone
 	finish := func() Result {
-		r.Timings.TotalMS = p.now().Sub(start).Milliseconds()
+		total := p.now().Sub(start)
+		r.Timings.TotalMS = total.Milliseconds()
 		r.ProcessingTimeMS = r.Timings.TotalMS
+		if record {
+			p.record(&r, total)
+		}
 		return r
 	}
 	u, err := urlnorm.Validate(rawURL)
@@ -97,11 +119,13 @@ func (p *Pipeline) Crawl(ctx context.Context, rawURL string, opts Options) Resul
 		t := p.now()
 		cached, hit := p.cached(ctx, key)
 		r.Timings.CacheMS = p.now().Sub(t).Milliseconds()
+		r.obs.Cache = monitor.CacheMiss
 		if hit {
 			cached.FromCache = true
 			cached.CacheKey = key
 			cached.URL = rawURL
 			cached.Timings = Timings{CacheMS: r.Timings.CacheMS}
+			cached.obs = monitor.Page{Cache: monitor.CacheHit, FailedPhase: monitor.PhaseNone}
 			r = cached
 			return finish()
 		}
@@ -122,9 +146,46 @@ func (p *Pipeline) Crawl(ctx context.Context, rawURL string, opts Options) Resul
 		return finish()
 	}
 	if useCache && r.OK() {
+		t := p.now()
 		p.store(ctx, key, r, opts)
+		r.obs.Observe(monitor.PhaseStore, p.now().Sub(t))
 	}
 	return finish()
+}
+
+// record hands the page's record to the recorder.
+func (p *Pipeline) record(r *Result, total time.Duration) {
+	if p.Recorder == nil {
+		return
+	}
+	pg := r.obs
+	pg.Total = total
+	pg.Mode = monitor.ModeStatic
+	if r.GateDecision == string(extract.DecisionHeadless) {
+		pg.Mode = monitor.ModeHeadless
+	}
+	pg.GateDecision = r.GateDecision
+	if r.FromCache {
+		pg.GateDecision = monitor.GateCached
+	}
+	if r.Error != nil {
+		pg.ErrorType = string(r.Error.Type)
+	} else if r.Document != nil && r.Document.Document != nil {
+		pg.HasDocument, pg.Quality, pg.Words = true, r.QualityScore, r.Document.WordCount
+	}
+	p.Recorder.RecordPage(pg)
+}
+
+// phase starts timing phase ph of r's page; the returned func ends it.
+// The phase in progress is where a failure is charged.
+func (p *Pipeline) phase(r *Result, ph monitor.Phase) func() time.Duration {
+	r.obs.FailedPhase = ph
+	t := p.now()
+	return func() time.Duration {
+		d := p.now().Sub(t)
+		r.obs.Observe(ph, d)
+		return d
+	}
 }
 
 // deadlineAware reports the per-URL budget running out as a timeout with
@@ -138,9 +199,9 @@ func deadlineAware(ctx context.Context, err error, opts Options) error {
 
 // process fetches, decides, renders if needed, and extracts.
 func (p *Pipeline) process(ctx context.Context, target string, opts Options, r *Result) error {
-	t := p.now()
+	done := p.phase(r, monitor.PhaseFetch)
 	resp, err := p.Fetcher.Fetch(ctx, fetchRequest(target, opts))
-	r.Timings.FetchMS = p.now().Sub(t).Milliseconds()
+	r.Timings.FetchMS = done().Milliseconds()
 	if resp != nil {
 		r.FinalURL = resp.FinalURL
 		r.Status = resp.Status
@@ -157,18 +218,22 @@ func (p *Pipeline) process(ctx context.Context, target string, opts Options, r *
 	case kindHTML:
 		return p.html(ctx, resp.Body, resp.FinalURL, opts, true, r)
 	case kindText:
+		r.obs.FailedPhase = monitor.PhaseExtract
 		r.GateDecision = "raw"
 		r.Document = textDocument(resp, opts)
 		r.QualityScore = r.Document.Quality.Score
 		return p.structured(ctx, nil, resp.Body, r.Document.Document, opts, r)
 	case kindPDF:
+		done := p.phase(r, monitor.PhaseExtract)
 		doc, err := pdfDocument(ctx, resp, opts)
+		r.Timings.ExtractMS = done().Milliseconds()
 		if err != nil {
 			return err
 		}
 		r.GateDecision, r.Document, r.QualityScore = "raw", doc, doc.Quality.Score
 		return nil
 	default:
+		r.obs.FailedPhase = monitor.PhaseExtract
 		return core.Errorf(core.ErrExtraction, "content type %q is not extractable (HTML, XHTML, plain text, markdown, JSON and XML are)", resp.ContentType)
 	}
 }
@@ -191,14 +256,17 @@ func fetchRequest(target string, opts Options) fetch.Request {
 // html runs the gate and extraction on an HTML page, rendering it first
 // when the gate (or the request) asks for a browser.
 func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts Options, canRender bool, r *Result) error {
-	t := p.now()
+	done := p.phase(r, monitor.PhaseExtract)
 	page, err := extract.Parse(ctx, body, pageURL, 0)
+	parsed := done()
 	if err != nil {
 		return err
 	}
+	done = p.phase(r, monitor.PhaseGate)
 	gate := page.Gate()
+	gated := done()
 	r.Gate = &GateInfo{Decision: string(gate.Decision), Score: gate.Score, Reasons: gate.Reasons}
-	r.Timings.ExtractMS = p.now().Sub(t).Milliseconds()
+	r.Timings.ExtractMS = (parsed + gated).Milliseconds()
 	raw := body
 	decision := extract.DecisionRaw
 	wantBrowser := opts.RenderMode == RenderHeadless || (opts.RenderMode == RenderAuto && gate.Decision == extract.DecisionHeadless)
@@ -209,23 +277,24 @@ func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts O
 		r.Notes = append(r.Notes, "the page needs a headless browser (gate: "+string(gate.Decision)+
 			") but rendering is not available here: extracted from the raw HTML")
 	case wantBrowser:
-		t := p.now()
+		done := p.phase(r, monitor.PhaseRender)
 		rendered, err := p.renderForCrawl(ctx, pageURL, body, opts)
-		r.Timings.RenderMS = p.now().Sub(t).Milliseconds()
+		r.Timings.RenderMS = done().Milliseconds()
 		if err != nil {
 			return err
 		}
-		t = p.now()
-		if page, err = extract.Parse(ctx, []byte(rendered.HTML), rendered.FinalURL, 0); err != nil {
+		done = p.phase(r, monitor.PhaseExtract)
+		page, err = extract.Parse(ctx, []byte(rendered.HTML), rendered.FinalURL, 0)
+		r.Timings.ExtractMS += done().Milliseconds()
+		if err != nil {
 			return err
 		}
-		r.Timings.ExtractMS += p.now().Sub(t).Milliseconds()
 		raw, decision = []byte(rendered.HTML), extract.DecisionHeadless
 		r.FinalURL, r.Status = rendered.FinalURL, rendered.Status
 	}
-	t = p.now()
+	done = p.phase(r, monitor.PhaseExtract)
 	doc, err := page.Extract(ctx, extractOptions(opts))
-	r.Timings.ExtractMS += p.now().Sub(t).Milliseconds()
+	r.Timings.ExtractMS += done().Milliseconds()
 	if err != nil {
 		return err
 	}
@@ -300,13 +369,22 @@ func textDocument(resp *fetch.Response, opts Options) *Document {
 // ExtractHTML extracts HTML given by the caller (nothing is fetched or
 // rendered). pageURL, if any, resolves relative links.
 func (p *Pipeline) ExtractHTML(ctx context.Context, body []byte, pageURL string, opts Options) Result {
+	return p.extractHTML(ctx, body, pageURL, opts, true)
+}
+
+func (p *Pipeline) extractHTML(ctx context.Context, body []byte, pageURL string, opts Options, record bool) Result {
 	start := p.now()
 	r := Result{URL: pageURL, GateDecision: "failed", ContentType: "text/html"}
+	r.obs.FailedPhase = monitor.PhaseNone
 	if err := p.html(ctx, body, pageURL, opts, false, &r); err != nil {
 		r.Error = core.InfoOf(err)
 	}
-	r.Timings.TotalMS = p.now().Sub(start).Milliseconds()
+	total := p.now().Sub(start)
+	r.Timings.TotalMS = total.Milliseconds()
 	r.ProcessingTimeMS = r.Timings.TotalMS
+	if record {
+		p.record(&r, total)
+	}
 	return r
 }
 

@@ -147,7 +147,7 @@ func cacheBackends(t *testing.T, f func(t *testing.T, c pipeline.Cache)) {
 		f(t, store.NewCache(st))
 	})
 	t.Run("redis", func(t *testing.T) {
-		st, err := store.Open(store.Options{URL: testenv.RedisURL(t), Prefix: "pt" + time.Now().Format("150405.000000") + ":"})
+		st, err := store.Open(store.Options{URL: testenv.RedisURL(t), Prefix: testenv.KeyPrefix(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/extract"
 	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/monitor"
 	"github.com/riptidecrawler/riptide/shared/render"
 )
 
@@ -69,13 +70,65 @@ type RenderOutcome struct {
 // after robots.txt allows it. A challenge page is blocked_by_target, never
 // content.
 func (p *Pipeline) Render(ctx context.Context, job RenderJob) (*RenderOutcome, error) {
+	start := p.now()
+	obs := monitor.Page{FailedPhase: monitor.PhaseNone}
+	out, err := p.render(ctx, job, &obs)
+	if p.Recorder != nil {
+		p.recordRender(obs, out, err, p.now().Sub(start))
+	}
+	return out, err
+}
+
+// recordRender records a render job as one page: its fetch (if any), the
+// browser's render and the extraction.
+func (p *Pipeline) recordRender(obs monitor.Page, out *RenderOutcome, err error, total time.Duration) {
+	obs.Total, obs.Mode, obs.GateDecision = total, monitor.ModeStatic, "raw"
+	switch {
+	case err != nil:
+		obs.ErrorType, obs.GateDecision = string(core.TypeOf(err)), "failed"
+	case out.Mode == ModeDynamic:
+		obs.Mode, obs.GateDecision = monitor.ModeHeadless, string(extract.DecisionHeadless)
+	}
+	if err == nil && out.Document != nil && out.Document.Document != nil {
+		obs.HasDocument, obs.Quality, obs.Words = true, out.QualityScore, out.Document.WordCount
+	}
+	p.Recorder.RecordPage(obs)
+}
+
+// merge adds the phases of a sub-step (a crawl, an extraction) to a
+// render job's record.
+func merge(dst *monitor.Page, src monitor.Page) {
+	for ph := monitor.Phase(0); ph < monitor.NumPhases; ph++ {
+		if src.RanPhase(ph) {
+			dst.Observe(ph, src.Durations[ph])
+		}
+	}
+	if src.FailedPhase != monitor.PhaseNone {
+		dst.FailedPhase = src.FailedPhase
+	}
+	if src.Cache != monitor.CacheNone {
+		dst.Cache = src.Cache
+	}
+}
+
+// timed runs f as phase ph of a render job's record.
+func (p *Pipeline) timed(obs *monitor.Page, ph monitor.Phase, f func() error) error {
+	obs.FailedPhase = ph
+	t := p.now()
+	err := f()
+	obs.Observe(ph, p.now().Sub(t))
+	return err
+}
+
+func (p *Pipeline) render(ctx context.Context, job RenderJob, obs *monitor.Page) (*RenderOutcome, error) {
 	opts := job.Options
 	opts.CacheMode, opts.RenderMode = CacheBypass, RenderRaw
 	out := &RenderOutcome{}
 	if job.Mode == ModePDF {
 		// No browser: the PDF is fetched and read by the pdf engine, like
 		// a PDF met by a crawl.
-		res := p.Crawl(ctx, job.Browser.URL, opts)
+		res := p.crawl(ctx, job.Browser.URL, opts, false)
+		merge(obs, res.obs)
 		if res.Error != nil {
 			return nil, res.Error.AsError()
 		}
@@ -93,7 +146,8 @@ func (p *Pipeline) Render(ctx context.Context, job RenderJob) (*RenderOutcome, e
 		// renders it instead of fetching the URL again.
 		withRaw := opts
 		withRaw.Formats = append(slices.Clone(opts.Formats), FormatRawHTML)
-		res := p.Crawl(ctx, breq.URL, withRaw)
+		res := p.crawl(ctx, breq.URL, withRaw, false)
+		merge(obs, res.obs)
 		if res.Error != nil {
 			return nil, res.Error.AsError()
 		}
@@ -118,7 +172,7 @@ func (p *Pipeline) Render(ctx context.Context, job RenderJob) (*RenderOutcome, e
 	// A page the browser loads itself must pass robots.txt too (a page
 	// fetched above already did).
 	if !fetched && (opts.RespectRobots == nil || *opts.RespectRobots) {
-		if err := p.checkRobots(ctx, breq.URL); err != nil {
+		if err := p.timed(obs, monitor.PhaseFetch, func() error { return p.checkRobots(ctx, breq.URL) }); err != nil {
 			return nil, err
 		}
 	}
@@ -129,7 +183,12 @@ func (p *Pipeline) Render(ctx context.Context, job RenderJob) (*RenderOutcome, e
 		}
 		breq.Cookies = append(breq.Cookies, jar...)
 	}
-	rendered, err := p.Browser.Render(ctx, breq)
+	var rendered *render.Result
+	err := p.timed(obs, monitor.PhaseRender, func() error {
+		var err error
+		rendered, err = p.Browser.Render(ctx, breq)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +200,8 @@ func (p *Pipeline) Render(ctx context.Context, job RenderJob) (*RenderOutcome, e
 			return nil, err
 		}
 	}
-	ext := p.ExtractHTML(ctx, []byte(rendered.HTML), rendered.FinalURL, opts)
+	ext := p.extractHTML(ctx, []byte(rendered.HTML), rendered.FinalURL, opts, false)
+	merge(obs, ext.obs)
 	if ext.Error != nil {
 		return nil, ext.Error.AsError()
 	}

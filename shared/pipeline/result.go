@@ -6,6 +6,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/chunk"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/extract"
+	"github.com/riptidecrawler/riptide/shared/monitor"
 	"github.com/riptidecrawler/riptide/shared/strategy"
 )
 
@@ -39,6 +40,10 @@ type Result struct {
 	// Notes explain choices a client may want to know about (a headless
 	// decision served raw, a truncated body, ...).
 	Notes []string `json:"notes,omitempty"`
+
+	// obs is the page's record for the monitor: precise phase timings and
+	// where a failure happened.
+	obs monitor.Page
 }
 
 // OK reports whether the URL was crawled and extracted.

@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"sync"
+	"time"
 
 	"github.com/riptidecrawler/riptide/shared/chunk"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/extract"
+	"github.com/riptidecrawler/riptide/shared/monitor"
 	"github.com/riptidecrawler/riptide/shared/strategy"
 )
 
@@ -76,8 +78,17 @@ func (p *Pipeline) structured(ctx context.Context, page *extract.Page, raw []byt
 				}
 			}
 			t := p.now()
+			r.obs.FailedPhase = monitor.PhaseExtract
 			res, err := plan.Run(ctx, strategy.NewInput(page, raw, doc))
-			r.Timings.ExtractMS += p.now().Sub(t).Milliseconds()
+			d := p.now().Sub(t)
+			r.Timings.ExtractMS += d.Milliseconds()
+			// WASM module steps are their own phase; the rest of the plan
+			// is extraction.
+			wasm := wasmTime(res)
+			if wasm > 0 {
+				r.obs.Observe(monitor.PhaseWasm, wasm)
+			}
+			r.obs.Observe(monitor.PhaseExtract, max(0, d-wasm))
 			if err != nil {
 				return err
 			}
@@ -96,4 +107,19 @@ func (p *Pipeline) structured(ctx context.Context, page *extract.Page, raw []byt
 		r.Chunking = res
 	}
 	return nil
+}
+
+// wasmTime sums the durations of the plan's wasm steps (their reports
+// carry milliseconds).
+func wasmTime(res *strategy.Result) time.Duration {
+	if res == nil {
+		return 0
+	}
+	var d time.Duration
+	for _, st := range res.Strategies {
+		if st.Strategy == "wasm" {
+			d += time.Duration(st.DurationMS) * time.Millisecond
+		}
+	}
+	return d
 }

@@ -325,17 +325,23 @@ var routes = []Route{
 
 	// monitoring
 	{Op: "monitoring.health_score", Group: "monitoring", Method: "GET", Path: v1 + "/monitoring/health-score", Legacy: legacy(v1 + "/monitoring/health-score"),
-		Summary: "Health score 0..100 from service-wide counters", Status: Planned},
+		Summary: "Health score 0..100 from service-wide records (window_minutes, default 5)", Status: Ready},
 	{Op: "monitoring.performance_report", Group: "monitoring", Method: "GET", Path: v1 + "/monitoring/performance-report", Legacy: legacy(v1 + "/monitoring/performance-report"),
-		Summary: "Performance report with recommendations", Status: Planned},
+		Summary: "Performance report with recommendations", Status: Ready},
 	{Op: "monitoring.metrics_current", Group: "monitoring", Method: "GET", Path: v1 + "/monitoring/metrics/current", Legacy: legacy(v1 + "/monitoring/metrics/current"),
-		Summary: "Current service-wide performance metrics", Status: Planned},
+		Summary: "Current service-wide performance metrics", Status: Ready},
 	{Op: "monitoring.alert_rules", Group: "monitoring", Method: "GET", Path: v1 + "/monitoring/alerts/rules", Legacy: legacy(v1 + "/monitoring/alerts/rules"),
-		Summary: "Alert rules", Status: Planned},
+		Summary: "Alert rules", Status: Ready},
+	{Op: "monitoring.alert_rules.create", Group: "monitoring", Method: "POST", Path: v1 + "/monitoring/alerts/rules",
+		Summary: "Create an alert rule", Body: JSONBody, Status: Ready, Example: `{"name":"slow_pages","metric_name":"p95_extraction_time_ms","threshold":3000,"condition":"greater_than","severity":"warning"}`},
+	{Op: "monitoring.alert_rules.update", Group: "monitoring", Method: "PUT", Path: v1 + "/monitoring/alerts/rules/{name}",
+		Summary: "Replace an alert rule", Body: JSONBody, Status: Ready, Example: `{"name":"slow_pages","metric_name":"p95_extraction_time_ms","threshold":3000,"condition":"greater_than","severity":"warning"}`},
+	{Op: "monitoring.alert_rules.delete", Group: "monitoring", Method: "DELETE", Path: v1 + "/monitoring/alerts/rules/{name}",
+		Summary: "Delete an alert rule (built-in ones too)", Status: Ready},
 	{Op: "monitoring.alerts_active", Group: "monitoring", Method: "GET", Path: v1 + "/monitoring/alerts/active", Legacy: legacy(v1 + "/monitoring/alerts/active"),
-		Summary: "Alerts firing now", Status: Planned},
+		Summary: "Alerts firing now", Status: Ready},
 	{Op: "monitoring.pipeline_phases", Group: "monitoring", Method: "GET", Path: v1 + "/pipeline/phases", Legacy: legacy(v1 + "/pipeline/phases"),
-		Summary: "Time spent per pipeline phase", Status: Planned},
+		Summary: "Time spent per pipeline phase", Status: Ready},
 
 	// firecrawl: Firecrawl's v1 API over the pipeline and the spider
 	// (docs/firecrawl-compat.md); its errors are Firecrawl's shape.

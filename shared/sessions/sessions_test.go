@@ -12,7 +12,7 @@ import (
 )
 
 func TestCookieJarInRealRedis(t *testing.T) {
-	s, err := store.Open(store.Options{URL: testenv.RedisURL(t), Prefix: "st:"})
+	s, err := store.Open(store.Options{URL: testenv.RedisURL(t), Prefix: testenv.KeyPrefix(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestCookieJarInRealRedis(t *testing.T) {
 	if jar, _ := st.Cookies(ctx, "s1"); len(jar) != 1 {
 		t.Fatalf("expired cookie still served: %+v", jar)
 	}
-	if ttl := s.Client.TTL(ctx, "st:session:s1:cookies").Val(); ttl <= 0 || ttl > sessions.DefaultTTL {
+	if ttl := s.Client.TTL(ctx, s.Prefix()+"session:s1:cookies").Val(); ttl <= 0 || ttl > sessions.DefaultTTL {
 		t.Fatalf("session TTL %v", ttl)
 	}
 	if _, err := st.Cookies(ctx, "bad id!"); core.TypeOf(err) != core.ErrValidation {

@@ -208,7 +208,11 @@ type Result struct {
 	CrawledAt   time.Time       `json:"crawled_at"`
 	DurationMS  int64           `json:"duration_ms"`
 	Document    json.RawMessage `json:"document,omitempty"`
-	Error       *core.ErrorInfo `json:"error,omitempty"`
+	// Extraction and Chunking: options.extraction / options.chunking
+	// results, the same shapes as on /api/v1/crawl.
+	Extraction json.RawMessage `json:"extraction,omitempty"`
+	Chunking   json.RawMessage `json:"chunking,omitempty"`
+	Error      *core.ErrorInfo `json:"error,omitempty"`
 }
 
 // NewID returns a new run id: 16 random bytes, hex.

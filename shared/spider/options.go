@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riptidecrawler/riptide/shared/chunk"
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/strategy"
 	"github.com/riptidecrawler/riptide/shared/urlnorm"
 )
 
@@ -183,6 +185,14 @@ type Options struct {
 	// WebhookSecret the body is signed (X-RipTide-Signature).
 	WebhookURL    string `json:"webhook_url,omitempty"`
 	WebhookSecret string `json:"webhook_secret,omitempty"`
+
+	// Extraction and Chunking apply to every crawled page as they do on
+	// /api/v1/crawl (docs/strategies.md, docs/chunking.md); each result
+	// then carries "extraction" and "chunking". Extraction is compiled
+	// when the run starts (Service.Strategies), so a bad spec is a 400,
+	// not a run of failed pages.
+	Extraction *strategy.Spec `json:"extraction,omitempty"`
+	Chunking   *chunk.Options `json:"chunking,omitempty"`
 }
 
 // Defaults are the documented defaults of every option.
@@ -318,6 +328,16 @@ func (o Options) Normalize() (Options, error) {
 		}
 	} else if o.WebhookSecret != "" {
 		bad("webhook_secret", "given without webhook_url")
+	}
+	if o.Chunking != nil {
+		if err := o.Chunking.Validate("options.chunking"); err != nil {
+			e := core.AsError(err)
+			if len(e.Details) > 0 {
+				errs = append(errs, e.Details...)
+			} else {
+				errs = append(errs, core.Detail{Field: "options.chunking", Message: e.Message})
+			}
+		}
 	}
 	if len(errs) > 0 {
 		msg := errs[0].Field + ": " + errs[0].Message

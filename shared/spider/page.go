@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/riptidecrawler/riptide/shared/chunk"
 	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/strategy"
 )
 
 // PageCrawler crawls one page: one fetch (SSRF guard, robots.txt, retries),
@@ -47,6 +49,10 @@ type PageRequest struct {
 	// the fetch layer, whose limiter enforces it across batches and
 	// instances.
 	Politeness fetch.Politeness
+	// Extraction and Chunking are the run's options.extraction and
+	// options.chunking (nil: none); the crawler applies them to the page.
+	Extraction *strategy.Spec
+	Chunking   *chunk.Options
 }
 
 // Page is the outcome of crawling one page.
@@ -68,6 +74,10 @@ type Page struct {
 	// Document is the extracted document, stored with the result as is;
 	// the spider never looks inside.
 	Document json.RawMessage
+	// Extraction and Chunking are the page's structured data and chunks
+	// (JSON, stored with the result as is), when the run asked for them.
+	Extraction json.RawMessage
+	Chunking   json.RawMessage
 	// Truncated says the body was cut at MaxBytes.
 	Truncated bool
 }

@@ -419,13 +419,10 @@ func TestRunStoreStateAndLifecycle(t *testing.T) {
 	})
 }
 
-// A finished run expires its TTL after it ends. The embedded miniredis
-// keeps keys until its clock is moved by hand, so it is left out.
+// A finished run expires its TTL after it ends, in every backend (the
+// embedded store follows the wall clock).
 func TestRunStoreExpiry(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
-		if backend == "embedded" {
-			t.Skip("miniredis expires keys only when its clock is moved (FastForward)")
-		}
 		rs := openRuns(t, backend)
 		ctx := context.Background()
 		id := newRun(t, rs, spider.NewRun{})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/strategy"
 )
 
 // Launcher runs a run's steps somewhere: the local orchestrator (goroutines
@@ -145,11 +146,20 @@ func (l *LocalLauncher) Close() {
 type Service struct {
 	Engine   *Engine
 	Launcher Launcher
+	// Strategies compiles options.extraction when a run starts (the
+	// pipeline's registry, so WASM modules and the llm strategy resolve as
+	// on /crawl); nil: the built-in strategies.
+	Strategies ExtractionCompiler
+}
+
+// ExtractionCompiler checks an extraction spec (strategy.Registry).
+type ExtractionCompiler interface {
+	Compile(spec strategy.Spec, field string) (*strategy.Plan, error)
 }
 
 // Start validates and stores a run and launches it; it returns the run id.
 func (s *Service) Start(ctx context.Context, seeds []string, o Options) (string, error) {
-	o, seeds, err := validate(seeds, o)
+	o, seeds, err := s.validate(seeds, o)
 	if err != nil {
 		return "", err
 	}
@@ -164,10 +174,19 @@ func (s *Service) Start(ctx context.Context, seeds []string, o Options) (string,
 	return id, nil
 }
 
-func validate(seeds []string, o Options) (Options, []string, error) {
+func (s *Service) validate(seeds []string, o Options) (Options, []string, error) {
 	o, err := o.Normalize()
 	if err != nil {
 		return o, nil, err
+	}
+	if o.Extraction != nil {
+		compiler := s.Strategies
+		if compiler == nil {
+			compiler = strategy.NewRegistry(strategy.Builtins(strategy.BuiltinOptions{})...)
+		}
+		if _, err := compiler.Compile(*o.Extraction, "options.extraction"); err != nil {
+			return o, nil, err
+		}
 	}
 	seeds, err = ValidateSeeds(seeds, o)
 	return o, seeds, err
@@ -187,7 +206,7 @@ type SyncResult struct {
 // same steps and Redis state as an async run, so its status and results
 // stay readable afterwards under the returned spider_id.
 func (s *Service) RunSync(ctx context.Context, seeds []string, o Options) (*SyncResult, error) {
-	o, seeds, err := validate(seeds, o)
+	o, seeds, err := s.validate(seeds, o)
 	if err != nil {
 		return nil, err
 	}

@@ -201,7 +201,7 @@ func (w *batchWork) crawl(it ClaimedURL) error {
 	polite := fetch.Politeness{PerHostConcurrency: r.opts.PerHostConcurrency, PerHostDelay: w.hostDelay(u)}
 	start := w.e.now()
 	page, cerr := w.e.crawler.CrawlPage(w.ctx, PageRequest{URL: it.URL, Depth: it.Depth, MaxBytes: it.MaxBytes,
-		RespectRobots: r.opts.Robots(), Politeness: polite})
+		RespectRobots: r.opts.Robots(), Politeness: polite, Extraction: r.opts.Extraction, Chunking: r.opts.Chunking})
 	elapsed := w.e.now().Sub(start)
 	var bytes int64
 	if page != nil {
@@ -246,6 +246,7 @@ func (w *batchWork) crawl(it ClaimedURL) error {
 		return w.complete(it, OutcomeSkip, SkipContentType, nil, nil, bytes, "", nil)
 	}
 	res.Document = page.Document
+	res.Extraction, res.Chunking = page.Extraction, page.Chunking
 	res.LinksFound = len(page.Links)
 	var links []FoundLink
 	if r.opts.Sitemap != SitemapOnly {

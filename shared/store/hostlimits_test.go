@@ -38,7 +38,7 @@ func TestCircuitsConformance(t *testing.T) {
 // TestSharedStateFailsOpen: with Redis gone, fetches still go out (per
 // process politeness, no breaker) instead of failing.
 func TestSharedStateFailsOpen(t *testing.T) {
-	s, err := store.Open(store.Options{Prefix: "t:"})
+	s, err := store.Open(store.Options{Prefix: testenv.KeyPrefix(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func politenessChild() error {
 	opts := fetch.Options{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, IgnoreRobots: true,
 		Politeness: fetch.Politeness{PerHostConcurrency: 1, PerHostDelay: delay}}
 	if os.Getenv("CHILD_SHARED") == "1" {
-		s, err := store.Open(store.Options{URL: os.Getenv("CHILD_REDIS"), Prefix: "polite:"})
+		s, err := store.Open(store.Options{URL: os.Getenv("CHILD_REDIS"), Prefix: os.Getenv("CHILD_PREFIX")})
 		if err != nil {
 			return err
 		}
@@ -126,6 +126,7 @@ func TestPolitenessAcrossProcesses(t *testing.T) {
 	redisURL := testenv.RedisURL(t)
 	const perChild, delay = 4, 100 * time.Millisecond
 	run := func(t *testing.T, shared bool) (arrivals []time.Time, most int64) {
+		prefix := testenv.KeyPrefix(t) // both crawler processes share it
 		var mu sync.Mutex
 		var inFlight, maxInFlight atomic.Int64
 		site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -151,7 +152,7 @@ func TestPolitenessAcrossProcesses(t *testing.T) {
 					sharedFlag = "1"
 				}
 				cmd.Env = append(os.Environ(), childEnv+"=1", "CHILD_FETCHES="+strconv.Itoa(perChild), "CHILD_DELAY="+delay.String(),
-					"CHILD_SHARED="+sharedFlag, "CHILD_REDIS="+redisURL, "CHILD_TARGET="+site.URL+"/page")
+					"CHILD_SHARED="+sharedFlag, "CHILD_REDIS="+redisURL, "CHILD_PREFIX="+prefix, "CHILD_TARGET="+site.URL+"/page")
 				if out, err := cmd.CombinedOutput(); err != nil {
 					t.Errorf("crawler process %d: %v\n%s", i, err, out)
 				}

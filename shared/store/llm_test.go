@@ -83,7 +83,7 @@ func TestVendorBreakerSharedState(t *testing.T) {
 		if e := core.AsError(a.Allow(ctx, "tavily")); e == nil || e.RetryAfterSeconds > 5 {
 			t.Fatalf("429 opens for its Retry-After: %v", e)
 		}
-		if ttl := s.Client.PTTL(ctx, "t:breaker:serper:open").Val(); ttl <= 0 || ttl > 30*time.Second {
+		if ttl := s.Client.PTTL(ctx, s.Prefix()+"breaker:serper:open").Val(); ttl <= 0 || ttl > 30*time.Second {
 			t.Fatalf("open key TTL %v", ttl)
 		}
 	})

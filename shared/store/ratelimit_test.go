@@ -31,7 +31,7 @@ func TestRateLimiterWindows(t *testing.T) {
 			t.Fatalf("a new window must start fresh: %+v", d)
 		}
 		// Counters expire on their own.
-		keys, _ := s.Client.Keys(ctx, "t:ratelimit:*").Result()
+		keys, _ := s.Client.Keys(ctx, s.Prefix()+"ratelimit:*").Result()
 		for _, k := range keys {
 			if ttl := s.Client.PTTL(ctx, k).Val(); ttl <= 0 || ttl > 2*time.Minute {
 				t.Fatalf("%s has TTL %v", k, ttl)

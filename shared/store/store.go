@@ -45,6 +45,11 @@ func Open(opts Options) (*Store, error) {
 	var ro *redis.Options
 	if opts.URL == "" {
 		mr := miniredis.NewMiniRedis()
+		// miniredis counts TTLs down only when told to (FastForward), so
+		// without this a key with an expiry (cache entries, locks, rate
+		// windows, monitor buckets) would live forever in `riptide serve`.
+		// ClockTTL runs them against the wall clock like Redis does.
+		mr.ClockTTL(true)
 		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
 			return nil, fmt.Errorf("start embedded redis: %w", err)
 		}
@@ -75,6 +80,9 @@ func redactURLError(err error, url string) error {
 	}
 	return errors.New(msg)
 }
+
+// Prefix is the prefix of every key of the store ("riptide:").
+func (s *Store) Prefix() string { return s.prefix }
 
 // Embedded reports whether the store is the in-process miniredis.
 func (s *Store) Embedded() bool { return s.embedded != nil }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
 	"github.com/riptidecrawler/riptide/shared/store"
@@ -14,7 +15,7 @@ import (
 // backends runs f against the embedded default and a real redis-server.
 func backends(t *testing.T, f func(t *testing.T, s *store.Store)) {
 	t.Run("embedded", func(t *testing.T) {
-		s, err := store.Open(store.Options{Prefix: "t:"})
+		s, err := store.Open(store.Options{Prefix: testenv.KeyPrefix(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -25,7 +26,7 @@ func backends(t *testing.T, f func(t *testing.T, s *store.Store)) {
 		f(t, s)
 	})
 	t.Run("redis", func(t *testing.T) {
-		s, err := store.Open(store.Options{URL: testenv.RedisURL(t), Prefix: "t:"})
+		s, err := store.Open(store.Options{URL: testenv.RedisURL(t), Prefix: testenv.KeyPrefix(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +44,7 @@ func TestPingAndKeys(t *testing.T) {
 		if err := s.Ping(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if k := s.Key("cache", "v1", "abc"); k != "t:cache:v1:abc" {
+		if k := s.Key("cache", "v1", "abc"); k != s.Prefix()+"cache:v1:abc" || !strings.HasPrefix(k, "t-") {
 			t.Fatalf("key %q", k)
 		}
 	})
@@ -56,7 +57,7 @@ func TestEnsureSchema(t *testing.T) {
 		if err != nil || v != store.SchemaVersion {
 			t.Fatalf("fresh store: %d %v", v, err)
 		}
-		if got, _ := s.Client.Get(ctx, "t:schema_version").Result(); got != "1" {
+		if got, _ := s.Client.Get(ctx, s.Prefix()+"schema_version").Result(); got != "1" {
 			t.Fatalf("schema key = %q", got)
 		}
 		// Idempotent on a second start.
@@ -64,11 +65,11 @@ func TestEnsureSchema(t *testing.T) {
 			t.Fatalf("second start: %d %v", v, err)
 		}
 		// A store written by a newer binary is refused.
-		s.Client.Set(ctx, "t:schema_version", store.SchemaVersion+1, 0)
+		s.Client.Set(ctx, s.Prefix()+"schema_version", store.SchemaVersion+1, 0)
 		if _, err := s.EnsureSchema(ctx); !errors.Is(err, store.ErrSchemaTooNew) {
 			t.Fatalf("newer schema: %v", err)
 		}
-		s.Client.Set(ctx, "t:schema_version", "garbage", 0)
+		s.Client.Set(ctx, s.Prefix()+"schema_version", "garbage", 0)
 		if _, err := s.EnsureSchema(ctx); err == nil {
 			t.Fatal("a non-numeric schema version must be an error")
 		}
@@ -95,4 +96,32 @@ func TestUnreachableRedisFailsPing(t *testing.T) {
 	if err := s.Ping(context.Background()); err == nil {
 		t.Fatal("ping to a closed port must fail")
 	}
+}
+
+// Keys expire on their own in both backends: the embedded default
+// follows the wall clock like Redis (miniredis alone never counts a TTL
+// down, so cache entries, locks and metric buckets would live forever in
+// `riptide serve`).
+func TestKeysExpire(t *testing.T) {
+	backends(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		short, long := s.Key("short"), s.Key("long")
+		if err := s.Client.Set(ctx, short, "v", 300*time.Millisecond).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Client.Set(ctx, long, "v", time.Hour).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if n := s.Client.Exists(ctx, short).Val(); n != 1 {
+			t.Fatal("a key expired before its TTL")
+		}
+		time.Sleep(700 * time.Millisecond)
+		if n := s.Client.Exists(ctx, short).Val(); n != 0 {
+			t.Fatal("a key outlived its TTL")
+		}
+		ttl := s.Client.PTTL(ctx, long).Val()
+		if ttl <= 0 || ttl > time.Hour-500*time.Millisecond {
+			t.Fatalf("the TTL of a live key did not count down: %v", ttl)
+		}
+	})
 }

@@ -23,12 +23,12 @@ func TestTablesKeepValuesWithTheirTTL(t *testing.T) {
 			if err != nil || !ok || !bytes.Equal(got, v) {
 				t.Fatalf("%s: ok %v err %v, %d bytes back of %d", id, ok, err, len(got), len(v))
 			}
-			ttl, err := s.Client.PTTL(ctx, "t:tables:v1:"+id).Result()
+			ttl, err := s.Client.PTTL(ctx, s.Prefix()+"tables:v1:"+id).Result()
 			if err != nil || ttl <= 0 || ttl > time.Minute {
 				t.Fatalf("%s: ttl %v %v", id, ttl, err)
 			}
 		}
-		if raw, _ := s.Client.Get(ctx, "t:tables:v1:large").Bytes(); len(raw) >= len(large)/4 {
+		if raw, _ := s.Client.Get(ctx, s.Prefix()+"tables:v1:large").Bytes(); len(raw) >= len(large)/4 {
 			t.Fatalf("large value stored uncompressed: %d bytes", len(raw))
 		}
 		if _, ok, err := tb.Get(ctx, "missing"); ok || err != nil {

@@ -32,7 +32,7 @@ func Planned(context.Context, *Process) (Group, error) { return Group{}, nil }
 // HTTPOptions returns the options of the HTTP core.
 func (p *Process) HTTPOptions() httpx.Options {
 	cors := httpx.CORSConfig{AllowedOrigins: p.Config.CORSOrigins, MaxAgeSeconds: 600}
-	o := httpx.Options{Logger: p.Logger, Metrics: p.Metrics, Auth: p.Auth, CORS: cors, Sunset: p.Config.LegacySunset}
+	o := httpx.Options{Logger: p.Logger, Metrics: p.Metrics, Recorder: p.Recorder, Auth: p.Auth, CORS: cors, Sunset: p.Config.LegacySunset}
 	if p.Config.RateLimit > 0 {
 		o.RateLimit = store.NewRateLimiter(p.Store, p.Config.RateLimit, time.Minute)
 	}

@@ -31,8 +31,12 @@ import (
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/monitor"
+	"github.com/riptidecrawler/riptide/shared/monitor/emf"
+	"github.com/riptidecrawler/riptide/shared/monitor/prom"
 	"github.com/riptidecrawler/riptide/shared/secrets"
 	"github.com/riptidecrawler/riptide/shared/store"
+	"github.com/riptidecrawler/riptide/shared/store/monitorstore"
 )
 
 // SecretTTL bounds how long a rotated secret (API keys, Redis token) can
@@ -52,9 +56,16 @@ type Process struct {
 	Logger   *slog.Logger
 	Store    *store.Store
 	Metrics  *httpx.Metrics
-	Secrets  secrets.Source
-	Auth     httpx.AuthConfig
-	Started  time.Time
+	// Recorder receives every page, request, spider page and backup of
+	// the process: Prometheus families (/metrics), the Redis minute
+	// buckets shared by every instance (the monitoring group), and in
+	// Lambda CloudWatch EMF lines on stdout.
+	Recorder monitor.Recorder
+	// Buckets is the Redis part of Recorder (Flush before a local read).
+	Buckets *monitorstore.Recorder
+	Secrets secrets.Source
+	Auth    httpx.AuthConfig
+	Started time.Time
 
 	mu       sync.Mutex
 	checkers []health.Checker
@@ -112,6 +123,10 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 		logger.Warn("REDIS_URL is not set: using an in-process Redis; state is lost with this Lambda instance")
 	}
 	p.checkers = []health.Checker{health.Redis(p.Store)}
+	if err := p.buildRecorder(); err != nil {
+		p.Store.Close()
+		return nil, err
+	}
 
 	p.Auth = httpx.AuthConfig{Disabled: cfg.AuthDisabled, PublicMetrics: cfg.MetricsPublic}
 	switch {
@@ -122,6 +137,23 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 		p.Auth.Authenticator = httpx.NewStaticKeys(cfg.APIKeys)
 	}
 	return p, nil
+}
+
+// buildRecorder builds the process's recorder; the Redis buckets flush
+// one last time when the process closes, before the store does.
+func (p *Process) buildRecorder() error {
+	families, err := prom.New(p.Metrics.Registry)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	p.Buckets = monitorstore.NewRecorder(p.Store, monitorstore.Options{Function: p.Name, Logger: p.Logger})
+	p.closers = append(p.closers, p.Buckets.Close)
+	var cloudWatch monitor.Recorder
+	if p.InLambda {
+		cloudWatch = emf.New(os.Stdout, p.Name)
+	}
+	p.Recorder = monitor.Multi(families, p.Buckets, cloudWatch)
+	return nil
 }
 
 // announceAuth says loudly, once at start of an HTTP home, when
@@ -163,10 +195,12 @@ func (p *Process) Fetcher() *fetch.Fetcher {
 		return p.fetcher
 	}
 	opts := fetch.Options{AllowCIDRs: p.Config.AllowCIDRs, Logger: p.Logger}
+	opts.Circuits = fetch.NewBreaker(opts.Breaker)
 	if !p.Store.Embedded() {
 		opts.HostLimiter = store.NewHostLimiter(p.Store, p.Logger)
 		opts.Circuits = store.NewCircuits(p.Store, opts.Breaker, p.Logger)
 	}
+	opts.Circuits = countingBreaker{Breaker: opts.Circuits, rec: p.Recorder}
 	f, err := fetch.New(opts)
 	if err != nil {
 		// fetch.New fails only on a bad Proxy option, and none is set here.

@@ -27,7 +27,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 
 func TestLocalServerWithRealRedisAndKeys(t *testing.T) {
 	b, err := wire.New(context.Background(), "t", config.FromMap(map[string]string{
-		"REDIS_URL": testenv.RedisURL(t), "RIPTIDE_API_KEYS": "abc",
+		"REDIS_URL": testenv.RedisURL(t), "RIPTIDE_KEY_PREFIX": testenv.KeyPrefix(t), "RIPTIDE_API_KEYS": "abc",
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -37,7 +37,7 @@ func get(h http.Handler, path string) *httptest.ResponseRecorder {
 }
 
 func TestHealthWithRealRedis(t *testing.T) {
-	s, err := store.Open(store.Options{URL: testenv.RedisURL(t)})
+	s, err := store.Open(store.Options{URL: testenv.RedisURL(t), Prefix: testenv.KeyPrefix(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

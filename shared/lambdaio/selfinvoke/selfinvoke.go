@@ -21,6 +21,16 @@ type Invoker interface {
 	Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
 }
 
+// Target names what a function invokes to reach itself: the alias when one
+// is set (FunctionName "name:alias" invokes the version the alias serves, so
+// hand-offs follow a canary deployment), else the bare name ($LATEST).
+func Target(name, alias string) string {
+	if alias == "" {
+		return name
+	}
+	return name + ":" + alias
+}
+
 // WebSocket returns the WebSocketApp.Async of a function: each message goes
 // to an asynchronous invocation of function name.
 func WebSocket(client Invoker, name string) func(context.Context, lambdaio.WSTask) error {

@@ -51,3 +51,26 @@ func TestHandOff(t *testing.T) {
 		}
 	}
 }
+
+// With an alias the invocation names "function:alias", which the Invoke API
+// resolves to the version the alias serves; without one, the bare name.
+func TestHandOffThroughAlias(t *testing.T) {
+	for _, c := range []struct{ alias, wantPath string }{
+		{"live", "/2015-03-31/functions/riptide-crawl-ws:live/invocations"},
+		{"", "/2015-03-31/functions/riptide-crawl-ws/invocations"},
+	} {
+		var got string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got = r.URL.Path
+			w.WriteHeader(http.StatusAccepted)
+		}))
+		lc := lambda.New(lambda.Options{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
+			Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")})
+		task := lambdaio.WSTask{Kind: lambdaio.WSTaskKind, ConnectionID: "c1", Body: `{"type":"ping"}`}
+		err := selfinvoke.WebSocket(lc, selfinvoke.Target("riptide-crawl-ws", c.alias))(context.Background(), task)
+		srv.Close()
+		if err != nil || got != c.wantPath {
+			t.Errorf("alias %q: path %q, err %v; want %q", c.alias, got, err, c.wantPath)
+		}
+	}
+}

@@ -73,7 +73,7 @@ func BuildWebSocket(ctx context.Context, p *wire.Process) (wire.Group, error) {
 		Logger:       p.Logger,
 	}
 	if name, ok := p.Lookup("AWS_LAMBDA_FUNCTION_NAME"); ok && name != "" {
-		ws.Async = selfinvoke.WebSocket(lambda.NewFromConfig(awsCfg), name)
+		ws.Async = selfinvoke.WebSocket(lambda.NewFromConfig(awsCfg), selfinvoke.Target(name, p.Config.WSSelfAlias))
 	}
 	return wire.Group{Events: lambdaio.Handler{WebSocket: ws.Handle, Task: ws.RunTask}}, nil
 }

@@ -105,7 +105,7 @@ func Pipeline(ctx context.Context, p *wire.Process) (*pipeline.Pipeline, error) 
 			return nil, err
 		}
 		return &pipeline.Pipeline{Fetcher: p.Fetcher(), Cache: store.NewCache(p.Store), Browser: Renderer(ctx, p),
-			Sessions: sessionJar{sessions.New(p.Store)}, Strategies: reg, Logger: p.Logger}, nil
+			Sessions: sessionJar{sessions.New(p.Store)}, Strategies: reg, Logger: p.Logger, Recorder: p.Recorder}, nil
 	})
 }
 

@@ -29,12 +29,24 @@ func (c PipelineCrawler) CrawlPage(ctx context.Context, req spider.PageRequest) 
 		MaxBodyBytes:  req.MaxBytes,
 		Politeness:    &req.Politeness,
 		Formats:       []pipeline.Format{pipeline.FormatMarkdown, pipeline.FormatMetadata, pipeline.FormatLinks},
+		Extraction:    req.Extraction,
+		Chunking:      req.Chunking,
 	}
 	if req.LinksOnly {
 		opts.Formats = []pipeline.Format{pipeline.FormatLinks}
 		opts.RenderMode = pipeline.RenderRaw
 	}
 	opts = opts.WithDefaults()
+	if !req.LinksOnly {
+		// The spec was compiled when the run started; compiling again per
+		// page (the registry caches WASM modules) keeps runs resumable by
+		// any instance without shipping compiled plans around.
+		if err := c.Pipeline.PrepareStructured(&opts, "options"); err != nil {
+			return &spider.Page{URL: req.URL}, core.AsError(err)
+		}
+	} else {
+		opts.Extraction, opts.Chunking = nil, nil
+	}
 	r := c.Pipeline.Crawl(ctx, req.URL, opts)
 	page := &spider.Page{URL: req.URL, FinalURL: r.FinalURL, Status: r.Status, ContentType: r.ContentType,
 		Bytes: r.BodyBytes, Truncated: r.Truncated}
@@ -53,6 +65,16 @@ func (c PipelineCrawler) CrawlPage(ctx context.Context, req spider.PageRequest) 
 				return page, core.Wrap(core.ErrInternal, err, "encode document")
 			}
 			page.Document = raw
+			if r.Extraction != nil {
+				if page.Extraction, err = json.Marshal(r.Extraction); err != nil {
+					return page, core.Wrap(core.ErrInternal, err, "encode extraction")
+				}
+			}
+			if r.Chunking != nil {
+				if page.Chunking, err = json.Marshal(r.Chunking); err != nil {
+					return page, core.Wrap(core.ErrInternal, err, "encode chunking")
+				}
+			}
 		}
 	}
 	return page, nil

@@ -37,12 +37,12 @@ func Service(ctx context.Context, p *wire.Process, o Options) (*spider.Service, 
 }
 
 func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, error) {
+	pl, err := pipelinewire.Pipeline(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	crawler := o.Crawler
 	if crawler == nil {
-		pl, err := pipelinewire.Pipeline(ctx, p)
-		if err != nil {
-			return nil, err
-		}
 		crawler = PipelineCrawler{Pipeline: pl}
 	}
 	engine, err := spider.New(spider.Deps{
@@ -75,7 +75,11 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 		}
 		launcher = local
 	}
-	return &spider.Service{Engine: engine, Launcher: launcher}, nil
+	svc := &spider.Service{Engine: engine, Launcher: launcher}
+	if pl.Strategies != nil {
+		svc.Strategies = pl.Strategies
+	}
+	return svc, nil
 }
 
 // Builder is the spider group's Builder with options: HTTP handlers and
