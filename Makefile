@@ -19,7 +19,7 @@ LDFLAGS := -s -w -X github.com/riptidecrawler/riptide/shared/version.Version=$(V
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: run cli test test-bootstraps test-short build lint lint-cfn lint-actions fmt sam events notice openapi lint-openapi contract contract-check generate synth test-cdk smoke bench bench-restore bench-extract bench-render bench-spider bench-wasm wasm-example bench-pdf pdf-corpus fuzz layers readme \
-        tools sfn-tools test-sfn vulncheck coldstart clean help
+        tools sfn-tools firecrawl-sdk test-firecrawl test-sfn vulncheck coldstart clean help
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -187,10 +187,20 @@ layers: ## build the Chromium Lambda layer (layers/chromium/build/chromium-layer
 
 # Test tools: the Lambda runtime emulator (Go) and, where npm exists, the
 # Node tools of the spider state machine tests (asl-validator,
-# aws-local-stepfunctions) from tools/sfn/package-lock.json.
-tools: $(BIN)/aws-lambda-rie ## install test tools (./bin, tools/sfn/node_modules)
-	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory sfn-tools; \
-	else echo "tools: npm missing: the spider state machine tests will skip"; fi
+# aws-local-stepfunctions) from tools/sfn/package-lock.json, and the
+# Firecrawl JS SDK of the facade's end-to-end test (tools/firecrawl).
+tools: $(BIN)/aws-lambda-rie ## install test tools (./bin, tools/sfn/node_modules, tools/firecrawl/node_modules)
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory sfn-tools firecrawl-sdk; \
+	else echo "tools: npm missing: the spider state machine and Firecrawl SDK tests will skip"; fi
+
+firecrawl-sdk: tools/firecrawl/node_modules/.installed ## install @mendable/firecrawl-js for the Firecrawl facade's end-to-end test
+
+tools/firecrawl/node_modules/.installed: tools/firecrawl/package.json tools/firecrawl/package-lock.json
+	cd tools/firecrawl && npm ci --no-audit --no-fund
+	touch $@
+
+test-firecrawl: firecrawl-sdk ## run the unmodified Firecrawl JS SDK against riptide serve (scrape, crawl, map, batch scrape)
+	$(GO) test -count=1 -run 'FirecrawlSDK' ./cmd/riptide/
 
 sfn-tools: tools/sfn/node_modules/.installed ## install the Node tools of the spider state machine tests
 

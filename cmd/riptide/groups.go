@@ -9,6 +9,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/adminwire"
 	"github.com/riptidecrawler/riptide/shared/wire/crawlwire"
+	"github.com/riptidecrawler/riptide/shared/wire/firecrawlwire"
 	"github.com/riptidecrawler/riptide/shared/wire/healthwire"
 	"github.com/riptidecrawler/riptide/shared/wire/llmwire"
 	"github.com/riptidecrawler/riptide/shared/wire/monitoringwire"
@@ -42,6 +43,7 @@ var localGroups = []struct {
 	{"monitoring", monitoringwire.Build},
 	{"admin", adminwire.Build},
 	{"workers", workerswire.Build},
+	{"firecrawl", firecrawlwire.Build},
 }
 
 // localHandlers builds the handlers of every local group.

@@ -8,6 +8,7 @@ import (
 	adminapi "github.com/riptidecrawler/riptide/shared/api/admin"
 	crawlapi "github.com/riptidecrawler/riptide/shared/api/crawl"
 	deepsearchapi "github.com/riptidecrawler/riptide/shared/api/deepsearch"
+	firecrawlapi "github.com/riptidecrawler/riptide/shared/api/firecrawl"
 	healthapi "github.com/riptidecrawler/riptide/shared/api/health"
 	llmapi "github.com/riptidecrawler/riptide/shared/api/llm"
 	monitoringapi "github.com/riptidecrawler/riptide/shared/api/monitoring"
@@ -28,7 +29,7 @@ import (
 var groupSchemas = []func() routes.Schemas{
 	healthapi.Schemas, crawlapi.Schemas, renderapi.Schemas, stealthapi.Schemas, spiderapi.Schemas,
 	strategiesapi.Schemas, pdfapi.Schemas, tablesapi.Schemas, deepsearchapi.Schemas, llmapi.Schemas, monitoringapi.Schemas,
-	adminapi.Schemas, workersapi.Schemas,
+	adminapi.Schemas, workersapi.Schemas, firecrawlapi.Schemas,
 }
 
 // openAPISchemas merges the groups' schemas; two groups giving one

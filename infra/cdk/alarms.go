@@ -41,7 +41,7 @@ func FunctionArea(name string) string {
 		return AreaSpider
 	case "workers":
 		return AreaJobs
-	case "crawl", "crawl-ws", "deepsearch", "strategies", "pdf", "tables", "stealth":
+	case "crawl", "crawl-ws", "deepsearch", "strategies", "pdf", "tables", "stealth", "firecrawl":
 		return AreaCrawl
 	}
 	return AreaAPI

@@ -12,13 +12,13 @@ import (
 )
 
 // RenderCallers names the functions that run the crawl pipeline (crawl,
-// crawl-ws, spider, workers) or the stealth tests (stealth): they hand
+// crawl-ws, spider, workers, firecrawl) or the stealth tests (stealth): they hand
 // pages that need a headless browser to the render function instead of
 // carrying Chromium themselves. The function table has no flag for this, so
 // this is the one list of them; a name missing from the table is an error,
 // so a renamed function cannot silently lose its renderer.
 func RenderCallers() []string {
-	return []string{"crawl", "crawl-ws", "stealth", "spider", "workers"}
+	return []string{"crawl", "crawl-ws", "stealth", "spider", "workers", "firecrawl"}
 }
 
 // RenderProps configures rendering: the render function's layer and bucket,

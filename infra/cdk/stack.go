@@ -287,7 +287,9 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 // crawl, for /api/v1/crawl with options.use_spider.
 func spiderStarters(fns *Functions) []awslambda.Function {
 	var out []awslambda.Function
-	for _, name := range []string{"crawl"} {
+	// firecrawl: the Firecrawl-compatible facade's crawls and batch scrapes
+	// are spider runs.
+	for _, name := range []string{"crawl", "firecrawl"} {
 		if f := fns.Get(name); f != nil {
 			out = append(out, f)
 		}

@@ -201,8 +201,9 @@ func TestSpiderStateMachineLayout(t *testing.T) {
 		t.Errorf("the state machine's role may not start the machine itself (%s)", arn)
 	}
 
-	// The spider function and the starters (crawl, for options.use_spider)
-	// know the machine and may start it; no other function may.
+	// The spider function and the starters (crawl, for options.use_spider;
+	// firecrawl, whose crawls and batch scrapes are spider runs) know the
+	// machine and may start it; no other function may.
 	ids := functionIDs(t, s.rootJSON)
 	mayStart := func(fnID string) bool {
 		role, _ := getAtt(props(resources(s.rootJSON, "AWS::Lambda::Function")[fnID])["Role"])
@@ -216,7 +217,7 @@ func TestSpiderStateMachineLayout(t *testing.T) {
 	for fn, id := range ids {
 		env := functionEnv(s.rootJSON, id)
 		_, hasEnv := env[SpiderStateMachineEnv]
-		starter := fn == "spider" || fn == "crawl"
+		starter := fn == "spider" || fn == "crawl" || fn == "firecrawl"
 		switch {
 		case starter && (!hasEnv || joined(env[SpiderStateMachineEnv]) != arn || !mayStart(id)):
 			t.Errorf("function %s must know and be allowed to start the spider state machine", fn)

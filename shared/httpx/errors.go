@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
 // statusByType is the one place where error types become HTTP status codes.
@@ -94,8 +95,20 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if p.Type == core.ErrAuthentication {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="riptide"`)
 	}
+	if rt := routeOf(r); rt != nil && rt.ErrorShape == routes.FirecrawlErrors {
+		writeFirecrawlError(w, p)
+		return
+	}
 	WriteJSON(w, p.Status, ErrorBody{Error: p})
 }
 
 // errClientGone marks failures caused by the client going away.
 var errClientGone = errors.New("client disconnected")
+
+// routeOf returns the route r matched, if any.
+func routeOf(r *http.Request) *routes.Route {
+	if r == nil {
+		return nil
+	}
+	return Info(r.Context()).Route
+}

@@ -57,5 +57,6 @@ var functions = []Function{
 	{Name: "sessions", Description: "Browser sessions and cookie jars", MemoryMB: 256, TimeoutSec: 30},
 	{Name: "workers", Description: "Async jobs: HTTP API, SQS worker and scheduled crawls", MemoryMB: 1024, TimeoutSec: 900, Triggers: []string{"sqs", "schedule"}},
 	{Name: "admin", Description: "API keys as data: create, list, rotate and revoke keys", MemoryMB: 256, TimeoutSec: 10},
+	{Name: "firecrawl", Description: "Firecrawl-compatible API (scrape, map, crawl, batch scrape) over the pipeline and the spider", MemoryMB: 1024, TimeoutSec: 60},
 	{Name: "monitoring", Description: "Service-wide health score, performance report and alerts", MemoryMB: 256, TimeoutSec: 30},
 }

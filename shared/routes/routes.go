@@ -97,6 +97,10 @@ type Route struct {
 	Errors []int
 	// Query are the query parameters the operation reads.
 	Query []Param
+	// ErrorShape is the shape of the route's error bodies, middleware
+	// errors (auth, rate limit, body limit) included: RipTide's own unless
+	// a compatibility facade speaks another API's.
+	ErrorShape ErrorShape
 }
 
 // Param is a query parameter.
@@ -183,6 +187,17 @@ func sortedStatuses(set map[int]bool) []int {
 	return out
 }
 
+// ErrorShape names an error body shape.
+type ErrorShape string
+
+const (
+	// RipTideErrors is {"error": {type, message, retryable, status, ...}} (api.md).
+	RipTideErrors ErrorShape = ""
+	// FirecrawlErrors is Firecrawl's {"success": false, "error": message},
+	// spoken by the Firecrawl-compatible facade (docs/firecrawl-compat.md).
+	FirecrawlErrors ErrorShape = "firecrawl"
+)
+
 // Paths returns the canonical path, aliases and legacy paths of r.
 func (r Route) Paths() []string {
 	out := append([]string{r.Path}, r.Aliases...)
@@ -250,6 +265,14 @@ var (
 func intParam(name string, lo, hi int, desc string) Param {
 	return Param{Name: name, Type: "integer", Min: lo, Max: hi, Description: desc}
 }
+
+// firecrawl is the prefix of the Firecrawl-compatible facade: Firecrawl's
+// SDKs build their URLs as apiUrl + "/v1/...".
+const firecrawl = "/v1"
+
+// firecrawlV2 is the prefix of Firecrawl's v2 API, the default client of
+// firecrawl-js 3 and firecrawl-py 3.
+const firecrawlV2 = "/v2"
 
 var routes = []Route{
 	// health
@@ -470,7 +493,7 @@ var routes = []Route{
 	{Op: "workers.schedule.update", Group: "workers", Method: "PATCH", Path: v1 + "/workers/schedule/{id}",
 		Summary: "Change, pause or resume a schedule", Body: JSONBody, Status: Ready, Example: `{"paused":true}`},
 	{Op: "workers.schedule.delete", Group: "workers", Method: "DELETE", Path: v1 + "/workers/schedule/{id}", Legacy: legacy(v1 + "/workers/schedule/{id}"),
-		Summary: "Delete a schedule", Status: Ready},
+		Summary: "Delete a schedule", Status: Ready, Success: 204},
 
 	// monitoring
 	{Op: "monitoring.health_score", Group: "monitoring", Method: "GET", Path: v1 + "/monitoring/health-score", Legacy: legacy(v1 + "/monitoring/health-score"),
@@ -486,7 +509,7 @@ var routes = []Route{
 	{Op: "monitoring.alert_rules.update", Group: "monitoring", Method: "PUT", Path: v1 + "/monitoring/alerts/rules/{name}",
 		Summary: "Replace an alert rule", Body: JSONBody, Status: Ready, Example: `{"name":"slow_pages","metric_name":"p95_extraction_time_ms","threshold":3000,"condition":"greater_than","severity":"warning"}`},
 	{Op: "monitoring.alert_rules.delete", Group: "monitoring", Method: "DELETE", Path: v1 + "/monitoring/alerts/rules/{name}",
-		Summary: "Delete an alert rule (built-in ones too)", Status: Ready},
+		Summary: "Delete an alert rule (built-in ones too)", Status: Ready, Success: 204},
 	{Op: "monitoring.alerts_active", Group: "monitoring", Method: "GET", Path: v1 + "/monitoring/alerts/active", Legacy: legacy(v1 + "/monitoring/alerts/active"),
 		Summary: "Alerts firing now", Status: Ready},
 	{Op: "monitoring.pipeline_phases", Group: "monitoring", Method: "GET", Path: v1 + "/pipeline/phases", Legacy: legacy(v1 + "/pipeline/phases"),
@@ -509,4 +532,44 @@ var routes = []Route{
 		Summary: "Everything held about one tenant: keys, usage, LLM usage, audit entries (docs/privacy.md)", Status: Ready},
 	{Op: "admin.tenants.delete", Group: "admin", Method: "DELETE", Path: v1 + "/admin/tenants/{tenant}",
 		Summary: "Revoke and delete one tenant's keys and the data held under them (docs/privacy.md)", Status: Ready},
+	// firecrawl: Firecrawl's v1 API over the pipeline and the spider
+	// (docs/firecrawl-compat.md); its errors are Firecrawl's shape.
+	{Op: "firecrawl.scrape", Group: "firecrawl", Method: "POST", Path: firecrawl + "/scrape", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl-compatible scrape of one URL (markdown, html, rawHtml, links, screenshot, json)", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","formats":["markdown","links"]}`},
+	{Op: "firecrawl.map", Group: "firecrawl", Method: "POST", Path: firecrawl + "/map", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl-compatible map: a site's URLs from sitemaps and links", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","limit":100}`},
+	{Op: "firecrawl.crawl", Group: "firecrawl", Method: "POST", Path: firecrawl + "/crawl", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl-compatible crawl: starts a spider run, answers {success, id, url}", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","limit":10,"scrapeOptions":{"formats":["markdown"]}}`},
+	{Op: "firecrawl.crawl_status", Group: "firecrawl", Method: "GET", Path: firecrawl + "/crawl/{id}", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl-compatible crawl status with documents, paged by next (?skip=&limit=)", Status: Ready},
+	{Op: "firecrawl.crawl_cancel", Group: "firecrawl", Method: "DELETE", Path: firecrawl + "/crawl/{id}", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl-compatible crawl cancel", Status: Ready},
+	{Op: "firecrawl.batch_scrape", Group: "firecrawl", Method: "POST", Path: firecrawl + "/batch/scrape", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl-compatible batch scrape of 1..100 URLs (async: {success, id, url})", Body: JSONBody, Status: Ready,
+		Example: `{"urls":["http://127.0.0.1:8000/","http://127.0.0.1:8000/about"],"formats":["markdown"]}`},
+	{Op: "firecrawl.batch_status", Group: "firecrawl", Method: "GET", Path: firecrawl + "/batch/scrape/{id}", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl-compatible batch scrape status with documents, paged by next (?skip=&limit=)", Status: Ready},
+	{Op: "firecrawl.v2.scrape", Group: "firecrawl", Method: "POST", Path: firecrawlV2 + "/scrape", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible scrape (formats as names or objects)", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","formats":["markdown",{"type":"screenshot","fullPage":true}]}`},
+	{Op: "firecrawl.v2.map", Group: "firecrawl", Method: "POST", Path: firecrawlV2 + "/map", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible map", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","sitemap":"include","limit":100}`},
+	{Op: "firecrawl.v2.crawl", Group: "firecrawl", Method: "POST", Path: firecrawlV2 + "/crawl", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible crawl", Body: JSONBody, Status: Ready,
+		Example: `{"url":"http://127.0.0.1:8000/","limit":10,"sitemap":"skip"}`},
+	{Op: "firecrawl.v2.crawl_status", Group: "firecrawl", Method: "GET", Path: firecrawlV2 + "/crawl/{id}", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible crawl status", Status: Ready},
+	{Op: "firecrawl.v2.crawl_cancel", Group: "firecrawl", Method: "DELETE", Path: firecrawlV2 + "/crawl/{id}", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible crawl cancel", Status: Ready},
+	{Op: "firecrawl.v2.batch_scrape", Group: "firecrawl", Method: "POST", Path: firecrawlV2 + "/batch/scrape", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible batch scrape", Body: JSONBody, Status: Ready,
+		Example: `{"urls":["http://127.0.0.1:8000/"],"formats":["markdown"]}`},
+	{Op: "firecrawl.v2.batch_status", Group: "firecrawl", Method: "GET", Path: firecrawlV2 + "/batch/scrape/{id}", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible batch scrape status", Status: Ready},
+	{Op: "firecrawl.v2.batch_cancel", Group: "firecrawl", Method: "DELETE", Path: firecrawlV2 + "/batch/scrape/{id}", ErrorShape: FirecrawlErrors,
+		Summary: "Firecrawl v2-compatible batch scrape cancel", Status: Ready},
 }
