@@ -39,6 +39,19 @@ func openAPISchemas() (routes.Schemas, error) {
 	for _, g := range groupSchemas {
 		s.Merge(g())
 	}
+	// POST /api/v1/crawl answers 202 in two forms, described by two
+	// groups: a spider run (options.use_spider) or a batch_crawl job
+	// ("async": true, or a batch over the synchronous limit).
+	if st := s.Statuses["crawl.batch"]; st != nil && st[202] != "" && s.Components["WorkersAccepted"] != nil {
+		s.Components["CrawlAccepted"] = map[string]any{
+			"description": "A spider run (options.use_spider) or a batch_crawl job (async, or a batch over the synchronous limit).",
+			"anyOf": []any{
+				map[string]any{"$ref": "#/components/schemas/" + st[202]},
+				map[string]any{"$ref": "#/components/schemas/WorkersAccepted"},
+			},
+		}
+		st[202] = "CrawlAccepted"
+	}
 	return s, s.Err()
 }
 

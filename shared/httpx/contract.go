@@ -73,16 +73,24 @@ func contractRecorder(h http.Handler) http.Handler {
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ex := Exchange{Binary: filepath.Base(os.Args[0]), Method: r.Method, URL: r.URL.RequestURI(), Header: r.Header.Clone()}
+		// The body is recorded as the handler reads it, never ahead of it:
+		// reading it here would change what is tested (a refusal decided
+		// on the headers must not wait for a slow client's body).
+		var tee *teeBody
 		if r.Body != nil && r.Body != http.NoBody {
-			head, err := io.ReadAll(io.LimitReader(r.Body, recordRequestMax+1))
-			ex.Body, ex.BodyCut = head, len(head) > recordRequestMax || err != nil
-			if ex.BodyCut {
-				ex.Body = nil
-			}
-			r.Body = readCloser{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+			tee = &teeBody{ReadCloser: r.Body}
+			r.Body = tee
 		}
 		cw := &capturingWriter{ResponseWriter: w}
 		h.ServeHTTP(cw, r)
+		if tee != nil {
+			// A body not read to its end (refused first) is recorded as cut:
+			// only the status and headers of such an exchange are checked.
+			ex.Body, ex.BodyCut = tee.buf.Bytes(), tee.cut || !tee.eof
+			if ex.BodyCut {
+				ex.Body = nil
+			}
+		}
 		ex.Status, ex.RespHeader, ex.Hijacked = cw.status, cw.header, cw.hijacked
 		if ex.Status == 0 {
 			ex.Status, ex.RespHeader = http.StatusOK, w.Header().Clone()
@@ -108,9 +116,26 @@ func (l *exchangeLog) write(ex Exchange) {
 	_, l.err = l.f.Write(append(line, '\n'))
 }
 
-type readCloser struct {
-	io.Reader
-	io.Closer
+// teeBody keeps the first recordRequestMax bytes the handler reads.
+type teeBody struct {
+	io.ReadCloser
+	buf bytes.Buffer
+	cut bool
+	eof bool
+}
+
+func (t *teeBody) Read(p []byte) (int, error) {
+	n, err := t.ReadCloser.Read(p)
+	if room := recordRequestMax - t.buf.Len(); room < n {
+		t.cut = true
+		t.buf.Write(p[:max(room, 0)])
+	} else {
+		t.buf.Write(p[:n])
+	}
+	if errors.Is(err, io.EOF) {
+		t.eof = true
+	}
+	return n, err
 }
 
 // capturingWriter keeps the status, the headers as sent and the start of

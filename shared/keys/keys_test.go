@@ -30,7 +30,8 @@ func TestScopesCoverRouteGroups(t *testing.T) {
 		need keys.Scope
 	}{{"crawl.batch", keys.ScopeCrawl}, {"render.render", keys.ScopeRender}, {"spider.crawl", keys.ScopeSpider},
 		{"workers.submit", keys.ScopeJobs}, {"deepsearch.search", keys.ScopeSearch}, {"llm.switch", keys.ScopeLLM},
-		{"admin.keys.create", keys.ScopeAdmin}}
+		{"admin.keys.create", keys.ScopeAdmin}, {"firecrawl.scrape", keys.ScopeCrawl}, {"firecrawl.v2.scrape", keys.ScopeCrawl},
+		{"firecrawl.crawl", keys.ScopeSpider}, {"firecrawl.v2.batch_scrape", keys.ScopeSpider}, {"firecrawl.map", keys.ScopeSpider}}
 	for _, c := range cases {
 		rt, _ := routes.Lookup(c.op)
 		if keys.Scope(rt.Scope()) != c.need {

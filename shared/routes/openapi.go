@@ -62,7 +62,7 @@ func BuildOpenAPI(schemas Schemas) map[string]any {
 			"BearerAuth": map[string]any{"type": "http", "scheme": "bearer",
 				"description": "An API key, or a JWT, as a bearer token."},
 		},
-		"schemas":   mergeSchemas(map[string]any{"Error": errorSchema()}, schemas.Components),
+		"schemas":   mergeSchemas(map[string]any{"Error": errorSchema(), "FirecrawlError": firecrawlErrorSchema()}, schemas.Components),
 		"headers":   headerComponents(),
 		"responses": b.responses,
 	}
@@ -98,6 +98,22 @@ func pathItem(paths map[string]any, p string) map[string]any {
 		paths[p] = item
 	}
 	return item
+}
+
+// firecrawlErrorSchema is Firecrawl's error body, spoken by the
+// Firecrawl-compatible routes (docs/firecrawl-compat.md); code carries
+// RipTide's error type.
+func firecrawlErrorSchema() map[string]any {
+	return map[string]any{
+		"type":     "object",
+		"required": []string{"success", "error"},
+		"properties": map[string]any{
+			"success": map[string]any{"type": "boolean", "enum": []any{false}},
+			"error":   map[string]any{"type": "string"},
+			"code":    map[string]any{"type": "string"},
+			"details": map[string]any{},
+		},
+	}
 }
 
 func errorSchema() map[string]any {
@@ -329,7 +345,7 @@ func (b *docBuilder) answers(r Route, legacyPath bool) map[string]any {
 			}
 			continue
 		}
-		out[strconv.Itoa(st)] = b.errorAnswer(st, !r.Public, legacyPath)
+		out[strconv.Itoa(st)] = b.errorAnswer(st, !r.Public, legacyPath, r.ErrorShape)
 	}
 	// Other successful answers with their own bodies (201 Created when a
 	// register call creates, 200 when it already existed).
@@ -400,9 +416,13 @@ func (b *docBuilder) lineSchema(r Route) map[string]any {
 
 // errorAnswer refers to the shared error answer of status, in the variant
 // that carries the headers this operation sends.
-func (b *docBuilder) errorAnswer(status int, rateLimited, legacyPath bool) map[string]any {
+func (b *docBuilder) errorAnswer(status int, rateLimited, legacyPath bool, shape ErrorShape) map[string]any {
 	name := strings.ReplaceAll(http.StatusText(status), " ", "")
 	name = strings.ReplaceAll(strings.ReplaceAll(name, "-", ""), "'", "")
+	schema := "Error"
+	if shape == FirecrawlErrors {
+		name, schema = "Firecrawl"+name, "FirecrawlError"
+	}
 	if !rateLimited {
 		name += "Public"
 	}
@@ -430,7 +450,7 @@ func (b *docBuilder) errorAnswer(status int, rateLimited, legacyPath bool) map[s
 		b.responses[name] = map[string]any{
 			"description": fmt.Sprintf("%s (%s)", http.StatusText(status), errorTypesOf(status)),
 			"headers":     h,
-			"content":     map[string]any{JSON: map[string]any{"schema": ref("Error")}},
+			"content":     map[string]any{JSON: map[string]any{"schema": ref(schema)}},
 		}
 	}
 	return map[string]any{"$ref": "#/components/responses/" + name}

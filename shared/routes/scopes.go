@@ -1,5 +1,7 @@
 package routes
 
+import "strings"
+
 // groupScopes maps each endpoint group to the API key scope it needs
 // (docs/security.md). Groups that extract from pages the caller sends or
 // names (strategies, pdf, tables) count as crawl; stealth configures the
@@ -17,6 +19,14 @@ var groupScopes = map[string]string{
 // Scope returns the scope a key needs to call r. A read-only call (GET)
 // is also allowed with the read scope, except in the admin group.
 func (r Route) Scope() string {
+	if r.Group == "firecrawl" {
+		// The facade maps onto two engines: a scrape is a crawl; map,
+		// crawl and batch scrape are spider runs.
+		if strings.HasSuffix(r.Op, ".scrape") {
+			return "crawl"
+		}
+		return "spider"
+	}
 	if s, ok := groupScopes[r.Group]; ok {
 		return s
 	}

@@ -68,6 +68,7 @@ func TestKeysFromSecretsManagerFollowRotation(t *testing.T) {
 	// TTL 0: every check re-reads, standing in for "after the cache TTL".
 	src := &secrets.Cached{Source: secrets.SecretsManager{Client: client}, TTL: 0}
 	auth := httpx.AuthConfig{Authenticator: &httpx.SecretKeys{Source: src, Name: "keys"}}
+	t.Setenv(httpx.ContractRecordEnv, "") // a synthetic route, not the document's
 	h, err := httpx.NewHandler(httpx.Options{Auth: auth}, []routes.Route{{Op: "x", Method: "GET", Path: "/x", Status: routes.Ready}},
 		map[string]http.Handler{"x": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) })})
 	if err != nil {
