@@ -201,7 +201,13 @@ func TestIdempotencyKeyRunsOnce(t *testing.T) {
 	r.pool(t, 2)
 	waitState(t, r, ids[0], jobs.StateCompleted)
 	waitState(t, r, other.Job.ID, jobs.StateCompleted)
+	// The message is acknowledged just after the job's state is written:
+	// wait for the ack rather than race it.
 	qs, _ := r.queue.Stats(ctx)
+	for deadline := time.Now().Add(5 * time.Second); qs.InFlight != 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		qs, _ = r.queue.Stats(ctx)
+	}
 	if r.ex.count(ids[0]) != 1 || qs.InFlight != 0 {
 		t.Errorf("job ran %d times, in flight %d", r.ex.count(ids[0]), qs.InFlight)
 	}
