@@ -182,7 +182,7 @@ func (f *ldFacts) visit(v any, depth int) {
 			f.visit(g, depth+1)
 		}
 		isArticle := false
-		for _, t := range ldTypes(x["@type"]) {
+		for _, t := range JSONLDTypes(x["@type"]) {
 			if articleTypes[strings.ToLower(t)] {
 				isArticle = true
 			}
@@ -219,7 +219,9 @@ func (f *ldFacts) visit(v any, depth int) {
 	}
 }
 
-func ldTypes(v any) []string {
+// JSONLDTypes reads a JSON-LD "@type" (or microdata "type") value: one
+// name or a list of names; anything else names no type.
+func JSONLDTypes(v any) []string {
 	switch x := v.(type) {
 	case string:
 		return []string{x}

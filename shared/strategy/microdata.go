@@ -1,6 +1,8 @@
 package strategy
 
 import (
+	"github.com/riptidecrawler/riptide/shared/extract"
+
 	"context"
 	"net/url"
 	"sort"
@@ -39,7 +41,7 @@ func (s microdataStrategy) Extract(_ context.Context, in *Input) (*Output, error
 	}
 	items = filterTypes(items, s.p.Types, func(it any) []string {
 		m, _ := it.(map[string]any)
-		return typeNames(m["type"])
+		return extract.JSONLDTypes(m["type"])
 	})
 	out := &Output{Fields: map[string]any{}}
 	if len(s.p.Fields) == 0 {

@@ -1,6 +1,8 @@
 package strategy
 
 import (
+	"github.com/riptidecrawler/riptide/shared/extract"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -119,7 +121,7 @@ func (s jsonldStrategy) Extract(_ context.Context, in *Input) (*Output, error) {
 	}
 	items = filterTypes(items, s.p.Types, func(it any) []string {
 		m, _ := it.(map[string]any)
-		return typeNames(m["@type"])
+		return extract.JSONLDTypes(m["@type"])
 	})
 	if len(s.p.Fields) == 0 {
 		if items == nil {
@@ -147,22 +149,6 @@ func appendLD(items []any, v any) []any {
 		items = append(items, x)
 	}
 	return items
-}
-
-func typeNames(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 // shortType strips a vocabulary prefix: "https://schema.org/Product" is
