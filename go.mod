@@ -86,3 +86,5 @@ require (
 	golang.org/x/text v0.44.0
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+replace github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/santhosh-tekuri/jsonschema
