@@ -145,9 +145,13 @@ func TestCrawlUseSpiderDelegates(t *testing.T) {
 // options.chunking reach every crawled page of a run, as on /crawl, and a
 // bad spec is refused before the run starts.
 func TestSpiderAppliesExtractionAndChunking(t *testing.T) {
+	// Pages long enough for the gate to serve them raw: this test is about
+	// extraction and chunking, and a headless render of a thin page on a
+	// loaded machine outlasted the sync run's 25 s.
+	prose := []string{fixture.Prose, fixture.Prose, fixture.Prose, fixture.Prose, fixture.Prose, fixture.Prose}
 	site := fixture.New(t, map[string]fixture.Page{
-		"/":  fixture.HTML(fixture.Article("Home", fixture.Prose, `<a href="/a">a</a>`)),
-		"/a": fixture.HTML(fixture.Article("Page A", fixture.Prose)),
+		"/":  fixture.HTML(fixture.Article("Home", append(prose, `<a href="/a">a</a>`)...)),
+		"/a": fixture.HTML(fixture.Article("Page A", prose...)),
 	})
 	t.Setenv("REDIS_URL", "")
 	t.Setenv("RIPTIDE_AUTH", "disabled")

@@ -288,8 +288,8 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 func spiderStarters(fns *Functions) []awslambda.Function {
 	var out []awslambda.Function
 	// firecrawl: the Firecrawl-compatible facade's crawls and batch scrapes
-	// are spider runs.
-	for _, name := range []string{"crawl", "firecrawl"} {
+	// are spider runs. workers: a spider job starts a run and follows it.
+	for _, name := range []string{"crawl", "firecrawl", "workers"} {
 		if f := fns.Get(name); f != nil {
 			out = append(out, f)
 		}

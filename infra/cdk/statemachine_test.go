@@ -202,8 +202,8 @@ func TestSpiderStateMachineLayout(t *testing.T) {
 	}
 
 	// The spider function and the starters (crawl, for options.use_spider;
-	// firecrawl, whose crawls and batch scrapes are spider runs) know the
-	// machine and may start it; no other function may.
+	// firecrawl, whose crawls and batch scrapes are spider runs; workers,
+	// for spider jobs) know the machine and may start it; no other may.
 	ids := functionIDs(t, s.rootJSON)
 	mayStart := func(fnID string) bool {
 		role, _ := getAtt(props(resources(s.rootJSON, "AWS::Lambda::Function")[fnID])["Role"])
@@ -217,7 +217,7 @@ func TestSpiderStateMachineLayout(t *testing.T) {
 	for fn, id := range ids {
 		env := functionEnv(s.rootJSON, id)
 		_, hasEnv := env[SpiderStateMachineEnv]
-		starter := fn == "spider" || fn == "crawl" || fn == "firecrawl"
+		starter := fn == "spider" || fn == "crawl" || fn == "firecrawl" || fn == "workers"
 		switch {
 		case starter && (!hasEnv || joined(env[SpiderStateMachineEnv]) != arn || !mayStart(id)):
 			t.Errorf("function %s must know and be allowed to start the spider state machine", fn)

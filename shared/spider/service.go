@@ -240,6 +240,13 @@ func (s *Service) Start(ctx context.Context, seeds []string, o Options) (string,
 	return id, nil
 }
 
+// Check validates seeds and options as Start would, without starting a
+// run, and returns them normalised (a spider job checks its input at
+// submission, so a bad one is a 400 and not a failed job later).
+func (s *Service) Check(seeds []string, o Options) (Options, []string, error) {
+	return s.validate(seeds, o)
+}
+
 func (s *Service) validate(seeds []string, o Options) (Options, []string, error) {
 	o, err := o.Normalize()
 	if err != nil {

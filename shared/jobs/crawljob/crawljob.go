@@ -1,7 +1,10 @@
-// Package crawljob runs the crawl job types (single_crawl, batch_crawl) on
-// the crawl pipeline: a batch of up to 10,000 URLs is crawled in chunks of
-// jobs.PageItems, each chunk one result page, with a checkpoint after every
-// chunk so a redelivered or continued job carries on where it stopped.
+// Package crawljob runs the job types that crawl URLs on the crawl
+// pipeline: single_crawl, batch_crawl, and the single-URL variants extract
+// (options.extraction required: the job is about its structured data) and
+// pdf (the URL must answer with a PDF). A batch of up to 10,000 URLs is
+// crawled in chunks of jobs.PageItems, each chunk one result page, with a
+// checkpoint after every chunk so a redelivered or continued job carries on
+// where it stopped.
 package crawljob
 
 import (
@@ -10,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
@@ -18,7 +22,8 @@ import (
 	"github.com/riptidecrawler/riptide/shared/urlnorm"
 )
 
-// Executor is the jobs.Executor of single_crawl and batch_crawl.
+// Executor is the jobs.Executor of single_crawl, batch_crawl, extract and
+// pdf.
 type Executor struct {
 	Pipeline *pipeline.Pipeline
 }
@@ -43,12 +48,12 @@ type Item struct {
 // job is a 400 at submission and not a failure later.
 func (e Executor) Prepare(_ context.Context, s *jobs.Spec) error {
 	switch s.Type {
-	case jobs.TypeSingleCrawl:
+	case jobs.TypeSingleCrawl, jobs.TypeExtract, jobs.TypePDF:
 		if s.URL == "" && len(s.URLs) == 1 {
 			s.URL, s.URLs = s.URLs[0], nil
 		}
 		if s.URL == "" || len(s.URLs) > 0 {
-			return field("url", "single_crawl takes one url")
+			return field("url", string(s.Type)+" takes one url")
 		}
 		if _, err := urlnorm.Validate(s.URL); err != nil {
 			return core.Errorf(core.ErrInvalidURL, "url: %s", core.AsError(err).Message).WithDetails(core.Detail{Field: "url", Message: core.AsError(err).Message})
@@ -78,6 +83,9 @@ func (e Executor) Prepare(_ context.Context, s *jobs.Spec) error {
 	opts, err := decodeOptions(s.Options)
 	if err != nil {
 		return err
+	}
+	if s.Type == jobs.TypeExtract && opts.Extraction == nil {
+		return field("options.extraction", "an extract job runs options.extraction (a strategy spec, docs/strategies.md); for the page alone submit single_crawl")
 	}
 	opts = opts.WithDefaults()
 	if err := opts.Validate("options"); err != nil {
@@ -122,7 +130,7 @@ const (
 // Run implements jobs.Executor.
 func (e Executor) Run(ctx context.Context, r *jobs.Run) (*jobs.Outcome, error) {
 	urls := r.Job.Input.URLs
-	if r.Job.Type == jobs.TypeSingleCrawl {
+	if r.Job.Type != jobs.TypeBatchCrawl {
 		urls = []string{r.Job.Input.URL}
 	}
 	opts, err := decodeOptions(r.Job.Input.Options)
@@ -141,6 +149,7 @@ func (e Executor) Run(ctx context.Context, r *jobs.Run) (*jobs.Outcome, error) {
 		part := urls[lo:min(lo+jobs.PageItems, len(urls))]
 		items := make([]json.RawMessage, len(part))
 		_, err := e.Pipeline.Batch(ctx, part, opts, func(i int, res pipeline.Result) error {
+			res = expect(r.Job.Type, res)
 			if res.OK() {
 				succeeded++
 			} else {
@@ -174,3 +183,28 @@ func (e Executor) Run(ctx context.Context, r *jobs.Run) (*jobs.Outcome, error) {
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// expect turns a crawl that worked but is not what the job type asked for
+// into a failed item that says why: a pdf job whose URL answered with
+// HTML, an extract job whose strategies found nothing to return.
+func expect(t jobs.Type, res pipeline.Result) pipeline.Result {
+	if !res.OK() {
+		return res
+	}
+	switch {
+	case t == jobs.TypePDF && !isPDF(res.ContentType):
+		ct := res.ContentType
+		if ct == "" {
+			ct = "none"
+		}
+		res.Error = core.InfoOf(core.Errorf(core.ErrExtraction, "the URL did not answer with a PDF (content type %s); submit single_crawl for other documents", ct))
+	case t == jobs.TypeExtract && res.Extraction == nil:
+		res.Error = core.InfoOf(core.Errorf(core.ErrExtraction, "options.extraction returned no structured data for this page"))
+	}
+	return res
+}
+
+func isPDF(contentType string) bool {
+	mt, _, _ := strings.Cut(strings.ToLower(contentType), ";")
+	return strings.TrimSpace(mt) == "application/pdf"
+}

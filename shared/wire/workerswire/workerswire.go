@@ -20,6 +20,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/jobs"
 	"github.com/riptidecrawler/riptide/shared/jobs/crawljob"
+	"github.com/riptidecrawler/riptide/shared/jobs/spiderjob"
 	"github.com/riptidecrawler/riptide/shared/queue/ebscheduler"
 	"github.com/riptidecrawler/riptide/shared/queue/sqsqueue"
 	"github.com/riptidecrawler/riptide/shared/store/jobstore"
@@ -65,10 +66,17 @@ func build(ctx context.Context, p *wire.Process) (*System, error) {
 		return nil, err
 	}
 	crawl := crawljob.Executor{Pipeline: pl}
+	spiders, err := spiderwire.Service(ctx, p, spiderwire.Options{})
+	if err != nil {
+		return nil, err
+	}
 	svc := &jobs.Service{
 		Store: st, Schedules: st, Results: results, Logger: p.Logger, Started: p.Started,
-		Executors: map[jobs.Type]jobs.Executor{jobs.TypeSingleCrawl: crawl, jobs.TypeBatchCrawl: crawl},
-		Trigger:   jobs.LocalTrigger{Store: st},
+		Executors: map[jobs.Type]jobs.Executor{
+			jobs.TypeSingleCrawl: crawl, jobs.TypeBatchCrawl: crawl, jobs.TypeExtract: crawl, jobs.TypePDF: crawl,
+			jobs.TypeSpider: spiderjob.Executor{Spider: spiders},
+		},
+		Trigger: jobs.LocalTrigger{Store: st},
 	}
 	home := "local"
 	if p.InLambda {

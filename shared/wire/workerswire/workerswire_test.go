@@ -162,7 +162,7 @@ func TestErrorsHaveTheUnifiedShape(t *testing.T) {
 		{"POST", "/api/v1/workers/jobs", `{"type":"batch_crawl","urls":[]}`, 400, "validation_error", "urls"},
 		{"POST", "/api/v1/workers/jobs", `{"type":"single_crawl","url":"ftp://x"}`, 400, "invalid_url", "url"},
 		{"POST", "/api/v1/workers/jobs", `{"type":"single_crawl","url":"http://127.0.0.1/","options":{"bogus":1}}`, 400, "validation_error", "options"},
-		{"POST", "/api/v1/workers/jobs", `{"type":"spider","urls":["http://127.0.0.1/"]}`, 501, "not_implemented", ""},
+		{"POST", "/api/v1/workers/jobs", `{"type":"maintenance","task":"vacuum"}`, 501, "not_implemented", ""},
 		{"GET", "/api/v1/workers/jobs/0123456789abcdef", "", 404, "not_found", ""},
 		{"GET", "/api/v1/workers/jobs?status=sleeping", "", 400, "validation_error", "status"},
 		{"POST", "/api/v1/workers/schedule", `{"name":"x","expression":"61 * * * *","job_template":{"type":"single_crawl","url":"http://127.0.0.1/"}}`, 400, "validation_error", "expression"},
