@@ -18,7 +18,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/riptidecrawler/riptide/shared/version.Version=$(VERSION)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run cli test test-bootstraps test-short build lint lint-cfn lint-actions fmt sam events notice openapi lint-openapi contract contract-check generate synth test-cdk smoke bench bench-restore bench-extract bench-render bench-spider bench-wasm wasm-example bench-pdf pdf-corpus fuzz layers readme \
+.PHONY: run cli test test-bootstraps test-short build lint lint-cfn lint-actions fmt sam events notice openapi lint-openapi contract contract-check generate synth test-cdk smoke bench bench-restore bench-jobs bench-extract bench-render bench-spider bench-wasm wasm-example bench-pdf pdf-corpus fuzz layers readme \
         tools sfn-tools firecrawl-sdk test-firecrawl test-sfn vulncheck coldstart clean help
 
 help: ## list targets
@@ -126,6 +126,9 @@ smoke: ## smoke-test a deployment or a local server: make smoke BASE_URL=http://
 
 bench-restore: ## backup and restore of 100,000 keys on a real redis-server (RIPTIDE_TEST_REDIS_URL or a fresh one)
 	$(GO) test -run '^$$' -bench Restore100k -benchtime 3x ./shared/store/
+
+bench-jobs: ## job throughput: one batch job, 100 single jobs through the local queue and through SQS (moto_server) vs a direct /crawl, same run
+	$(GO) test ./cmd/riptide/ -run '^$$' -bench BenchmarkJobs -benchtime 3x
 
 bench: ## run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./shared/...

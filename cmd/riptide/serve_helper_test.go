@@ -28,7 +28,7 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // startServe runs `riptide serve` on a free port with the test's
 // environment and returns its base URL; the server stops at the end of the
 // test, which fails if it does not stop cleanly.
-func startServe(t *testing.T) string {
+func startServe(t testing.TB) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &lockedBuffer{}
@@ -57,7 +57,7 @@ func startServe(t *testing.T) string {
 
 // call sends a request (JSON when body is not empty) and returns the
 // status and body.
-func call(t *testing.T, method, url, body string) (int, string) {
+func call(t testing.TB, method, url, body string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	if body != "" {
