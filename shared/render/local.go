@@ -205,7 +205,15 @@ func (l *Local) acquire(ctx context.Context) (b *browserProc, launched time.Dura
 		start := time.Now()
 		lctx, cancel := context.WithTimeout(ctx, l.opts.LaunchTimeout)
 		defer cancel()
-		nb, err := launch(lctx, launchConfig{execPath: l.opts.ExecPath, flags: l.flags(), tmpDir: l.opts.TempDir, guard: l.opts.Guard, egress: l.opts.Egress, log: l.log, output: l.opts.BrowserOutput})
+		cfg := launchConfig{execPath: l.opts.ExecPath, flags: l.flags(), tmpDir: l.opts.TempDir, guard: l.opts.Guard, egress: l.opts.Egress, log: l.log, output: l.opts.BrowserOutput}
+		nb, err := launch(lctx, cfg)
+		if err != nil && lctx.Err() == nil {
+			// The browser died while starting (seen: a segfault on a
+			// loaded machine) rather than running out of time: one more
+			// try costs a second and saves the render.
+			l.log.Warn("render: chromium failed to start, trying once more", "error", err.Error())
+			nb, err = launch(lctx, cfg)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, 0, core.Wrap(core.ErrTimeout, err, "render deadline passed while starting the browser")
