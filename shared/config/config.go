@@ -27,6 +27,11 @@ var Vars = []Var{
 	{"RIPTIDE_API_KEYS_SECRET_ARN", "", "Secrets Manager secret holding the API keys (AWS); read at cold start and cached."},
 	{"RIPTIDE_AUTH", "required", "`required`, or `disabled` to turn authentication off (private local use only)."},
 	{"RIPTIDE_METRICS_PUBLIC", "true", "Serve `/metrics` without an API key."},
+	{"RIPTIDE_OIDC_ISSUER", "", "OAuth2/OIDC issuer whose JWT bearer tokens are accepted beside API keys (docs/security.md). Empty: API keys only."},
+	{"RIPTIDE_OIDC_AUDIENCE", "", "Audience a token must carry (`aud`); required with `RIPTIDE_OIDC_ISSUER`."},
+	{"RIPTIDE_OIDC_JWKS_URL", "", "Signing keys of the issuer; empty reads `jwks_uri` from the issuer's discovery document on the first token."},
+	{"RIPTIDE_OIDC_SCOPE_CLAIM", "scope", "Claim holding a token's scopes (space-separated string or list; `crawl` or `riptide:crawl`)."},
+	{"RIPTIDE_OIDC_TENANT_CLAIM", "tenant", "Claim holding a token's tenant."},
 	{"RIPTIDE_KEY_PEPPER", "", "Server secret mixed into the hash of every managed API key (docs/security.md); set it from a secret in production. Changing it invalidates every managed key."},
 	{"RIPTIDE_RATE_LIMIT", "600", "Requests per minute per API key on authenticated routes, counted in Redis across instances; 0 turns limiting off."},
 	{"RIPTIDE_CORS_ORIGINS", "*", "Comma-separated origins allowed by CORS; `*` any, empty none."},
@@ -97,6 +102,8 @@ type Config struct {
 	APIKeys       []string
 	APIKeysSecret string
 	KeyPepper     string
+	// OIDC: JWT bearer tokens of one identity provider (empty Issuer: off).
+	OIDCIssuer, OIDCAudience, OIDCJWKSURL, OIDCScopeClaim, OIDCTenantClaim string
 	AuthDisabled  bool
 	MetricsPublic bool
 	CORSOrigins   []string
@@ -166,6 +173,11 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.APIKeys = splitList(getenv("RIPTIDE_API_KEYS"))
 	c.APIKeysSecret = get("RIPTIDE_API_KEYS_SECRET_ARN")
 	c.KeyPepper = get("RIPTIDE_KEY_PEPPER")
+	c.OIDCIssuer, c.OIDCAudience, c.OIDCJWKSURL = get("RIPTIDE_OIDC_ISSUER"), get("RIPTIDE_OIDC_AUDIENCE"), get("RIPTIDE_OIDC_JWKS_URL")
+	c.OIDCScopeClaim, c.OIDCTenantClaim = get("RIPTIDE_OIDC_SCOPE_CLAIM"), get("RIPTIDE_OIDC_TENANT_CLAIM")
+	if c.OIDCIssuer != "" && c.OIDCAudience == "" {
+		errs = append(errs, "RIPTIDE_OIDC_AUDIENCE: required with RIPTIDE_OIDC_ISSUER (a token for another service must not pass)")
+	}
 	switch a := strings.ToLower(get("RIPTIDE_AUTH")); a {
 	case "required":
 	case "disabled":

@@ -96,6 +96,9 @@ func (c AuthConfig) NoKeysConfigured() bool {
 	if _, ok := c.Authenticator.(*ManagedKeys); ok {
 		return false // keys may live in the key store
 	}
+	if _, ok := c.Authenticator.(*OIDCTokens); ok {
+		return false // the identity provider issues tokens
+	}
 	sk, ok := c.Authenticator.(*StaticKeys)
 	return ok && sk.Len() == 0
 }

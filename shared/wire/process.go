@@ -145,9 +145,16 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 	// which hold every scope and create the first managed ones. Without a
 	// bootstrap key no one could ever create one, so the store stays off
 	// and every 401 says that no key is configured.
-	if !cfg.AuthDisabled && !p.Auth.NoKeysConfigured() {
+	// An identity provider's admin tokens can create them too.
+	if !cfg.AuthDisabled && (!p.Auth.NoKeysConfigured() || cfg.OIDCIssuer != "") {
 		p.Keys = &keys.Service{Store: store.NewAPIKeys(p.Store), Pepper: []byte(cfg.KeyPepper)}
 		p.Auth.Authenticator = &httpx.ManagedKeys{Keys: p.Keys, Bootstrap: p.Auth.Authenticator}
+	}
+	// Bearer tokens of the identity provider sit in front of the keys: a
+	// JWT goes to the provider's keys, anything else on to the API keys.
+	if !cfg.AuthDisabled && cfg.OIDCIssuer != "" {
+		p.Auth.Authenticator = httpx.NewOIDCTokens(httpx.OIDCOptions{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience, JWKSURL: cfg.OIDCJWKSURL,
+			ScopeClaim: cfg.OIDCScopeClaim, TenantClaim: cfg.OIDCTenantClaim}, p.Auth.Authenticator)
 	}
 	return p, nil
 }

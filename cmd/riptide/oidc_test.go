@@ -1,0 +1,56 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/riptidecrawler/riptide/internal/oidctest"
+)
+
+// TestServeAcceptsTokensOfTheIdentityProvider: with RIPTIDE_OIDC_ISSUER
+// set and no API key at all, riptide serve takes the provider's JWTs, maps
+// their scopes onto routes, and refuses tokens for another audience.
+func TestServeAcceptsTokensOfTheIdentityProvider(t *testing.T) {
+	idp := oidctest.New(t)
+	t.Setenv("REDIS_URL", "")
+	t.Setenv("RIPTIDE_API_KEYS", "")
+	t.Setenv("RIPTIDE_OIDC_ISSUER", idp.Srv.URL)
+	t.Setenv("RIPTIDE_OIDC_AUDIENCE", "riptide-api")
+	base := startServe(t)
+	send := func(method, path, token, body string) (int, string) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		_, _ = io.Copy(&b, resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	if code, body := send("GET", "/api/v1/workers/jobs", "", ""); code != 401 {
+		t.Fatalf("no credential: %d %s", code, body)
+	}
+	jobsToken := idp.Token(t, map[string]any{"scope": "jobs read", "tenant": "acme"})
+	if code, body := send("GET", "/api/v1/workers/jobs", jobsToken, ""); code != 200 {
+		t.Fatalf("jobs-scoped token on GET /workers/jobs: %d %s", code, body)
+	}
+	if code, body := send("GET", "/api/v1/admin/keys", jobsToken, ""); code != 403 || !strings.Contains(body, `"admin"`) {
+		t.Fatalf("jobs-scoped token on an admin route: %d %s", code, body)
+	}
+	admin := idp.Token(t, map[string]any{"scope": "riptide:admin"})
+	if code, body := send("POST", "/api/v1/admin/keys", admin, `{"name":"ci","scopes":["crawl"]}`); code != 201 {
+		t.Fatalf("admin token creating a key: %d %s", code, body)
+	}
+	if code, body := send("GET", "/api/v1/workers/jobs", idp.Token(t, map[string]any{"aud": "another-api", "scope": "jobs"}), ""); code != 401 || !strings.Contains(body, "audience") {
+		t.Fatalf("token for another audience: %d %s", code, body)
+	}
+}
