@@ -293,14 +293,14 @@ var routes = []Route{
 	// crawl
 	{Op: "crawl.batch", Group: "crawl", Method: "POST", Path: v1 + "/crawl", Legacy: legacy(v1 + "/crawl"),
 		Summary: "Crawl 1..100 URLs and return one result per URL (202 with a spider run for options.use_spider)", Body: JSONBody, Status: Ready,
-		Async: true, Errors: []int{501, 503},
+		Async: true, Errors: []int{404, 501, 503}, // 404: an unknown options.session_id
 		Example: `{"urls":["http://127.0.0.1:8000/"],"options":{"concurrency":4}}`},
 	{Op: "crawl.stream", Group: "crawl", Method: "POST", Path: v1 + "/crawl/stream", Legacy: legacy(v1 + "/crawl/stream"),
 		Summary: "Crawl URLs, streaming results as NDJSON in completion order", Body: JSONBody, Stream: true, Status: Ready,
-		Produces: []string{NDJSON}},
+		Produces: []string{NDJSON}, Errors: []int{404, 501, 503}},
 	{Op: "crawl.sse", Group: "crawl", Method: "POST", Path: v1 + "/crawl/sse", Legacy: legacy(v1 + "/crawl/sse"),
 		Summary: "Crawl URLs, streaming results as server-sent events", Body: JSONBody, Stream: true, Status: Ready,
-		Produces: []string{SSE}},
+		Produces: []string{SSE}, Errors: []int{404, 501, 503}},
 	{Op: "crawl.ws", Group: "crawl", Method: "GET", Path: v1 + "/crawl/ws", Legacy: legacy(v1 + "/crawl/ws"),
 		Summary: "Crawl over a WebSocket (locally; in AWS through the WebSocket API)", WebSocket: true, Status: Ready,
 		Errors: []int{400}, Query: []Param{{Name: "token", Description: "A token from POST /api/v1/crawl/ws/token, for clients that cannot send headers"}}},
