@@ -231,7 +231,7 @@ func (st *Store) List(ctx context.Context, owner, cursor string, limit int) ([]s
 	var page []sessions.Session
 	last := ""
 	for len(page) < limit {
-		members, err := st.s.Client.ZRangeByLex(ctx, st.index(owner), &redis.ZRangeBy{Min: min, Max: "+", Count: int64(limit)}).Result()
+		members, err := st.s.Client.ZRangeArgs(ctx, redis.ZRangeArgs{Key: st.index(owner), Start: min, Stop: "+", ByLex: true, Count: int64(limit)}).Result()
 		if err != nil {
 			return nil, "", err
 		}
@@ -278,7 +278,7 @@ func (st *Store) List(ctx context.Context, owner, cursor string, limit int) ([]s
 		}
 	}
 	// More may follow: point after the last member looked at.
-	if more, err := st.s.Client.ZRangeByLex(ctx, st.index(owner), &redis.ZRangeBy{Min: "(" + last, Max: "+", Count: 1}).Result(); err != nil || len(more) == 0 {
+	if more, err := st.s.Client.ZRangeArgs(ctx, redis.ZRangeArgs{Key: st.index(owner), Start: "(" + last, Stop: "+", ByLex: true, Count: 1}).Result(); err != nil || len(more) == 0 {
 		return page, "", err
 	}
 	return page, base64.RawURLEncoding.EncodeToString([]byte(last)), nil
