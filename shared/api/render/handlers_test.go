@@ -328,3 +328,27 @@ func readPDF(t *testing.T, name string) []byte {
 	}
 	return b
 }
+
+// TestCrawlRenderUsesTheSessionJar: a crawl the browser renders gets the
+// session's cookies (one set through the API, host-only) and the cookies
+// its scripts set are kept, as with a plain fetch.
+func TestCrawlRenderUsesTheSessionJar(t *testing.T) {
+	e := setup(t, nil)
+	ctx := context.Background() // no request: the owner is ""
+	s, err := e.sessions.Create(ctx, "", sessions.CreateSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sessions.SetCookie(ctx, "", s.ID, sessions.CookieSpec{Domain: "127.0.0.1", Name: "seed", Value: "1", HostOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	opts := pipeline.Options{RenderMode: pipeline.RenderHeadless, SessionID: s.ID}.WithDefaults()
+	r := e.deps.Pipeline.Crawl(ctx, e.site.URL("/jar"), opts)
+	if !r.OK() || r.GateDecision != "headless" || !strings.Contains(r.Document.Text, "[seed=1]") {
+		t.Fatalf("rendered crawl did not see the session's cookie: %+v %+v", r.Error, r.Document)
+	}
+	jar, _ := e.sessions.Cookies(ctx, "", s.ID)
+	if len(jar) != 2 || jar[0].Name != "seed" || jar[1].Name != "visited" {
+		t.Fatalf("session jar after the rendered crawl: %+v", jar)
+	}
+}
