@@ -16,6 +16,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/wire/pdfwire"
 	"github.com/riptidecrawler/riptide/shared/wire/renderwire"
 	"github.com/riptidecrawler/riptide/shared/wire/searchwire"
+	"github.com/riptidecrawler/riptide/shared/wire/sessionswire"
 	"github.com/riptidecrawler/riptide/shared/wire/spiderwire"
 	"github.com/riptidecrawler/riptide/shared/wire/stealthwire"
 	"github.com/riptidecrawler/riptide/shared/wire/strategieswire"
@@ -43,6 +44,7 @@ var localGroups = []struct {
 	{"monitoring", monitoringwire.Build},
 	{"admin", adminwire.Build},
 	{"workers", workerswire.Build},
+	{"sessions", sessionswire.Build},
 	{"firecrawl", firecrawlwire.Build},
 }
 

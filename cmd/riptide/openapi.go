@@ -14,6 +14,7 @@ import (
 	monitoringapi "github.com/riptidecrawler/riptide/shared/api/monitoring"
 	pdfapi "github.com/riptidecrawler/riptide/shared/api/pdf"
 	renderapi "github.com/riptidecrawler/riptide/shared/api/render"
+	sessionsapi "github.com/riptidecrawler/riptide/shared/api/sessions"
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	stealthapi "github.com/riptidecrawler/riptide/shared/api/stealth"
 	strategiesapi "github.com/riptidecrawler/riptide/shared/api/strategies"
@@ -29,7 +30,7 @@ import (
 var groupSchemas = []func() routes.Schemas{
 	healthapi.Schemas, crawlapi.Schemas, renderapi.Schemas, stealthapi.Schemas, spiderapi.Schemas,
 	strategiesapi.Schemas, pdfapi.Schemas, tablesapi.Schemas, deepsearchapi.Schemas, llmapi.Schemas, monitoringapi.Schemas,
-	adminapi.Schemas, workersapi.Schemas, firecrawlapi.Schemas,
+	adminapi.Schemas, workersapi.Schemas, firecrawlapi.Schemas, sessionsapi.Schemas,
 }
 
 // openAPISchemas merges the groups' schemas; two groups giving one

@@ -1,10 +1,12 @@
-// Command sessions is the Lambda function of the sessions endpoint group: Browser sessions and cookie jars.
-// Its engine is not built yet, so every route answers 501 not_implemented
-// (and is marked x-status: planned in the OpenAPI document).
+// Command sessions is the Lambda function of the sessions endpoint group:
+// sessions and their cookie jars, in Redis.
 package main
 
-import "github.com/riptidecrawler/riptide/shared/wire"
+import (
+	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/sessionswire"
+)
 
-var function = wire.Func{Name: "sessions", Build: wire.Planned}
+var function = wire.Func{Name: "sessions", Build: sessionswire.Build}
 
 func main() { function.Start() }

@@ -34,6 +34,7 @@ var Vars = []Var{
 	{"RIPTIDE_OIDC_TENANT_CLAIM", "tenant", "Claim holding a token's tenant."},
 	{"RIPTIDE_KEY_PEPPER", "", "Server secret mixed into the hash of every managed API key (docs/security.md); set it from a secret in production. Changing it invalidates every managed key."},
 	{"RIPTIDE_RATE_LIMIT", "600", "Requests per minute per API key on authenticated routes, counted in Redis across instances; 0 turns limiting off."},
+	{"RIPTIDE_SESSION_RATE_LIMIT", "100", "Pages per minute crawled or rendered with one session (`session_id`), counted in Redis across instances; 0 turns the limit off."},
 	{"RIPTIDE_CORS_ORIGINS", "*", "Comma-separated origins allowed by CORS; `*` any, empty none."},
 	{"RIPTIDE_LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`. Logs are JSON on stderr."},
 	{"REDIS_URL", "", "Redis URL (`redis://` or `rediss://` for TLS, with `user:password@`). Empty: an in-process Redis (miniredis), state lost on exit."},
@@ -108,14 +109,16 @@ type Config struct {
 	MetricsPublic bool
 	CORSOrigins   []string
 	RateLimit     int
-	LogLevel      slog.Level
-	RedisURL      string
-	RedisSecret   string
-	KeyPrefix     string
-	AllowCIDRs    []netip.Prefix
-	LegacySunset  time.Time
-	WSEndpoint    string
-	WSSelfAlias   string
+	// SessionRateLimit is pages per minute per session (0: no limit).
+	SessionRateLimit int
+	LogLevel         slog.Level
+	RedisURL         string
+	RedisSecret      string
+	KeyPrefix        string
+	AllowCIDRs       []netip.Prefix
+	LegacySunset     time.Time
+	WSEndpoint       string
+	WSSelfAlias      string
 
 	RenderFunction    string
 	ChromiumPath      string
@@ -197,6 +200,9 @@ func Load(lookup LookupFunc) (Config, error) {
 	}
 	if c.RateLimit, err = strconv.Atoi(get("RIPTIDE_RATE_LIMIT")); err != nil || c.RateLimit < 0 {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_RATE_LIMIT: %q is not a request count", get("RIPTIDE_RATE_LIMIT")))
+	}
+	if c.SessionRateLimit, err = strconv.Atoi(get("RIPTIDE_SESSION_RATE_LIMIT")); err != nil || c.SessionRateLimit < 0 {
+		errs = append(errs, fmt.Sprintf("RIPTIDE_SESSION_RATE_LIMIT: %q is not a page count", get("RIPTIDE_SESSION_RATE_LIMIT")))
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("RIPTIDE_LOG_LEVEL"))); err != nil {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_LOG_LEVEL: %v", err))

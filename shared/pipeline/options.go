@@ -9,6 +9,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/chunk"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/fetch"
+	"github.com/riptidecrawler/riptide/shared/sessions"
 	"github.com/riptidecrawler/riptide/shared/strategy"
 )
 
@@ -105,6 +106,10 @@ type Options struct {
 	// Chunking splits the document into chunks (docs/chunking.md); its
 	// own fields default as documented there. None by default.
 	Chunking *chunk.Options `json:"chunking,omitempty"`
+	// SessionID names a session (POST /api/v1/sessions): its cookies are
+	// sent with every request of the crawl and the cookies the sites set
+	// are kept in it. A crawl with a session bypasses the result cache.
+	SessionID string `json:"session_id,omitempty"`
 
 	// plan is Extraction compiled by Pipeline.PrepareStructured.
 	plan *strategy.Plan
@@ -184,6 +189,9 @@ func (o Options) Validate(prefix string) error {
 		if !validHeaderName(k) || strings.ContainsAny(v, "\r\n") {
 			bad("headers", "invalid header %q", k)
 		}
+	}
+	if o.SessionID != "" && !sessions.ValidID(o.SessionID) {
+		bad("session_id", "not a session id (session_ followed by 32 hex digits, from POST /api/v1/sessions)")
 	}
 	if o.Chunking != nil {
 		if err := o.Chunking.Validate(prefix + ".chunking"); err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/monitor"
 	"github.com/riptidecrawler/riptide/shared/render"
+	"github.com/riptidecrawler/riptide/shared/sessions"
 	"github.com/riptidecrawler/riptide/shared/strategy"
 	"github.com/riptidecrawler/riptide/shared/urlnorm"
 )
@@ -51,7 +52,7 @@ type Pipeline struct {
 	// render function); nil: such pages are extracted from their raw HTML
 	// with a note, and render jobs answer dependency_error.
 	Browser  render.Renderer
-	Sessions CookieJar
+	Sessions Sessions
 	Logger   *slog.Logger
 	// Strategies serve options.extraction (nil: the built-ins).
 	Strategies *strategy.Registry
@@ -93,6 +94,13 @@ func (p *Pipeline) Crawl(ctx context.Context, rawURL string, opts Options) Resul
 // crawl is Crawl; record false leaves the page record to the caller (a
 // render job records the fetch and the render as one page).
 func (p *Pipeline) crawl(ctx context.Context, rawURL string, opts Options, record bool) Result {
+	return p.crawlLeased(ctx, rawURL, opts, record, nil)
+}
+
+// crawlLeased is crawl with the session's jar already open (a render job
+// holds one lease for its fetch and its browser); with none it opens one
+// when opts name a session.
+func (p *Pipeline) crawlLeased(ctx context.Context, rawURL string, opts Options, record bool, lease *sessions.Lease) Result {
 	start := p.now()
 	r := Result{URL: rawURL, GateDecision: "failed"}
 	r.obs.FailedPhase = monitor.PhaseNone
@@ -111,7 +119,8 @@ func (p *Pipeline) crawl(ctx context.Context, rawURL string, opts Options, recor
 		return finish()
 	}
 	key := CacheKey(u.String(), opts)
-	useCache := p.Cache != nil && opts.CacheMode != CacheBypass
+	// A session's pages depend on its cookies: never cached.
+	useCache := p.Cache != nil && opts.CacheMode != CacheBypass && opts.SessionID == ""
 	if useCache {
 		r.CacheKey = key
 	}
@@ -139,9 +148,20 @@ func (p *Pipeline) crawl(ctx context.Context, rawURL string, opts Options, recor
 		return finish()
 	}
 
+	if lease == nil && opts.SessionID != "" {
+		if lease, err = p.openSession(ctx, opts.SessionID); err != nil {
+			r.Error = core.InfoOf(err)
+			return finish()
+		}
+		defer func() {
+			if err := p.saveSession(ctx, lease); err != nil && r.Error == nil {
+				r.Error = core.InfoOf(err)
+			}
+		}()
+	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout())
 	defer cancel()
-	if err := p.process(ctx, u.String(), opts, &r); err != nil {
+	if err := p.process(ctx, u.String(), opts, lease, &r); err != nil {
 		r.Error = core.InfoOf(deadlineAware(ctx, err, opts))
 		return finish()
 	}
@@ -198,9 +218,13 @@ func deadlineAware(ctx context.Context, err error, opts Options) error {
 }
 
 // process fetches, decides, renders if needed, and extracts.
-func (p *Pipeline) process(ctx context.Context, target string, opts Options, r *Result) error {
+func (p *Pipeline) process(ctx context.Context, target string, opts Options, lease *sessions.Lease, r *Result) error {
 	done := p.phase(r, monitor.PhaseFetch)
-	resp, err := p.Fetcher.Fetch(ctx, fetchRequest(target, opts))
+	req := fetchRequest(target, opts)
+	if lease != nil {
+		req.Jar = lease.Jar
+	}
+	resp, err := p.Fetcher.Fetch(ctx, req)
 	r.Timings.FetchMS = done().Milliseconds()
 	if resp != nil {
 		r.FinalURL = resp.FinalURL
@@ -216,7 +240,7 @@ func (p *Pipeline) process(ctx context.Context, target string, opts Options, r *
 	}
 	switch kind := contentKind(resp.ContentType); kind {
 	case kindHTML:
-		return p.html(ctx, resp.Body, resp.FinalURL, opts, true, r)
+		return p.html(ctx, resp.Body, resp.FinalURL, opts, true, lease, r)
 	case kindText:
 		r.obs.FailedPhase = monitor.PhaseExtract
 		r.GateDecision = "raw"
@@ -255,7 +279,7 @@ func fetchRequest(target string, opts Options) fetch.Request {
 
 // html runs the gate and extraction on an HTML page, rendering it first
 // when the gate (or the request) asks for a browser.
-func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts Options, canRender bool, r *Result) error {
+func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts Options, canRender bool, lease *sessions.Lease, r *Result) error {
 	done := p.phase(r, monitor.PhaseExtract)
 	page, err := extract.Parse(ctx, body, pageURL, 0)
 	parsed := done()
@@ -278,7 +302,7 @@ func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts O
 			") but rendering is not available here: extracted from the raw HTML")
 	case wantBrowser:
 		done := p.phase(r, monitor.PhaseRender)
-		rendered, err := p.renderForCrawl(ctx, pageURL, body, opts)
+		rendered, err := p.renderForCrawl(ctx, pageURL, body, opts, lease)
 		r.Timings.RenderMS = done().Milliseconds()
 		if err != nil {
 			return err
@@ -376,7 +400,7 @@ func (p *Pipeline) extractHTML(ctx context.Context, body []byte, pageURL string,
 	start := p.now()
 	r := Result{URL: pageURL, GateDecision: "failed", ContentType: "text/html"}
 	r.obs.FailedPhase = monitor.PhaseNone
-	if err := p.html(ctx, body, pageURL, opts, false, &r); err != nil {
+	if err := p.html(ctx, body, pageURL, opts, false, nil, &r); err != nil {
 		r.Error = core.InfoOf(err)
 	}
 	total := p.now().Sub(start)

@@ -11,14 +11,18 @@ import (
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/monitor"
 	"github.com/riptidecrawler/riptide/shared/render"
+	"github.com/riptidecrawler/riptide/shared/sessions"
 )
 
-// CookieJar keeps the cookies of browser sessions between renders (the
-// sessions store in Redis); a render naming a session starts with its
-// cookies and saves the page's cookies back.
-type CookieJar interface {
-	Cookies(ctx context.Context, sessionID string) ([]render.Cookie, error)
-	Save(ctx context.Context, sessionID string, cookies []render.Cookie) error
+// Sessions lends the cookie jars of sessions (sessions.Service) to the
+// pages of crawls and renders that name one: each page opens the jar
+// (counting against the session's rate limit), its fetch and browser use
+// it, and what the sites set is saved back.
+type Sessions interface {
+	// Check reports whether the caller of ctx may use the session.
+	Check(ctx context.Context, id string) error
+	Open(ctx context.Context, id string) (*sessions.Lease, error)
+	Save(ctx context.Context, l *sessions.Lease) error
 }
 
 // Render modes of a RenderJob.
@@ -42,8 +46,8 @@ type RenderJob struct {
 	BrowserOptions bool
 	// Options are the crawl options that apply (formats, headers,
 	// respect_robots, timeout); defaults filled and validated.
-	Options   Options
-	SessionID string
+	// Options.SessionID names the session whose cookies the page gets.
+	Options Options
 }
 
 // RenderOutcome is a finished render job.
@@ -120,14 +124,24 @@ func (p *Pipeline) timed(obs *monitor.Page, ph monitor.Phase, f func() error) er
 	return err
 }
 
-func (p *Pipeline) render(ctx context.Context, job RenderJob, obs *monitor.Page) (*RenderOutcome, error) {
+func (p *Pipeline) render(ctx context.Context, job RenderJob, obs *monitor.Page) (out *RenderOutcome, err error) {
 	opts := job.Options
 	opts.CacheMode, opts.RenderMode = CacheBypass, RenderRaw
-	out := &RenderOutcome{}
+	// One lease for the whole job: its fetch and its browser are one page.
+	lease, err := p.openSession(ctx, opts.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if serr := p.saveSession(ctx, lease); serr != nil && err == nil {
+			out, err = nil, serr
+		}
+	}()
+	out = &RenderOutcome{}
 	if job.Mode == ModePDF {
 		// No browser: the PDF is fetched and read by the pdf engine, like
 		// a PDF met by a crawl.
-		res := p.crawl(ctx, job.Browser.URL, opts, false)
+		res := p.crawlLeased(ctx, job.Browser.URL, opts, false, lease)
 		merge(obs, res.obs)
 		if res.Error != nil {
 			return nil, res.Error.AsError()
@@ -146,7 +160,7 @@ func (p *Pipeline) render(ctx context.Context, job RenderJob, obs *monitor.Page)
 		// renders it instead of fetching the URL again.
 		withRaw := opts
 		withRaw.Formats = append(slices.Clone(opts.Formats), FormatRawHTML)
-		res := p.crawl(ctx, breq.URL, withRaw, false)
+		res := p.crawlLeased(ctx, breq.URL, withRaw, false, lease)
 		merge(obs, res.obs)
 		if res.Error != nil {
 			return nil, res.Error.AsError()
@@ -176,15 +190,10 @@ func (p *Pipeline) render(ctx context.Context, job RenderJob, obs *monitor.Page)
 			return nil, err
 		}
 	}
-	if job.SessionID != "" && p.Sessions != nil {
-		jar, err := p.Sessions.Cookies(ctx, job.SessionID)
-		if err != nil {
-			return nil, err
-		}
-		breq.Cookies = append(breq.Cookies, jar...)
-	}
+	sent := browserCookies(lease)
+	breq.Cookies = append(breq.Cookies, sent...)
 	var rendered *render.Result
-	err := p.timed(obs, monitor.PhaseRender, func() error {
+	err = p.timed(obs, monitor.PhaseRender, func() error {
 		var err error
 		rendered, err = p.Browser.Render(ctx, breq)
 		return err
@@ -195,11 +204,7 @@ func (p *Pipeline) render(ctx context.Context, job RenderJob, obs *monitor.Page)
 	if c, blocked := fetch.DetectChallenge(rendered.Status, nil, []byte(rendered.HTML)); blocked {
 		return nil, core.Errorf(core.ErrBlockedByTarget, "%s answered with a %s challenge (%s): no content was extracted", rendered.FinalURL, c.Vendor, c.Signal)
 	}
-	if job.SessionID != "" && p.Sessions != nil && len(rendered.Cookies) > 0 {
-		if err := p.Sessions.Save(ctx, job.SessionID, rendered.Cookies); err != nil {
-			return nil, err
-		}
-	}
+	keepBrowserCookies(lease, sent, rendered.Cookies)
 	ext := p.extractHTML(ctx, []byte(rendered.HTML), rendered.FinalURL, opts, false)
 	merge(obs, ext.obs)
 	if ext.Error != nil {
@@ -231,7 +236,7 @@ func (p *Pipeline) checkRobots(ctx context.Context, rawURL string) error {
 // renderForCrawl renders a page the gate (or render_mode headless) sent to
 // the browser during a crawl: the fetched document is rendered in place,
 // with resources that never change the text blocked.
-func (p *Pipeline) renderForCrawl(ctx context.Context, pageURL string, body []byte, opts Options) (*render.Result, error) {
+func (p *Pipeline) renderForCrawl(ctx context.Context, pageURL string, body []byte, opts Options, lease *sessions.Lease) (*render.Result, error) {
 	headers := map[string]string{}
 	for k, v := range opts.Headers {
 		headers[k] = v
@@ -244,11 +249,12 @@ func (p *Pipeline) renderForCrawl(ctx context.Context, pageURL string, body []by
 		timeout = 30 * time.Second
 	}
 	req := render.Request{URL: pageURL, HTML: string(body), TimeoutMS: int(timeout.Milliseconds()), Headers: headers,
-		Wait: render.DefaultWait(), Block: render.Block{Media: true, Fonts: true, Trackers: true}}
+		Wait: render.DefaultWait(), Block: render.Block{Media: true, Fonts: true, Trackers: true}, Cookies: browserCookies(lease)}
 	res, err := p.Browser.Render(ctx, req)
 	if err != nil {
 		return nil, err
 	}
+	keepBrowserCookies(lease, req.Cookies, res.Cookies)
 	if c, blocked := fetch.DetectChallenge(res.Status, nil, []byte(res.HTML)); blocked {
 		return nil, core.Errorf(core.ErrBlockedByTarget, "%s answered with a %s challenge after rendering (%s)", pageURL, c.Vendor, c.Signal)
 	}

@@ -298,8 +298,17 @@ func (r *pageRun) setCookies(ctx context.Context, cookies []Cookie) error {
 	params := make([]*network.CookieParam, 0, len(cookies))
 	for _, c := range cookies {
 		p := &network.CookieParam{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path, Secure: c.Secure, HTTPOnly: c.HTTPOnly}
-		if p.Domain == "" {
+		switch {
+		case p.Domain == "":
 			p.URL = r.pageURL.Scheme + "://" + r.pageURL.Host + "/"
+		case c.HostOnly:
+			// A cookie tied to its host is set through a URL of that
+			// host: a Domain would make it a domain cookie.
+			scheme := r.pageURL.Scheme
+			if c.Secure {
+				scheme = "https"
+			}
+			p.URL, p.Domain = scheme+"://"+strings.TrimPrefix(c.Domain, ".")+"/", ""
 		}
 		if p.Path == "" {
 			p.Path = "/"
@@ -484,7 +493,8 @@ func (r *pageRun) collect(ctx context.Context, res *Result) error {
 	}
 	res.Cookies = make([]Cookie, 0, len(cookies.Cookies))
 	for _, c := range cookies.Cookies {
-		out := Cookie{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path, HTTPOnly: c.HTTPOnly, Secure: c.Secure, SameSite: strings.ToLower(string(c.SameSite))}
+		out := Cookie{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path, HTTPOnly: c.HTTPOnly, Secure: c.Secure,
+			SameSite: strings.ToLower(string(c.SameSite)), HostOnly: !strings.HasPrefix(c.Domain, ".")}
 		if !c.Session && c.Expires > 0 {
 			t := time.Unix(int64(c.Expires), 0).UTC()
 			out.Expires = &t

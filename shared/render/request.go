@@ -79,6 +79,9 @@ type Cookie struct {
 	HTTPOnly bool       `json:"http_only,omitempty"`
 	Secure   bool       `json:"secure,omitempty"`
 	SameSite string     `json:"same_site,omitempty"` // strict, lax or none
+	// HostOnly ties the cookie to the host Domain names, not the hosts
+	// under it (a cookie the site set without a Domain attribute).
+	HostOnly bool `json:"host_only,omitempty"`
 }
 
 // WaitType names a wait condition.

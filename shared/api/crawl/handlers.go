@@ -92,6 +92,11 @@ func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
+	// A missing or foreign session is the request's error, not each URL's.
+	if err := d.Pipeline.CheckSession(r.Context(), req.Options.SessionID); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
 	if req.Options.UseSpider {
 		if d.Spider == nil {
 			httpx.WriteError(w, r, core.Errorf(core.ErrNotImplemented, "options.use_spider is not available in this deployment"))
@@ -284,7 +289,13 @@ func (d Deps) stream(w http.ResponseWriter, r *http.Request, open func(http.Resp
 		err = errUseSpiderOnStream
 		httpx.WriteError(w, r, err)
 		return
-	} else if err != nil {
+	} else if err == nil {
+		err = d.Pipeline.CheckSession(r.Context(), req.Options.SessionID)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+	} else {
 		httpx.WriteError(w, r, err)
 		return
 	}

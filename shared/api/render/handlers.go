@@ -66,7 +66,6 @@ func (r Request) browserOnly() []string {
 	add("actions", len(r.Actions) > 0)
 	add("viewport", r.Viewport != nil)
 	add("stealth", r.Stealth != nil)
-	add("session_id", r.SessionID != "")
 	add("artifacts", r.Artifacts.Screenshot != nil || r.Artifacts.PDF != nil)
 	add("block", !isZeroBlock(r.Block))
 	return used
@@ -177,7 +176,8 @@ func (req *Request) normalize() error {
 		return e
 	}
 	if req.SessionID != "" && !sessions.ValidID(req.SessionID) {
-		return core.Errorf(core.ErrValidation, "session_id: use 1-64 letters, digits, _ or -")
+		return core.Errorf(core.ErrValidation, "session_id: not a session id (session_ followed by 32 hex digits, from POST /api/v1/sessions)").
+			WithDetails(core.Detail{Field: "session_id", Message: "invalid"})
 	}
 	o := pipeline.Options{Formats: req.Formats, RespectRobots: req.RespectRobots, Headers: req.Headers, TimeoutMS: int64(req.TimeoutMS)}.WithDefaults()
 	if err := o.Validate("options"); err != nil {
@@ -211,9 +211,9 @@ func (d Deps) Render(ctx context.Context, requestID string, req Request) (*Respo
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(req.TimeoutMS)*time.Millisecond+2*time.Second)
 	defer cancel()
 	opts := pipeline.Options{Formats: req.Formats, RespectRobots: req.RespectRobots, Headers: req.Headers,
-		TimeoutMS: int64(req.TimeoutMS)}.WithDefaults()
+		TimeoutMS: int64(req.TimeoutMS), SessionID: req.SessionID}.WithDefaults()
 	out, err := d.Pipeline.Render(ctx, pipeline.RenderJob{Mode: req.Mode, Browser: req.browserRequest(),
-		BrowserOptions: len(req.browserOnly()) > 0, Options: opts, SessionID: req.SessionID})
+		BrowserOptions: len(req.browserOnly()) > 0, Options: opts})
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/sessions"
 	"github.com/riptidecrawler/riptide/shared/store"
+	"github.com/riptidecrawler/riptide/shared/store/sessionstore"
 )
 
 var (
@@ -91,6 +92,9 @@ type env struct {
 	site *fixture.Site
 	h    http.Handler
 	deps renderapi.Deps
+	// sessions is the sessions service behind the pipeline (the owner of
+	// every request is "anonymous": authentication is off).
+	sessions *sessions.Service
 }
 
 func setup(t *testing.T, withBlob blob.Store) env {
@@ -115,14 +119,15 @@ func setup(t *testing.T, withBlob blob.Store) env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	p := &pipeline.Pipeline{Fetcher: f, Browser: browser(t, f), Sessions: sessionJar{sessions.New(st)}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	svc := &sessions.Service{Store: sessionstore.New(st), Owner: func(ctx context.Context) string { return httpx.Info(ctx).Principal }}
+	p := &pipeline.Pipeline{Fetcher: f, Browser: browser(t, f), Sessions: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	d := renderapi.Deps{Pipeline: p, Blob: withBlob, InlineMax: 10_000}
 	h, err := httpx.NewHandler(httpx.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: httpx.AuthConfig{Disabled: true}},
 		routes.Group("render"), renderapi.Handlers(d))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return env{site: site, h: h, deps: d}
+	return env{site: site, h: h, deps: d, sessions: svc}
 }
 
 func post(e env, body string) (*httptest.ResponseRecorder, renderapi.Response) {
@@ -238,7 +243,12 @@ func TestDynamicRenderObeysRobots(t *testing.T) {
 
 func TestSessionCookiesCarryOver(t *testing.T) {
 	e := setup(t, nil)
-	body := `{"url":"` + e.site.URL("/jar") + `","mode":"dynamic","session_id":"s-1"}`
+	s1, err := e.sessions.Create(context.Background(), "anonymous", sessions.CreateSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := e.sessions.Create(context.Background(), "anonymous", sessions.CreateSpec{})
+	body := `{"url":"` + e.site.URL("/jar") + `","mode":"dynamic","session_id":"` + s1.ID + `"}`
 	_, first := post(e, body)
 	_, second := post(e, body)
 	if first.Document == nil || !strings.Contains(first.Document.Text, "[]") {
@@ -247,9 +257,20 @@ func TestSessionCookiesCarryOver(t *testing.T) {
 	if second.Document == nil || !strings.Contains(second.Document.Text, "[visited=yes]") {
 		t.Fatalf("second render must see the cookie set by the first: %q", second.Document.Text)
 	}
-	_, other := post(e, `{"url":"`+e.site.URL("/jar")+`","mode":"dynamic","session_id":"s-2"}`)
+	_, other := post(e, `{"url":"`+e.site.URL("/jar")+`","mode":"dynamic","session_id":"`+s2.ID+`"}`)
 	if !strings.Contains(other.Document.Text, "[]") {
 		t.Fatal("sessions must not share cookies")
+	}
+	// The browser's cookie is in the session's jar as the site set it: a
+	// host-only cookie of the fixture's host.
+	jar, err := e.sessions.Cookies(context.Background(), "anonymous", s1.ID)
+	if err != nil || len(jar) != 1 || jar[0].Name != "visited" || !jar[0].HostOnly || jar[0].Domain != "127.0.0.1" || jar[0].Expires == nil {
+		t.Fatalf("session jar after renders: %+v %v", jar, err)
+	}
+	// An unknown session is a 404 before anything is rendered.
+	rec, _ := post(e, `{"url":"`+e.site.URL("/jar")+`","mode":"dynamic","session_id":"`+sessions.NewID()+`"}`)
+	if rec.Code != 404 {
+		t.Fatalf("unknown session: %d %s", rec.Code, rec.Body)
 	}
 }
 
@@ -298,27 +319,7 @@ func TestCrawlRendersSPAThroughTheGate(t *testing.T) {
 	}
 }
 
-// sessionJar is the cookie jar port over the session store (the wiring
-// has the same adapter).
-type sessionJar struct{ s *sessions.Store }
-
-func (j sessionJar) Cookies(ctx context.Context, id string) ([]render.Cookie, error) {
-	jar, err := j.s.Cookies(ctx, id)
-	out := make([]render.Cookie, len(jar))
-	for i, c := range jar {
-		out[i] = render.Cookie(c)
-	}
-	return out, err
-}
-
-func (j sessionJar) Save(ctx context.Context, id string, cookies []render.Cookie) error {
-	jar := make([]sessions.Cookie, len(cookies))
-	for i, c := range cookies {
-		jar[i] = sessions.Cookie(c)
-	}
-	return j.s.Save(ctx, id, jar)
-}
-
+// readPDF reads a PDF of the pdf engine's fixtures.
 func readPDF(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "pdf", "testdata", name))
@@ -328,12 +329,26 @@ func readPDF(t *testing.T, name string) []byte {
 	return b
 }
 
-// Mode pdf fetches the file and reads it with the pdf engine: no browser.
-func TestModePDFReadsThePDF(t *testing.T) {
+// TestCrawlRenderUsesTheSessionJar: a crawl the browser renders gets the
+// session's cookies (one set through the API, host-only) and the cookies
+// its scripts set are kept, as with a plain fetch.
+func TestCrawlRenderUsesTheSessionJar(t *testing.T) {
 	e := setup(t, nil)
-	rec, out := post(e, `{"url":"`+e.site.URL("/report.pdf")+`","mode":"pdf"}`)
-	if rec.Code != 200 || out.Mode != "pdf" || out.Document == nil || out.Document.PDF == nil ||
-		out.Document.PDF.Metadata.PageCount != 3 || !strings.Contains(out.Document.Text, "Part three: charts") || out.Stats.Render != nil {
-		t.Fatalf("%d %s", rec.Code, rec.Body)
+	ctx := context.Background() // no request: the owner is ""
+	s, err := e.sessions.Create(ctx, "", sessions.CreateSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sessions.SetCookie(ctx, "", s.ID, sessions.CookieSpec{Domain: "127.0.0.1", Name: "seed", Value: "1", HostOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	opts := pipeline.Options{RenderMode: pipeline.RenderHeadless, SessionID: s.ID}.WithDefaults()
+	r := e.deps.Pipeline.Crawl(ctx, e.site.URL("/jar"), opts)
+	if !r.OK() || r.GateDecision != "headless" || !strings.Contains(r.Document.Text, "[seed=1]") {
+		t.Fatalf("rendered crawl did not see the session's cookie: %+v %+v", r.Error, r.Document)
+	}
+	jar, _ := e.sessions.Cookies(ctx, "", s.ID)
+	if len(jar) != 2 || jar[0].Name != "seed" || jar[1].Name != "visited" {
+		t.Fatalf("session jar after the rendered crawl: %+v", jar)
 	}
 }

@@ -2,7 +2,7 @@
 // renderer behind it, once each: every group that crawls (crawl, render,
 // spider, stealth, and the groups built on them) gets the same pipeline,
 // with the process's one fetcher, its result cache, its browser and its
-// session cookie jars.
+// sessions (sessionswire.Service).
 package pipelinewire
 
 import (
@@ -19,12 +19,12 @@ import (
 	"github.com/riptidecrawler/riptide/shared/pipeline"
 	"github.com/riptidecrawler/riptide/shared/render"
 	"github.com/riptidecrawler/riptide/shared/render/lambdarender"
-	"github.com/riptidecrawler/riptide/shared/sessions"
 	"github.com/riptidecrawler/riptide/shared/store"
 	"github.com/riptidecrawler/riptide/shared/strategy"
 	"github.com/riptidecrawler/riptide/shared/wasm"
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/llmwire"
+	"github.com/riptidecrawler/riptide/shared/wire/sessionswire"
 )
 
 // Shared keys.
@@ -126,7 +126,7 @@ func Pipeline(ctx context.Context, p *wire.Process) (*pipeline.Pipeline, error) 
 			return nil, err
 		}
 		return &pipeline.Pipeline{Fetcher: p.Fetcher(), Cache: store.NewCache(p.Store), Browser: Renderer(ctx, p),
-			Sessions: sessionJar{sessions.New(p.Store)}, Strategies: reg, Logger: p.Logger, Recorder: p.Recorder}, nil
+			Sessions: sessionswire.Service(p), Strategies: reg, Logger: p.Logger, Recorder: p.Recorder}, nil
 	})
 }
 
@@ -160,27 +160,4 @@ func Strategies(ctx context.Context, p *wire.Process) (*strategy.Registry, error
 		reg.Register(llmwire.Strategy(llmwire.Service(ctx, p)))
 		return reg, nil
 	})
-}
-
-// sessionJar adapts the session store to the pipeline's cookie jar port.
-type sessionJar struct{ s *sessions.Store }
-
-func (j sessionJar) Cookies(ctx context.Context, id string) ([]render.Cookie, error) {
-	jar, err := j.s.Cookies(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]render.Cookie, len(jar))
-	for i, c := range jar {
-		out[i] = render.Cookie(c)
-	}
-	return out, nil
-}
-
-func (j sessionJar) Save(ctx context.Context, id string, cookies []render.Cookie) error {
-	jar := make([]sessions.Cookie, len(cookies))
-	for i, c := range cookies {
-		jar[i] = sessions.Cookie(c)
-	}
-	return j.s.Save(ctx, id, jar)
 }
