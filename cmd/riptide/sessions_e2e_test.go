@@ -110,6 +110,26 @@ func sessionCookiesCarryOver(t *testing.T) {
 	if _, text := crawl(alice, "/whoami", id); !strings.Contains(text, "Cookies received: [sid=s3cr3t].") {
 		t.Fatalf("the next crawl must send the cookie the first one got (and not the /account one): %q", text)
 	}
+	// An async job runs as the key that submitted it: the session is
+	// Alice's, so her job sends its cookies too.
+	code, acc := do(alice, "POST", "/api/v1/workers/jobs", `{"type":"single_crawl","url":"`+site.URL+`/whoami","options":{"session_id":"`+id+`"}}`)
+	if code != 202 {
+		t.Fatalf("job with a session: %d %v", code, acc)
+	}
+	jobID := acc["job_id"].(string)
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, j := do(alice, "GET", "/api/v1/workers/jobs/"+jobID, "")
+		if st, _ := j["status"].(string); st == "completed" || st == "failed" || st == "dead_letter" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job with a session still %v after 60 s", j["status"])
+		}
+	}
+	_, result := do(alice, "GET", "/api/v1/workers/jobs/"+jobID+"/result?inline=true", "")
+	if raw, _ := json.Marshal(result); !strings.Contains(string(raw), "Cookies received: [sid=s3cr3t].") {
+		t.Fatalf("the job's crawl did not send the session's cookie: %s", raw)
+	}
 	if _, text := crawl(alice, "/account/settings", id); !strings.Contains(text, "Cookies received: [theme=dark; sid=s3cr3t].") {
 		t.Fatalf("a deeper path gets both, longest path first: %q", text)
 	}
@@ -151,8 +171,8 @@ func sessionCookiesCarryOver(t *testing.T) {
 	if code != 200 || a.Sub(b) < time.Hour-time.Second {
 		t.Fatalf("extend: %d %v -> %v", code, before["expires_at"], after["expires_at"])
 	}
-	if uses := after["uses"].(float64); uses != 5 {
-		t.Fatalf("uses: %v, want the 5 pages alice crawled with the session", uses)
+	if uses := after["uses"].(float64); uses != 6 {
+		t.Fatalf("uses: %v, want the 6 pages alice crawled with the session (one by a job)", uses)
 	}
 
 	// The legacy path answers like its twin; delete is final.

@@ -73,8 +73,8 @@ func build(ctx context.Context, p *wire.Process) (*System, error) {
 	svc := &jobs.Service{
 		Store: st, Schedules: st, Results: results, Logger: p.Logger, Started: p.Started,
 		Executors: map[jobs.Type]jobs.Executor{
-			jobs.TypeSingleCrawl: crawl, jobs.TypeBatchCrawl: crawl, jobs.TypeExtract: crawl, jobs.TypePDF: crawl,
-			jobs.TypeSpider: spiderjob.Executor{Spider: spiders},
+			jobs.TypeSingleCrawl: asOwner{crawl}, jobs.TypeBatchCrawl: asOwner{crawl}, jobs.TypeExtract: asOwner{crawl}, jobs.TypePDF: asOwner{crawl},
+			jobs.TypeSpider: asOwner{spiderjob.Executor{Spider: spiders}},
 		},
 		Trigger: jobs.LocalTrigger{Store: st},
 	}
@@ -191,4 +191,16 @@ func (c CrawlSubmitter) SubmitCrawl(ctx context.Context, urls []string, options 
 		return nil, err
 	}
 	return workersapi.AcceptedOf(sub), nil
+}
+
+// asOwner runs a job as the principal that submitted it: what the job
+// reaches on the caller's behalf (its crawl session's cookies) is checked
+// against the job's owner, as the same request made synchronously would be.
+type asOwner struct{ jobs.Executor }
+
+func (e asOwner) Run(ctx context.Context, r *jobs.Run) (*jobs.Outcome, error) {
+	if r.Job.Owner != "" {
+		ctx = httpx.WithInfo(ctx, &httpx.RequestInfo{Principal: r.Job.Owner})
+	}
+	return e.Executor.Run(ctx, r)
 }
