@@ -104,8 +104,9 @@ export function Builder() {
 
   const groups = [...new Set(operations.map((o) => o.group))];
   return (
-    <section aria-labelledby="builder-title">
+    <section aria-labelledby="builder-title" class="view">
       <h2 id="builder-title">Request builder</h2>
+      <div class="builder-grid">
       <form class="builder" onSubmit={submit}>
         <div class="row">
           <label>
@@ -131,7 +132,7 @@ export function Builder() {
         {op.method === "POST" ? (
           <label>
             Request body (JSON)
-            <textarea id="body" rows={8} spellcheck={false} value={body} aria-invalid={bodyError ? "true" : "false"} aria-describedby="body-error"
+            <textarea id="body" rows={10} spellcheck={false} value={body} aria-invalid={bodyError ? "true" : "false"} aria-describedby="body-error"
               onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)} />
           </label>
         ) : null}
@@ -150,6 +151,7 @@ export function Builder() {
         </div>
         <pre role="tabpanel" aria-labelledby={`lang-${lang}`} tabIndex={0} id="code"><code>{code}</code></pre>
         <button type="button" onClick={() => navigator.clipboard?.writeText(code)}>Copy</button>
+      </div>
       </div>
 
       <ErrorBox error={error} />
@@ -251,8 +253,10 @@ function describe(e: StreamEvent): string {
       return `${d.result?.url ?? d.url ?? ""} → HTTP ${d.result?.status ?? d.status ?? "?"}${d.result?.error ? " " + d.result.error.type : ""}`;
     case "progress":
       return `${d.completed}/${d.total}`;
-    case "summary":
-      return JSON.stringify(d.stats ?? d).slice(0, 200);
+    case "summary": {
+      const st = d.stats ?? {};
+      return `${st.successful ?? "?"} of ${st.total_urls ?? "?"} succeeded, ${st.failed ?? 0} failed, ${st.elapsed_ms ?? "?"} ms`;
+    }
     case "error":
       return `${d.error?.type ?? d.type}: ${d.error?.message ?? d.message ?? ""}`;
     default:

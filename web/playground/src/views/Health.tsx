@@ -18,8 +18,8 @@ export function Health() {
   async function load() {
     // /health/detailed answers 503 with the same report when a required
     // dependency is down: show it either way.
-    const h = await send("GET", "/api/v1/health/detailed").catch((e) => e);
-    if (h && typeof h === "object" && "body" in h && (h.body as Detailed)?.components) setHealth(h.body as Detailed);
+    const h = await send("GET", "/api/v1/health/detailed").catch(() => null);
+    if ((h?.body as Detailed | undefined)?.components) setHealth(h!.body as Detailed);
     try {
       const [s, m, a] = await Promise.all([
         getJSON<Score>("/api/v1/monitoring/health-score"),
@@ -41,7 +41,7 @@ export function Health() {
   }, []);
 
   return (
-    <section aria-labelledby="health-title">
+    <section aria-labelledby="health-title" class="view">
       <h2 id="health-title">Health and monitoring</h2>
       {health ? (
         <>
@@ -76,9 +76,38 @@ export function Health() {
           Health score <strong>{score.health_score.toFixed(0)}</strong>/100 <StatusBadge status={score.status} /> {score.summary}
         </p>
       ) : null}
-      {metrics ? <JSONView value={metrics} label="Current metrics" /> : null}
+      {metrics ? <Figures metrics={(metrics as { metrics?: Record<string, unknown> }).metrics ?? {}} /> : null}
+      {metrics ? <JSONView value={metrics} label="Current metrics JSON" /> : null}
       {alerts ? <JSONView value={alerts} label="Active alerts" /> : null}
       {health ? <JSONView value={health} label="Detailed health JSON" /> : null}
     </section>
+  );
+}
+
+// The figures of /monitoring/metrics/current worth a glance.
+const shown: [string, string, (v: number) => string][] = [
+  ["total_requests", "requests", (v) => String(v)],
+  ["requests_per_second", "requests/s", (v) => v.toFixed(2)],
+  ["error_rate", "error rate", (v) => `${(v * 100).toFixed(1)} %`],
+  ["total_extractions", "extractions", (v) => String(v)],
+  ["p50_extraction_time_ms", "p50 extraction", (v) => `${v.toFixed(0)} ms`],
+  ["p95_extraction_time_ms", "p95 extraction", (v) => `${v.toFixed(0)} ms`],
+  ["cache_hit_ratio", "cache hits", (v) => `${(v * 100).toFixed(0)} %`],
+  ["spider_pages", "spider pages", (v) => String(v)],
+  ["memory_usage_bytes", "memory", (v) => `${(v / 1048576).toFixed(0)} MiB`],
+];
+
+function Figures({ metrics }: { metrics: Record<string, unknown> }) {
+  return (
+    <dl class="figures" id="metrics">
+      {shown.map(([k, label, fmt]) =>
+        typeof metrics[k] === "number" ? (
+          <div key={k}>
+            <dt>{label}</dt>
+            <dd>{fmt(metrics[k] as number)}</dd>
+          </div>
+        ) : null,
+      )}
+    </dl>
   );
 }

@@ -30,7 +30,7 @@ export function Jobs() {
   }, [status]);
 
   return (
-    <section aria-labelledby="jobs-title">
+    <section aria-labelledby="jobs-title" class="view">
       <h2 id="jobs-title">Jobs</h2>
       <div class="row">
         <label>

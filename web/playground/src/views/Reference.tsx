@@ -33,11 +33,19 @@ export function Reference() {
   const [error, setError] = useState("");
   useEffect(() => {
     let live = true;
-    Promise.all([load("link", `${__SWAGGER_UI__}.css`), load("script", `${__SWAGGER_UI__}.js`)])
-      .then(() => {
+    Promise.all([
+      fetch("/api/v1/openapi.json").then((r) => r.json() as Promise<Record<string, unknown>>),
+      load("link", `${__SWAGGER_UI__}.css`),
+      load("script", `${__SWAGGER_UI__}.js`),
+    ])
+      .then(([spec]) => {
         if (!live || !el.current || !window.SwaggerUIBundle) return;
+        // "Try it out" calls this server, whatever address the document
+        // lists first.
+        const servers = (spec.servers as { url: string }[] | undefined) ?? [];
+        spec.servers = [{ url: location.origin, description: "This server" }, ...servers.filter((s) => s.url !== location.origin)];
         const ui = window.SwaggerUIBundle({
-          url: "/api/v1/openapi.json",
+          spec,
           domNode: el.current,
           deepLinking: false,
           validatorUrl: null,
@@ -54,7 +62,7 @@ export function Reference() {
     };
   }, []);
   return (
-    <section aria-labelledby="ref-title">
+    <section aria-labelledby="ref-title" class="reference">
       <h2 id="ref-title">API reference</h2>
       <p class="muted">
         From <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.
