@@ -43,6 +43,7 @@ var contentTypes = map[string]string{
 	".json":  "application/json",
 	".woff2": "font/woff2",
 	".map":   "application/json",
+	".txt":   "text/plain; charset=utf-8",
 }
 
 type file struct {

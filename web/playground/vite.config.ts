@@ -22,6 +22,28 @@ function swaggerUI(): Plugin {
   };
 }
 
+// licenses writes the licence texts of everything the build ships
+// (bundled into the app, or Swagger UI copied as is) next to it.
+function licenses(): Plugin {
+  const files = [
+    ["preact", "preact/LICENSE"],
+    ["marked", "marked/LICENSE.md"],
+    ["dompurify (used under Apache-2.0)", "dompurify/LICENSE"],
+    ["swagger-ui-dist", "swagger-ui-dist/LICENSE"],
+    ["swagger-ui-dist NOTICE", "swagger-ui-dist/NOTICE"],
+    ["swagger-ui-bundle.js: bundled packages", "swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt"],
+  ];
+  return {
+    name: "riptide-licenses",
+    generateBundle() {
+      const text = files
+        .map(([name, file]) => `==> ${name} <==\n\n${readFileSync(new URL(`./node_modules/${file}`, import.meta.url), "utf8").trim()}\n`)
+        .join("\n");
+      this.emitFile({ type: "asset", fileName: "assets/third-party-licenses.txt", source: text });
+    },
+  };
+}
+
 export default defineConfig({
   esbuild: { jsx: "automatic", jsxImportSource: "preact" },
   define: {
@@ -40,5 +62,5 @@ export default defineConfig({
     // `npm run dev` against a `riptide serve` on the default address.
     proxy: { "/api": "http://127.0.0.1:8080", "/healthz": "http://127.0.0.1:8080" },
   },
-  plugins: [swaggerUI()],
+  plugins: [swaggerUI(), licenses()],
 });

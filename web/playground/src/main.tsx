@@ -70,6 +70,9 @@ function App() {
       <main id="main" ref={main} tabIndex={-1}>
         <View />
       </main>
+      <footer class="muted">
+        <a href="/api/v1/openapi.json">OpenAPI document</a> · <a href="/assets/third-party-licenses.txt">Third-party licences</a>
+      </footer>
     </>
   );
 }
