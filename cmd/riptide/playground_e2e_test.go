@@ -87,6 +87,9 @@ func TestPlaygroundBrowser(t *testing.T) {
 		KeyInLocalStorage    bool     `json:"keyInLocalStorage"`
 		Curl                 string   `json:"curl"`
 		GoCode               string   `json:"goCode"`
+		GoTabSelected        string   `json:"goTabSelected"`
+		PythonCode           string   `json:"pythonCode"`
+		JSCode               string   `json:"jsCode"`
 		CrawlMarkdownHeading string   `json:"crawlMarkdownHeading"`
 		CrawlMarkdown        string   `json:"crawlMarkdown"`
 		StreamStatus         string   `json:"streamStatus"`
@@ -127,6 +130,15 @@ func TestPlaygroundBrowser(t *testing.T) {
 	if !strings.Contains(out.GoCode, `http.NewRequest("POST", "`+base+`/api/v1/crawl"`) || !strings.Contains(out.GoCode, `os.Getenv("RIPTIDE_API_KEY")`) {
 		t.Errorf("generated Go: %s", out.GoCode)
 	}
+	if out.GoTabSelected != "true" {
+		t.Errorf("three ArrowRight presses from the curl tab did not select Go (aria-selected %q)", out.GoTabSelected)
+	}
+	if !strings.Contains(out.PythonCode, "requests.post(") || !strings.Contains(out.PythonCode, `os.environ["RIPTIDE_API_KEY"]`) {
+		t.Errorf("generated Python: %s", out.PythonCode)
+	}
+	t.Run("generated code runs", func(t *testing.T) {
+		runGenerated(t, key, map[string]string{"curl": out.Curl, "go": out.GoCode, "python": out.PythonCode, "javascript": out.JSCode})
+	})
 	if out.CrawlMarkdownHeading != "Harbour home" || !strings.Contains(out.CrawlMarkdown, "ferries leave every hour") {
 		t.Errorf("crawl markdown: %q %q", out.CrawlMarkdownHeading, out.CrawlMarkdown)
 	}
@@ -165,5 +177,48 @@ func TestPlaygroundBrowser(t *testing.T) {
 	}
 	if len(out.ConsoleErrors) > 0 {
 		t.Errorf("console errors (CSP violations included): %v", out.ConsoleErrors)
+	}
+}
+
+// runGenerated runs the code the builder generated for the crawl of the
+// fixture home page, with the key in RIPTIDE_API_KEY as the snippets
+// expect, and checks that each one printed the page's markdown.
+func runGenerated(t *testing.T, key string, code map[string]string) {
+	dir := t.TempDir()
+	files := map[string]string{"curl": "crawl.sh", "go": "main.go", "python": "crawl.py", "javascript": "crawl.mjs"}
+	for lang, src := range code {
+		if src == "" {
+			t.Errorf("no %s code", lang)
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, files[lang]), []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commands := map[string][]string{
+		"curl":       {"bash", files["curl"]},
+		"go":         {"go", "run", files["go"]},
+		"python":     {"python3", files["python"]},
+		"javascript": {"node", files["javascript"]},
+	}
+	for lang, argv := range commands {
+		t.Run(lang, func(t *testing.T) {
+			bin, err := exec.LookPath(argv[0])
+			if err != nil {
+				testenv.Missing(t, argv[0], "to run the generated "+lang+" code")
+			}
+			if lang == "python" && exec.Command(bin, "-c", "import requests").Run() != nil {
+				testenv.Missing(t, "python requests", "pip install requests")
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, argv[1:]...)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "RIPTIDE_API_KEY="+key)
+			got, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(got), "ferries leave every hour") {
+				t.Errorf("the generated %s code: %v\n%s", lang, err, got)
+			}
+		})
 	}
 }

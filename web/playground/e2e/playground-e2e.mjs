@@ -55,8 +55,15 @@ try {
   step = "crawl a fixture page and see its markdown";
   await select("crawl.batch");
   out.curl = await page.locator("#code").innerText();
-  await page.getByRole("tab", { name: "Go" }).click();
+  // The language tabs follow the arrow keys: curl → JavaScript → Python → Go.
+  await page.getByRole("tab", { name: "curl" }).focus();
+  for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowRight");
+  out.goTabSelected = await page.getByRole("tab", { name: "Go" }).getAttribute("aria-selected");
   out.goCode = await page.locator("#code").innerText();
+  await page.getByRole("tab", { name: "Python" }).click();
+  out.pythonCode = await page.locator("#code").innerText();
+  await page.getByRole("tab", { name: "JavaScript" }).click();
+  out.jsCode = await page.locator("#code").innerText();
   await page.getByRole("tab", { name: "curl" }).click();
   await page.getByRole("button", { name: "Send" }).click();
   const md = page.locator("#result .markdown").first();

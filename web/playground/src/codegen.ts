@@ -49,7 +49,7 @@ export function generate(lang: Lang, op: Operation, base: string, body: string):
       if (streaming(op)) {
         return head + `// One ${op.kind === "sse" ? "event" : "JSON line"} per result, then a summary.\nfor await (const chunk of resp.body.pipeThrough(new TextDecoderStream())) {\n  process.stdout.write(chunk);\n}\n`;
       }
-      return head + `console.log(await resp.json());\n`;
+      return head + `console.log(JSON.stringify(await resp.json(), null, 2));\n`;
     }
     case "python": {
       const args = [`    ${JSON.stringify(url)},`, `    headers={"X-API-Key": os.environ["RIPTIDE_API_KEY"], "Accept": "${accept(op)}"},`];

@@ -9,7 +9,7 @@ type Doc = { url?: string; final_url?: string; status?: number; document?: { tit
 // Builder is the request builder: pick an operation, set the target URL,
 // edit the body, read the code for it, send it, see the result.
 export function Builder() {
-  const [opId, setOpId] = useState(() => sessionStorage.getItem("riptide.op") ?? "crawl.batch");
+  const [opId, setOpId] = useState(() => remembered("riptide.op") ?? "crawl.batch");
   const op = byId(opId);
   const [url, setUrl] = useState("https://example.com/");
   const [body, setBody] = useState(() => fill(op.template, url));
@@ -23,7 +23,7 @@ export function Builder() {
 
   useEffect(() => {
     setBody(fill(op.template, url));
-    sessionStorage.setItem("riptide.op", opId);
+    remember("riptide.op", opId);
     // The URL field rewrites the body; editing the body by hand keeps it
     // until the operation or the URL changes.
   }, [opId, url]);
@@ -102,6 +102,18 @@ export function Builder() {
     if (spider) void send("POST", "/api/v1/spider/control", JSON.stringify({ spider_id: spider.id, action: "stop" }));
   }
 
+  // tabKeys moves between the language tabs with the arrow keys, Home
+  // and End (the WAI-ARIA tabs pattern); Tab leaves the tab list.
+  function tabKeys(e: KeyboardEvent) {
+    const i = langs.findIndex((l) => l.id === lang);
+    const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: langs.length - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    const l = langs[(next + langs.length) % langs.length];
+    setLang(l.id);
+    document.getElementById(`lang-${l.id}`)?.focus();
+  }
+
   const groups = [...new Set(operations.map((o) => o.group))];
   return (
     <section aria-labelledby="builder-title" class="view">
@@ -144,9 +156,10 @@ export function Builder() {
       </form>
 
       <div class="code" role="group" aria-label="Code for this request">
-        <div role="tablist" aria-label="Language">
+        <div role="tablist" aria-label="Language" onKeyDown={tabKeys}>
           {langs.map((l) => (
-            <button type="button" role="tab" id={`lang-${l.id}`} aria-selected={lang === l.id} key={l.id} onClick={() => setLang(l.id)}>{l.label}</button>
+            <button type="button" role="tab" id={`lang-${l.id}`} aria-selected={lang === l.id} aria-controls="code"
+              tabIndex={lang === l.id ? 0 : -1} key={l.id} onClick={() => setLang(l.id)}>{l.label}</button>
           ))}
         </div>
         <pre role="tabpanel" aria-labelledby={`lang-${lang}`} tabIndex={0} id="code"><code>{code}</code></pre>
@@ -160,6 +173,24 @@ export function Builder() {
       {spider ? <SpiderView run={spider} busy={busy} /> : null}
     </section>
   );
+}
+
+// remembered and remember keep the chosen operation for the tab; storage
+// may be disabled, and then nothing is remembered.
+function remembered(item: string): string | null {
+  try {
+    return sessionStorage.getItem(item);
+  } catch {
+    return null;
+  }
+}
+
+function remember(item: string, value: string) {
+  try {
+    sessionStorage.setItem(item, value);
+  } catch {
+    /* storage disabled */
+  }
 }
 
 function docs(body: unknown): Doc[] {
