@@ -4,6 +4,15 @@
 
 const keyItem = "riptide.apiKey";
 
+// apiBase is where the API answers: the page's own origin under `riptide
+// serve`; the API Gateway URL when the playground is served from S3 and
+// CloudFront (the CDK deployment fills in <meta name="riptide-api">).
+export const apiBase: string = (
+  document.querySelector<HTMLMetaElement>('meta[name="riptide-api"]')?.content.trim() || location.origin
+).replace(/\/+$/, "");
+
+const at = (path: string) => apiBase + path;
+
 export function loadKey(): string {
   try {
     return sessionStorage.getItem(keyItem) ?? "";
@@ -54,7 +63,7 @@ export async function send(method: string, path: string, body?: string, accept =
     (init.headers as Headers).set("Content-Type", "application/json");
     init.body = body;
   }
-  const resp = await fetch(path, init);
+  const resp = await fetch(at(path), init);
   const text = await resp.text();
   let parsed: unknown = text;
   try {
@@ -93,7 +102,7 @@ export async function stream(
   signal?: AbortSignal,
 ): Promise<void> {
   const accept = format === "sse" ? "text/event-stream" : "application/x-ndjson";
-  const resp = await fetch(path, {
+  const resp = await fetch(at(path), {
     method: "POST",
     headers: headers({ Accept: accept, "Content-Type": "application/json" }),
     body,

@@ -1,6 +1,6 @@
 import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { loadKey, saveKey } from "./api";
+import { apiBase, loadKey, saveKey } from "./api";
 import "./style.css";
 import { Builder } from "./views/Builder";
 import { Health } from "./views/Health";
@@ -71,7 +71,7 @@ function App() {
         <View />
       </main>
       <footer class="muted">
-        <a href="/api/v1/openapi.json">OpenAPI document</a> · <a href="/assets/third-party-licenses.txt">Third-party licences</a>
+        <a href={`${apiBase}/api/v1/openapi.json`}>OpenAPI document</a> · <a href="/assets/third-party-licenses.txt">Third-party licences</a>
       </footer>
     </>
   );

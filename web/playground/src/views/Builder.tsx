@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { getJSON, send, stream, toError, type Reply, type StreamEvent } from "../api";
+import { apiBase, getJSON, send, stream, toError, type Reply, type StreamEvent } from "../api";
 import { generate, langs, type Lang } from "../codegen";
 import { byId, fill, operations } from "../operations";
 import { ErrorBox, JSONView, Markdown, StatusBadge } from "./common";
@@ -28,7 +28,7 @@ export function Builder() {
     // until the operation or the URL changes.
   }, [opId, url]);
 
-  const code = useMemo(() => generate(lang, op, location.origin, body), [lang, op, body]);
+  const code = useMemo(() => generate(lang, op, apiBase, body), [lang, op, body]);
   const bodyError = useMemo(() => {
     if (op.method !== "POST") return "";
     try {

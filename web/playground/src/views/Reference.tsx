@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { loadKey } from "../api";
+import { apiBase, loadKey } from "../api";
 
 declare const __SWAGGER_UI__: string;
 declare global {
@@ -34,7 +34,7 @@ export function Reference() {
   useEffect(() => {
     let live = true;
     Promise.all([
-      fetch("/api/v1/openapi.json").then((r) => r.json() as Promise<Record<string, unknown>>),
+      fetch(`${apiBase}/api/v1/openapi.json`).then((r) => r.json() as Promise<Record<string, unknown>>),
       load("link", `${__SWAGGER_UI__}.css`),
       load("script", `${__SWAGGER_UI__}.js`),
     ])
@@ -43,7 +43,7 @@ export function Reference() {
         // "Try it out" calls this server, whatever address the document
         // lists first.
         const servers = (spec.servers as { url: string }[] | undefined) ?? [];
-        spec.servers = [{ url: location.origin, description: "This server" }, ...servers.filter((s) => s.url !== location.origin)];
+        spec.servers = [{ url: apiBase, description: "This server" }, ...servers.filter((s) => s.url !== apiBase)];
         const ui = window.SwaggerUIBundle({
           spec,
           domNode: el.current,
@@ -65,7 +65,7 @@ export function Reference() {
     <section aria-labelledby="ref-title" class="reference">
       <h2 id="ref-title">API reference</h2>
       <p class="muted">
-        From <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.
+        From <a href={`${apiBase}/api/v1/openapi.json`}>/api/v1/openapi.json</a>.
       </p>
       {error ? <p role="alert">{error}</p> : null}
       <div ref={el} id="swagger-ui" />
