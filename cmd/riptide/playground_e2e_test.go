@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,11 +67,16 @@ func TestPlaygroundBrowser(t *testing.T) {
 	t.Setenv("RIPTIDE_ALLOW_CIDRS", "127.0.0.0/8")
 	base := startServe(t)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	// The build served from another origin with the API's URL written
+	// into index.html, as the CDK deployment does (infra/cdk/playground.go).
+	elsewhere := httptest.NewServer(crossOriginPlayground(t, filepath.Join(dir, "dist"), base))
+	defer elsewhere.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "e2e/playground-e2e.mjs")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "BASE="+base, "KEY="+key, "SITE="+site.Server.URL, "CHROMIUM="+browser, "SHOTS="+shots)
+	cmd.Env = append(os.Environ(), "BASE="+base, "KEY="+key, "SITE="+site.Server.URL, "CHROMIUM="+browser, "SHOTS="+shots, "ELSEWHERE="+elsewhere.URL)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	raw, err := cmd.Output()
@@ -107,6 +115,8 @@ func TestPlaygroundBrowser(t *testing.T) {
 		ReferenceTags        []string `json:"referenceTags"`
 		ReferenceServer      string   `json:"referenceServer"`
 		KeyboardFocusInMain  string   `json:"keyboardFocusInMain"`
+		ElsewhereCurl        string   `json:"elsewhereCurl"`
+		ElsewhereStream      string   `json:"elsewhereStream"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("browser output: %v\n%s\n%s", err, raw, stderr.String())
@@ -175,6 +185,9 @@ func TestPlaygroundBrowser(t *testing.T) {
 	if out.KeyboardFocusInMain != "main" {
 		t.Errorf("after choosing a view with the keyboard, focus is on %q, want the main region", out.KeyboardFocusInMain)
 	}
+	if !strings.Contains(out.ElsewhereCurl, base+"/api/v1/crawl/stream") || !strings.Contains(out.ElsewhereStream, "ferries leave every hour") {
+		t.Errorf("from another origin: code %q, streamed markdown %q", out.ElsewhereCurl, out.ElsewhereStream)
+	}
 	if len(out.ConsoleErrors) > 0 {
 		t.Errorf("console errors (CSP violations included): %v", out.ConsoleErrors)
 	}
@@ -221,4 +234,27 @@ func runGenerated(t *testing.T, key string, code map[string]string) {
 			}
 		})
 	}
+}
+
+// crossOriginPlayground serves the playground's build with api as the
+// API's URL in index.html.
+func crossOriginPlayground(t *testing.T, dist, api string) http.Handler {
+	index, err := os.ReadFile(filepath.Join(dist, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const meta = `<meta name="riptide-api" content="" />`
+	if !strings.Contains(string(index), meta) {
+		t.Fatalf("index.html has no %s", meta)
+	}
+	page := strings.Replace(string(index), meta, `<meta name="riptide-api" content="`+api+`/" />`, 1)
+	files := http.FileServer(http.Dir(dist))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" || r.URL.Path == "/index.html" {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = io.WriteString(w, page)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 }

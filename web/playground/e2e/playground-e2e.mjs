@@ -8,7 +8,7 @@
 // fails the script with the step's name.
 import { chromium } from "playwright-core";
 
-const { BASE, KEY, SITE, CHROMIUM = "/usr/bin/chromium", SHOTS = "" } = process.env;
+const { BASE, KEY, SITE, CHROMIUM = "/usr/bin/chromium", SHOTS = "", ELSEWHERE = "" } = process.env;
 if (!BASE || !KEY || !SITE) throw new Error("set BASE, KEY and SITE");
 
 const out = { steps: [], consoleErrors: [], cspViolations: [], keyInURL: [] };
@@ -21,7 +21,9 @@ let step = "start";
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
+  // Generous: a loaded CI machine renders pages in seconds, not
+  // milliseconds.
+  page.setDefaultTimeout(90_000);
   page.on("console", (m) => {
     if (m.type() === "error") out.consoleErrors.push(m.text());
   });
@@ -35,6 +37,13 @@ try {
   });
   const shot = async (name) => {
     if (SHOTS) await page.screenshot({ path: `${SHOTS}/playground-${name}.png`, fullPage: false });
+  };
+  // awaitResult waits for what a request shows, or for its error box
+  // (role=alert), and then fails with the error's text.
+  const awaitResult = async (locator) => {
+    const alert = page.locator("main [role=alert]");
+    await locator.or(alert).first().waitFor();
+    if (await alert.count()) throw new Error(`the page shows an error: ${await alert.first().innerText()}`);
   };
   const select = async (op) => {
     await page.getByLabel("Operation").selectOption(op);
@@ -67,7 +76,7 @@ try {
   await page.getByRole("tab", { name: "curl" }).click();
   await page.getByRole("button", { name: "Send" }).click();
   const md = page.locator("#result .markdown").first();
-  await md.waitFor();
+  await awaitResult(md);
   out.crawlMarkdownHeading = await md.locator("h1").first().innerText();
   out.crawlMarkdown = await md.innerText();
   await shot("builder");
@@ -77,7 +86,7 @@ try {
   await select("crawl.stream");
   await page.locator("#body").fill(JSON.stringify({ urls: [SITE + "/", SITE + "/about", SITE + "/contact"] }));
   await page.getByRole("button", { name: "Send" }).click();
-  await page.locator("#stream-status", { hasText: "Stream finished" }).waitFor();
+  await awaitResult(page.locator("#stream-status", { hasText: "Stream finished" }));
   out.streamStatus = await page.locator("#stream-status").innerText();
   out.streamEventTypes = await page.locator("#stream .events li .badge").allInnerTexts();
   await shot("stream");
@@ -86,14 +95,14 @@ try {
   step = "stream a crawl (SSE) and watch it finish";
   await select("crawl.sse");
   await page.getByRole("button", { name: "Send" }).click();
-  await page.locator("#stream-status", { hasText: "Stream finished" }).waitFor();
+  await awaitResult(page.locator("#stream-status", { hasText: "Stream finished" }));
   out.sseStatus = await page.locator("#stream-status").innerText();
   out.steps.push("sse");
 
   step = "start a spider run and see pages arrive";
   await select("spider.crawl");
   await page.getByRole("button", { name: "Send" }).click();
-  await page.locator("#spider .badge", { hasText: "completed" }).waitFor({ timeout: 60_000 });
+  await awaitResult(page.locator("#spider .badge", { hasText: "completed" }));
   out.spiderCount = await page.locator("#spider-count").innerText();
   out.spiderPages = await page.locator("#spider-pages tr td:first-child").allInnerTexts();
   await shot("spider");
@@ -102,7 +111,7 @@ try {
   step = "render a page: markdown and screenshot side by side";
   await select("render.render");
   await page.getByRole("button", { name: "Send" }).click();
-  await page.locator("#screenshot").waitFor({ timeout: 60_000 });
+  await awaitResult(page.locator("#screenshot"));
   out.renderScreenshotWidth = await page.locator("#screenshot").evaluate((img) => img.naturalWidth);
   out.renderMarkdown = await page.locator("#result .markdown").first().innerText();
   await shot("render");
@@ -111,7 +120,7 @@ try {
   step = "submit a job and see it in the jobs list";
   await select("workers.submit");
   await page.getByRole("button", { name: "Send" }).click();
-  await page.locator("#result").waitFor();
+  await awaitResult(page.locator("#result"));
   out.jobReply = await page.locator("#result .json pre").textContent();
   await page.getByRole("link", { name: "Jobs" }).click();
   await page.locator("#jobs tbody tr").first().waitFor();
@@ -136,6 +145,21 @@ try {
   out.referenceServer = await page.locator("#swagger-ui .servers select").inputValue();
   await shot("reference");
   out.steps.push("reference");
+
+  if (ELSEWHERE) {
+    // The page served from another origin with the API's URL in its
+    // <meta name="riptide-api">, as the CDK deployment serves it from
+    // CloudFront: calls go cross-origin (CORS) to the API.
+    step = "the playground on another origin calls the API cross-origin";
+    await page.goto(ELSEWHERE + "/");
+    await page.getByLabel("API key").fill(KEY);
+    await select("crawl.stream");
+    out.elsewhereCurl = await page.locator("#code").innerText();
+    await page.getByRole("button", { name: "Send" }).click();
+    await awaitResult(page.locator("#stream-status", { hasText: "Stream finished" }));
+    out.elsewhereStream = await page.locator("#stream .markdown").first().innerText();
+    out.steps.push("elsewhere");
+  }
 
   step = "keyboard: the views are reachable by Tab and Enter";
   await page.goto(BASE + "/");
