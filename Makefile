@@ -19,7 +19,8 @@ LDFLAGS := -s -w -X github.com/riptidecrawler/riptide/shared/version.Version=$(V
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: run cli test test-bootstraps test-short build lint lint-cfn lint-actions fmt sam events notice openapi lint-openapi contract contract-check generate synth test-cdk smoke bench bench-restore bench-jobs bench-extract bench-render bench-spider bench-wasm wasm-example bench-pdf pdf-corpus fuzz layers readme \
-        tools sfn-tools firecrawl-sdk test-firecrawl test-sfn vulncheck coldstart clean help
+        tools sfn-tools firecrawl-sdk test-firecrawl test-sfn vulncheck coldstart clean help \
+        playground playground-tools playground-check playground-shots test-playground
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -203,10 +204,12 @@ layers: ## build the Chromium Lambda layer (layers/chromium/build/chromium-layer
 # Test tools: the Lambda runtime emulator (Go) and, where npm exists, the
 # Node tools of the spider state machine tests (asl-validator,
 # aws-local-stepfunctions) from tools/sfn/package-lock.json, and the
-# Firecrawl JS SDK of the facade's end-to-end test (tools/firecrawl).
-tools: $(BIN)/aws-lambda-rie ## install test tools (./bin, tools/sfn/node_modules, tools/firecrawl/node_modules)
-	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory sfn-tools firecrawl-sdk; \
-	else echo "tools: npm missing: the spider state machine and Firecrawl SDK tests will skip"; fi
+# Firecrawl JS SDK of the facade's end-to-end test (tools/firecrawl), and
+# the playground's toolchain with playwright-core for its browser test
+# (web/playground).
+tools: $(BIN)/aws-lambda-rie ## install test tools (./bin, tools/sfn/node_modules, tools/firecrawl/node_modules, web/playground/node_modules)
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory sfn-tools firecrawl-sdk playground-tools; \
+	else echo "tools: npm missing: the spider state machine, Firecrawl SDK and playground browser tests will skip"; fi
 
 firecrawl-sdk: tools/firecrawl/node_modules/.installed ## install @mendable/firecrawl-js for the Firecrawl facade's end-to-end test
 
@@ -216,6 +219,33 @@ tools/firecrawl/node_modules/.installed: tools/firecrawl/package.json tools/fire
 
 test-firecrawl: firecrawl-sdk ## run the unmodified Firecrawl JS SDK against riptide serve (scrape, crawl, map, batch scrape)
 	$(GO) test -count=1 -run 'FirecrawlSDK' ./cmd/riptide/
+
+# The web playground (web/playground, docs/playground.md). Its build in
+# web/playground/dist is committed and embedded in bin/riptide, so make run
+# and make test need no npm; `make playground` rebuilds it from src/ after
+# a change, and `make playground-check` (CI) fails when the committed build
+# is not what src/ builds to. .npmrc there sets ignore-scripts: no install
+# script of a dependency runs.
+playground-tools: web/playground/node_modules/.installed ## install the playground's toolchain (Vite, TypeScript) and playwright-core
+
+web/playground/node_modules/.installed: web/playground/package.json web/playground/package-lock.json
+	cd web/playground && npm ci --no-audit --no-fund
+	touch $@
+
+playground: playground-tools ## rebuild the web playground (web/playground/dist, committed and embedded) from its sources
+	cd web/playground && npm run build
+
+playground-check: playground ## fail when web/playground/dist is not what its sources build to
+	@if [ -n "$$(git status --porcelain -- web/playground/dist)" ]; then \
+	  git status --short -- web/playground/dist; \
+	  echo "playground-check: web/playground/dist is stale: run make playground and commit it"; exit 1; fi
+
+test-playground: playground-tools ## the playground's Go tests and its browser test (playwright-core driving Debian's chromium against riptide serve)
+	$(GO) test -count=1 ./web/...
+	$(GO) test -count=1 -run 'Playground' ./cmd/riptide/
+
+playground-shots: playground-tools ## retake the playground screenshots in docs/img (docs/playground.md)
+	RIPTIDE_PLAYGROUND_SHOTS=$(CURDIR)/docs/img $(GO) test -count=1 -run 'TestPlaygroundBrowser' ./cmd/riptide/
 
 sfn-tools: tools/sfn/node_modules/.installed ## install the Node tools of the spider state machine tests
 

@@ -161,6 +161,10 @@ func (c cli) serveCommand() *cobra.Command {
 endpoint group, one fetcher, one browser (started on the first render), and an
 embedded Redis unless REDIS_URL names a real one. Stop with Ctrl-C.
 
+Open / in a browser for the web playground (docs/playground.md): a request
+builder with code generation, live streams and spider runs, jobs, health and
+the API reference.
+
 Without RIPTIDE_API_KEYS every request needs a key that does not exist: set
 RIPTIDE_API_KEYS=key1,key2, or RIPTIDE_AUTH=disabled on a trusted machine.`,
 		Example: "  riptide serve\n  RIPTIDE_AUTH=disabled riptide serve --addr 127.0.0.1:9000",

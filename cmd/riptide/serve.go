@@ -15,6 +15,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/version"
 	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/web/playground"
 )
 
 // serve runs `riptide serve`: every group on one Process, listening on addr
@@ -36,6 +37,13 @@ func serve(ctx context.Context, addr string, lookup config.LookupFunc, stdout io
 	if err != nil {
 		return err
 	}
+	// The web playground at / (docs/playground.md): its files are public,
+	// the API calls it makes are not.
+	site, err := playground.New()
+	if err != nil {
+		return fmt.Errorf("playground: %w", err)
+	}
+	h = site.Mount(h)
 	listen := p.Config.Addr
 	if addr != "" {
 		listen = addr
@@ -50,6 +58,7 @@ func serve(ctx context.Context, addr string, lookup config.LookupFunc, stdout io
 	srv := newServer(h)
 	srv.ErrorLog = slog.NewLogLogger(p.Logger.Handler(), slog.LevelWarn)
 	fmt.Fprintf(stdout, "RipTide %s listening on http://%s (redis: %s)\n", version.String(), ln.Addr(), p.Store.Kind())
+	fmt.Fprintf(stdout, "Playground: http://%s/\n", ln.Addr())
 	p.Logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("redis", p.Store.Kind()))
 
 	errc := make(chan error, 1)

@@ -419,6 +419,7 @@ func TestStackSettings(t *testing.T) {
 	p, err := StackSettings(get(map[string]string{
 		"riptide:natGateways": "1", "riptide:redisNodes": "1", "riptide:interfaceEndpoints": "lambda, sqs",
 		"riptide:renderConcurrency": "0", "riptide:canary": "false", "riptide:spiderContinueAfter": "100",
+		"riptide:playground": "true",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -428,10 +429,10 @@ func TestStackSettings(t *testing.T) {
 		eps = append(eps, e.Name)
 	}
 	if p.NatGateways != 1 || p.RedisNodes != 1 || !slices.Equal(eps, []string{"lambda", "sqs"}) || p.RenderConcurrency != NoReservation ||
-		!p.AllAtOnce || p.SpiderContinueAfter != 100 {
+		!p.AllAtOnce || p.SpiderContinueAfter != 100 || !p.Playground {
 		t.Errorf("settings %+v", p)
 	}
-	if p, _ := StackSettings(get(nil)); p.RenderConcurrency != 0 || p.InterfaceEndpoints != nil || p.AllAtOnce {
+	if p, _ := StackSettings(get(nil)); p.RenderConcurrency != 0 || p.InterfaceEndpoints != nil || p.AllAtOnce || p.Playground {
 		t.Errorf("no settings: %+v, want zero values (the defaults)", p)
 	}
 	if p, _ := StackSettings(get(map[string]string{"riptide:interfaceEndpoints": "none"})); p.InterfaceEndpoints == nil || len(p.InterfaceEndpoints) != 0 {
@@ -440,6 +441,7 @@ func TestStackSettings(t *testing.T) {
 	for k, v := range map[string]string{
 		"riptide:natGateways": "3", "riptide:redisNodes": "0", "riptide:interfaceEndpoints": "dynamodb",
 		"riptide:canary": "maybe", "riptide:spiderContinueAfter": "3000", "riptide:renderConcurrency": "-1",
+		"riptide:playground": "yes please",
 	} {
 		if _, err := StackSettings(get(map[string]string{k: v})); err == nil {
 			t.Errorf("%s=%s accepted", k, v)
@@ -517,6 +519,14 @@ func TestDevEnvironmentSynthesizes(t *testing.T) {
 		if r := props(f)["ReservedConcurrentExecutions"]; r != nil {
 			t.Errorf("dev function reserves %v", r)
 		}
+	}
+	// The playground (playground_test.go checks it in detail) calls this
+	// stack's REST API, which lives in a nested stack.
+	if len(resources(tmpl, "AWS::CloudFront::Distribution")) != 1 || dig(tmpl, "Outputs", "PlaygroundUrl") == nil {
+		t.Error("the dev stack has no playground (riptide:playground in environments/dev.json)")
+	}
+	if hp, _ := json.Marshal(resources(tmpl, "AWS::CloudFront::ResponseHeadersPolicy")); !strings.Contains(string(hp), "RestApi") {
+		t.Errorf("the playground's CSP does not name the stack's REST API: %s", hp)
 	}
 }
 

@@ -175,5 +175,12 @@ func StackSettings(get Lookup) (*RiptideStackProps, error) {
 		}
 		p.AllAtOnce = !b
 	}
+	if v, ok := get("riptide:playground", ""); ok {
+		b, perr := strconv.ParseBool(v)
+		if perr != nil {
+			return nil, fmt.Errorf("riptide:playground=%q: want true or false", v)
+		}
+		p.Playground = b
+	}
 	return p, nil
 }

@@ -73,6 +73,10 @@ type RiptideStackProps struct {
 	// 10 %-for-5-minutes canary (development stacks, where a deploy should
 	// take seconds).
 	AllAtOnce bool
+	// Playground adds the web playground on S3 and CloudFront
+	// (docs/playground.md), from PlaygroundDir (DefaultPlaygroundDir).
+	Playground    bool
+	PlaygroundDir string
 }
 
 // Defaults of the settings above.
@@ -163,6 +167,8 @@ type RiptideStack struct {
 	FailedInvocations awssqs.Queue
 	Monitoring        *Monitoring
 	Deployments       *Deployments
+	// Playground is nil unless RiptideStackProps.Playground is set.
+	Playground *Playground
 }
 
 // NewRiptideStack builds the stack from the route and function tables.
@@ -247,6 +253,18 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	s.Deployments = NewDeployments(stack, "Deployments", &DeploymentsProps{
 		Functions: s.Functions, Monitoring: s.Monitoring, AllAtOnce: p.AllAtOnce,
 	})
+	if p.Playground {
+		pp := &PlaygroundProps{Dir: p.PlaygroundDir, API: s.RestAPI.Api}
+		if pp.Dir == "" {
+			pp.Dir = DefaultPlaygroundDir
+		}
+		if s.Render != nil {
+			pp.AccessLogs = s.Render.Artifacts.AccessLogs
+		}
+		if s.Playground, err = NewPlayground(stack, "Playground", pp); err != nil {
+			return nil, err
+		}
+	}
 
 	output := func(id, desc string, value *string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
