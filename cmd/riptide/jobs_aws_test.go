@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -26,9 +25,8 @@ import (
 func TestJobsThroughSQSAndScheduler(t *testing.T) {
 	endpoint := testenv.MotoURL(t)
 	ctx := context.Background()
-	creds := credentials.NewStaticCredentialsProvider("test", "test", "")
-	q := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: creds})
-	sc := scheduler.New(scheduler.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: creds})
+	q := motoSQS(endpoint)
+	sc := scheduler.New(scheduler.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: motoCredentials})
 	suffix := fmt.Sprint(time.Now().UnixNano())
 	mk := func(name string) (url, arn string) {
 		out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-" + suffix), Attributes: map[string]string{"VisibilityTimeout": "60"}})
@@ -45,12 +43,7 @@ func TestJobsThroughSQSAndScheduler(t *testing.T) {
 	if _, err := sc.CreateScheduleGroup(ctx, &scheduler.CreateScheduleGroupInput{Name: aws.String(group)}); err != nil {
 		t.Fatal(err)
 	}
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<html><head><title>Page %s</title></head><body><article><h1>Page %s</h1><p>%s</p></article></body></html>`,
-			r.URL.Path, r.URL.Path, strings.Repeat("Some words about the page worth reading. ", 40))
-	}))
-	t.Cleanup(site.Close)
+	site := articleSite(t)
 	for k, v := range map[string]string{
 		"REDIS_URL": "", "RIPTIDE_AUTH": "disabled", "RIPTIDE_ALLOW_CIDRS": "127.0.0.1/32", "RIPTIDE_LOG_LEVEL": "error",
 		"RIPTIDE_QUEUE_URL": mainURL, "RIPTIDE_QUEUE_HIGH_URL": highURL, "RIPTIDE_DLQ_URL": dlq, "RIPTIDE_DLQ_HIGH_URL": hdlq,
@@ -163,4 +156,12 @@ func waitJob(t *testing.T, base, id string) jobView {
 	}
 	t.Fatalf("job %s still %s after 90 s", id, j.Status)
 	return j
+}
+
+// motoCredentials are what moto_server accepts.
+var motoCredentials = credentials.NewStaticCredentialsProvider("test", "test", "")
+
+// motoSQS is an SQS client of the moto_server at endpoint.
+func motoSQS(endpoint string) *sqs.Client {
+	return sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: motoCredentials})
 }

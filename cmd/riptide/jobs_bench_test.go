@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
@@ -32,12 +30,7 @@ import (
 const benchJobURLs = 100
 
 func BenchmarkJobs(b *testing.B) {
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<html><head><title>Page %s</title></head><body><article><h1>Page %s</h1><p>%s</p></article></body></html>`,
-			r.URL.Path, r.URL.Path, strings.Repeat("Some words about the page worth reading. ", 40))
-	}))
-	b.Cleanup(site.Close)
+	site := articleSite(b)
 	urls := make([]string, benchJobURLs)
 	for i := range urls {
 		urls[i] = fmt.Sprintf("%s/p/%d", site.URL, i)
@@ -97,8 +90,7 @@ func BenchmarkJobs(b *testing.B) {
 	b.Run("single_jobs/local", func(b *testing.B) { singles(b, serve(b, nil)) })
 	b.Run("single_jobs/sqs", func(b *testing.B) {
 		endpoint := testenv.MotoURL(b)
-		c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-			Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+		c := motoSQS(endpoint)
 		mk := func(name string) string {
 			out, err := c.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name + "-" + fmt.Sprint(time.Now().UnixNano())),
 				Attributes: map[string]string{"VisibilityTimeout": "60"}})

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,21 +19,12 @@ func TestServeAcceptsTokensOfTheIdentityProvider(t *testing.T) {
 	t.Setenv("RIPTIDE_OIDC_AUDIENCE", "riptide-api")
 	base := startServe(t)
 	send := func(method, path, token, body string) (int, string) {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		t.Helper()
+		h := http.Header{}
 		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
+			h.Set("Authorization", "Bearer "+token)
 		}
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var b strings.Builder
-		_, _ = io.Copy(&b, resp.Body)
-		return resp.StatusCode, b.String()
+		return callWith(t, method, base+path, body, h)
 	}
 	if code, body := send("GET", "/api/v1/workers/jobs", "", ""); code != 401 {
 		t.Fatalf("no credential: %d %s", code, body)

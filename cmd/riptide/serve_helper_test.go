@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -59,9 +61,18 @@ func startServe(t testing.TB) string {
 // status and body.
 func call(t testing.TB, method, url, body string) (int, string) {
 	t.Helper()
+	return callWith(t, method, url, body, nil)
+}
+
+// callWith is call with extra request headers.
+func callWith(t testing.TB, method, url, body string, header http.Header) (int, string) {
+	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -70,4 +81,15 @@ func call(t testing.TB, method, url, body string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// articleSite is a loopback site where every path is a small article page.
+func articleSite(t testing.TB) *httptest.Server {
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<html><head><title>Page %s</title></head><body><article><h1>Page %s</h1><p>%s</p></article></body></html>`,
+			r.URL.Path, r.URL.Path, strings.Repeat("Some words about the page worth reading. ", 40))
+	}))
+	t.Cleanup(site.Close)
+	return site
 }
