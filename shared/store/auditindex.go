@@ -28,9 +28,11 @@ const (
 	auditIndexBatch = 1000
 )
 
-func (a *AuditLog) actorIndex(actor string) string   { return a.s.Key("audit", "idx", "actor", actor) }
-func (a *AuditLog) tenantIndex(tenant string) string { return a.s.Key("audit", "idx", "tenant", tenant) }
-func (a *AuditLog) indexedThrough() string           { return a.s.Key("audit", "idx", "through") }
+func (a *AuditLog) actorIndex(actor string) string { return a.s.Key("audit", "idx", "actor", actor) }
+func (a *AuditLog) tenantIndex(tenant string) string {
+	return a.s.Key("audit", "idx", "tenant", tenant)
+}
+func (a *AuditLog) indexedThrough() string { return a.s.Key("audit", "idx", "through") }
 
 // indexEntry queues e's index writes (inside Append's transaction).
 func (a *AuditLog) indexEntry(ctx context.Context, p redis.Pipeliner, e audit.Entry) {
