@@ -149,7 +149,7 @@ func (a *AuditLog) EntriesOf(ctx context.Context, tenant string, actors []string
 	}
 	if through > 0 {
 		for _, k := range keys {
-			members, err := a.s.Client.ZRangeByScore(ctx, k, &redis.ZRangeBy{Min: "1", Max: strconv.FormatInt(through, 10)}).Result()
+			members, err := a.s.Client.ZRangeArgs(ctx, redis.ZRangeArgs{Key: k, Start: 1, Stop: through, ByScore: true}).Result()
 			if err != nil {
 				return nil, err
 			}

@@ -185,20 +185,26 @@ func TestAuditIndexAcrossNonIndexingAppends(t *testing.T) {
 
 // A store without a schema key is the pre-versioning layout: EnsureSchema
 // migrates it rather than stamping it current.
+// On the embedded store too (the local server's default).
 func TestEnsureSchemaMigratesAnUnversionedStore(t *testing.T) {
-	s := openReal(t, testenv.KeyPrefix(t))
-	ctx := context.Background()
-	fillV1(t, s, 20)
-	s.Client.Del(ctx, s.Key("schema_version"))
-	if v, err := s.EnsureSchema(ctx); err != nil || v != store.SchemaVersion {
-		t.Fatalf("%d %v", v, err)
-	}
-	if n, _ := s.Client.Get(ctx, s.Key("audit", "idx", "through")).Int64(); n != 20 {
-		t.Fatalf("not migrated: watermark %d", n)
-	}
-	if _, err := s.Migrate(ctx, store.MigrateOptions{Target: store.SchemaVersion + 1}); err == nil {
-		t.Fatal("a target beyond this binary's version must be refused")
-	}
+	backendsPrefixed(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		fillV1(t, s, 20)
+		s.Client.Del(ctx, s.Key("schema_version"))
+		if v, err := s.EnsureSchema(ctx); err != nil || v != store.SchemaVersion {
+			t.Fatalf("%d %v", v, err)
+		}
+		if n, _ := s.Client.Get(ctx, s.Key("audit", "idx", "through")).Int64(); n != 20 {
+			t.Fatalf("not migrated: watermark %d", n)
+		}
+		got, err := store.NewAuditLog(s).EntriesOf(ctx, "tenant-2", nil)
+		if want := scanEntries(t, s, "tenant-2"); err != nil || !slices.Equal(seqsOf(got), want) || len(want) == 0 {
+			t.Fatalf("indexed lookup %v %v, scan %v", seqsOf(got), err, want)
+		}
+		if _, err := s.Migrate(ctx, store.MigrateOptions{Target: store.SchemaVersion + 1}); err == nil {
+			t.Fatal("a target beyond this binary's version must be refused")
+		}
+	})
 }
 
 // slowChain is one step that takes several lock TTLs and counts how many
