@@ -64,6 +64,12 @@ var auditIndexMigration = Migration{
 	From: 1,
 	Name: "audit-index",
 	Up: func(ctx context.Context, s *Store) error {
+		// From scratch: a version-1 store has no index of its own, so
+		// whatever is there is stale (the index of a trail a restore has
+		// replaced). Idempotent, not resumable: a rerun starts over.
+		if err := s.deleteMatching(ctx, s.Key("audit", "idx")+":*"); err != nil {
+			return err
+		}
 		return NewAuditLog(s).buildIndex(ctx)
 	},
 	Down: func(ctx context.Context, s *Store) error {
@@ -72,8 +78,8 @@ var auditIndexMigration = Migration{
 }
 
 // buildIndex indexes the trail from the watermark to its end, a batch at a
-// time (resumable: the watermark records progress), until it catches up
-// with concurrent appends, which index themselves from then on.
+// time, until it catches up with concurrent appends, which index
+// themselves from then on.
 func (a *AuditLog) buildIndex(ctx context.Context) error {
 	for {
 		through, err := readThrough(ctx, a.s.Client, a.indexedThrough())

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -304,5 +305,47 @@ func TestMigrationLockRedis(t *testing.T) {
 	}
 	if a.Client.Get(ctx, a.Key("schema_lock")).Val() != "someone-else" {
 		t.Fatal("the runner released a lock it did not hold")
+	}
+}
+
+// Restoring an older-schema backup over a store in use (riptide restore
+// --replace) leaves the restored keys in the old layout: the restore
+// records the backup's version, and EnsureSchema migrates them up,
+// rebuilding the audit index of the restored trail.
+func TestRestoreOfAnOlderBackupIsMigrated(t *testing.T) {
+	ctx := context.Background()
+	old := openReal(t, testenv.KeyPrefix(t))
+	fillV1(t, old, 40)
+	var buf bytes.Buffer
+	if _, err := old.Backup(ctx, &buf); err != nil {
+		t.Fatal(err)
+	}
+	live := openReal(t, testenv.KeyPrefix(t))
+	if _, err := live.EnsureSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 60 { // another trail, indexed
+		if _, err := store.NewAuditLog(live).Append(ctx, audit.Entry{Time: time.Now(), Actor: "rtk_live", Tenant: "tenant-1", Action: "x", Method: "GET", Path: "/", Status: 200 + i%2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, _, err := live.Restore(ctx, bytes.NewReader(buf.Bytes()), store.RestoreOptions{Replace: true})
+	if err != nil || h.SchemaVersion != 1 {
+		t.Fatalf("restore: %+v %v", h, err)
+	}
+	if v, _, _ := live.SchemaVersionOf(ctx); v != 1 {
+		t.Fatalf("after restoring a version-1 backup the store says %d", v)
+	}
+	if v, err := live.EnsureSchema(ctx); err != nil || v != store.SchemaVersion {
+		t.Fatalf("%d %v", v, err)
+	}
+	got, err := store.NewAuditLog(live).EntriesOf(ctx, "tenant-1", []string{"rtk_live"})
+	if want := scanEntries(t, live, "tenant-1", "rtk_live"); err != nil || !slices.Equal(seqsOf(got), want) {
+		t.Fatalf("index after restore: %v %v, scan %v", seqsOf(got), err, want)
+	}
+	for _, e := range got {
+		if e.Actor == "rtk_live" {
+			t.Fatalf("entry %d of the replaced trail still indexed", e.Seq)
+		}
 	}
 }
