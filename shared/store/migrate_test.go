@@ -244,12 +244,14 @@ func TestMigrationLockRedis(t *testing.T) {
 	}
 	a, b := open(), open()
 	a.Client.Set(ctx, a.Key("schema_version"), 1, 0)
-	const ttl = 200 * time.Millisecond
+	// Long enough that a loaded CI machine renews in time (a late renewal
+	// is a lost lock, which the last part of this test covers).
+	const ttl = time.Second
 	for _, wait := range []time.Duration{0, 10 * time.Second} {
 		t.Run(fmt.Sprintf("wait=%v", wait), func(t *testing.T) {
 			a.Client.Set(ctx, a.Key("schema_version"), 1, 0)
 			var running, ran, maxRunning atomic.Int32
-			chain := slowChain(4*ttl, &running, &ran, &maxRunning)
+			chain := slowChain(5*ttl/2, &running, &ran, &maxRunning)
 			var wg sync.WaitGroup
 			errs := make([]error, 2)
 			results := make([]store.MigrateResult, 2)

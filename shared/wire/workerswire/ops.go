@@ -140,10 +140,12 @@ func (m Migration) log() *slog.Logger {
 func opsTasks(p *wire.Process) lambdaio.Tasks {
 	return lambdaio.Tasks{
 		TaskBackup: func(ctx context.Context, _ json.RawMessage) (any, error) {
-			if p.Config.BackupBucket == "" {
-				return nil, errors.New("backup task: RIPTIDE_BACKUP_BUCKET is not set (CDK sets it on the workers function; locally use `riptide backup`)")
+			if p.Store.Embedded() {
+				// miniredis cannot DUMP hashes, lists or sets, and holds
+				// nothing a Lambda instance would need to keep.
+				return nil, errors.New("backup task: REDIS_URL is not set: the embedded store is not backed up")
 			}
-			bs, err := p.BucketBlob(ctx, p.Config.BackupBucket)
+			bs, err := backupBlob(ctx, p)
 			if err != nil {
 				return nil, err
 			}
@@ -151,4 +153,21 @@ func opsTasks(p *wire.Process) lambdaio.Tasks {
 		},
 		TaskMigrate: lambdaio.CustomResource{Run: Migration{Store: p.Store, Logger: p.Logger}.Run, Logger: p.Logger}.Handle,
 	}
+}
+
+// backupBlob is where the backup task writes: the backup bucket, else
+// backups/ in the blob folder (a local or `sam local` run). With neither it
+// refuses: a backup kept in process memory would be a backup in name only.
+func backupBlob(ctx context.Context, p *wire.Process) (blob.Store, error) {
+	switch {
+	case p.Config.BackupBucket != "":
+		return p.BucketBlob(ctx, p.Config.BackupBucket)
+	case p.Config.BlobDir != "":
+		d, err := blob.NewDir(p.Config.BlobDir)
+		if err != nil {
+			return nil, err
+		}
+		return blob.WithPrefix(d, "backups/"), nil
+	}
+	return nil, errors.New("backup task: RIPTIDE_BACKUP_BUCKET is not set (CDK sets it on the workers function; locally set RIPTIDE_BLOB_DIR or use `riptide backup`)")
 }
