@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -16,8 +18,8 @@ import (
 // without reading the whole trail, which a tenant's data export (docs/
 // privacy.md) did on every request:
 //
-//	<prefix>audit:idx:actor:<actor>    ZSET of the sequence numbers of the actor's entries
-//	<prefix>audit:idx:tenant:<tenant>  ZSET of the sequence numbers of the tenant's entries
+//	<prefix>audit:idx:actor:<h(actor)>    ZSET of the sequence numbers of the actor's entries
+//	<prefix>audit:idx:tenant:<h(tenant)>  ZSET of the sequence numbers of the tenant's entries
 //	<prefix>audit:idx:through          every entry up to this sequence number is indexed
 //
 // Append indexes an entry only when the watermark is right behind it, so
@@ -28,10 +30,22 @@ const (
 	auditIndexBatch = 1000
 )
 
-func (a *AuditLog) actorIndex(actor string) string { return a.s.Key("audit", "idx", "actor", actor) }
-func (a *AuditLog) tenantIndex(tenant string) string {
-	return a.s.Key("audit", "idx", "tenant", tenant)
+// The index keys carry a hash of the actor or tenant, not the name: the
+// index is kept with the trail it is derived from (docs/privacy.md), and
+// after a tenant's deletion no key should be named after it.
+func (a *AuditLog) actorIndex(actor string) string {
+	return a.s.Key("audit", "idx", "actor", indexName(actor))
 }
+
+func (a *AuditLog) tenantIndex(tenant string) string {
+	return a.s.Key("audit", "idx", "tenant", indexName(tenant))
+}
+
+func indexName(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(sum[:12])
+}
+
 func (a *AuditLog) indexedThrough() string { return a.s.Key("audit", "idx", "through") }
 
 // indexEntry queues e's index writes (inside Append's transaction).

@@ -139,7 +139,7 @@ func checkMigrated(t *testing.T, s *store.Store, name string) {
 		if n, _ := s.Client.Get(ctx, s.Key("audit", "idx", "through")).Int64(); n != 2500 {
 			t.Fatalf("index watermark %d, want 2500", n)
 		}
-		if n := s.Client.ZCard(ctx, s.Key("audit", "idx", "tenant", "tenant-1")).Val(); n == 0 {
+		if n := s.Client.ZCard(ctx, store.AuditIndexKey(s, "tenant", "tenant-1")).Val(); n == 0 {
 			t.Fatal("no tenant index")
 		}
 		got, err := log.EntriesOf(ctx, "tenant-1", []string{"rtk_k4"})
@@ -171,8 +171,8 @@ func TestAuditIndexAcrossNonIndexingAppends(t *testing.T) {
 		}
 		if i < 5 {
 			s.Client.Set(ctx, s.Key("audit", "idx", "through"), through, 0)
-			s.Client.ZRem(ctx, s.Key("audit", "idx", "actor", "rtk_k1"), 31+i)
-			s.Client.ZRem(ctx, s.Key("audit", "idx", "tenant", "tenant-9"), 31+i)
+			s.Client.ZRem(ctx, store.AuditIndexKey(s, "actor", "rtk_k1"), 31+i)
+			s.Client.ZRem(ctx, store.AuditIndexKey(s, "tenant", "tenant-9"), 31+i)
 		}
 	}
 	if n, _ := s.Client.Get(ctx, s.Key("audit", "idx", "through")).Int64(); n != 30 {
