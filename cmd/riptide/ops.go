@@ -124,10 +124,16 @@ stay); a backup of a newer schema than this binary's is refused.`,
 
 func (c cli) migrateCommand() *cobra.Command {
 	var check bool
+	var to int
+	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "migrate",
-		Short: "Bring the store at REDIS_URL to this binary's schema version ('riptide serve' does it on start)",
-		Args:  usageArgs(cobra.NoArgs),
+		Short: "Bring the store at REDIS_URL to this binary's schema version, or to --to N ('riptide serve' migrates up on start)",
+		Long: `Run the store's schema migrations (docs/storage.md, "Schema versions") under
+the schema lock: up to this binary's version, or up or down to --to N before
+running an older binary. A second runner waits for the first (--wait) and then
+finds the work done; with --wait 0 it reports "migration in progress".`,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			p, err := c.openStore(ctx)
@@ -136,21 +142,33 @@ func (c cli) migrateCommand() *cobra.Command {
 			}
 			defer p.Close()
 			if check {
-				v, err := p.Store.Client.Get(ctx, p.Store.Key("schema_version")).Int()
+				v, found, err := p.Store.SchemaVersionOf(ctx)
 				if err != nil {
-					return fmt.Errorf("read schema version: %w", err)
+					return err
+				}
+				if !found {
+					fmt.Fprintf(c.stdout, "store has no schema version (fresh or unversioned); this binary's %d\n", store.SchemaVersion)
+					return nil
 				}
 				fmt.Fprintf(c.stdout, "store schema version %d; this binary's %d\n", v, store.SchemaVersion)
 				return nil
 			}
-			v, err := p.Store.EnsureSchema(ctx)
+			if to < 0 || to > store.SchemaVersion {
+				return usageError{fmt.Errorf("--to %d: this binary knows schema versions 1..%d", to, store.SchemaVersion)}
+			}
+			res, err := p.Store.Migrate(ctx, store.MigrateOptions{Target: to, Wait: wait, Logger: p.Logger})
+			for _, st := range res.Steps {
+				fmt.Fprintf(c.stderr, "migrated %d -> %d (%s) in %v\n", st.From, st.To, st.Name, st.Duration.Round(time.Millisecond))
+			}
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.stdout, "store schema version %d\n", v)
+			fmt.Fprintf(c.stdout, "store schema version %d\n", res.To)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&check, "check", false, "only print the store's version, change nothing")
+	cmd.Flags().IntVar(&to, "to", 0, "target schema version (default this binary's); lower than the store's runs down migrations")
+	cmd.Flags().DurationVar(&wait, "wait", store.EnsureSchemaWait, "how long to wait for a migration another runner has under way (0: fail at once)")
 	return cmd
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
 	"github.com/riptidecrawler/riptide/shared/config"
@@ -39,7 +40,7 @@ func TestBackupRestoreMigrateCommands(t *testing.T) {
 	if code, _, _ := runWith(from, "backup", "-o", file); code == 0 {
 		t.Fatal("backup overwrote an existing file")
 	}
-	if code, _, errs := runWith(to, "restore", file); code != 0 || !strings.Contains(errs, "restored 2 keys") || !strings.Contains(errs, "schema version 1") {
+	if code, _, errs := runWith(to, "restore", file); code != 0 || !strings.Contains(errs, "restored 2 keys") || !strings.Contains(errs, "schema version 2") {
 		t.Fatalf("restore: exit %d: %s", code, errs)
 	}
 	if v, _ := s.Client.HGet(ctx, to+"h", "f").Result(); v != "v" {
@@ -51,10 +52,26 @@ func TestBackupRestoreMigrateCommands(t *testing.T) {
 	if code, _, errs := runWith(to, "restore", "--replace", file); code != 0 {
 		t.Fatalf("restore --replace: exit %d: %s", code, errs)
 	}
-	if code, out, _ := runWith(to, "migrate", "--check"); code != 0 || !strings.Contains(out, "store schema version 1; this binary's 1") {
+	if code, out, _ := runWith(to, "migrate", "--check"); code != 0 || !strings.Contains(out, "store schema version 2; this binary's 2") {
 		t.Fatalf("migrate --check: exit %d: %s", code, out)
 	}
-	if code, out, _ := runWith(from, "migrate"); code != 0 || !strings.Contains(out, "store schema version 1") {
+	// Down to 1 (before running an older binary), and up again.
+	if code, out, errs := runWith(to, "migrate", "--to", "1"); code != 0 || !strings.Contains(out, "store schema version 1") || !strings.Contains(errs, "migrated 2 -> 1 (audit-index)") {
+		t.Fatalf("migrate --to 1: exit %d: %s %s", code, out, errs)
+	}
+	if code, out, _ := runWith(to, "migrate", "--check"); code != 0 || !strings.Contains(out, "store schema version 1; this binary's 2") {
+		t.Fatalf("migrate --check after down: exit %d: %s", code, out)
+	}
+	if code, _, errs := runWith(to, "migrate", "--to", "3"); code != 2 || !strings.Contains(errs, "knows schema versions 1..2") {
+		t.Fatalf("migrate --to 3: exit %d: %s", code, errs)
+	}
+	// Another runner holds the lock: --wait 0 reports it.
+	s.Client.Set(ctx, to+"schema_lock", "other-runner", time.Minute)
+	if code, _, errs := runWith(to, "migrate", "--wait", "0"); code == 0 || !strings.Contains(errs, "migration in progress") {
+		t.Fatalf("migrate while locked: exit %d: %s", code, errs)
+	}
+	s.Client.Del(ctx, to+"schema_lock")
+	if code, out, _ := runWith(from, "migrate"); code != 0 || !strings.Contains(out, "store schema version 2") {
 		t.Fatalf("migrate: exit %d: %s", code, out)
 	}
 	var out, errb bytes.Buffer

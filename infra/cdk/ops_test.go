@@ -224,11 +224,8 @@ func TestBackupBucketAndSchedule(t *testing.T) {
 		t.Errorf("backup lifecycle %v", r)
 	}
 
-	schedules := resources(s.rootJSON, "AWS::Scheduler::Schedule")
-	sp := props(schedules[only(t, schedules)])
+	sp, input := scheduleOfTask(t, s.rootJSON, TaskBackup)
 	target := asMap(sp["Target"])
-	var input map[string]any
-	_ = json.Unmarshal([]byte(joined(target["Input"])), &input)
 	if sp["ScheduleExpression"] != DefaultBackupSchedule || sp["ScheduleExpressionTimezone"] != "Etc/UTC" ||
 		ref(target["Arn"]) != aliasIDs(t, s.rootJSON)[OpsFunction] || input[TaskField] != TaskBackup {
 		t.Errorf("backup schedule %v %v -> %v %v, want %s to the %s alias with {%q:%q}", sp["ScheduleExpression"], sp["ScheduleExpressionTimezone"], target["Arn"], input, DefaultBackupSchedule, OpsFunction, TaskField, TaskBackup)
@@ -536,4 +533,60 @@ func onlyProps(tmpl map[string]any, typ string) map[string]any {
 		return props(r)
 	}
 	return nil
+}
+
+// scheduleOfTask returns the properties and input of the one Scheduler
+// schedule sending the task event task.
+func scheduleOfTask(t *testing.T, root map[string]any, task string) (map[string]any, map[string]any) {
+	t.Helper()
+	var found []map[string]any
+	var input map[string]any
+	for _, r := range resources(root, "AWS::Scheduler::Schedule") {
+		var in map[string]any
+		_ = json.Unmarshal([]byte(joined(asMap(props(r)["Target"])["Input"])), &in)
+		if in[TaskField] == task {
+			found, input = append(found, props(r)), in
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d schedules send {%q:%q}, want 1", len(found), TaskField, task)
+	}
+	return found[0], input
+}
+
+// The alert rules are evaluated every minute by the monitoring function's
+// live alias, without retries (the next minute supersedes a missed one).
+func TestAlertEvaluationSchedule(t *testing.T) {
+	s := shared(t)
+	sp, _ := scheduleOfTask(t, s.rootJSON, TaskEvaluateAlerts)
+	target := asMap(sp["Target"])
+	if sp["ScheduleExpression"] != AlertEvaluationSchedule || sp["State"] == "DISABLED" ||
+		ref(target["Arn"]) != aliasIDs(t, s.rootJSON)[AlertsFunction] {
+		t.Errorf("alert schedule %v -> %v, want %s to the %s alias", sp["ScheduleExpression"], target["Arn"], AlertEvaluationSchedule, AlertsFunction)
+	}
+	if dig(target, "RetryPolicy", "MaximumRetryAttempts") != float64(0) || dig(target, "RetryPolicy", "MaximumEventAgeInSeconds") != float64(60) {
+		t.Errorf("alert schedule retry policy %v", dig(target, "RetryPolicy"))
+	}
+	if dlq, _ := getAtt(dig(target, "DeadLetterConfig", "Arn")); dlq != failedInvocationsQueue(t, s.rootJSON) {
+		t.Errorf("alert schedule DLQ %v, want FailedInvocations", dig(target, "DeadLetterConfig"))
+	}
+	// The schedule's role may invoke the monitoring alias and send to the
+	// dead-letter queue, nothing else.
+	roleID, _ := getAtt(target["RoleArn"])
+	dlq := "<GetAtt:" + failedInvocationsQueue(t, s.rootJSON) + ".Arn>"
+	invokes := false
+	for _, st := range roleStatements(s.rootJSON, roleID) {
+		for _, r := range st.resources {
+			switch {
+			case strings.Contains(r, aliasIDs(t, s.rootJSON)[AlertsFunction]) && slices.Equal(st.actions, []string{"lambda:InvokeFunction"}):
+				invokes = true
+			case r == dlq && slices.Equal(st.actions, []string{"sqs:SendMessage"}):
+			default:
+				t.Errorf("alert schedule role may %v on %s", st.actions, r)
+			}
+		}
+	}
+	if !invokes {
+		t.Errorf("alert schedule role %s may not invoke the %s alias", roleID, AlertsFunction)
+	}
 }

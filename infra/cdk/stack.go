@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -166,7 +167,10 @@ type RiptideStack struct {
 	// hand-offs, backup deliveries).
 	FailedInvocations awssqs.Queue
 	Monitoring        *Monitoring
-	Deployments       *Deployments
+	// AlertEvaluation runs the alert rules every minute (nil without a
+	// monitoring function).
+	AlertEvaluation awsscheduler.Schedule
+	Deployments     *Deployments
 	// Playground is nil unless RiptideStackProps.Playground is set.
 	Playground *Playground
 }
@@ -250,6 +254,7 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 		Spider: s.Spider, Jobs: s.Jobs, FailedInvocations: s.FailedInvocations, Render: s.Render, Ops: s.Ops,
 		AlarmEmail: p.AlarmEmail,
 	})
+	s.AlertEvaluation = NewAlertEvaluation(stack, "AlertEvaluation", s.Functions, s.FailedInvocations)
 	s.Deployments = NewDeployments(stack, "Deployments", &DeploymentsProps{
 		Functions: s.Functions, Monitoring: s.Monitoring, AllAtOnce: p.AllAtOnce,
 	})
@@ -275,7 +280,7 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	output("RedisEndpoint", "Redis primary endpoint (TLS, port 6379)", s.Redis.Group.AttrPrimaryEndPointAddress())
 	output("RedisUrl", "REDIS_URL given to the functions (token not included)", s.Redis.URL())
 	output("AlarmTopicArn", "SNS topic every alarm notifies: subscribe on-call here", s.Monitoring.Topic.TopicArn())
-	output("FailedInvocationsQueueUrl", "Asynchronous work that failed for good (crawl-ws hand-offs, backup deliveries)", s.FailedInvocations.QueueUrl())
+	output("FailedInvocationsQueueUrl", "Asynchronous work that failed for good (crawl-ws hand-offs, backup and alert-evaluation deliveries)", s.FailedInvocations.QueueUrl())
 	if s.Render != nil {
 		output("ArtifactsBucketName", fmt.Sprintf("Render artifacts bucket (screenshots, PDFs); objects expire after %d days", ArtifactsExpiryDays),
 			s.Render.Artifacts.Bucket.BucketName())

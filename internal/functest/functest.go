@@ -8,9 +8,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -54,7 +56,19 @@ func RepoRoot(t testing.TB) string {
 // checks the responses.
 func DriveEvents(t *testing.T, function string, newHandler NewHandler) {
 	t.Helper()
-	env := map[string]string{"RIPTIDE_API_KEYS": SampleKey, "RIPTIDE_LOG_LEVEL": "warn"}
+	DriveEventsWith(t, function, newHandler, nil)
+}
+
+// DriveEventsWith is DriveEvents with more environment (a real Redis for
+// the worker, whose backup task DUMPs types the embedded store cannot).
+func DriveEventsWith(t *testing.T, function string, newHandler NewHandler, extra map[string]string) {
+	t.Helper()
+	// A blob folder: the worker's backup task writes there when no bucket
+	// is configured.
+	env := map[string]string{"RIPTIDE_API_KEYS": SampleKey, "RIPTIDE_LOG_LEVEL": "warn", "RIPTIDE_BLOB_DIR": t.TempDir()}
+	for k, v := range extra {
+		env[k] = v
+	}
 	h, err := newHandler(context.Background(), config.FromMap(env))
 	if err != nil {
 		t.Fatalf("wire %s: %v", function, err)
@@ -70,9 +84,16 @@ func DriveEvents(t *testing.T, function string, newHandler NewHandler) {
 				t.Fatal(err)
 			}
 			kind := lambdaio.Classify(payload)
+			answers := redirectCustomResource(t, &payload)
 			out, err := h.Invoke(context.Background(), payload)
 			if err != nil {
 				t.Fatalf("invoke: %v", err)
+			}
+			if answers != nil {
+				// CloudFormation waits for this PUT, not for the result.
+				if a := answers(); len(a) != 1 || a[0]["Status"] != "SUCCESS" {
+					t.Fatalf("custom resource answers %v", a)
+				}
 			}
 			switch kind {
 			case lambdaio.KindREST:
@@ -102,6 +123,33 @@ func DriveEvents(t *testing.T, function string, newHandler NewHandler) {
 			}
 		})
 	}
+}
+
+// redirectCustomResource points a CloudFormation custom-resource event's
+// ResponseURL at a loopback server standing in for the pre-signed S3 URL,
+// and returns the answers PUT to it (nil for other events).
+func redirectCustomResource(t *testing.T, payload *[]byte) func() []map[string]any {
+	t.Helper()
+	var ev map[string]any
+	if json.Unmarshal(*payload, &ev) != nil || ev["ResponseURL"] == nil || ev["RequestType"] == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	var got []map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		if r.Method != http.MethodPut || json.NewDecoder(r.Body).Decode(&body) != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		got = append(got, body)
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	ev["ResponseURL"] = srv.URL + "/cloudformation-custom-resource-response"
+	*payload, _ = json.Marshal(ev)
+	return func() []map[string]any { mu.Lock(); defer mu.Unlock(); return got }
 }
 
 // checkStatus compares a response with what the route table promises.

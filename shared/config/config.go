@@ -44,6 +44,7 @@ var Vars = []Var{
 	{"RIPTIDE_RENDER_FUNCTION", "", "Name or ARN of the render Lambda that the crawl and stealth functions invoke for headless pages; empty renders in process with a local Chromium."},
 	{"RIPTIDE_CHROMIUM_PATH", "", "Chromium binary for in-process rendering; empty searches chromium-headless-shell, chromium, chromium-browser, google-chrome on PATH."},
 	{"RIPTIDE_ARTIFACTS_BUCKET", "", "S3 bucket for blobs: render artifacts larger than RIPTIDE_ARTIFACT_INLINE_MAX (returned as presigned links), WASM modules, uploads and large results, under one prefix each. Empty: RIPTIDE_BLOB_DIR, else process memory (artifacts then always inline)."},
+	{"RIPTIDE_BACKUP_BUCKET", "", "S3 bucket the workers function's daily backup task writes the store's logical backup to (AWS; set by CDK). Empty: `backups/` in RIPTIDE_BLOB_DIR, else the task fails; locally `riptide backup` writes a file."},
 	{"RIPTIDE_BLOB_DIR", "", "Folder for blobs when no bucket is set (local server: modules and results survive a restart). Empty: process memory."},
 	{"RIPTIDE_WASM_CACHE_DIR", "", "Folder of the WASM compilation cache. Empty: riptide-wasm in the system temp folder (/tmp in Lambda)."},
 	{"RIPTIDE_ARTIFACT_INLINE_MAX", "1048576", "Largest artifact (bytes) returned inline as base64 when a bucket is configured."},
@@ -123,6 +124,7 @@ type Config struct {
 	RenderFunction    string
 	ChromiumPath      string
 	ArtifactsBucket   string
+	BackupBucket      string
 	ArtifactInlineMax int64
 	BlobDir           string
 	WASMCacheDir      string
@@ -235,6 +237,7 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.RenderFunction = get("RIPTIDE_RENDER_FUNCTION")
 	c.ChromiumPath = get("RIPTIDE_CHROMIUM_PATH")
 	c.ArtifactsBucket = get("RIPTIDE_ARTIFACTS_BUCKET")
+	c.BackupBucket = get("RIPTIDE_BACKUP_BUCKET")
 	c.BlobDir = get("RIPTIDE_BLOB_DIR")
 	c.WASMCacheDir = get("RIPTIDE_WASM_CACHE_DIR")
 	if c.ArtifactInlineMax, err = strconv.ParseInt(get("RIPTIDE_ARTIFACT_INLINE_MAX"), 10, 64); err != nil || c.ArtifactInlineMax < 0 {

@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
@@ -123,7 +124,7 @@ func (s *Service) ActiveAlerts(ctx context.Context, force bool) ([]ActiveAlert, 
 		}
 	}
 	if evaluate {
-		if states, err = s.evaluate(ctx, rules, states); err != nil {
+		if states, _, err = s.evaluate(ctx, rules, states); err != nil {
 			return nil, time.Time{}, err
 		}
 	}
@@ -160,21 +161,59 @@ type ActiveAlert struct {
 	LastFiredAt time.Time `json:"last_fired_at"`
 }
 
-// Evaluate runs one evaluation now (the local server's ticker, tests).
-func (s *Service) Evaluate(ctx context.Context) error {
+// Evaluation is what one evaluation found.
+type Evaluation struct {
+	At     time.Time `json:"evaluated_at"`
+	Rules  int       `json:"rules"`
+	Active []string  `json:"active"`
+	Fired  []string  `json:"fired"`
+}
+
+// Evaluate runs one evaluation now: the scheduled evaluation (the
+// monitoring function's evaluate_alerts task, the local server's ticker)
+// and tests. Rules fire (log monitoring.alert.triggered) by their
+// cooldown, whoever evaluates.
+func (s *Service) Evaluate(ctx context.Context) (Evaluation, error) {
 	rules, err := s.Rules.Rules(ctx)
 	if err != nil {
-		return err
+		return Evaluation{}, core.Wrap(core.ErrDependency, err, "alert rules unavailable")
 	}
 	states, err := s.Alerts.States(ctx)
 	if err != nil {
-		return err
+		return Evaluation{}, core.Wrap(core.ErrDependency, err, "alert states unavailable")
 	}
-	_, err = s.evaluate(ctx, rules, states)
-	return err
+	next, fired, err := s.evaluate(ctx, rules, states)
+	if err != nil {
+		return Evaluation{}, err
+	}
+	ev := Evaluation{At: s.now().UTC(), Rules: len(rules), Active: []string{}, Fired: []string{}}
+	for name, st := range next {
+		if st.Active {
+			ev.Active = append(ev.Active, name)
+		}
+	}
+	for _, f := range fired {
+		ev.Fired = append(ev.Fired, f.Rule.Name)
+	}
+	slices.Sort(ev.Active)
+	slices.Sort(ev.Fired)
+	return ev, nil
 }
 
-func (s *Service) evaluate(ctx context.Context, rules []Rule, prev map[string]AlertState) (map[string]AlertState, error) {
+// EvaluateOnSchedule evaluates when no instance did within interval (the
+// claim is shared through the AlertStore), so several local servers on one
+// Redis, or a ticker beside readers of /alerts/active, evaluate once per
+// interval. ran is false when another instance had the turn.
+func (s *Service) EvaluateOnSchedule(ctx context.Context, interval time.Duration) (ev Evaluation, ran bool, err error) {
+	ok, err := s.Alerts.ClaimEvaluation(ctx, interval)
+	if err != nil || !ok {
+		return Evaluation{}, false, err
+	}
+	ev, err = s.Evaluate(ctx)
+	return ev, true, err
+}
+
+func (s *Service) evaluate(ctx context.Context, rules []Rule, prev map[string]AlertState) (map[string]AlertState, []Firing, error) {
 	var readErr error
 	metrics := func(minutes int) PerformanceMetrics {
 		m, _, err := s.Metrics(ctx, minutes)
@@ -185,10 +224,10 @@ func (s *Service) evaluate(ctx context.Context, rules []Rule, prev map[string]Al
 	}
 	next, fired := Evaluate(rules, metrics, prev, s.now().UTC())
 	if readErr != nil {
-		return nil, readErr
+		return nil, nil, readErr
 	}
 	if err := s.Alerts.SaveStates(ctx, next); err != nil {
-		return nil, core.Wrap(core.ErrDependency, err, "alert states unavailable")
+		return nil, nil, core.Wrap(core.ErrDependency, err, "alert states unavailable")
 	}
 	for _, f := range fired {
 		// The event the original put on its bus: in AWS a CloudWatch Logs
@@ -198,5 +237,5 @@ func (s *Service) evaluate(ctx context.Context, rules []Rule, prev map[string]Al
 			slog.String("metric", f.Rule.MetricName), slog.Float64("value", f.Value), slog.Float64("threshold", f.Rule.Threshold),
 			slog.String("condition", f.Rule.Condition), slog.String("severity", f.Rule.Severity))
 	}
-	return next, nil
+	return next, fired, nil
 }

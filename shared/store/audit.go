@@ -80,13 +80,24 @@ func (a *AuditLog) Append(ctx context.Context, e audit.Entry) (audit.Entry, erro
 			if err != nil {
 				return err
 			}
+			through, err := readThrough(ctx, tx, a.indexedThrough())
+			if err != nil {
+				return err
+			}
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 				p.RPush(ctx, a.Key(), b)
 				p.Set(ctx, a.head(), strconv.FormatInt(sealed.Seq, 10)+" "+sealed.Hash, 0)
+				// Index the entry only when every earlier one is (see
+				// auditindex.go): a store not yet migrated has no
+				// watermark and keeps none until the migration builds it.
+				if through == sealed.Seq-1 {
+					a.indexEntry(ctx, p, sealed)
+					p.Set(ctx, a.indexedThrough(), sealed.Seq, 0)
+				}
 				return nil
 			})
 			return err
-		}, a.head())
+		}, a.head(), a.indexedThrough())
 		if errors.Is(err, redis.TxFailedErr) {
 			continue
 		}

@@ -163,8 +163,8 @@ func (s *Store) Restore(ctx context.Context, r io.Reader, o RestoreOptions) (Bac
 	if h.SchemaVersion > SchemaVersion {
 		return h, st, fmt.Errorf("%w: backup has schema version %d, this binary supports up to %d", ErrSchemaTooNew, h.SchemaVersion, SchemaVersion)
 	}
-	// A store in use has its own schema key: it is kept (the restored
-	// keys are migrated to it after the restore), so restoring into a
+	// A store in use has its own schema key: it is kept (lowered to the
+	// backup's when that is older, see below), so restoring into a
 	// running deployment does not clash on it.
 	hasSchema, err := s.Client.Exists(ctx, s.Key("schema_version")).Result()
 	if err != nil {
@@ -217,6 +217,18 @@ func (s *Store) Restore(ctx context.Context, r io.Reader, o RestoreOptions) (Bac
 	}
 	if err := exec(); err != nil {
 		return h, st, err
+	}
+	if hasSchema > 0 {
+		// The restored keys are in the backup's layout: when it is older
+		// than the store's, record the older version so that EnsureSchema
+		// (riptide restore runs it next) migrates them up; migrations are
+		// idempotent over data already in the newer layout.
+		backupVersion := max(h.SchemaVersion, baselineVersion)
+		if v, _, err := s.SchemaVersionOf(ctx); err == nil && backupVersion < v {
+			if err := s.Client.Set(ctx, s.Key("schema_version"), backupVersion, 0).Err(); err != nil {
+				return h, st, fmt.Errorf("record schema version %d: %w", backupVersion, err)
+			}
+		}
 	}
 	st.Duration = time.Since(start)
 	return h, st, nil

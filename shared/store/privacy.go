@@ -84,26 +84,7 @@ type auditSource struct{ log *AuditLog }
 func (auditSource) Name() string { return "audit_entries" }
 
 func (a auditSource) Export(ctx context.Context, sub privacy.Subject) (any, error) {
-	mine := map[string]bool{}
-	for _, p := range sub.Principals {
-		mine[p] = true
-	}
-	out := []any{}
-	for pos := int64(1); ; {
-		rows, err := a.log.Range(ctx, pos, 1000)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			if r.Err == nil && (r.Entry.Tenant == sub.Tenant || mine[r.Entry.Actor]) {
-				out = append(out, r.Entry)
-			}
-		}
-		pos += int64(len(rows))
-		if len(rows) < 1000 {
-			return out, nil
-		}
-	}
+	return a.log.EntriesOf(ctx, sub.Tenant, sub.Principals)
 }
 
 func (auditSource) Delete(context.Context, privacy.Subject) (int64, error) { return 0, nil }

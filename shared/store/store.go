@@ -8,17 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 )
-
-// SchemaVersion is the key layout this binary reads and writes. Bump it with
-// a migration (the migrations map below) when the layout changes.
-const SchemaVersion = 1
 
 // Options selects and configures the Redis.
 type Options struct {
@@ -117,46 +112,3 @@ func (s *Store) Close() error {
 
 // ErrSchemaTooNew means the Redis was written by a newer RipTide.
 var ErrSchemaTooNew = errors.New("store schema is newer than this binary")
-
-// EnsureSchema records the schema version on a fresh store, runs pending
-// migrations on an older one, and refuses a newer one (a rollback must not
-// write a layout it does not understand).
-func (s *Store) EnsureSchema(ctx context.Context) (int, error) {
-	key := s.Key("schema_version")
-	set, err := s.Client.SetNX(ctx, key, SchemaVersion, 0).Result()
-	if err != nil {
-		return 0, fmt.Errorf("read schema version: %w", err)
-	}
-	if set {
-		return SchemaVersion, nil
-	}
-	raw, err := s.Client.Get(ctx, key).Result()
-	if err != nil {
-		return 0, fmt.Errorf("read schema version: %w", err)
-	}
-	v, err := strconv.Atoi(raw)
-	if err != nil {
-		return 0, fmt.Errorf("schema version %q is not a number", raw)
-	}
-	if v > SchemaVersion {
-		return v, fmt.Errorf("%w: store has version %d, this binary supports up to %d", ErrSchemaTooNew, v, SchemaVersion)
-	}
-	for v < SchemaVersion {
-		m, ok := migrations[v]
-		if !ok {
-			return v, fmt.Errorf("no migration from schema version %d", v)
-		}
-		if err := m(ctx, s); err != nil {
-			return v, fmt.Errorf("migrate schema %d -> %d: %w", v, v+1, err)
-		}
-		v++
-		if err := s.Client.Set(ctx, key, v, 0).Err(); err != nil {
-			return v, fmt.Errorf("record schema version %d: %w", v, err)
-		}
-	}
-	return v, nil
-}
-
-// migrations maps a version to the step that upgrades it to version+1.
-// Each step must be idempotent: two instances may start at once.
-var migrations = map[int]func(context.Context, *Store) error{}

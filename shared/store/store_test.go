@@ -57,7 +57,7 @@ func TestEnsureSchema(t *testing.T) {
 		if err != nil || v != store.SchemaVersion {
 			t.Fatalf("fresh store: %d %v", v, err)
 		}
-		if got, _ := s.Client.Get(ctx, s.Prefix()+"schema_version").Result(); got != "1" {
+		if got, _ := s.Client.Get(ctx, s.Prefix()+"schema_version").Result(); got != strconv.Itoa(store.SchemaVersion) {
 			t.Fatalf("schema key = %q", got)
 		}
 		// Idempotent on a second start.

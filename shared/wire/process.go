@@ -240,11 +240,11 @@ func (p *Process) Blob(ctx context.Context, prefix string) (blob.Store, error) {
 	base, err := Shared(p, "blob", func() (blob.Store, error) {
 		switch {
 		case p.Config.ArtifactsBucket != "":
-			cfg, err := p.AWS(ctx)
+			client, err := p.s3Client(ctx)
 			if err != nil {
 				return nil, err
 			}
-			return s3blob.New(s3.NewFromConfig(cfg), p.Config.ArtifactsBucket, ""), nil
+			return s3blob.New(client, p.Config.ArtifactsBucket, ""), nil
 		case p.Config.BlobDir != "":
 			return blob.NewDir(p.Config.BlobDir)
 		}
@@ -254,6 +254,28 @@ func (p *Process) Blob(ctx context.Context, prefix string) (blob.Store, error) {
 		return nil, err
 	}
 	return blob.WithPrefix(base, prefix), nil
+}
+
+// BucketBlob returns the blob store of another bucket than the artifacts
+// one (the backup bucket), over the process's one S3 client.
+func (p *Process) BucketBlob(ctx context.Context, bucket string) (blob.Store, error) {
+	return Shared(p, "blob.bucket."+bucket, func() (blob.Store, error) {
+		client, err := p.s3Client(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return s3blob.New(client, bucket, ""), nil
+	})
+}
+
+func (p *Process) s3Client(ctx context.Context) (*s3.Client, error) {
+	return Shared(p, "s3.client", func() (*s3.Client, error) {
+		cfg, err := p.AWS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return s3.NewFromConfig(cfg), nil
+	})
 }
 
 // FetchersBuilt reports how many fetchers the process built (one: tests

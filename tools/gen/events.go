@@ -35,6 +35,13 @@ func generatedEvents() (map[string][]byte, error) {
 				out[filepath.Join("events", f.Name, name)] = append(b, '\n')
 			}
 		}
+		for name, ev := range taskEvents()[f.Name] {
+			b, err := json.MarshalIndent(ev, "", "  ")
+			if err != nil {
+				return nil, err
+			}
+			out[filepath.Join("events", f.Name, name)] = append(b, '\n')
+		}
 		var primary *routes.Route
 		for _, r := range routes.Group(f.Name) {
 			if !r.WebSocket {
@@ -143,6 +150,37 @@ func writeEvents(root string) error {
 		}
 	}
 	return nil
+}
+
+// taskEvents are the task events a function runs besides its routes, by
+// function: what EventBridge Scheduler and CloudFormation send
+// (infra/cdk/backups.go, infra/cdk/alertschedule.go).
+func taskEvents() map[string]map[string]any {
+	migration := func(requestType string) map[string]any {
+		ev := map[string]any{
+			"RequestType":        requestType,
+			"ServiceToken":       "arn:aws:lambda:eu-west-1:111122223333:function:riptide-workers",
+			"ResponseURL":        "http://127.0.0.1:9/cloudformation-custom-resource-response",
+			"StackId":            "arn:aws:cloudformation:eu-west-1:111122223333:stack/riptide/00000000-0000-0000-0000-000000000000",
+			"RequestId":          "00000000-0000-0000-0000-000000000001",
+			"LogicalResourceId":  "OpsMigration",
+			"ResourceType":       "Custom::RiptideMigration",
+			"ResourceProperties": map[string]any{"ServiceToken": "arn:aws:lambda:eu-west-1:111122223333:function:riptide-workers", "riptide_task": "migrate", "Version": "2"},
+		}
+		if requestType != "Create" {
+			ev["PhysicalResourceId"] = "riptide-schema:riptide:"
+			ev["OldResourceProperties"] = map[string]any{"ServiceToken": "arn:aws:lambda:eu-west-1:111122223333:function:riptide-workers", "riptide_task": "migrate", "Version": "1"}
+		}
+		return ev
+	}
+	return map[string]map[string]any{
+		"workers": {
+			"task-backup.json":        map[string]any{"riptide_task": "backup"},
+			"cfn-migrate-create.json": migration("Create"),
+			"cfn-migrate-update.json": migration("Update"),
+		},
+		"monitoring": {"task-evaluate-alerts.json": map[string]any{"riptide_task": "evaluate_alerts"}},
+	}
 }
 
 // websocketEvents are API Gateway WebSocket API events: a browser's

@@ -146,7 +146,7 @@ func (n notifier) Notify(ctx context.Context, url, event string, body []byte, se
 
 // Build is the workers group's Builder: the HTTP API and, in Lambda, the
 // SQS event entry point (partial batch failures: only the messages that
-// failed come back).
+// failed come back) and the backup and migration task events (ops.go).
 func Build(ctx context.Context, p *wire.Process) (wire.Group, error) {
 	sys, err := Jobs(ctx, p)
 	if err != nil {
@@ -154,6 +154,7 @@ func Build(ctx context.Context, p *wire.Process) (wire.Group, error) {
 	}
 	g := wire.Group{Handlers: workersapi.Handlers(workersapi.Deps{Service: sys.Service})}
 	g.Events.SQS = SQSHandler(sys.Worker, p.Config.QueueHighARN)
+	g.Events.Task = opsTasks(p).Handle
 	return g, nil
 }
 
