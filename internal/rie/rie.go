@@ -39,8 +39,14 @@ func fileExists(p string) bool {
 // Build compiles functions/<name> for the host into dir/bootstrap with the
 // release flags (lambda.norpc, trimpath, stripped).
 func Build(ctx context.Context, repoRoot, name, dir string) (string, error) {
+	return BuildPackage(ctx, repoRoot, "./functions/"+name, dir)
+}
+
+// BuildPackage is Build for any main package of the repository.
+func BuildPackage(ctx context.Context, repoRoot, pkg, dir string) (string, error) {
+	name := pkg
 	out := filepath.Join(dir, "bootstrap")
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, "./functions/"+name)
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
