@@ -169,3 +169,25 @@ func TestSpiderJobFollowsItsRunAndCopiesThePages(t *testing.T) {
 		t.Fatalf("result holds %d distinct pages, want 8: %+v", len(seen), page.Items)
 	}
 }
+
+func TestMaintenanceJobCleansTheOwnersSessions(t *testing.T) {
+	h := api(t)
+	j := runJob(t, h, `{"type":"maintenance","task":"sessions_cleanup"}`)
+	if j.Status != jobs.StateCompleted || j.Result == nil || !j.Result.Success {
+		t.Fatalf("maintenance job: %s %+v %+v", j.Status, j.Result, j.LastError)
+	}
+	var view struct {
+		Result struct {
+			Summary struct {
+				Task   string `json:"task"`
+				Result struct {
+					RemovedCount *int `json:"removed_count"`
+				} `json:"result"`
+			} `json:"summary"`
+		} `json:"result"`
+	}
+	call(t, h, "GET", "/api/v1/workers/jobs/"+j.ID, "", &view)
+	if view.Result.Summary.Task != "sessions_cleanup" || view.Result.Summary.Result.RemovedCount == nil {
+		t.Fatalf("maintenance summary: %+v", view.Result.Summary)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/jobs"
 	"github.com/riptidecrawler/riptide/shared/jobs/crawljob"
+	"github.com/riptidecrawler/riptide/shared/jobs/maintjob"
 	"github.com/riptidecrawler/riptide/shared/jobs/spiderjob"
 	"github.com/riptidecrawler/riptide/shared/queue/ebscheduler"
 	"github.com/riptidecrawler/riptide/shared/queue/sqsqueue"
@@ -27,6 +28,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/webhook"
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/pipelinewire"
+	"github.com/riptidecrawler/riptide/shared/wire/sessionswire"
 	"github.com/riptidecrawler/riptide/shared/wire/spiderwire"
 )
 
@@ -74,7 +76,8 @@ func build(ctx context.Context, p *wire.Process) (*System, error) {
 		Store: st, Schedules: st, Results: results, Logger: p.Logger, Started: p.Started,
 		Executors: map[jobs.Type]jobs.Executor{
 			jobs.TypeSingleCrawl: asOwner{crawl}, jobs.TypeBatchCrawl: asOwner{crawl}, jobs.TypeExtract: asOwner{crawl}, jobs.TypePDF: asOwner{crawl},
-			jobs.TypeSpider: asOwner{spiderjob.Executor{Spider: spiders}},
+			jobs.TypeSpider:      asOwner{spiderjob.Executor{Spider: spiders}},
+			jobs.TypeMaintenance: asOwner{maintjob.Executor{Sessions: sessionswire.Service(p)}},
 		},
 		Trigger: jobs.LocalTrigger{Store: st},
 	}
