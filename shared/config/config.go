@@ -106,10 +106,10 @@ type Config struct {
 	KeyPepper     string
 	// OIDC: JWT bearer tokens of one identity provider (empty Issuer: off).
 	OIDCIssuer, OIDCAudience, OIDCJWKSURL, OIDCScopeClaim, OIDCTenantClaim string
-	AuthDisabled  bool
-	MetricsPublic bool
-	CORSOrigins   []string
-	RateLimit     int
+	AuthDisabled                                                           bool
+	MetricsPublic                                                          bool
+	CORSOrigins                                                            []string
+	RateLimit                                                              int
 	// SessionRateLimit is pages per minute per session (0: no limit).
 	SessionRateLimit int
 	LogLevel         slog.Level

@@ -67,10 +67,6 @@ func runJob(t *testing.T, h http.Handler, body string) jobs.Job {
 	}
 }
 
-type resultPage struct {
-	Items []map[string]any `json:"items"`
-}
-
 func TestPDFJobReadsThePDFAndRefusesAnHTMLPage(t *testing.T) {
 	h, base := api(t), linkedSite(t)
 	j := runJob(t, h, `{"type":"pdf","url":"`+base+`/report.pdf"}`)
