@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -64,9 +63,7 @@ func TestJobsThroughSQSAndScheduler(t *testing.T) {
 	batch := submitJob(t, base, `{"type":"batch_crawl","urls":`+string(quoted)+`}`)
 	single := submitJob(t, base, `{"type":"single_crawl","url":"`+site.URL+`/one","priority":"high"}`)
 	for _, id := range []string{batch, single} {
-		if j := waitJob(t, base, id); j.Status != "completed" || !j.Result.Success {
-			t.Fatalf("job %s: %+v", id, j)
-		}
+		mustComplete(t, base, id)
 	}
 	code, body := call(t, "GET", base+"/api/v1/workers/stats/queue", "")
 	if code != 200 || !strings.Contains(body, `"backend":"sqs"`) || !strings.Contains(body, `"completed":2`) {
@@ -120,42 +117,6 @@ func TestJobsThroughSQSAndScheduler(t *testing.T) {
 	if _, err := sc.GetSchedule(ctx, &scheduler.GetScheduleInput{GroupName: aws.String(group), Name: aws.String("riptide-" + s.ID)}); err == nil {
 		t.Fatal("the deleted schedule is still in Scheduler")
 	}
-}
-
-type jobView struct {
-	Status string `json:"status"`
-	Result struct {
-		Success bool `json:"success"`
-	} `json:"result"`
-}
-
-func submitJob(t *testing.T, base, body string) string {
-	t.Helper()
-	code, out := call(t, "POST", base+"/api/v1/workers/jobs", body)
-	var acc struct {
-		JobID string `json:"job_id"`
-	}
-	if code != http.StatusAccepted || json.Unmarshal([]byte(out), &acc) != nil || acc.JobID == "" {
-		t.Fatalf("submit: %d %s", code, out)
-	}
-	return acc.JobID
-}
-
-func waitJob(t *testing.T, base, id string) jobView {
-	t.Helper()
-	var j jobView
-	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		_, out := call(t, "GET", base+"/api/v1/workers/jobs/"+id, "")
-		if err := json.Unmarshal([]byte(out), &j); err != nil {
-			t.Fatalf("job %s: %s", id, out)
-		}
-		switch j.Status {
-		case "completed", "failed", "dead_letter", "cancelled":
-			return j
-		}
-	}
-	t.Fatalf("job %s still %s after 90 s", id, j.Status)
-	return j
 }
 
 // motoCredentials are what moto_server accepts.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -68,8 +67,8 @@ func BenchmarkJobs(b *testing.B) {
 		base := serve(b, nil)
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			id := submit(b, base, `{"type":"batch_crawl","urls":`+string(quoted)+`,"options":`+opts+`}`)
-			wait(b, base, id)
+			id := submitJob(b, base, `{"type":"batch_crawl","urls":`+string(quoted)+`,"options":`+opts+`}`)
+			mustComplete(b, base, id)
 		}
 		perURL(b)
 	})
@@ -78,10 +77,10 @@ func BenchmarkJobs(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			ids := make([]string, len(urls))
 			for k, u := range urls {
-				ids[k] = submit(b, base, `{"type":"single_crawl","url":"`+u+`","options":`+opts+`}`)
+				ids[k] = submitJob(b, base, `{"type":"single_crawl","url":"`+u+`","options":`+opts+`}`)
 			}
 			for _, id := range ids {
-				wait(b, base, id)
+				mustComplete(b, base, id)
 			}
 		}
 		perURL(b)
@@ -105,44 +104,4 @@ func BenchmarkJobs(b *testing.B) {
 			"AWS_ENDPOINT_URL": endpoint, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
 		}))
 	})
-}
-
-func submit(b *testing.B, base, body string) string {
-	b.Helper()
-	code, out := call(b, "POST", base+"/api/v1/workers/jobs", body)
-	var acc struct {
-		JobID string `json:"job_id"`
-	}
-	if code != http.StatusAccepted || json.Unmarshal([]byte(out), &acc) != nil || acc.JobID == "" {
-		b.Fatalf("submit: %d %s", code, out)
-	}
-	return acc.JobID
-}
-
-func wait(b *testing.B, base, id string) {
-	b.Helper()
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(5 * time.Millisecond) {
-		code, out := call(b, "GET", base+"/api/v1/workers/jobs/"+id, "")
-		var j struct {
-			Status string `json:"status"`
-			Result *struct {
-				Success bool `json:"success"`
-			} `json:"result"`
-		}
-		if code != 200 || json.Unmarshal([]byte(out), &j) != nil {
-			b.Fatalf("job %s: %d %s", id, code, out)
-		}
-		switch j.Status {
-		case "completed":
-			if j.Result == nil || !j.Result.Success {
-				b.Fatalf("job %s completed with failures: %s", id, out)
-			}
-			return
-		case "failed", "dead_letter", "cancelled":
-			b.Fatalf("job %s: %s", id, out)
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("job %s still %s after 2 minutes", id, j.Status)
-		}
-	}
 }

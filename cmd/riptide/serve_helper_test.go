@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -92,4 +93,50 @@ func articleSite(t testing.TB) *httptest.Server {
 	}))
 	t.Cleanup(site.Close)
 	return site
+}
+
+type jobView struct {
+	Status string `json:"status"`
+	Result struct {
+		Success bool `json:"success"`
+	} `json:"result"`
+}
+
+// submitJob submits a job and returns its id.
+func submitJob(t testing.TB, base, body string) string {
+	t.Helper()
+	code, out := call(t, "POST", base+"/api/v1/workers/jobs", body)
+	var acc struct {
+		JobID string `json:"job_id"`
+	}
+	if code != http.StatusAccepted || json.Unmarshal([]byte(out), &acc) != nil || acc.JobID == "" {
+		t.Fatalf("submit: %d %s", code, out)
+	}
+	return acc.JobID
+}
+
+// waitJob polls a job until it ends (2 minutes at most).
+func waitJob(t testing.TB, base, id string) jobView {
+	t.Helper()
+	var j jobView
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		_, out := call(t, "GET", base+"/api/v1/workers/jobs/"+id, "")
+		if err := json.Unmarshal([]byte(out), &j); err != nil {
+			t.Fatalf("job %s: %s", id, out)
+		}
+		switch j.Status {
+		case "completed", "failed", "dead_letter", "cancelled":
+			return j
+		}
+	}
+	t.Fatalf("job %s still %s after 2 minutes", id, j.Status)
+	return j
+}
+
+// mustComplete waits for a job that must complete with every item done.
+func mustComplete(t testing.TB, base, id string) {
+	t.Helper()
+	if j := waitJob(t, base, id); j.Status != "completed" || !j.Result.Success {
+		t.Fatalf("job %s: %+v", id, j)
+	}
 }

@@ -44,13 +44,12 @@ func Build(ctx context.Context, repoRoot, name, dir string) (string, error) {
 
 // BuildPackage is Build for any main package of the repository.
 func BuildPackage(ctx context.Context, repoRoot, pkg, dir string) (string, error) {
-	name := pkg
 	out := filepath.Join(dir, "bootstrap")
 	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build %s: %v: %s", name, err, b)
+		return "", fmt.Errorf("build %s: %v: %s", pkg, err, b)
 	}
 	return out, nil
 }

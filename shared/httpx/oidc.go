@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -122,20 +123,11 @@ func scopesOf(claim any) []string {
 	out := []string{}
 	for _, s := range raw {
 		s = strings.TrimPrefix(s, "riptide:")
-		if keys.ValidScope(keys.Scope(s)) && !contains(out, s) {
+		if keys.ValidScope(keys.Scope(s)) && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // verifierFor builds the verifier on first use: discovery is a network
