@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/riptidecrawler/riptide/shared/keys"
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
@@ -40,6 +41,18 @@ func Info(ctx context.Context) *RequestInfo {
 // WithInfo returns ctx carrying ri.
 func WithInfo(ctx context.Context, ri *RequestInfo) context.Context {
 	return context.WithValue(ctx, infoKey{}, ri)
+}
+
+// Owner is who owns the data a request creates and may read back: jobs,
+// schedules, sessions and spider runs. It is the caller's tenant when it
+// has one (keys.TenantOwner), else the caller's id: a key without a tenant
+// owns its data alone. A job runs with its owner as the caller.
+func Owner(ctx context.Context) string {
+	ri := Info(ctx)
+	if ri.Caller != nil && ri.Caller.Tenant != "" {
+		return keys.TenantOwner(ri.Caller.Tenant)
+	}
+	return ri.Principal
 }
 
 // RequestID returns the request id of ctx ("" outside a request).

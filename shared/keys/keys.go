@@ -39,6 +39,12 @@ const (
 // AllScopes lists every scope, in documentation order.
 var AllScopes = []Scope{ScopeCrawl, ScopeRender, ScopeSpider, ScopeJobs, ScopeSearch, ScopeLLM, ScopeAdmin, ScopeRead}
 
+// TenantOwner is the owner of the data (jobs, schedules, sessions, spider
+// runs) that any caller of tenant creates: every key of a tenant, a
+// rotated key's successor and an identity provider's users with that
+// tenant claim share it, and a tenant's deletion finds it by this name.
+func TenantOwner(tenant string) string { return "tenant:" + tenant }
+
 // ValidScope reports whether s names a scope.
 func ValidScope(s Scope) bool { return slices.Contains(AllScopes, s) }
 

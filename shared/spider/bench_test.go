@@ -31,7 +31,7 @@ func BenchmarkCrawl(b *testing.B) {
 			pages := 0
 			b.ResetTimer()
 			for range b.N {
-				id, err := e.Create(ctx, []string{srv.URL + "/p/0.html"}, o)
+				id, err := e.Create(ctx, "", []string{srv.URL + "/p/0.html"}, o)
 				if err != nil {
 					b.Fatal(err)
 				}

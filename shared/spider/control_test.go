@@ -3,6 +3,7 @@ package spider_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,9 +35,26 @@ func TestControlWithLocalLauncher(t *testing.T) {
 		defer l.Close()
 		svc := &spider.Service{Engine: v.engine, Launcher: l}
 		ctx := context.Background()
-		id, err := svc.Start(ctx, []string{base + "/p/0.html"}, spider.Options{MaxPages: 200, MaxDepth: intp(20), Concurrency: 2, Sitemap: spider.SitemapSkip})
+		// Only the owner reads and controls the run; another owner's
+		// calls find nothing, as for an unknown id.
+		const owner, stranger = "tenant:acme", "tenant:globex"
+		id, err := svc.Start(ctx, owner, []string{base + "/p/0.html"}, spider.Options{MaxPages: 200, MaxDepth: intp(20), Concurrency: 2, Sitemap: spider.SitemapSkip})
 		if err != nil {
 			t.Fatal(err)
+		}
+		othersSeeNothing := func(when string) {
+			t.Helper()
+			_, serr := svc.Status(ctx, stranger, id)
+			_, rerr := svc.Results(ctx, stranger, id, 0, 10)
+			_, cerr := svc.Control(ctx, stranger, id, spider.ActionStop)
+			for _, err := range []error{serr, rerr, cerr} {
+				if core.TypeOf(err) != core.ErrNotFound || !strings.Contains(err.Error(), "no spider run") {
+					t.Errorf("%s: another owner's call: %v, want not_found", when, err)
+				}
+			}
+			if _, err := svc.Status(ctx, owner, id); err != nil {
+				t.Errorf("%s: the owner's status: %v", when, err)
+			}
 		}
 		status := func() *spider.Status {
 			st, err := v.engine.Status(ctx, id)
@@ -46,11 +64,12 @@ func TestControlWithLocalLauncher(t *testing.T) {
 			return st
 		}
 		waitFor(t, "progress", func() bool { return status().PagesCrawled >= 5 })
+		othersSeeNothing("running")
 		if st := status(); st.State != spider.StateRunning || st.PagesPerSecond <= 0 || st.ETAMS == nil || st.ElapsedMS <= 0 {
 			t.Errorf("running status %+v", st)
 		}
 
-		if _, err := svc.Control(ctx, id, spider.ActionPause); err != nil {
+		if _, err := svc.Control(ctx, owner, id, spider.ActionPause); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, "pause to settle", func() bool { return status().PagesInFlight == 0 })
@@ -59,23 +78,24 @@ func TestControlWithLocalLauncher(t *testing.T) {
 		if st := status(); st.PagesCrawled != paused || st.State != spider.StatePaused {
 			t.Fatalf("paused run moved: %d -> %d (%s)", paused, st.PagesCrawled, st.State)
 		}
-		if _, err := svc.Control(ctx, id, spider.ActionReset); core.TypeOf(err) != core.ErrConflict && err != nil {
+		if _, err := svc.Control(ctx, owner, id, spider.ActionReset); core.TypeOf(err) != core.ErrConflict && err != nil {
 			t.Errorf("reset while paused: %v", err)
 		}
 		// reset worked on the paused run: it starts over from the seed.
 		waitFor(t, "restart after reset", func() bool { st := status(); return st.State == spider.StateRunning && st.PagesCrawled >= 3 })
-		if _, err := svc.Control(ctx, id, spider.ActionReset); core.TypeOf(err) != core.ErrConflict {
+		othersSeeNothing("after reset")
+		if _, err := svc.Control(ctx, owner, id, spider.ActionReset); core.TypeOf(err) != core.ErrConflict {
 			t.Errorf("reset while running: %v, want conflict", err)
 		}
 
-		if _, err := svc.Control(ctx, id, spider.ActionPause); err != nil {
+		if _, err := svc.Control(ctx, owner, id, spider.ActionPause); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Control(ctx, id, spider.ActionResume); err != nil {
+		if _, err := svc.Control(ctx, owner, id, spider.ActionResume); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, "progress after resume", func() bool { return status().PagesCrawled >= 10 })
-		if _, err := svc.Control(ctx, id, spider.ActionStop); err != nil {
+		if _, err := svc.Control(ctx, owner, id, spider.ActionStop); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, "stop", func() bool { return status().State == spider.StateStopped })
@@ -86,13 +106,13 @@ func TestControlWithLocalLauncher(t *testing.T) {
 		if got := int64(len(v.results(t, id))); got != st.PagesCrawled+st.PagesFailed {
 			t.Errorf("results %d, status says %d", got, st.PagesCrawled+st.PagesFailed)
 		}
-		if _, err := svc.Control(ctx, id, spider.ActionResume); core.TypeOf(err) != core.ErrConflict {
+		if _, err := svc.Control(ctx, owner, id, spider.ActionResume); core.TypeOf(err) != core.ErrConflict {
 			t.Errorf("resume a stopped run: %v, want conflict", err)
 		}
-		if _, err := svc.Control(ctx, id, "explode"); core.TypeOf(err) != core.ErrValidation {
+		if _, err := svc.Control(ctx, owner, id, "explode"); core.TypeOf(err) != core.ErrValidation {
 			t.Errorf("unknown action: %v", err)
 		}
-		if _, err := svc.Control(ctx, "0123456789abcdef", spider.ActionStop); core.TypeOf(err) != core.ErrNotFound {
+		if _, err := svc.Control(ctx, owner, "0123456789abcdef", spider.ActionStop); core.TypeOf(err) != core.ErrNotFound {
 			t.Errorf("unknown run: %v", err)
 		}
 	})
@@ -117,7 +137,7 @@ func TestTakeoverOfAnOrphanedBatch(t *testing.T) {
 		})
 		ctx := context.Background()
 		o, _ := spider.Options{MaxPages: 30, MaxDepth: intp(10), Concurrency: 8, PerHostConcurrency: 8, Sitemap: spider.SitemapSkip}.Normalize()
-		id, err := v.engine.Create(ctx, []string{base + "/p/0.html"}, o)
+		id, err := v.engine.Create(ctx, "", []string{base + "/p/0.html"}, o)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -239,19 +239,34 @@ func notFound(id string) error {
 	return core.Errorf(core.ErrNotFound, "no spider run %q (runs expire result_ttl_ms after their last activity)", id)
 }
 
+// CheckOwner answers not_found unless run id exists and belongs to owner:
+// another caller's run is indistinguishable from none, so ids cannot be
+// probed. A run stored without an owner (started before runs had one)
+// belongs to no caller.
+func (e *Engine) CheckOwner(ctx context.Context, owner, id string) error {
+	m, err := e.loadMeta(ctx, id)
+	if err != nil {
+		return err
+	}
+	if m.Owner != owner {
+		return notFound(id)
+	}
+	return nil
+}
+
 // Create stores a new run (state running, not yet initialised) and returns
 // its id. Seeds and options must have been validated (ValidateSeeds,
 // Options.Normalize). A launcher then runs its steps.
-func (e *Engine) Create(ctx context.Context, seeds []string, o Options) (string, error) {
+func (e *Engine) Create(ctx context.Context, owner string, seeds []string, o Options) (string, error) {
 	if e.crawler == nil {
 		return "", errNoCrawler
 	}
 	id := NewID()
-	return id, e.create(ctx, id, seeds, o, 1)
+	return id, e.create(ctx, id, owner, seeds, o, 1)
 }
 
-func (e *Engine) create(ctx context.Context, id string, seeds []string, o Options, gen int64) error {
-	err := e.runs.Create(ctx, NewRun{ID: id, Gen: gen, Seeds: seeds, Options: o,
+func (e *Engine) create(ctx context.Context, id, owner string, seeds []string, o Options, gen int64) error {
+	err := e.runs.Create(ctx, NewRun{ID: id, Owner: owner, Gen: gen, Seeds: seeds, Options: o,
 		MaxPages: o.MaxPages, MaxBytes: o.MaxBytes, MaxErrors: o.MaxErrors,
 		TTL: time.Duration(o.ResultTTLMS) * time.Millisecond, Created: e.now()})
 	if err != nil {

@@ -93,7 +93,7 @@ func healEnv(t *testing.T, r *ownRedis) (*spider.Service, string) {
 
 func startRun(t *testing.T, svc *spider.Service, seed string) string {
 	t.Helper()
-	id, err := svc.Start(context.Background(), []string{seed}, spider.Options{MaxPages: 40, Concurrency: 2, Sitemap: spider.SitemapSkip})
+	id, err := svc.Start(context.Background(), "", []string{seed}, spider.Options{MaxPages: 40, Concurrency: 2, Sitemap: spider.SitemapSkip})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,13 +156,13 @@ func TestStopReachesStoppedAfterRedisIsKilled(t *testing.T) {
 	id := startRun(t, svc, seed)
 	r.kill()
 	time.Sleep(3 * time.Second)
-	if _, err := svc.Control(context.Background(), id, spider.ActionStop); err == nil {
+	if _, err := svc.Control(context.Background(), "", id, spider.ActionStop); err == nil {
 		t.Fatal("stop answered while Redis is down")
 	}
 	r.start()
 	var err error
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if _, err = svc.Control(context.Background(), id, spider.ActionStop); err == nil {
+		if _, err = svc.Control(context.Background(), "", id, spider.ActionStop); err == nil {
 			break
 		}
 	}

@@ -107,7 +107,7 @@ func (v *env) crawl(t *testing.T, seeds []string, o spider.Options) (*spider.Sta
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := v.engine.Create(ctx, seeds, o)
+	id, err := v.engine.Create(ctx, "", seeds, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,6 +67,9 @@ type RunStore interface {
 // NewRun is a run as Create stores it.
 type NewRun struct {
 	ID string
+	// Owner is who may read and control the run (the caller's tenant or
+	// id, as the API decides); "" for a run started outside the API.
+	Owner string
 	// Gen counts resets: 1 for a new run.
 	Gen     int64
 	Seeds   []string
@@ -83,6 +86,7 @@ type NewRun struct {
 // RunMeta is a run's stored state.
 type RunMeta struct {
 	State       string
+	Owner       string
 	Gen         int64
 	Initialized bool
 	Seeds       []string

@@ -331,7 +331,7 @@ func TestRunStoreStateAndLifecycle(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
 		rs := openRuns(t, backend)
 		ctx := context.Background()
-		id := newRun(t, rs, spider.NewRun{})
+		id := newRun(t, rs, spider.NewRun{Owner: "tenant:acme"})
 		if err := rs.Update(ctx, id, spider.RunUpdate{Started: t0, Deadline: t0.Add(time.Minute), Updated: t0}); err != nil {
 			t.Fatal(err)
 		}
@@ -381,7 +381,7 @@ func TestRunStoreStateAndLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := load(t, rs, id)
-		if m.State != spider.StateFailed || m.StopReason != spider.StopFailed || !m.Finished.Equal(end.At) || !m.Updated.Equal(end.At) ||
+		if m.State != spider.StateFailed || m.Owner != "tenant:acme" || m.StopReason != spider.StopFailed || !m.Finished.Equal(end.At) || !m.Updated.Equal(end.At) ||
 			m.LastError == nil || *m.LastError != *end.LastError {
 			t.Errorf("finished run %+v", m)
 		}

@@ -223,13 +223,15 @@ type ExtractionCompiler interface {
 	Compile(spec strategy.Spec, field string) (*strategy.Plan, error)
 }
 
-// Start validates and stores a run and launches it; it returns the run id.
-func (s *Service) Start(ctx context.Context, seeds []string, o Options) (string, error) {
+// Start validates and stores a run owned by owner and launches it; it
+// returns the run id. Only the same owner reads or controls the run
+// (Status, Results, Control).
+func (s *Service) Start(ctx context.Context, owner string, seeds []string, o Options) (string, error) {
 	o, seeds, err := s.validate(seeds, o)
 	if err != nil {
 		return "", err
 	}
-	id, err := s.Engine.Create(ctx, seeds, o)
+	id, err := s.Engine.Create(ctx, owner, seeds, o)
 	if err != nil {
 		return "", err
 	}
@@ -278,7 +280,7 @@ type SyncResult struct {
 // max_duration_ms at most SyncMaxDurationMS): the
 // same steps and Redis state as an async run, so its status and results
 // stay readable afterwards under the returned spider_id.
-func (s *Service) RunSync(ctx context.Context, seeds []string, o Options) (*SyncResult, error) {
+func (s *Service) RunSync(ctx context.Context, owner string, seeds []string, o Options) (*SyncResult, error) {
 	o, seeds, err := s.validate(seeds, o)
 	if err != nil {
 		return nil, err
@@ -291,7 +293,7 @@ func (s *Service) RunSync(ctx context.Context, seeds []string, o Options) (*Sync
 		return nil, core.Errorf(core.ErrValidation, "options.max_pages: a synchronous run may crawl at most %d pages; drop sync for a larger run", s.Engine.SyncMaxPages()).
 			WithDetails(core.Detail{Field: "options.max_pages", Message: "too large for sync"})
 	}
-	id, err := s.Engine.Create(ctx, seeds, o)
+	id, err := s.Engine.Create(ctx, owner, seeds, o)
 	if err != nil {
 		return nil, err
 	}
@@ -312,8 +314,28 @@ func (s *Service) RunSync(ctx context.Context, seeds []string, o Options) (*Sync
 	return &SyncResult{Status: st, Results: page.Results}, nil
 }
 
-// Control applies a control action and relaunches the run when needed.
-func (s *Service) Control(ctx context.Context, id, action string) (*Status, error) {
+// Status reads the status of owner's run id.
+func (s *Service) Status(ctx context.Context, owner, id string) (*Status, error) {
+	if err := s.Engine.CheckOwner(ctx, owner, id); err != nil {
+		return nil, err
+	}
+	return s.Engine.Status(ctx, id)
+}
+
+// Results reads a page of the results of owner's run id.
+func (s *Service) Results(ctx context.Context, owner, id string, cursor int64, limit int) (*ResultPage, error) {
+	if err := s.Engine.CheckOwner(ctx, owner, id); err != nil {
+		return nil, err
+	}
+	return s.Engine.Results(ctx, id, cursor, limit)
+}
+
+// Control applies a control action to owner's run id and relaunches it
+// when needed.
+func (s *Service) Control(ctx context.Context, owner, id, action string) (*Status, error) {
+	if err := s.Engine.CheckOwner(ctx, owner, id); err != nil {
+		return nil, err
+	}
 	relaunch, err := s.Engine.Control(ctx, id, action)
 	if err != nil {
 		return nil, err

@@ -213,7 +213,7 @@ func (e *Engine) Control(ctx context.Context, id, action string) (relaunch bool,
 		if err := e.runs.Delete(ctx, id); err != nil {
 			return false, core.Wrap(core.ErrDependency, err, "clear the run")
 		}
-		return true, e.create(ctx, id, r.seeds, r.opts, r.m.Gen+1)
+		return true, e.create(ctx, id, r.m.Owner, r.seeds, r.opts, r.m.Gen+1)
 	}
 	return false, core.Errorf(core.ErrValidation, "action: %q is not one of stop, pause, resume, reset", action).
 		WithDetails(core.Detail{Field: "action", Message: "one of stop, pause, resume, reset"})

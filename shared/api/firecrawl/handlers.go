@@ -10,6 +10,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
 	"github.com/riptidecrawler/riptide/shared/spider"
 )
@@ -38,22 +39,22 @@ type SpiderService struct{ Service *spider.Service }
 
 // Start implements Spider.
 func (s SpiderService) Start(ctx context.Context, seeds []string, o spider.Options) (string, error) {
-	return s.Service.Start(ctx, seeds, o)
+	return s.Service.Start(ctx, httpx.Owner(ctx), seeds, o)
 }
 
 // Status implements Spider.
 func (s SpiderService) Status(ctx context.Context, id string) (*spider.Status, error) {
-	return s.Service.Engine.Status(ctx, id)
+	return s.Service.Status(ctx, httpx.Owner(ctx), id)
 }
 
 // Results implements Spider.
 func (s SpiderService) Results(ctx context.Context, id string, cursor int64, limit int) (*spider.ResultPage, error) {
-	return s.Service.Engine.Results(ctx, id, cursor, limit)
+	return s.Service.Results(ctx, httpx.Owner(ctx), id, cursor, limit)
 }
 
 // Control implements Spider.
 func (s SpiderService) Control(ctx context.Context, id, action string) (*spider.Status, error) {
-	return s.Service.Control(ctx, id, action)
+	return s.Service.Control(ctx, httpx.Owner(ctx), id, action)
 }
 
 // Map implements Spider.

@@ -37,10 +37,10 @@ func Handlers(d Deps) map[string]http.Handler {
 	}
 }
 
-// Owner is who a session belongs to: the caller's API key fingerprint
-// (with authentication off, every caller is one owner). The pipeline's
-// sessions are scoped by the same function.
-func Owner(r *http.Request) string { return httpx.Info(r.Context()).Principal }
+// Owner is who a session belongs to (httpx.Owner: the caller's tenant or
+// id; with authentication off, every caller is one owner). The pipeline's
+// sessions are scoped the same way.
+func Owner(r *http.Request) string { return httpx.Owner(r.Context()) }
 
 // SessionURL is where a session is read.
 func SessionURL(id string) string { return "/api/v1/sessions/" + id }

@@ -26,7 +26,7 @@ func (c CrawlDelegate) Delegate(ctx context.Context, seeds []string, raw json.Ra
 			return 0, nil, prefixFields(err, "options.spider.")
 		}
 	}
-	id, err := c.Service.Start(ctx, seeds, opts)
+	id, err := c.Service.Start(ctx, httpx.Owner(ctx), seeds, opts)
 	if err != nil {
 		return 0, nil, err
 	}

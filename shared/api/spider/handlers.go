@@ -83,7 +83,7 @@ func (d Deps) crawl(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Sync {
-		res, err := d.Service.RunSync(r.Context(), req.SeedURLs, req.Options)
+		res, err := d.Service.RunSync(r.Context(), httpx.Owner(r.Context()), req.SeedURLs, req.Options)
 		if err != nil {
 			httpx.WriteError(w, r, err)
 			return
@@ -91,7 +91,7 @@ func (d Deps) crawl(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, SyncResponse{SpiderID: res.Status.SpiderID, Status: res.Status, Results: res.Results})
 		return
 	}
-	id, err := d.Service.Start(r.Context(), req.SeedURLs, req.Options)
+	id, err := d.Service.Start(r.Context(), httpx.Owner(r.Context()), req.SeedURLs, req.Options)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -114,7 +114,7 @@ func (d Deps) status(w http.ResponseWriter, r *http.Request) {
 func (d Deps) get(w http.ResponseWriter, r *http.Request) { d.writeStatus(w, r, r.PathValue("id")) }
 
 func (d Deps) writeStatus(w http.ResponseWriter, r *http.Request, id string) {
-	st, err := d.Service.Engine.Status(r.Context(), id)
+	st, err := d.Service.Status(r.Context(), httpx.Owner(r.Context()), id)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -133,7 +133,7 @@ func (d Deps) control(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, core.Errorf(core.ErrValidation, "spider_id: required").WithDetails(core.Detail{Field: "spider_id", Message: "required"}))
 		return
 	}
-	st, err := d.Service.Control(r.Context(), req.SpiderID, strings.ToLower(req.Action))
+	st, err := d.Service.Control(r.Context(), httpx.Owner(r.Context()), req.SpiderID, strings.ToLower(req.Action))
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -198,7 +198,7 @@ func (d Deps) results(w http.ResponseWriter, r *http.Request) {
 		if limit == 0 {
 			limit = 100
 		}
-		p, err := d.Service.Engine.Results(r.Context(), id, cursor, limit)
+		p, err := d.Service.Results(r.Context(), httpx.Owner(r.Context()), id, cursor, limit)
 		if err != nil {
 			httpx.WriteError(w, r, err)
 			return
@@ -217,7 +217,7 @@ func (d Deps) results(w http.ResponseWriter, r *http.Request) {
 // where to continue.
 func (d Deps) stream(w http.ResponseWriter, r *http.Request, id string, cursor int64, limit int, follow bool) {
 	ctx := r.Context()
-	st, err := d.Service.Engine.Status(ctx, id)
+	st, err := d.Service.Status(ctx, httpx.Owner(ctx), id)
 	if err != nil {
 		httpx.WriteError(w, r, err) // a 4xx before the stream starts
 		return

@@ -38,9 +38,9 @@ func Handlers(d Deps) map[string]http.Handler {
 	}
 }
 
-// owner is the caller the job belongs to: the API key's fingerprint (with
-// authentication off, every caller is the same owner).
-func owner(r *http.Request) string { return httpx.Info(r.Context()).Principal }
+// owner is who the job belongs to (httpx.Owner: the caller's tenant or
+// id; with authentication off, every caller is the same owner).
+func owner(r *http.Request) string { return httpx.Owner(r.Context()) }
 
 // Accepted is the 202 answer of a submission.
 type Accepted struct {

@@ -82,7 +82,7 @@ func (e Executor) Run(ctx context.Context, r *jobs.Run) (*jobs.Outcome, error) {
 		if err != nil {
 			return nil, err
 		}
-		if id, err = e.Spider.Start(ctx, r.Job.Input.URLs, o); err != nil {
+		if id, err = e.Spider.Start(ctx, r.Job.Owner, r.Job.Input.URLs, o); err != nil {
 			return nil, err
 		}
 		// Saved before anything else: a redelivery must follow this run,
@@ -116,12 +116,12 @@ func (e Executor) follow(ctx context.Context, r *jobs.Run, id string) (*spider.S
 	for {
 		st, err := e.Spider.Engine.Status(ctx, id)
 		if err != nil {
-			return nil, e.stopOnCancel(ctx, id, err)
+			return nil, e.stopOnCancel(ctx, r.Job.Owner, id, err)
 		}
 		done := int(st.PagesCrawled + st.PagesFailed)
 		if err := r.Progress(ctx, jobs.Progress{Completed: done, Total: done + int(st.PagesQueued+st.PagesInFlight),
 			Succeeded: int(st.PagesCrawled), Failed: int(st.PagesFailed)}); err != nil {
-			return nil, e.stopOnCancel(ctx, id, err)
+			return nil, e.stopOnCancel(ctx, r.Job.Owner, id, err)
 		}
 		if finished(st.State) {
 			return st, nil
@@ -131,7 +131,7 @@ func (e Executor) follow(ctx context.Context, r *jobs.Run, id string) (*spider.S
 		}
 		select {
 		case <-ctx.Done():
-			return nil, e.stopOnCancel(ctx, id, ctx.Err())
+			return nil, e.stopOnCancel(ctx, r.Job.Owner, id, ctx.Err())
 		case <-time.After(poll):
 		}
 	}
@@ -143,13 +143,13 @@ func finished(state string) bool {
 
 // stopOnCancel stops the run when the job's context ended (a cancel or the
 // job's timeout): a run nobody follows must not keep crawling.
-func (e Executor) stopOnCancel(ctx context.Context, id string, err error) error {
+func (e Executor) stopOnCancel(ctx context.Context, owner, id string, err error) error {
 	if ctx.Err() == nil {
 		return err
 	}
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if _, serr := e.Spider.Control(stopCtx, id, spider.ActionStop); serr != nil {
+	if _, serr := e.Spider.Control(stopCtx, owner, id, spider.ActionStop); serr != nil {
 		return errors.Join(err, serr)
 	}
 	return core.Wrap(core.ErrTimeout, err, "the spider job was stopped; its run "+id+" was told to stop")

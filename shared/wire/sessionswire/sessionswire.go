@@ -34,6 +34,6 @@ func Service(p *wire.Process) *sessions.Service {
 	return svc
 }
 
-// owner is the caller of a crawl: the principal the auth middleware put
-// in the request's context (sessionsapi.Owner reads the same).
-func owner(ctx context.Context) string { return httpx.Info(ctx).Principal }
+// owner is who the crawl's caller is as an owner of sessions (httpx.Owner,
+// as sessionsapi.Owner).
+func owner(ctx context.Context) string { return httpx.Owner(ctx) }

@@ -190,14 +190,14 @@ type CrawlSubmitter struct{ Service *jobs.Service }
 
 // SubmitCrawl implements crawlapi.JobSubmitter for the caller of ctx.
 func (c CrawlSubmitter) SubmitCrawl(ctx context.Context, urls []string, options json.RawMessage) (any, error) {
-	sub, err := c.Service.Submit(ctx, httpx.Info(ctx).Principal, jobs.Spec{Type: jobs.TypeBatchCrawl, Input: jobs.Input{URLs: urls, Options: options}})
+	sub, err := c.Service.Submit(ctx, httpx.Owner(ctx), jobs.Spec{Type: jobs.TypeBatchCrawl, Input: jobs.Input{URLs: urls, Options: options}})
 	if err != nil {
 		return nil, err
 	}
 	return workersapi.AcceptedOf(sub), nil
 }
 
-// asOwner runs a job as the principal that submitted it: what the job
+// asOwner runs a job as the owner that submitted it: what the job
 // reaches on the caller's behalf (its crawl session's cookies) is checked
 // against the job's owner, as the same request made synchronously would be.
 type asOwner struct{ jobs.Executor }
