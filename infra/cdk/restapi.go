@@ -24,6 +24,10 @@ type RestAPIProps struct {
 	ThrottleRate  float64
 	ThrottleBurst float64
 	LogRetention  awslogs.RetentionDays
+	// UsagePlans are API Gateway usage plans, one per rate-limit plan
+	// name: the outer, coarse layer (per API key, per second, at the
+	// gateway, before any Lambda runs). See GatewayUsagePlan.
+	UsagePlans []GatewayUsagePlan
 	// WAFRateLimit: requests per client IP per 5 minutes (WebACL).
 	WAFRateLimit int
 }
@@ -59,6 +63,9 @@ func NewRestAPI(scope constructs.Construct, id string, props *RestAPIProps) (*Re
 		RestApiName:   jsii.String(*awscdk.Stack_Of(scope).StackName() + "-api"),
 		Description:   jsii.String("RipTide crawling and extraction API"),
 		EndpointTypes: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		// A usage plan finds its API key in X-API-Key, the header clients
+		// already send their RipTide key in.
+		ApiKeySourceType: awsapigateway.ApiKeySourceType_HEADER,
 		// Execution logs (ERROR level) need the account-wide API Gateway
 		// CloudWatch role; retained because other APIs of the account may
 		// rely on it after this stack is gone.
@@ -84,6 +91,7 @@ func NewRestAPI(scope constructs.Construct, id string, props *RestAPIProps) (*Re
 		return nil, err
 	}
 	r.addGatewayResponses()
+	r.addUsagePlans(*awscdk.Stack_Of(scope).StackName(), props.UsagePlans)
 	r.WAF = NewWebACL(c, "Waf", *awscdk.Stack_Of(scope).StackName(), restAPI.DeploymentStage().StageArn(), props.WAFRateLimit, props.LogRetention)
 	r.WAFName = r.WAF.Name
 
@@ -269,6 +277,37 @@ func (r *RestAPI) addGatewayResponses() {
 			Type:       g.typ,
 			StatusCode: jsii.String(fmt.Sprint(g.status)),
 			Templates:  &map[string]*string{"application/json": jsii.String(gatewayError(g.errType, g.message, g.status, g.retryable))},
+		})
+	}
+}
+
+// GatewayUsagePlan is an API Gateway usage plan: requests per second and
+// burst for the keys attached to it, on this stage. It is the coarse outer
+// layer in front of the application's cost-counting limiter
+// (docs/security.md, "Rate limits and usage"): it counts requests only,
+// per second, and applies to a client whose RipTide key was also imported
+// as an API Gateway key and attached to the plan of the same name.
+type GatewayUsagePlan struct {
+	Name          string
+	RatePerSecond float64
+	Burst         float64
+}
+
+// DefaultUsagePlans are the usage plans of a stack that names none.
+var DefaultUsagePlans = []GatewayUsagePlan{
+	{Name: "default", RatePerSecond: 10, Burst: 20},
+	{Name: "pro", RatePerSecond: 50, Burst: 100},
+}
+
+func (r *RestAPI) addUsagePlans(stackName string, plans []GatewayUsagePlan) {
+	for _, p := range plans {
+		r.Api.AddUsagePlan(jsii.String("UsagePlan-"+p.Name), &awsapigateway.UsagePlanProps{
+			Name:        jsii.String(stackName + "-" + p.Name),
+			Description: jsii.String("RipTide plan " + p.Name + ": coarse per-key throttle in front of the application's limits"),
+			Throttle:    &awsapigateway.ThrottleSettings{RateLimit: jsii.Number(p.RatePerSecond), BurstLimit: jsii.Number(p.Burst)},
+			ApiStages: &[]*awsapigateway.UsagePlanPerApiStage{{
+				Api: r.Api, Stage: r.Api.DeploymentStage(),
+			}},
 		})
 	}
 }

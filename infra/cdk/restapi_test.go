@@ -255,11 +255,34 @@ func TestStageLogsTracesAndThrottles(t *testing.T) {
 			}},
 		})
 	})
-	// Auth is the application's: no API Gateway keys, usage plans or authorizers.
-	for _, typ := range []string{"AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::Authorizer"} {
+	// Auth is the application's: no API Gateway keys (operators import a
+	// client's key into a usage plan) or authorizers.
+	for _, typ := range []string{"AWS::ApiGateway::ApiKey", "AWS::ApiGateway::Authorizer"} {
 		if n := len(resources(s.restJSON, typ)); n != 0 {
 			t.Errorf("%d %s resources, want none", n, typ)
 		}
+	}
+}
+
+// The outer layer: one usage plan per plan name, each throttling per key
+// on the stage, keys read from X-API-Key.
+func TestUsagePlansThrottlePerStageAndPlan(t *testing.T) {
+	s := shared(t)
+	check(t, "api key source", func() {
+		s.rest.HasResourceProperties(jsii.String("AWS::ApiGateway::RestApi"), map[string]any{"ApiKeySourceType": "HEADER"})
+	})
+	plans := resources(s.restJSON, "AWS::ApiGateway::UsagePlan")
+	if len(plans) != len(DefaultUsagePlans) {
+		t.Fatalf("%d usage plans, want %d", len(plans), len(DefaultUsagePlans))
+	}
+	for _, p := range DefaultUsagePlans {
+		check(t, "usage plan "+p.Name, func() {
+			s.rest.HasResourceProperties(jsii.String("AWS::ApiGateway::UsagePlan"), map[string]any{
+				"UsagePlanName": assertions.Match_StringLikeRegexp(jsii.String("-" + p.Name + "$")),
+				"Throttle":      map[string]any{"RateLimit": p.RatePerSecond, "BurstLimit": p.Burst},
+				"ApiStages":     []any{map[string]any{"ApiId": assertions.Match_AnyValue(), "Stage": assertions.Match_AnyValue()}},
+			})
+		})
 	}
 }
 

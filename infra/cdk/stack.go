@@ -55,6 +55,8 @@ type RiptideStackProps struct {
 	// Stage throttling: requests per second (50) and burst (100).
 	ThrottleRate  float64
 	ThrottleBurst float64
+	// UsagePlans are the API Gateway usage plans (DefaultUsagePlans).
+	UsagePlans []GatewayUsagePlan
 	// RenderConcurrency is the render function's reserved concurrency
 	// (DefaultRenderConcurrency); NoReservation reserves none.
 	RenderConcurrency int
@@ -145,6 +147,9 @@ func (p *RiptideStackProps) withDefaults() {
 	if p.ThrottleBurst == 0 {
 		p.ThrottleBurst = 100
 	}
+	if p.UsagePlans == nil {
+		p.UsagePlans = DefaultUsagePlans
+	}
 }
 
 // RiptideStack is the whole AWS home of RipTide. Its parts are exported so
@@ -219,7 +224,7 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	s.RestAPI, err = NewRestAPI(stack, "RestApi", &RestAPIProps{
 		Routes: p.Routes, Functions: s.Functions, StageName: p.StageName,
 		ThrottleRate: p.ThrottleRate, ThrottleBurst: p.ThrottleBurst, LogRetention: p.LogRetention,
-		WAFRateLimit: p.WAFRateLimit,
+		WAFRateLimit: p.WAFRateLimit, UsagePlans: p.UsagePlans,
 	})
 	if err != nil {
 		return nil, err

@@ -129,3 +129,35 @@ func MotoURL(t testing.TB) string {
 	WaitForPort(t, addr, 60*time.Second)
 	return "http://" + addr
 }
+
+// StoppableRedis is a redis-server of the test's own, for fault tests
+// that stop it mid-test (a shared RIPTIDE_TEST_REDIS_URL must never be).
+type StoppableRedis struct {
+	URL  string
+	cmd  *exec.Cmd
+	stop context.CancelFunc
+}
+
+// StartStoppableRedis starts a fresh redis-server on a free loopback port;
+// it is stopped at the end of the test if the test has not stopped it.
+func StartStoppableRedis(t testing.TB) *StoppableRedis {
+	t.Helper()
+	bin := LookPath(t, "redis-server", "install it (apt-get install redis-server)")
+	port := FreePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start redis-server: %v", err)
+	}
+	r := &StoppableRedis{URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port), cmd: cmd, stop: cancel}
+	t.Cleanup(r.Stop)
+	WaitForPort(t, fmt.Sprintf("127.0.0.1:%d", port), 5*time.Second)
+	return r
+}
+
+// Stop kills the server and waits for it to exit (idempotent).
+func (r *StoppableRedis) Stop() {
+	r.stop()
+	_ = r.cmd.Wait()
+}

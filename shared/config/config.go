@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/riptidecrawler/riptide/shared/ratelimit"
 )
 
 // Var documents one environment variable.
@@ -33,7 +35,9 @@ var Vars = []Var{
 	{"RIPTIDE_OIDC_SCOPE_CLAIM", "scope", "Claim holding a token's scopes (space-separated string or list; `crawl` or `riptide:crawl`)."},
 	{"RIPTIDE_OIDC_TENANT_CLAIM", "tenant", "Claim holding a token's tenant."},
 	{"RIPTIDE_KEY_PEPPER", "", "Server secret mixed into the hash of every managed API key (docs/security.md); set it from a secret in production. Changing it invalidates every managed key."},
-	{"RIPTIDE_RATE_LIMIT", "600", "Requests per minute per API key on authenticated routes, counted in Redis across instances; 0 turns limiting off."},
+	{"RIPTIDE_RATE_LIMIT", "600", "Requests per minute per API key across every route group, the `default` plan's request quota (GCRA in Redis across instances); 0 turns the built-in limits off."},
+	{"RIPTIDE_RATE_PLANS", "", "Rate-limit plans as JSON, `{\"plan\": {\"group or *\": {\"requests|urls|render_seconds|llm_tokens\": per_minute or {\"per_minute\": n, \"burst\": b}}}}`; a plan named here replaces the built-in one of that name (docs/security.md lists the built-in `default`). Managed keys name their plan."},
+	{"RIPTIDE_RATE_FAIL_CLOSED", "render,deepsearch,llm,strategies", "Route groups refused (503, Retry-After) while the rate-limit store is unreachable, because they spend money; every other group is limited per instance instead."},
 	{"RIPTIDE_SESSION_RATE_LIMIT", "100", "Pages per minute crawled or rendered with one session (`session_id`), counted in Redis across instances; 0 turns the limit off."},
 	{"RIPTIDE_CORS_ORIGINS", "*", "Comma-separated origins allowed by CORS; `*` any, empty none."},
 	{"RIPTIDE_LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`. Logs are JSON on stderr."},
@@ -110,6 +114,11 @@ type Config struct {
 	MetricsPublic                                                          bool
 	CORSOrigins                                                            []string
 	RateLimit                                                              int
+	// RatePlans are the rate-limit plans (built-in default plus
+	// RIPTIDE_RATE_PLANS); RateFailClosed the groups refused while the
+	// limiter's store is down.
+	RatePlans      ratelimit.Plans
+	RateFailClosed []string
 	// SessionRateLimit is pages per minute per session (0: no limit).
 	SessionRateLimit int
 	LogLevel         slog.Level
@@ -202,6 +211,13 @@ func Load(lookup LookupFunc) (Config, error) {
 	}
 	if c.RateLimit, err = strconv.Atoi(get("RIPTIDE_RATE_LIMIT")); err != nil || c.RateLimit < 0 {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_RATE_LIMIT: %q is not a request count", get("RIPTIDE_RATE_LIMIT")))
+	}
+	if c.RatePlans, err = ratelimit.ParsePlans(getenv("RIPTIDE_RATE_PLANS"), ratelimit.DefaultPlans(c.RateLimit)); err != nil {
+		errs = append(errs, fmt.Sprintf("RIPTIDE_RATE_PLANS: %v", err))
+	}
+	c.RateFailClosed = splitList(get("RIPTIDE_RATE_FAIL_CLOSED"))
+	if v, ok := lookup("RIPTIDE_RATE_FAIL_CLOSED"); ok && strings.TrimSpace(v) == "" {
+		c.RateFailClosed = nil // set but empty: every group fails open
 	}
 	if c.SessionRateLimit, err = strconv.Atoi(get("RIPTIDE_SESSION_RATE_LIMIT")); err != nil || c.SessionRateLimit < 0 {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_SESSION_RATE_LIMIT: %q is not a page count", get("RIPTIDE_SESSION_RATE_LIMIT")))

@@ -24,9 +24,11 @@ type Principal struct {
 	// Scopes are the managed key's scopes; nil means every scope (the
 	// bootstrap keys, disabled auth).
 	Scopes []string
-	// RateLimit is the key's plan in requests per minute; 0 means the
-	// server default.
+	// RateLimit is the key's own requests per minute (replacing its
+	// plan's requests quota); 0 means the plan's.
 	RateLimit int
+	// Plan names the key's rate-limit plan; "" means the default plan.
+	Plan string
 }
 
 // Authenticator checks an API key. It returns an authentication_error for
@@ -122,6 +124,7 @@ func CredentialFromRequest(r *http.Request) string {
 func (c AuthConfig) authenticate(r *http.Request) error {
 	if c.Disabled {
 		Info(r.Context()).Principal = "anonymous"
+		Info(r.Context()).usage = &usageMeter{}
 		return nil
 	}
 	if c.NoKeysConfigured() {
@@ -138,8 +141,8 @@ func (c AuthConfig) authenticate(r *http.Request) error {
 	ri := Info(r.Context())
 	ri.Principal = p.ID
 	ri.Caller = &p
-	if p.KeyID != "" {
-		ri.usage = &usageMeter{}
-	}
+	// Usage feeds the key's counters and the rate limiter's after-the-fact
+	// charges (render seconds, tokens), so every caller has a meter.
+	ri.usage = &usageMeter{}
 	return nil
 }

@@ -31,7 +31,7 @@ func (m *ManagedKeys) Authenticate(ctx context.Context, token string) (Principal
 		for i, s := range k.Scopes {
 			scopes[i] = string(s)
 		}
-		return Principal{ID: "rtk_" + k.ID, KeyID: k.ID, Tenant: k.Tenant, Scopes: scopes, RateLimit: k.RateLimit}, nil
+		return Principal{ID: "rtk_" + k.ID, KeyID: k.ID, Tenant: k.Tenant, Scopes: scopes, RateLimit: k.RateLimit, Plan: k.Plan}, nil
 	}
 	if m.Bootstrap == nil {
 		return Principal{}, core.Errorf(core.ErrAuthentication, "invalid API key")
@@ -81,7 +81,8 @@ type usageMeter struct {
 }
 
 // AddUsage counts URLs fetched, render seconds and LLM tokens against the
-// calling key. Outside a request with a managed key it does nothing.
+// calling key's counters (managed keys) and its rate-limit plan (charged
+// after the response). Outside an authenticated request it does nothing.
 func AddUsage(ctx context.Context, urls int64, renderSeconds float64, tokens int64) {
 	m := Info(ctx).usage
 	if m == nil {

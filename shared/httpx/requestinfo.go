@@ -25,6 +25,7 @@ type RequestInfo struct {
 	// routes and with auth disabled).
 	Caller *Principal
 	usage  *usageMeter
+	limit  *rateState
 	Logger *slog.Logger
 }
 

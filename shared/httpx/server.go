@@ -23,7 +23,8 @@ type Options struct {
 	Recorder RequestRecorder
 	Auth     AuthConfig
 	CORS     CORSConfig
-	// RateLimit, when set, limits every authenticated route per caller.
+	// RateLimit, when set, limits every authenticated route per caller,
+	// plan and route group.
 	RateLimit RateLimiter
 	// BodyReadTimeout bounds the wait for a request body once the route
 	// has accepted the request (default DefaultBodyReadTimeout; negative:
@@ -227,8 +228,11 @@ func routeHandler(opts Options, gate *admission, rt routes.Route, isLegacy bool,
 				w = rec
 				defer auditCall(opts.Audit, r, &route, rec)
 			}
-			if opts.RateLimit != nil && !rateLimit(opts.RateLimit, w, r, time.Now()) {
-				return
+			if opts.RateLimit != nil {
+				if !rateLimit(opts.RateLimit, w, r, route.Group) {
+					return
+				}
+				defer chargeAfter(r)
 			}
 		}
 		if route.Body != routes.NoBody && hasBody(r) {

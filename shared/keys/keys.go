@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/ratelimit"
 )
 
 // Scope names a permission. A key holds one or more; admin holds them all.
@@ -73,6 +74,10 @@ type Key struct {
 	// RateLimit is the key's plan in requests per minute; 0 means the
 	// server default (RIPTIDE_RATE_LIMIT).
 	RateLimit int `json:"rate_limit_per_minute,omitempty"`
+	// Plan names the key's rate-limit plan (RIPTIDE_RATE_PLANS); "" is
+	// the default plan. RateLimit, when set, still replaces the plan's
+	// requests quota.
+	Plan string `json:"plan,omitempty"`
 	// RotatedTo is the id of the key that replaced this one.
 	RotatedTo string `json:"rotated_to,omitempty"`
 	Salt      string `json:"salt"`
@@ -159,6 +164,9 @@ type Service struct {
 	// revocation reaches every process within it. Zero means DefaultCacheTTL.
 	CacheTTL time.Duration
 	Now      func() time.Time
+	// KnownPlan, when set, refuses keys naming a plan it does not know
+	// (the configured RIPTIDE_RATE_PLANS).
+	KnownPlan func(name string) bool
 
 	mu    sync.Mutex
 	cache map[string]cached
@@ -194,6 +202,7 @@ type Spec struct {
 	Scopes    []Scope
 	ExpiresAt time.Time
 	RateLimit int
+	Plan      string
 }
 
 // Validate checks a spec.
@@ -211,6 +220,10 @@ func (sp Spec) Validate() error {
 	if sp.RateLimit < 0 {
 		return core.Errorf(core.ErrValidation, "rate_limit_per_minute must be 0 (server default) or more").
 			WithDetails(core.Detail{Field: "rate_limit_per_minute", Message: "negative"})
+	}
+	if sp.Plan != "" && !ratelimit.ValidPlanName(sp.Plan) {
+		return core.Errorf(core.ErrValidation, "plan %q: plan names are lowercase letters, digits, '-' and '_' (at most 40)", sp.Plan).
+			WithDetails(core.Detail{Field: "plan", Message: "invalid plan name"})
 	}
 	if len(sp.Name) > 200 || len(sp.Tenant) > 200 {
 		return core.Errorf(core.ErrValidation, "name and tenant are at most 200 characters")
@@ -236,6 +249,10 @@ func (s *Service) Create(ctx context.Context, sp Spec) (Key, string, error) {
 	if err := sp.Validate(); err != nil {
 		return Key{}, "", err
 	}
+	if sp.Plan != "" && s.KnownPlan != nil && !s.KnownPlan(sp.Plan) {
+		return Key{}, "", core.Errorf(core.ErrValidation, "plan %q is not configured (RIPTIDE_RATE_PLANS)", sp.Plan).
+			WithDetails(core.Detail{Field: "plan", Message: "unknown plan"})
+	}
 	now := s.now()
 	if !sp.ExpiresAt.IsZero() && !sp.ExpiresAt.After(now) {
 		return Key{}, "", core.Errorf(core.ErrValidation, "expires_at must be in the future").
@@ -243,7 +260,7 @@ func (s *Service) Create(ctx context.Context, sp Spec) (Key, string, error) {
 	}
 	id, secret, salt := randomHex(idBytes), randomB64(secretBytes), randomHex(16)
 	k := Key{ID: id, Name: sp.Name, Tenant: sp.Tenant, Scopes: slices.Compact(slices.Sorted(slices.Values(sp.Scopes))),
-		CreatedAt: now.UTC().Truncate(time.Second), ExpiresAt: sp.ExpiresAt.UTC(), RateLimit: sp.RateLimit,
+		CreatedAt: now.UTC().Truncate(time.Second), ExpiresAt: sp.ExpiresAt.UTC(), RateLimit: sp.RateLimit, Plan: sp.Plan,
 		Salt: salt, Hash: s.hash(salt, secret)}
 	if err := s.Store.Put(ctx, k); err != nil {
 		return Key{}, "", core.Wrap(core.ErrDependency, err, "store the key")
@@ -383,7 +400,7 @@ func (s *Service) Rotate(ctx context.Context, id string, grace time.Duration) (o
 	if !exp.IsZero() && !exp.After(now) {
 		exp = time.Time{}
 	}
-	replacement, token, err = s.Create(ctx, Spec{Name: old.Name, Tenant: old.Tenant, Scopes: old.Scopes, ExpiresAt: exp, RateLimit: old.RateLimit})
+	replacement, token, err = s.Create(ctx, Spec{Name: old.Name, Tenant: old.Tenant, Scopes: old.Scopes, ExpiresAt: exp, RateLimit: old.RateLimit, Plan: old.Plan})
 	if err != nil {
 		return Key{}, Key{}, "", err
 	}

@@ -1,8 +1,10 @@
 package keys_test
 
 import (
+	"context"
 	"testing"
 
+	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/keys"
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
@@ -43,5 +45,25 @@ func TestScopesCoverRouteGroups(t *testing.T) {
 	}
 	if rt, _ := routes.Lookup("deepsearch.query"); rt.ReadOnly() {
 		t.Fatal("a GET that searches is not read-only")
+	}
+}
+
+func TestKeyPlanIsValidatedAndKept(t *testing.T) {
+	svc := &keys.Service{Store: &memStore{m: map[string]keys.Key{}}, Pepper: []byte("p"),
+		KnownPlan: func(n string) bool { return n == "pro" }}
+	ctx := context.Background()
+	for _, bad := range []string{"Pro", "a b", "unknown"} {
+		_, _, err := svc.Create(ctx, keys.Spec{Scopes: []keys.Scope{"crawl"}, Plan: bad})
+		if e := core.AsError(err); e == nil || e.Type != core.ErrValidation || len(e.Details) == 0 || e.Details[0].Field != "plan" {
+			t.Errorf("plan %q: %v", bad, err)
+		}
+	}
+	k, _, err := svc.Create(ctx, keys.Spec{Scopes: []keys.Scope{"crawl"}, Plan: "pro", RateLimit: 5})
+	if err != nil || k.Plan != "pro" {
+		t.Fatalf("%+v %v", k, err)
+	}
+	_, next, _, err := svc.Rotate(ctx, k.ID, 0)
+	if err != nil || next.Plan != "pro" || next.RateLimit != 5 {
+		t.Fatalf("rotation lost the plan: %+v %v", next, err)
 	}
 }

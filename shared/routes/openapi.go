@@ -157,9 +157,11 @@ func headerComponents() map[string]any {
 	return map[string]any{
 		"X-Request-ID":           h("The request's id (a valid incoming one is echoed); also in error bodies and logs.", true, str),
 		"API-Version":            h("The API version that answered.", true, map[string]any{"type": "string", "enum": []string{"1"}}),
-		"X-RateLimit-Limit":      h("Requests allowed per window (when rate limiting is on: RIPTIDE_RATE_LIMIT).", false, integer),
-		"X-RateLimit-Remaining":  h("Requests left in the current window (when rate limiting is on).", false, integer),
-		"X-RateLimit-Reset":      h("When the current window ends, in unix seconds (when rate limiting is on).", false, integer),
+		"X-RateLimit-Limit":      h("Units per minute of the binding quota of the caller's plan (the one that refused, else the one with the least left; requests, URLs, render seconds or LLM tokens; docs/security.md). Absent when no quota applies.", false, integer),
+		"X-RateLimit-Remaining":  h("Units of the binding quota that can be spent at once now (0 in debt).", false, integer),
+		"X-RateLimit-Reset":      h("When the binding quota is full again, in unix seconds.", false, integer),
+		"RateLimit-Policy":       h(`Every quota of the decision (IETF httpapi draft): "<group or all>.<dimension>";q=<units per minute>;w=60, comma-separated.`, false, str),
+		"RateLimit":              h(`Every quota's state (IETF httpapi draft): "<group or all>.<dimension>";r=<remaining>;t=<seconds until full>.`, false, str),
 		"Retry-After":            h("Seconds to wait before retrying.", true, integer),
 		"Deprecation":            h("This legacy path is deprecated since this date (RFC 9745: @unix-seconds).", true, str),
 		"Sunset":                 h("This legacy path may stop answering after this HTTP date (RFC 8594).", true, str),
@@ -196,7 +198,7 @@ func mergeSchemas(a, b map[string]any) map[string]any {
 func answerHeaders(r Route, legacyPath bool) map[string]any {
 	hs := map[string]any{"X-Request-ID": headerRef("X-Request-ID"), "API-Version": headerRef("API-Version")}
 	if !r.Public {
-		for _, n := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+		for _, n := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "RateLimit-Policy", "RateLimit"} {
 			hs[n] = headerRef(n)
 		}
 	}
@@ -432,7 +434,7 @@ func (b *docBuilder) errorAnswer(status int, rateLimited, legacyPath bool, shape
 	if _, done := b.responses[name]; !done {
 		h := map[string]any{"X-Request-ID": headerRef("X-Request-ID"), "API-Version": headerRef("API-Version")}
 		if rateLimited {
-			for _, n := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+			for _, n := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "RateLimit-Policy", "RateLimit"} {
 				h[n] = headerRef(n)
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/httpx"
@@ -33,11 +32,7 @@ func Planned(context.Context, *Process) (Group, error) { return Group{}, nil }
 func (p *Process) HTTPOptions() httpx.Options {
 	cors := httpx.CORSConfig{AllowedOrigins: p.Config.CORSOrigins, MaxAgeSeconds: 600}
 	o := httpx.Options{Logger: p.Logger, Metrics: p.Metrics, Recorder: p.Recorder, Auth: p.Auth, CORS: cors, Sunset: p.Config.LegacySunset}
-	// With managed keys the limiter runs even when the default is off: a
-	// key's own plan still applies.
-	if p.Config.RateLimit > 0 || p.Keys != nil {
-		o.RateLimit = store.NewRateLimiter(p.Store, p.Config.RateLimit, time.Minute)
-	}
+	o.RateLimit = p.RateLimiter()
 	if p.Keys != nil {
 		o.Usage = httpx.KeyUsage{Keys: p.Keys}
 	}

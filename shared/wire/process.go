@@ -147,7 +147,8 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 	// and every 401 says that no key is configured.
 	// An identity provider's admin tokens can create them too.
 	if !cfg.AuthDisabled && (!p.Auth.NoKeysConfigured() || cfg.OIDCIssuer != "") {
-		p.Keys = &keys.Service{Store: store.NewAPIKeys(p.Store), Pepper: []byte(cfg.KeyPepper)}
+		p.Keys = &keys.Service{Store: store.NewAPIKeys(p.Store), Pepper: []byte(cfg.KeyPepper),
+			KnownPlan: func(name string) bool { _, ok := cfg.RatePlans[name]; return ok }}
 		p.Auth.Authenticator = &httpx.ManagedKeys{Keys: p.Keys, Bootstrap: p.Auth.Authenticator}
 	}
 	// Bearer tokens of the identity provider sit in front of the keys: a

@@ -58,7 +58,11 @@ type CreateRequest struct {
 	// ExpiresInSeconds or ExpiresAt (RFC 3339) set an expiry; neither: none.
 	ExpiresInSeconds int64     `json:"expires_in_seconds,omitempty"`
 	ExpiresAt        time.Time `json:"expires_at,omitzero"`
-	// RateLimitPerMinute is the key's plan; 0 means the server default.
+	// Plan names the key's rate-limit plan (RIPTIDE_RATE_PLANS); empty
+	// means "default".
+	Plan string `json:"plan,omitempty"`
+	// RateLimitPerMinute replaces the plan's requests per minute (shared
+	// by every route group); 0 keeps the plan's.
 	RateLimitPerMinute int `json:"rate_limit_per_minute,omitempty"`
 }
 
@@ -74,6 +78,7 @@ type KeyView struct {
 	ExpiresAt          *time.Time  `json:"expires_at,omitempty"`
 	RevokedAt          *time.Time  `json:"revoked_at,omitempty"`
 	RotatedTo          string      `json:"rotated_to,omitempty"`
+	Plan               string      `json:"plan,omitempty"`
 	RateLimitPerMinute int         `json:"rate_limit_per_minute,omitempty"`
 	Usage              *keys.Usage `json:"usage,omitempty"`
 }
@@ -100,7 +105,7 @@ type RotateRequest struct {
 
 func (d Deps) view(k keys.Key, u *keys.Usage) KeyView {
 	v := KeyView{ID: k.ID, Prefix: "rtk_" + k.ID, Name: k.Name, Tenant: k.Tenant, CreatedAt: k.CreatedAt,
-		RotatedTo: k.RotatedTo, RateLimitPerMinute: k.RateLimit, Usage: u, Scopes: make([]string, len(k.Scopes))}
+		RotatedTo: k.RotatedTo, Plan: k.Plan, RateLimitPerMinute: k.RateLimit, Usage: u, Scopes: make([]string, len(k.Scopes))}
 	for i, s := range k.Scopes {
 		v.Scopes[i] = string(s)
 	}
@@ -130,7 +135,7 @@ func (d Deps) create(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	sp := keys.Spec{Name: req.Name, Tenant: req.Tenant, RateLimit: req.RateLimitPerMinute, ExpiresAt: req.ExpiresAt}
+	sp := keys.Spec{Name: req.Name, Tenant: req.Tenant, RateLimit: req.RateLimitPerMinute, Plan: req.Plan, ExpiresAt: req.ExpiresAt}
 	for _, s := range req.Scopes {
 		sp.Scopes = append(sp.Scopes, keys.Scope(s))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
+	"github.com/riptidecrawler/riptide/shared/ratelimit"
 )
 
 // Deps are what the crawl group needs.
@@ -85,6 +86,10 @@ func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if (req.Async || len(req.URLs) > pipeline.MaxURLs) && !req.Options.UseSpider && (d.Jobs != nil || req.Async) {
+		if err := spendURLs(r, len(req.URLs)); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
 		d.async(w, r, req)
 		return
 	}
@@ -94,6 +99,10 @@ func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
 	}
 	// A missing or foreign session is the request's error, not each URL's.
 	if err := d.Pipeline.CheckSession(r.Context(), req.Options.SessionID); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := spendURLs(r, len(req.URLs)); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
@@ -291,6 +300,9 @@ func (d Deps) stream(w http.ResponseWriter, r *http.Request, open func(http.Resp
 		return
 	} else if err == nil {
 		err = d.Pipeline.CheckSession(r.Context(), req.Options.SessionID)
+		if err == nil {
+			err = spendURLs(r, len(req.URLs))
+		}
 		if err != nil {
 			httpx.WriteError(w, r, err)
 			return
@@ -303,4 +315,11 @@ func (d Deps) stream(w http.ResponseWriter, r *http.Request, open func(http.Resp
 	if err := d.run(r.Context(), httpx.RequestID(r.Context()), req, out); err != nil {
 		httpx.Logger(r.Context()).Info("stream ended early", "error", err.Error())
 	}
+}
+
+// spendURLs spends a batch's URLs from the caller's rate-limit plan
+// before any work: a batch the plan cannot afford now is a 429 that
+// fetched nothing.
+func spendURLs(r *http.Request, n int) error {
+	return httpx.SpendUpfront(r.Context(), ratelimit.URLs, float64(n))
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
+	"github.com/riptidecrawler/riptide/shared/ratelimit"
 	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/store"
@@ -55,24 +56,36 @@ func (c pipelineCrawler) CrawlPage(ctx context.Context, req spider.PageRequest) 
 	return page, nil
 }
 
-// countingLimiter allows limit requests, then refuses: the rate-limit
-// middleware's port, to see the facade's headers and 429.
-type countingLimiter struct {
-	mu    sync.Mutex
-	n     int
-	limit int
+// planLimiter is the real limiter (in process) whose plan a test can
+// tighten, to see the facade's headers and 429.
+type planLimiter struct {
+	mu sync.Mutex
+	l  *ratelimit.Limiter
 }
 
-func (l *countingLimiter) Take(context.Context, string) (core.RateDecision, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.n++
-	return core.RateDecision{Limit: l.limit, Remaining: l.limit - l.n, Reset: time.Now().Add(time.Minute), Allowed: l.n <= l.limit}, nil
+func (p *planLimiter) setLimit(perMinute float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.l = ratelimit.New(nil, ratelimit.Plans{"default": {"*": {"requests": {PerMinute: perMinute}}}}, nil)
+}
+
+func (p *planLimiter) get() *ratelimit.Limiter {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.l
+}
+
+func (p *planLimiter) Admit(ctx context.Context, r ratelimit.Request) ratelimit.Decision {
+	return p.get().Admit(ctx, r)
+}
+
+func (p *planLimiter) Charge(ctx context.Context, r ratelimit.Request) ratelimit.Decision {
+	return p.get().Charge(ctx, r)
 }
 
 type env struct {
 	api, site string
-	limiter   *countingLimiter
+	limiter   *planLimiter
 }
 
 // server is the facade behind the real middleware (auth with a key, rate
@@ -96,7 +109,8 @@ func server(t *testing.T, hook func(*http.Request)) env {
 	}
 	l := spider.NewLocalLauncher(e)
 	t.Cleanup(l.Close)
-	lim := &countingLimiter{limit: 1000}
+	lim := &planLimiter{}
+	lim.setLimit(1000)
 	h, err := httpx.NewHandler(httpx.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Auth: httpx.AuthConfig{Authenticator: httpx.NewStaticKeys([]string{apiKey})}, RateLimit: lim},
 		routes.Group("firecrawl"), firecrawlapi.Handlers(firecrawlapi.Deps{Pipeline: pl, Spider: firecrawlapi.SpiderService{Service: &spider.Service{Engine: e, Launcher: l}}}))
@@ -275,7 +289,7 @@ func TestErrorsAreFirecrawlShaped(t *testing.T) {
 
 func TestRateLimitedIsFirecrawlShaped(t *testing.T) {
 	e := server(t, nil)
-	e.limiter.limit = 1
+	e.limiter.setLimit(1)
 	do(t, "POST", e.api+"/v1/map", `{"url":"`+e.site+`/","limit":1}`, apiKey)
 	resp, b := do(t, "POST", e.api+"/v1/map", `{"url":"`+e.site+`/","limit":1}`, apiKey)
 	body := decode[map[string]any](t, b)
