@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -119,6 +120,24 @@ type JobResult struct {
 	URL          string            `json:"url,omitempty"`
 	URLExpiresAt *time.Time        `json:"url_expires_at,omitempty"`
 	Bytes        int64             `json:"bytes,omitempty"`
+}
+
+// JobCrawlItem is one item of a single_crawl or batch_crawl job's result:
+// a page and its position in the job's urls.
+type JobCrawlItem struct {
+	Index  int    `json:"index"`
+	Result Result `json:"result"`
+}
+
+// CrawlItems decodes the items of a crawl job's result page.
+func (r *JobResult) CrawlItems() ([]JobCrawlItem, error) {
+	out := make([]JobCrawlItem, len(r.Items))
+	for i, raw := range r.Items {
+		if err := json.Unmarshal(raw, &out[i]); err != nil {
+			return nil, fmt.Errorf("client: job result item %d: %w", i, err)
+		}
+	}
+	return out, nil
 }
 
 // SubmitJob queues a job and returns its id.
