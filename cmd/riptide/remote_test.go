@@ -182,6 +182,16 @@ func TestClientAgainstServe(t *testing.T) {
 		if err != nil || st.PagesCrawled != pages || pages == 0 {
 			t.Fatalf("status %+v, %d pages streamed: %v", st, pages, err)
 		}
+		// The playground's health view shows the monitoring's spider_pages.
+		code, body := callWith(t, "GET", base+"/api/v1/monitoring/metrics/current", "", http.Header{"X-Api-Key": {remoteKey}})
+		var m struct {
+			Metrics struct {
+				SpiderPages int `json:"spider_pages"`
+			} `json:"metrics"`
+		}
+		if code != 200 || json.Unmarshal([]byte(body), &m) != nil || m.Metrics.SpiderPages < pages {
+			t.Fatalf("metrics after a %d-page run: %d %s", pages, code, body)
+		}
 	})
 }
 
