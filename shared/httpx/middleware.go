@@ -96,6 +96,7 @@ func (c CORSConfig) allow(origin string) (string, bool) {
 }
 
 const corsAllowHeaders = "Authorization, Content-Type, X-API-Key, X-Request-ID, API-Version, Last-Event-ID"
+
 // corsExposeHeaders are the response headers a cross-origin page may read:
 // the request id to quote in a report, where a 202 says to follow the work
 // (Location), and the rate-limit and deprecation signals.
