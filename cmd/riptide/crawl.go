@@ -29,7 +29,7 @@ type crawlOptions struct {
 	noRobots    bool
 }
 
-func (c cli) crawlCommand() *cobra.Command {
+func (c cli) crawlCommand(r *remote) *cobra.Command {
 	var o crawlOptions
 	cmd := &cobra.Command{
 		Use:   "crawl URL... [flags]",
@@ -48,10 +48,14 @@ Notes and hints go to stderr; the exit code is 1 when a URL failed.
 Pages the gate sends to a browser are rendered with Chromium when it is
 installed (RIPTIDE_CHROMIUM_PATH, else chromium-headless-shell or chromium on
 PATH); --render renders every page. Loopback and private addresses are refused
-by the SSRF guard unless RIPTIDE_ALLOW_CIDRS lets them through.`,
+by the SSRF guard unless RIPTIDE_ALLOW_CIDRS lets them through.
+
+With --base-url the server crawls (its cache, browser and SSRF rules apply)
+and the output is the same.`,
 		Example: "  riptide crawl https://example.com/ --format text\n" +
 			"  riptide crawl https://example.com/app --render\n" +
-			"  RIPTIDE_ALLOW_CIDRS=127.0.0.0/8 riptide crawl http://127.0.0.1:8000/ --ndjson",
+			"  RIPTIDE_ALLOW_CIDRS=127.0.0.0/8 riptide crawl http://127.0.0.1:8000/ --ndjson\n" +
+			"  RIPTIDE_API_KEY=key riptide --base-url http://127.0.0.1:8080 crawl https://example.com/",
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, urls []string) error {
 			if o.render {
@@ -59,6 +63,9 @@ by the SSRF guard unless RIPTIDE_ALLOW_CIDRS lets them through.`,
 					return usageError{fmt.Errorf("--render asks for headless rendering but --render-mode is %q", o.renderMode)}
 				}
 				o.renderMode = string(pipeline.RenderHeadless)
+			}
+			if r.on() {
+				return c.remoteCrawl(cmd.Context(), r, o, urls)
 			}
 			return crawlCmd(cmd.Context(), o, urls, c.stdout, c.stderr, c.lookup)
 		},

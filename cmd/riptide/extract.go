@@ -27,7 +27,7 @@ type extractOptions struct {
 	workers int
 }
 
-func (c cli) extractCommand() *cobra.Command {
+func (c cli) extractCommand(r *remote) *cobra.Command {
 	var o extractOptions
 	cmd := &cobra.Command{
 		Use:   "extract [FILE|-]",
@@ -43,6 +43,9 @@ in input order, extracting --workers lines in parallel.`,
 			"  riptide extract --ndjson < pages.ndjson > results.ndjson",
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if r.on() {
+				return c.remoteExtract(cmd.Context(), r, o, args)
+			}
 			return extractCmd(cmd.Context(), o, args, c.stdin, c.stdout)
 		},
 	}

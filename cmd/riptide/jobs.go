@@ -12,12 +12,13 @@ import (
 	"github.com/riptidecrawler/riptide/shared/wire/workerswire"
 )
 
-func (c cli) jobsCommand() *cobra.Command {
+func (c cli) jobsCommand(r *remote) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "jobs",
-		Short: "Operate the async job queue",
+		Short: "Operate the async job queue, or a server's jobs with --base-url",
 		Args:  usageArgs(cobra.NoArgs),
 	}
+	cmd.AddCommand(c.remoteJobsCommands(r)...)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "redrive",
 		Short: "Move dead-lettered job messages back to their queues",

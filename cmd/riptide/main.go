@@ -3,6 +3,7 @@
 //	riptide serve [--addr 127.0.0.1:8080]   every endpoint group on one port, embedded defaults
 //	riptide crawl URL... [flags]            crawl in process, print markdown, text, JSON or NDJSON
 //	riptide extract [FILE|-] [flags]        extract local HTML
+//	riptide --base-url URL crawl|extract|jobs ...  the same through a server's API (docs/cli.md)
 //	riptide audit verify|export             prove or export the audit trail in REDIS_URL
 //	riptide tenant export|delete TENANT     one tenant's data in REDIS_URL (docs/privacy.md)
 //	riptide routes                          the route table
@@ -22,6 +23,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -115,7 +117,11 @@ them); the ones the CLI uses most:
   RIPTIDE_ALLOW_CIDRS    addresses the SSRF guard lets through although private
                          (e.g. 127.0.0.0/8 to crawl a server on this machine)
   RIPTIDE_CHROMIUM_PATH  the Chromium binary for --render (default: found on PATH)
-  REDIS_URL              a Redis server for 'serve' (default: embedded)`,
+  REDIS_URL              a Redis server for 'serve' (default: embedded)
+
+With --base-url, crawl, extract and jobs call that RipTide server through its
+API instead (remote mode, docs/cli.md); the key comes from --api-key or
+RIPTIDE_API_KEY.`,
 		Version: fmt.Sprintf("%s (API v%s)", version.String(), httpx.APIVersion),
 		// A root without a subcommand is a usage error; a word that is no
 		// command is one too, with cobra's suggestions.
@@ -134,15 +140,29 @@ them); the ones the CLI uses most:
 		SilenceErrors:              true, // run prints errors once, with the exit code's meaning
 		SilenceUsage:               true, // a failed crawl is not a reason to print usage
 	}
+	r := &remote{}
+	r.addFlags(root)
+	// Remote mode exists for the commands with an API equivalent; the
+	// others refuse --base-url rather than silently working locally.
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if !r.on() || remoteCommands[strings.TrimPrefix(cmd.CommandPath(), "riptide ")] {
+			return nil
+		}
+		return usageError{fmt.Errorf("%s works in this process only; drop --base-url", cmd.CommandPath())}
+	}
 	root.SetVersionTemplate("riptide {{.Version}}\n")
 	root.SetIn(c.stdin)
 	root.SetOut(c.stdout)
 	root.SetErr(c.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(c.serveCommand(), c.crawlCommand(), c.extractCommand(), c.backupCommand(), c.restoreCommand(), c.migrateCommand(), c.smokeCommand(),
-		c.auditCommand(), c.tenantCommand(), c.jobsCommand(), routesCommand(), openAPICommand(), versionCommand())
+	root.AddCommand(c.serveCommand(), c.crawlCommand(r), c.extractCommand(r), c.backupCommand(), c.restoreCommand(), c.migrateCommand(), c.smokeCommand(),
+		c.auditCommand(), c.tenantCommand(), c.jobsCommand(r), routesCommand(), openAPICommand(), versionCommand())
 	return root
 }
+
+// remoteCommands are the command paths that --base-url sends to a server.
+var remoteCommands = map[string]bool{"crawl": true, "extract": true, "jobs submit": true, "jobs get": true,
+	"jobs list": true, "jobs cancel": true, "jobs result": true}
 
 func suggestions(cmd *cobra.Command, typed string) string {
 	s := cmd.SuggestionsFor(typed)

@@ -96,7 +96,11 @@ func (c CORSConfig) allow(origin string) (string, bool) {
 }
 
 const corsAllowHeaders = "Authorization, Content-Type, X-API-Key, X-Request-ID, API-Version, Last-Event-ID"
-const corsExposeHeaders = "X-Request-ID, API-Version, Deprecation, Sunset, Link, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, RateLimit-Policy, RateLimit"
+
+// corsExposeHeaders are the response headers a cross-origin page may read:
+// the request id to quote in a report, where a 202 says to follow the work
+// (Location), and the rate-limit and deprecation signals.
+const corsExposeHeaders = "X-Request-ID, API-Version, Location, Deprecation, Sunset, Link, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, RateLimit-Policy, RateLimit"
 
 // corsMiddleware answers preflight requests itself (before routing, so they
 // need no API key) and adds CORS headers to allowed origins.

@@ -78,6 +78,9 @@ type Deps struct {
 	Site SiteFetcher
 	// Notifier sends the end-of-run webhook; nil disables webhooks.
 	Notifier Notifier
+	// Pages counts the pages runs crawl, for the metrics (monitoring's
+	// spider_pages, riptide_spider_pages_total); nil counts nothing.
+	Pages PageCounter
 	// NewScorer builds the best_first scorer of a run (default
 	// KeywordScorer over options.keywords).
 	NewScorer func(Options) Scorer
@@ -85,6 +88,12 @@ type Deps struct {
 	Config    Config
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+}
+
+// PageCounter counts crawled pages by outcome: "ok" or the error type
+// (monitor.Recorder is one).
+type PageCounter interface {
+	RecordSpiderPage(outcome string)
 }
 
 // Engine runs deep crawls whose whole state lives in a RunStore: the three
@@ -95,6 +104,7 @@ type Engine struct {
 	crawler   PageCrawler
 	site      SiteFetcher
 	notifier  Notifier
+	pages     PageCounter
 	newScorer func(Options) Scorer
 	log       *slog.Logger
 	cfg       Config
@@ -106,7 +116,7 @@ func New(d Deps) (*Engine, error) {
 	if d.Runs == nil {
 		return nil, errors.New("spider: Runs is required")
 	}
-	e := &Engine{runs: d.Runs, crawler: d.Crawler, site: d.Site, notifier: d.Notifier, newScorer: d.NewScorer,
+	e := &Engine{runs: d.Runs, crawler: d.Crawler, site: d.Site, notifier: d.Notifier, pages: d.Pages, newScorer: d.NewScorer,
 		log: d.Logger, cfg: d.Config.withDefaults(), now: d.Now}
 	if e.newScorer == nil {
 		e.newScorer = func(o Options) Scorer { return KeywordScorer{Keywords: o.Keywords} }

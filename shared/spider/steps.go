@@ -346,12 +346,34 @@ func (w *batchWork) recorder() {
 		for _, c := range group {
 			outcomes = append(outcomes, c.outcome)
 		}
-		_, err := w.e.runs.Complete(ctx, w.r.id, w.batch, w.policy, outcomes)
+		recorded, err := w.e.runs.Complete(ctx, w.r.id, w.batch, w.policy, outcomes)
 		if err != nil {
 			err = core.Wrap(core.ErrDependency, err, "record crawled pages")
+		} else {
+			w.e.countPages(outcomes, recorded)
 		}
 		for _, c := range group {
 			c.done <- err
+		}
+	}
+}
+
+// countPages tells the metrics what became of recorded pages: crawled
+// ("ok") or failed (the error type). Skips, duplicates and outcomes a newer
+// batch took over are not pages of the run.
+func (e *Engine) countPages(outcomes []Outcome, recorded []Recorded) {
+	if e.pages == nil {
+		return
+	}
+	for i, o := range outcomes {
+		if i >= len(recorded) || recorded[i] != RecordStored {
+			continue
+		}
+		switch {
+		case o.Kind == OutcomeOK:
+			e.pages.RecordSpiderPage("ok")
+		case o.Kind == OutcomeFailed && o.Error != nil:
+			e.pages.RecordSpiderPage(string(o.Error.Type))
 		}
 	}
 }

@@ -45,6 +45,12 @@ func TestNoticeIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkFile(t, "NOTICE", want, "make notice")
+	// The playground's bundled npm packages are listed too.
+	for _, pkg := range []string{"preact ", "marked ", "dompurify ", "swagger-ui-dist "} {
+		if !bytes.Contains(want, []byte("\n"+pkg)) {
+			t.Errorf("NOTICE does not list the playground's npm package %s", pkg)
+		}
+	}
 	if bytes.Contains(want, []byte("UNKNOWN")) {
 		t.Errorf("NOTICE has modules with unknown licenses:\n%s", want)
 	}

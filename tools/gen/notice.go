@@ -24,7 +24,8 @@ type module struct {
 }
 
 // notice lists the third-party modules linked into the shipped programs with
-// their licenses, as found by licensecheck in each module's license file.
+// their licenses, as found by licensecheck in each module's license file,
+// and the npm packages of the playground the riptide command embeds.
 func notice(root string) ([]byte, error) {
 	args := append([]string{"list", "-deps", "-json=Module"}, noticePackages...)
 	cmd := exec.Command("go", args...)
@@ -66,7 +67,71 @@ func notice(root string) ([]byte, error) {
 		m := mods[p]
 		fmt.Fprintf(&b, "%s %s\n    License: %s\n", m.Path, m.Version, licenseOf(m.Dir))
 	}
+	pkgs, err := playgroundPackages(root)
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString("\nThe riptide command also embeds the web playground (web/playground/dist),\n")
+	b.WriteString("which bundles the following npm packages. Their license texts, and those of\n")
+	b.WriteString("the packages inside swagger-ui-bundle.js, are in " + playgroundLicenses + ",\n")
+	b.WriteString("served by `riptide serve` at /assets/third-party-licenses.txt.\n\n")
+	for _, p := range pkgs {
+		fmt.Fprintf(&b, "%s %s (npm)\n    License: %s\n", p.name, p.version, p.license)
+	}
 	return []byte(b.String()), nil
+}
+
+// playgroundLicenses is the license file the playground's build writes
+// (web/playground/vite.config.ts, plugin riptide-licenses).
+const playgroundLicenses = "web/playground/dist/assets/third-party-licenses.txt"
+
+type npmPackage struct{ name, version, license string }
+
+// playgroundPackages are the playground's runtime dependencies (its
+// package.json "dependencies": what the build bundles or copies; the
+// devDependencies only build and test it), with the version and declared
+// license package-lock.json pins. Each must have its text in the build's
+// license file, or the build is older than the dependencies.
+func playgroundPackages(root string) ([]npmPackage, error) {
+	dir := filepath.Join(root, "web/playground")
+	var manifest struct {
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	var lock struct {
+		Packages map[string]struct {
+			Version string `json:"version"`
+			License string `json:"license"`
+		} `json:"packages"`
+	}
+	for file, v := range map[string]any{"package.json": &manifest, "package-lock.json": &lock} {
+		b, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			return nil, fmt.Errorf("web/playground/%s: %w", file, err)
+		}
+	}
+	texts, err := os.ReadFile(filepath.Join(root, playgroundLicenses))
+	if err != nil {
+		return nil, fmt.Errorf("%w (run `make playground`)", err)
+	}
+	var out []npmPackage
+	for name := range manifest.Dependencies {
+		locked, ok := lock.Packages["node_modules/"+name]
+		if !ok || locked.Version == "" {
+			return nil, fmt.Errorf("web/playground/package-lock.json does not pin %s: run npm install in web/playground", name)
+		}
+		if locked.License == "" {
+			locked.License = "UNKNOWN (no license in package-lock.json: review by hand)"
+		}
+		if !bytes.Contains(texts, []byte("==> "+name+" ")) {
+			return nil, fmt.Errorf("%s has no license text for %s: run `make playground`", playgroundLicenses, name)
+		}
+		out = append(out, npmPackage{name, locked.Version, locked.License})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out, nil
 }
 
 // licenseOf names the license(s) found in a module's top-level license files.

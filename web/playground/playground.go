@@ -7,13 +7,16 @@ package playground
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -50,12 +53,35 @@ type file struct {
 	body  []byte
 	ctype string
 	etag  string
+	// gz is body gzip-compressed, made on the first request that accepts
+	// it (not at start: the Swagger UI bundle alone takes tens of
+	// milliseconds to compress), nil when compressing does not pay.
+	gzOnce   sync.Once
+	gz       []byte
+	compress bool
+}
+
+// compressible are the types worth gzipping (text; images and fonts are
+// compressed already).
+var compressible = map[string]bool{".html": true, ".js": true, ".css": true, ".svg": true, ".json": true, ".map": true, ".txt": true}
+
+// gzipped returns the file's gzip encoding, or nil when it is not smaller.
+func (f *file) gzipped() []byte {
+	f.gzOnce.Do(func() {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // the level is valid: no error
+		_, _ = zw.Write(f.body)
+		if zw.Close() == nil && buf.Len() < len(f.body)*9/10 {
+			f.gz = buf.Bytes()
+		}
+	})
+	return f.gz
 }
 
 // Site is the playground's files, read from the embedded build once.
 type Site struct {
-	index  file
-	assets map[string]file
+	index  *file
+	assets map[string]*file
 }
 
 // New reads the embedded build.
@@ -68,7 +94,7 @@ func newSite(fsys fs.FS) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Site{assets: map[string]file{}}
+	s := &Site{assets: map[string]*file{}}
 	err = fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -82,7 +108,7 @@ func newSite(fsys fs.FS) (*Site, error) {
 		if !ok {
 			ct = "application/octet-stream"
 		}
-		f := file{body: b, ctype: ct, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		f := &file{body: b, ctype: ct, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, compress: compressible[path.Ext(p)]}
 		if p == "index.html" {
 			s.index = f
 		} else {
@@ -93,7 +119,7 @@ func newSite(fsys fs.FS) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.index.body == nil {
+	if s.index == nil {
 		return nil, fs.ErrNotExist
 	}
 	return s, nil
@@ -130,15 +156,60 @@ func (s *Site) Mount(api http.Handler) http.Handler {
 	})
 }
 
-func (s *Site) serve(w http.ResponseWriter, r *http.Request, f file, cache string) {
+func (s *Site) serve(w http.ResponseWriter, r *http.Request, f *file, cache string) {
 	h := w.Header()
 	h.Set("Content-Type", f.ctype)
 	h.Set("Cache-Control", cache)
-	h.Set("ETag", f.etag)
+	body, etag := f.body, f.etag
+	if f.compress {
+		// Caches must keep the two encodings apart.
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+			if gz := f.gzipped(); gz != nil {
+				// A strong ETag names one representation: the gzip one
+				// has its own.
+				body, etag = gz, strings.TrimSuffix(f.etag, `"`)+`-gz"`
+				h.Set("Content-Encoding", "gzip")
+			}
+		}
+	}
+	h.Set("ETag", etag)
 	h.Set("Content-Security-Policy", CSP)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	// ServeContent answers If-None-Match with 304, HEAD and ranges.
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+// acceptsGzip reads Accept-Encoding headers (RFC 9110 12.5.3): gzip listed
+// with a q above 0, or else * with a q above 0.
+func acceptsGzip(values []string) bool {
+	gzipQ, starQ := -1.0, -1.0
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			coding = strings.ToLower(strings.TrimSpace(coding))
+			if coding != "gzip" && coding != "*" {
+				continue
+			}
+			q := 1.0
+			for _, p := range strings.Split(params, ";") {
+				if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(k, "q") {
+					if f, err := strconv.ParseFloat(val, 64); err == nil {
+						q = f
+					}
+				}
+			}
+			if coding == "gzip" {
+				gzipQ = q
+			} else {
+				starQ = q
+			}
+		}
+	}
+	if gzipQ >= 0 {
+		return gzipQ > 0
+	}
+	return starQ > 0
 }

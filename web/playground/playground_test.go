@@ -1,6 +1,9 @@
 package playground
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -107,5 +110,54 @@ func TestMount(t *testing.T) {
 func TestNoIndex(t *testing.T) {
 	if _, err := newSite(fstest.MapFS{"dist/assets/a.js": {Data: []byte("1")}}); err == nil {
 		t.Error("a build without index.html was accepted")
+	}
+}
+
+func TestGzip(t *testing.T) {
+	site, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := site.Mount(apiStub)
+	var js string
+	for p := range site.assets {
+		if strings.HasPrefix(p, "/assets/swagger-ui-") && strings.HasSuffix(p, ".js") {
+			js = p
+		}
+	}
+	plain := get(t, h, "GET", js)
+	gz := get(t, h, "GET", js, "Accept-Encoding", "br, gzip;q=0.8")
+	if plain.Header().Get("Content-Encoding") != "" || gz.Header().Get("Content-Encoding") != "gzip" ||
+		!strings.Contains(gz.Header().Get("Vary"), "Accept-Encoding") || plain.Header().Get("ETag") == gz.Header().Get("ETag") {
+		t.Fatalf("plain %v\ngzip %v", plain.Header(), gz.Header())
+	}
+	plainLen, gzLen := plain.Body.Len(), gz.Body.Len()
+	zr, err := gzip.NewReader(bytes.NewReader(gz.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(unzipped, plain.Body.Bytes()) {
+		t.Fatalf("the gzip body does not decode to the file: %v", err)
+	}
+	if ratio := float64(gzLen) / float64(plainLen); ratio > 0.4 {
+		t.Errorf("gzip is %.0f%% of the plain file", ratio*100)
+	}
+	t.Logf("%s: %d bytes, %d gzipped (%.2f)", js, plainLen, gzLen, float64(gzLen)/float64(plainLen))
+	// A revalidation of the gzip representation gets its 304.
+	if nm := get(t, h, "GET", js, "Accept-Encoding", "gzip", "If-None-Match", gz.Header().Get("ETag")); nm.Code != http.StatusNotModified {
+		t.Errorf("If-None-Match on the gzip ETag: %d", nm.Code)
+	}
+	if idx := get(t, h, "GET", "/", "Accept-Encoding", "gzip"); idx.Header().Get("Content-Encoding") != "gzip" {
+		t.Errorf("index.html not gzipped: %v", idx.Header())
+	}
+
+	for header, want := range map[string]bool{
+		"gzip": true, "gzip, deflate, br": true, "GZIP;q=0.5": true, "*": true,
+		"": false, "identity": false, "br": false, "gzip;q=0": false, "gzip;q=0, *": false, "*;q=0": false, "deflate, *;q=0.1": true,
+	} {
+		if got := acceptsGzip([]string{header}); got != want {
+			t.Errorf("Accept-Encoding %q: gzip %v, want %v", header, got, want)
+		}
 	}
 }

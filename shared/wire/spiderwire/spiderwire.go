@@ -51,7 +51,7 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 	}
 	engine, err := spider.New(spider.Deps{
 		Runs: spiderruns.New(p.Store), Crawler: crawler, Site: p.Fetcher(), Logger: p.Logger, Config: o.Config,
-		Notifier: spider.NewWebhookSender(webhookSender(p)),
+		Notifier: spider.NewWebhookSender(webhookSender(p)), Pages: p.Recorder,
 	})
 	if err != nil {
 		return nil, err
