@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 
 	"github.com/spf13/cobra"
@@ -9,6 +10,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/privacy"
 	"github.com/riptidecrawler/riptide/shared/store"
 	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/adminwire"
 )
 
 // tenantCommand exports or deletes one tenant's data in the Redis of
@@ -30,7 +32,11 @@ func (c cli) tenantCommand() *cobra.Command {
 				return err
 			}
 			defer p.Close()
-			out, err := do(cmd, tenantPrivacy(p), args[0])
+			svc, err := tenantPrivacy(cmd.Context(), p)
+			if err != nil {
+				return err
+			}
+			out, err := do(cmd, svc, args[0])
 			if err != nil {
 				return err
 			}
@@ -61,6 +67,10 @@ func (c cli) tenantCommand() *cobra.Command {
 
 // tenantPrivacy reads key records directly: listing and deleting need no
 // pepper, and the CLI needs no bootstrap key.
-func tenantPrivacy(p *wire.Process) *privacy.Service {
-	return &privacy.Service{Keys: &keys.Service{Store: store.NewAPIKeys(p.Store)}, Sources: store.PrivacySources(p.Store)}
+func tenantPrivacy(ctx context.Context, p *wire.Process) (*privacy.Service, error) {
+	owned, err := adminwire.OwnedDataSources(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return &privacy.Service{Keys: &keys.Service{Store: store.NewAPIKeys(p.Store)}, Sources: append(owned, store.PrivacySources(p.Store)...)}, nil
 }

@@ -69,6 +69,34 @@ func NewArtifacts(scope constructs.Construct, id string) *Artifacts {
 	return &Artifacts{Construct: c, Bucket: bucket, AccessLogs: logs}
 }
 
+// GrantJobResults lets fn read and write job result pages (the results/
+// prefix of the artifacts bucket; presigned links act as fn) and delete
+// them (a tenant's deletion), and names the bucket in its environment.
+// Without it a worker kept result pages in its own memory, where the
+// instance answering GET /workers/jobs/{id}/result could not see them.
+func (a *Artifacts) GrantJobResults(fn awslambda.Function) {
+	fn.AddEnvironment(jsii.String("RIPTIDE_ARTIFACTS_BUCKET"), a.Bucket.BucketName(), nil)
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("JobResultPages"),
+		Effect:    awsiam.Effect_ALLOW,
+		Actions:   jsii.Strings("s3:PutObject", "s3:GetObject", "s3:DeleteObject"),
+		Resources: &[]*string{a.Bucket.ArnForObjects(jsii.String("results/*"))},
+	}))
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ListJobResultPages"),
+		Effect:     awsiam.Effect_ALLOW,
+		Actions:    jsii.Strings("s3:ListBucket"),
+		Resources:  &[]*string{a.Bucket.BucketArn()},
+		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{"results/*"}}},
+	}))
+	bucketID := awscdk.Stack_Of(a.Bucket).GetLogicalId(a.Bucket.Node().DefaultChild().(awscdk.CfnElement))
+	suppress(fn.Role(), true, nagRule{
+		ID:        "AwsSolutions-IAM5",
+		Reason:    "Result pages are named per job (not known at deploy time); the role may only touch the results/ prefix of the artifacts bucket.",
+		AppliesTo: []string{"Resource::<" + *bucketID + ".Arn>/results/*"},
+	})
+}
+
 // GrantRender lets the render function upload artifacts and sign GET links
 // to them (a presigned URL acts with the signer's permissions), and names
 // the bucket in its environment. No list or delete: keys are the render

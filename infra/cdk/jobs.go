@@ -167,6 +167,26 @@ func NewJobs(scope constructs.Construct, id string, props *JobsProps) (*Jobs, er
 	return j, nil
 }
 
+// WireTenantDeletion lets fn (the admin function) delete a tenant's
+// schedules: their EventBridge schedules go with the records, so none
+// keeps firing the tenant's job template.
+func (j *Jobs) WireTenantDeletion(fn awslambda.Function) {
+	fn.AddEnvironment(jsii.String(ScheduleGroupEnv), j.ScheduleGroup.ScheduleGroupName(), nil)
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:     jsii.String("DeleteTenantSchedules"),
+		Actions: jsii.Strings("scheduler:DeleteSchedule"),
+		Resources: &[]*string{awscdk.Stack_Of(j.Construct).FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("scheduler"), Resource: jsii.String("schedule"),
+			ResourceName: jsii.String(j.ScheduleGroupName + "/*"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+		})},
+	}))
+	suppress(fn.Role(), true, nagRule{
+		ID:        "AwsSolutions-IAM5",
+		Reason:    "Schedules are named per user schedule at run time; the role may only delete schedules of the jobs group.",
+		AppliesTo: []string{"Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/" + j.ScheduleGroupName + "/*"},
+	})
+}
+
 func (j *Jobs) queueEnv(fn awslambda.Function) {
 	for env, q := range map[string]awssqs.Queue{QueueURLEnv: j.Queue, QueueHighURLEnv: j.HighQueue, DLQURLEnv: j.DLQ, DLQHighURLEnv: j.HighDLQ} {
 		fn.AddEnvironment(jsii.String(env), q.QueueUrl(), nil)

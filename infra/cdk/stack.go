@@ -246,6 +246,15 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	if s.Jobs, err = NewJobs(stack, "Jobs", &JobsProps{Functions: s.Functions}); err != nil {
 		return nil, err
 	}
+	// Job result pages live in the artifacts bucket; the admin function
+	// reaches them and the schedules to delete a tenant's data.
+	if s.Render != nil && s.Jobs != nil {
+		s.Render.Artifacts.GrantJobResults(s.Functions.Get(JobsWorker))
+		if admin := s.Functions.Get("admin"); admin != nil {
+			s.Render.Artifacts.GrantJobResults(admin)
+			s.Jobs.WireTenantDeletion(admin)
+		}
+	}
 	opsProps := &OpsProps{Functions: s.Functions, Schedule: p.BackupSchedule, DLQ: s.FailedInvocations}
 	if s.Render != nil {
 		opsProps.AccessLogs = s.Render.Artifacts.AccessLogs

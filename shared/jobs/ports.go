@@ -22,6 +22,10 @@ type Store interface {
 	Update(ctx context.Context, id string, fn func(*Job) error) (*Job, error)
 	// List pages through an owner's jobs, newest first.
 	List(ctx context.Context, owner string, f Filter, cursor string, limit int) (*Page, error)
+	// Delete removes job j (as last read) and every index entry naming
+	// it: its owner's list, its idempotency key, the waiting set, and its
+	// state's count.
+	Delete(ctx context.Context, j *Job) error
 	// Counts returns how many jobs are in each state now, and when the
 	// oldest job waiting to run (queued or retrying) was created.
 	Counts(ctx context.Context) (map[State]int64, *time.Time, error)

@@ -19,6 +19,9 @@ type Subject struct {
 	// which the HTTP core records their use ("rtk_<id>").
 	KeyIDs     []string
 	Principals []string
+	// Owner is the owner name of the tenant's jobs, schedules, sessions
+	// and spider runs (keys.TenantOwner).
+	Owner string
 }
 
 // Source is one kind of data kept about callers.
@@ -69,7 +72,7 @@ func (s *Service) subject(ctx context.Context, tenant string) (Subject, []keys.K
 	if err != nil {
 		return Subject{}, nil, err
 	}
-	sub := Subject{Tenant: tenant}
+	sub := Subject{Tenant: tenant, Owner: keys.TenantOwner(tenant)}
 	for _, k := range ks {
 		sub.KeyIDs = append(sub.KeyIDs, k.ID)
 		sub.Principals = append(sub.Principals, "rtk_"+k.ID)

@@ -36,6 +36,9 @@ type Store interface {
 	Forget(ctx context.Context, owner string, ids []string) error
 	// Cleaned is the owner's count of cleaned sessions.
 	Cleaned(ctx context.Context, owner string) (int64, error)
+	// DeleteOwner removes every session indexed under owner, the index
+	// and the owner's counters, and returns how many sessions it removed.
+	DeleteOwner(ctx context.Context, owner string) (int64, error)
 }
 
 // Touch says how to move a session's expiry: to the later of its expiry

@@ -438,6 +438,20 @@ func (s *MemoryRunStore) Delete(_ context.Context, id string) error {
 	return nil
 }
 
+// OwnedRuns implements RunStore.
+func (s *MemoryRunStore) OwnedRuns(_ context.Context, owner string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for id := range s.runs {
+		if r := s.run(id); r != nil && r.m.Owner == owner {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(a, b string) int { return s.runs[a].m.Created.Compare(s.runs[b].m.Created) })
+	return ids, nil
+}
+
 // ActiveRuns implements RunStore.
 func (s *MemoryRunStore) ActiveRuns(context.Context) ([]string, error) {
 	s.mu.Lock()

@@ -56,8 +56,11 @@ type RunStore interface {
 	// order) with the run's state and total; nil, nil when there is no
 	// such run.
 	Results(ctx context.Context, id string, offset int64, limit int) (*ResultRange, error)
-	// Delete removes every part of a run (reset).
+	// Delete removes every part of a run (reset, or its owner's deletion).
 	Delete(ctx context.Context, id string) error
+	// OwnedRuns lists the ids of owner's runs that still exist, oldest
+	// first (a tenant's export and deletion).
+	OwnedRuns(ctx context.Context, owner string) ([]string, error)
 	// ActiveRuns lists the runs marked active: created or resumed, and
 	// not finished since. SetActive marks or unmarks one.
 	ActiveRuns(ctx context.Context) ([]string, error)

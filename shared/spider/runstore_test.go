@@ -402,9 +402,22 @@ func TestRunStoreStateAndLifecycle(t *testing.T) {
 			t.Errorf("set inactive: %v", err)
 		}
 
+		owned := func(owner string) []string {
+			ids, err := rs.OwnedRuns(ctx, owner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids
+		}
+		if got := owned("tenant:acme"); !slices.Equal(got, []string{id}) || len(owned("tenant:globex")) != 0 {
+			t.Errorf("owned runs %v, another owner's %v", got, owned("tenant:globex"))
+		}
 		push(t, rs, id, false, queue("z"))
 		if err := rs.Delete(ctx, id); err != nil {
 			t.Fatal(err)
+		}
+		if got := owned("tenant:acme"); len(got) != 0 {
+			t.Errorf("owned runs after delete: %v", got)
 		}
 		if m, err := rs.Load(ctx, id); m != nil || err != nil {
 			t.Errorf("deleted run: %+v %v", m, err)

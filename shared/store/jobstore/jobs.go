@@ -114,6 +114,39 @@ func (st *Store) Create(ctx context.Context, j *jobs.Job, window time.Duration) 
 	return j, true, nil
 }
 
+// deleteJob removes a job and its index entries, uncounting the state
+// stored at that moment; the idempotency key only while it still names
+// this job (a later submission may own it by now).
+var deleteJob = redis.NewScript(`
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HINCRBY', KEYS[4], cjson.decode(raw).status, -1)
+if KEYS[5] ~= KEYS[1] and redis.call('GET', KEYS[5]) == ARGV[1] then redis.call('DEL', KEYS[5]) end
+return 1`)
+
+// Delete implements jobs.Store.
+func (st *Store) Delete(ctx context.Context, j *jobs.Job) error {
+	cur, err := st.Get(ctx, j.ID)
+	if core.TypeOf(err) == core.ErrNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	idem := st.jobKey(j.ID) // no idempotency key: the script skips it
+	if cur.IdempotencyKey != "" {
+		idem = st.key("idem", idemKey(cur.Owner, cur.IdempotencyKey))
+	}
+	keys := []string{st.jobKey(j.ID), st.key("owner", cur.Owner), st.key("waiting"), st.key("counts"), idem}
+	if err := deleteJob.Run(ctx, st.c, keys, j.ID).Err(); err != nil {
+		return dep(err, "delete job")
+	}
+	return nil
+}
+
 // Get implements jobs.Store.
 func (st *Store) Get(ctx context.Context, id string) (*jobs.Job, error) {
 	if !validID(id) {

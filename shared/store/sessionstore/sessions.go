@@ -339,6 +339,30 @@ func (st *Store) Forget(ctx context.Context, owner string, ids []string) error {
 	return err
 }
 
+// DeleteOwner implements sessions.Store.
+func (st *Store) DeleteOwner(ctx context.Context, owner string) (int64, error) {
+	members, err := st.s.Client.ZRange(ctx, st.index(owner), 0, -1).Result()
+	if err != nil {
+		return 0, err
+	}
+	keys := []string{st.index(owner), st.cleanedKey(owner)}
+	for _, m := range members {
+		if _, id, ok := parseMember(m); ok {
+			keys = append(keys, st.key(id))
+		}
+	}
+	var sessionsGone *redis.IntCmd
+	_, err = st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		sessionsGone = p.Del(ctx, keys[2:]...)
+		p.Del(ctx, keys[:2]...)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return sessionsGone.Val(), nil
+}
+
 // Cleaned implements sessions.Store.
 func (st *Store) Cleaned(ctx context.Context, owner string) (int64, error) {
 	n, err := st.s.Client.Get(ctx, st.cleanedKey(owner)).Int64()

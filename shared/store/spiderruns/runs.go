@@ -64,6 +64,15 @@ func (k runKeys) all() []string {
 // orchestrator relaunches them after a restart.
 func (r *Runs) activeKey() string { return r.s.Key("spider", "active") }
 
+// ownerKey indexes an owner's runs (id -> created ms) for a tenant's
+// export and deletion. Entries of expired runs are dropped when read.
+func (r *Runs) ownerKey(owner string) string { return r.s.Key("spider", "owner", owner) }
+
+// ownerIndexTTL outlives any run of the index: a run lives at most its
+// max_duration_ms (7 days) plus time paused and its result_ttl_ms after
+// the last write (30 days each). Each Create renews it.
+const ownerIndexTTL = 70 * 24 * time.Hour
+
 // Meta hash fields besides the counters named in the scripts.
 const (
 	seedHostField = "seed_host:" // + host a seed redirected to: "1"
@@ -90,6 +99,10 @@ func (r *Runs) Create(ctx context.Context, n spider.NewRun) error {
 	})
 	pipe.PExpire(ctx, k.meta, n.TTL)
 	pipe.SAdd(ctx, r.activeKey(), n.ID)
+	if n.Owner != "" {
+		pipe.ZAdd(ctx, r.ownerKey(n.Owner), redis.Z{Score: float64(created), Member: n.ID})
+		pipe.PExpire(ctx, r.ownerKey(n.Owner), ownerIndexTTL)
+	}
 	_, err = pipe.Exec(ctx)
 	return err
 }
@@ -384,7 +397,51 @@ func (r *Runs) Results(ctx context.Context, id string, offset int64, limit int) 
 
 // Delete implements spider.RunStore.
 func (r *Runs) Delete(ctx context.Context, id string) error {
-	return r.s.Client.Del(ctx, r.keys(id).all()...).Err()
+	k := r.keys(id)
+	owner, err := r.s.Client.HGet(ctx, k.meta, "owner").Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return err
+	}
+	_, err = r.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, k.all()...)
+		if owner != "" {
+			p.ZRem(ctx, r.ownerKey(owner), id)
+		}
+		return nil
+	})
+	return err
+}
+
+// OwnedRuns implements spider.RunStore.
+func (r *Runs) OwnedRuns(ctx context.Context, owner string) ([]string, error) {
+	ids, err := r.s.Client.ZRange(ctx, r.ownerKey(owner), 0, -1).Result()
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	exists := make([]*redis.IntCmd, len(ids))
+	if _, err := r.s.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			exists[i] = p.Exists(ctx, r.keys(id).meta)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var live []string
+	var gone []any
+	for i, id := range ids {
+		if exists[i].Val() == 1 {
+			live = append(live, id)
+		} else {
+			gone = append(gone, id)
+		}
+	}
+	if len(gone) > 0 {
+		if err := r.s.Client.ZRem(ctx, r.ownerKey(owner), gone...).Err(); err != nil {
+			return nil, err
+		}
+	}
+	return live, nil
 }
 
 // ActiveRuns implements spider.RunStore.

@@ -13,15 +13,23 @@ import (
 )
 
 // Build is the admin group's Builder.
-func Build(_ context.Context, p *wire.Process) (wire.Group, error) {
-	return wire.Group{Handlers: adminapi.Handlers(adminapi.Deps{Keys: p.Keys, Privacy: Privacy(p)})}, nil
+func Build(ctx context.Context, p *wire.Process) (wire.Group, error) {
+	priv, err := Privacy(ctx, p)
+	if err != nil {
+		return wire.Group{}, err
+	}
+	return wire.Group{Handlers: adminapi.Handlers(adminapi.Deps{Keys: p.Keys, Privacy: priv})}, nil
 }
 
 // Privacy returns the tenant export/deletion service of p (nil without
-// managed keys).
-func Privacy(p *wire.Process) *privacy.Service {
+// managed keys): the keys' own data and everything the tenant owns.
+func Privacy(ctx context.Context, p *wire.Process) (*privacy.Service, error) {
 	if p.Keys == nil {
-		return nil
+		return nil, nil
 	}
-	return &privacy.Service{Keys: p.Keys, Sources: store.PrivacySources(p.Store)}
+	owned, err := OwnedDataSources(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return &privacy.Service{Keys: p.Keys, Sources: append(owned, store.PrivacySources(p.Store)...)}, nil
 }

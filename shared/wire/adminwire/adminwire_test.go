@@ -12,13 +12,22 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
 	"github.com/riptidecrawler/riptide/shared/audit"
+	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/config"
+	"github.com/riptidecrawler/riptide/shared/jobs"
+	"github.com/riptidecrawler/riptide/shared/keys"
 	"github.com/riptidecrawler/riptide/shared/llm"
 	"github.com/riptidecrawler/riptide/shared/routes"
+	"github.com/riptidecrawler/riptide/shared/sessions"
+	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/store"
+	"github.com/riptidecrawler/riptide/shared/store/jobstore"
+	"github.com/riptidecrawler/riptide/shared/store/sessionstore"
+	"github.com/riptidecrawler/riptide/shared/store/spiderruns"
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/adminwire"
 	"github.com/riptidecrawler/riptide/shared/wire/healthwire"
@@ -28,10 +37,13 @@ const bootstrap = "bootstrap-admin-key-0123456789"
 
 // serve builds the admin and health groups of one process on a real
 // redis-server, under a prefix of its own.
-func serve(t *testing.T, redisURL, prefix string) *httptest.Server {
+func serve(t *testing.T, redisURL, prefix string, extraEnv ...string) *httptest.Server {
 	t.Helper()
 	env := map[string]string{"RIPTIDE_LOG_LEVEL": "error", "RIPTIDE_API_KEYS": bootstrap, "REDIS_URL": redisURL,
 		"RIPTIDE_KEY_PREFIX": prefix, "RIPTIDE_KEY_PEPPER": "pepper", "RIPTIDE_RATE_LIMIT": "0"}
+	for i := 0; i+1 < len(extraEnv); i += 2 {
+		env[extraEnv[i]] = extraEnv[i+1]
+	}
 	p, err := wire.New(context.Background(), "test", config.FromMap(env))
 	if err != nil {
 		t.Fatal(err)
@@ -201,13 +213,17 @@ func TestTenantExportAndDeleteLeaveNothing(t *testing.T) {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	prefix := "t" + hex.EncodeToString(b) + ":"
-	srv := serve(t, url, prefix)
+	blobDir := t.TempDir()
+	srv := serve(t, url, prefix, "RIPTIDE_BLOB_DIR", blobDir)
 	ctx := context.Background()
 	s, err := store.Open(store.Options{URL: url, Prefix: prefix})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	results := blobAt(t, blobDir, "results/")
+	owned := ownData(t, s, results, "acme-corp")
+	others := ownData(t, s, results, "beta")
 
 	create := func(tenant string) (string, string) {
 		_, _, out := call(t, srv, bootstrap, "POST", "/api/v1/admin/keys",
@@ -231,13 +247,36 @@ func TestTenantExportAndDeleteLeaveNothing(t *testing.T) {
 	if code != 200 || len(out["keys"].([]any)) != 2 || data["llm_usage"].(map[string]any)["rtk_"+acmeID1] == nil || len(data["audit_entries"].([]any)) != 1 {
 		t.Fatalf("export: %d %v", code, out)
 	}
+	// What the tenant owns: its job and schedule, its session with its
+	// cookie, its spider run, and none of the other tenant's.
+	exported, _ := json.Marshal(data)
+	for _, want := range []string{owned.job, owned.schedule, owned.session, owned.cookie, owned.run} {
+		if !strings.Contains(string(exported), want) {
+			t.Errorf("export lacks %q: %s", want, exported)
+		}
+	}
+	for _, other := range []string{others.job, others.session, others.run} {
+		if strings.Contains(string(exported), other) {
+			t.Errorf("export holds the other tenant's %q", other)
+		}
+	}
 	if strings.Contains(fmt.Sprint(out), "hash") && strings.Contains(fmt.Sprint(out), "salt") {
 		t.Fatal("export shows key hashes")
 	}
 
 	code, _, out = call(t, srv, bootstrap, "DELETE", "/api/v1/admin/tenants/acme-corp", "")
-	if code != 200 || out["keys_deleted"].(float64) != 2 || out["deleted"].(map[string]any)["llm_usage"].(float64) != 1 {
+	deleted, _ := out["deleted"].(map[string]any)
+	count := func(source string) float64 { n, _ := deleted[source].(float64); return n }
+	// jobs: 1 schedule + 1 job + 1 result page; one session; one run.
+	if code != 200 || out["keys_deleted"] != float64(2) || count("llm_usage") != 1 ||
+		count("jobs") != 3 || count("sessions") != 1 || count("spider_runs") != 1 {
 		t.Fatalf("delete: %d %v", code, out)
+	}
+	if pages, err := results.List(ctx, owned.job+"/"); err != nil || len(pages) != 0 {
+		t.Errorf("the tenant's result pages after deletion: %v %v", pages, err)
+	}
+	if pages, err := results.List(ctx, others.job+"/"); err != nil || len(pages) != 1 {
+		t.Errorf("the other tenant's result pages: %v %v", pages, err)
 	}
 	if code, _, _ := call(t, srv, acme1, "GET", "/api/v1/admin/keys", ""); code != 401 {
 		t.Fatalf("a deleted tenant's key still works: %d", code)
@@ -266,12 +305,14 @@ func TestTenantExportAndDeleteLeaveNothing(t *testing.T) {
 			content += fmt.Sprint(s.Client.SMembers(ctx, k).Val())
 		case "list":
 			content += fmt.Sprint(s.Client.LRange(ctx, k, 0, -1).Val())
+		case "zset":
+			content += fmt.Sprint(s.Client.ZRange(ctx, k, 0, -1).Val())
 		}
 		sawBeta = sawBeta || strings.Contains(content, betaID)
 		if kept[k] {
 			continue
 		}
-		for _, needle := range []string{"acme-corp", acmeID1, acmeID2} {
+		for _, needle := range []string{"acme-corp", acmeID1, acmeID2, owned.job, owned.schedule, owned.session, owned.run} {
 			if strings.Contains(content, needle) {
 				t.Errorf("%s still holds %q after deletion: %.200s", k, needle, content)
 			}
@@ -286,4 +327,58 @@ func TestTenantExportAndDeleteLeaveNothing(t *testing.T) {
 	if code, _, out := call(t, srv, bootstrap, "GET", "/api/v1/admin/tenants/acme-corp/export", ""); code != 200 || len(out["keys"].([]any)) != 0 {
 		t.Fatalf("export after delete: %d %v", code, out)
 	}
+}
+
+// tenantData names what ownData stored for a tenant.
+type tenantData struct{ job, schedule, session, cookie, run string }
+
+// ownData stores, as the owner keys.TenantOwner(tenant), what the API's
+// groups would: a finished job with an idempotency key and a result page,
+// a schedule, a session with a cookie, and a spider run.
+func ownData(t *testing.T, s *store.Store, results blob.Store, tenant string) tenantData {
+	t.Helper()
+	ctx, now := context.Background(), time.Now()
+	owner := keys.TenantOwner(tenant)
+	js := jobstore.New(s)
+	d := tenantData{job: jobs.NewID(), schedule: jobs.NewID(), session: "session_" + jobs.NewID(), cookie: "cookie-of-" + tenant, run: spider.NewID()}
+	j := &jobs.Job{ID: d.job, Type: jobs.TypeSingleCrawl, Status: jobs.StateCompleted, Owner: owner, IdempotencyKey: "nightly",
+		Input: jobs.Input{URL: "https://" + tenant + ".test/"}, CreatedAt: now}
+	if _, _, err := js.Create(ctx, j, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jobs.NewResultWriter(results, d.job).WritePage(ctx, 0, []json.RawMessage{json.RawMessage(`{"url":"https://` + tenant + `.test/"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	sc := &jobs.Schedule{ID: d.schedule, Name: "nightly", Owner: owner, Expression: "rate(1 day)", CreatedAt: now, UpdatedAt: now,
+		Template: jobs.Spec{Type: jobs.TypeSingleCrawl, Input: jobs.Input{URL: "https://" + tenant + ".test/"}}}
+	if err := js.PutSchedule(ctx, sc); err != nil {
+		t.Fatal(err)
+	}
+	if err := js.SetDue(ctx, d.schedule, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	ss := sessionstore.New(s)
+	if err := ss.Create(ctx, sessions.Session{ID: d.session, Owner: owner, TTLMS: 3_600_000, CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := ss.SaveCookies(ctx, d.session, []sessions.Cookie{{Name: "sid", Value: d.cookie, Domain: tenant + ".test", Path: "/", HostOnly: true,
+		CreatedAt: now}}, nil); !ok || err != nil {
+		t.Fatalf("save cookie: %v %v", ok, err)
+	}
+	if err := spiderruns.New(s).Create(ctx, spider.NewRun{ID: d.run, Owner: owner, Gen: 1, Seeds: []string{"https://" + tenant + ".test/"},
+		TTL: time.Hour, Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// blobAt is the blob store a process with RIPTIDE_BLOB_DIR=dir uses under
+// prefix.
+func blobAt(t *testing.T, dir, prefix string) blob.Store {
+	t.Helper()
+	b, err := blob.NewDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return blob.WithPrefix(b, prefix)
 }

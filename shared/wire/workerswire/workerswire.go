@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	workersapi "github.com/riptidecrawler/riptide/shared/api/workers"
@@ -22,11 +21,11 @@ import (
 	"github.com/riptidecrawler/riptide/shared/jobs/crawljob"
 	"github.com/riptidecrawler/riptide/shared/jobs/maintjob"
 	"github.com/riptidecrawler/riptide/shared/jobs/spiderjob"
-	"github.com/riptidecrawler/riptide/shared/queue/ebscheduler"
 	"github.com/riptidecrawler/riptide/shared/queue/sqsqueue"
 	"github.com/riptidecrawler/riptide/shared/store/jobstore"
 	"github.com/riptidecrawler/riptide/shared/webhook"
 	"github.com/riptidecrawler/riptide/shared/wire"
+	"github.com/riptidecrawler/riptide/shared/wire/jobswire"
 	"github.com/riptidecrawler/riptide/shared/wire/pipelinewire"
 	"github.com/riptidecrawler/riptide/shared/wire/sessionswire"
 	"github.com/riptidecrawler/riptide/shared/wire/spiderwire"
@@ -58,8 +57,7 @@ func Jobs(ctx context.Context, p *wire.Process) (*System, error) {
 }
 
 func build(ctx context.Context, p *wire.Process) (*System, error) {
-	st := jobstore.New(p.Store)
-	results, err := p.Blob(ctx, "results/")
+	svc, st, err := jobswire.Base(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -72,14 +70,10 @@ func build(ctx context.Context, p *wire.Process) (*System, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := &jobs.Service{
-		Store: st, Schedules: st, Results: results, Logger: p.Logger, Started: p.Started,
-		Executors: map[jobs.Type]jobs.Executor{
-			jobs.TypeSingleCrawl: asOwner{crawl}, jobs.TypeBatchCrawl: asOwner{crawl}, jobs.TypeExtract: asOwner{crawl}, jobs.TypePDF: asOwner{crawl},
-			jobs.TypeSpider:      asOwner{spiderjob.Executor{Spider: spiders}},
-			jobs.TypeMaintenance: asOwner{maintjob.Executor{Sessions: sessionswire.Service(p)}},
-		},
-		Trigger: jobs.LocalTrigger{Store: st},
+	svc.Executors = map[jobs.Type]jobs.Executor{
+		jobs.TypeSingleCrawl: asOwner{crawl}, jobs.TypeBatchCrawl: asOwner{crawl}, jobs.TypeExtract: asOwner{crawl}, jobs.TypePDF: asOwner{crawl},
+		jobs.TypeSpider:      asOwner{spiderjob.Executor{Spider: spiders}},
+		jobs.TypeMaintenance: asOwner{maintjob.Executor{Sessions: sessionswire.Service(p)}},
 	}
 	home := "local"
 	if p.InLambda {
@@ -91,14 +85,6 @@ func build(ctx context.Context, p *wire.Process) (*System, error) {
 	}
 	if _, local := svc.Queue.(*jobstore.Queue); local {
 		w.Visibility = LocalVisibility
-	}
-	if p.Config.ScheduleGroup != "" {
-		awsCfg, err := p.AWS(ctx)
-		if err != nil {
-			return nil, err
-		}
-		svc.Trigger = &ebscheduler.Trigger{Client: scheduler.NewFromConfig(awsCfg), Group: p.Config.ScheduleGroup, RoleARN: p.Config.SchedulerRole,
-			QueueARN: p.Config.QueueARN, HighQueueARN: p.Config.QueueHighARN}
 	}
 	sys := &System{Service: svc, Worker: w}
 	if !p.InLambda {
