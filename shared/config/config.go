@@ -24,7 +24,8 @@ type Var struct {
 var Vars = []Var{
 	{"RIPTIDE_ADDR", "127.0.0.1:8080", "Listen address of `riptide serve` (local server only)."},
 	{"RIPTIDE_API_KEYS", "", "Comma-separated API keys accepted in `X-API-Key` or `Authorization: Bearer`. With none set and auth on, protected routes answer 401 saying so."},
-	{"RIPTIDE_API_KEYS_SECRET_ARN", "", "Secrets Manager secret holding the API keys (AWS); read at cold start and cached."},
+	{"RIPTIDE_API_KEYS_SECRET_ARN", "", "Secrets Manager secret holding the API keys (AWS); read on first use and cached 5 minutes. Rotated by the admin function (docs/security.md)."},
+	{"RIPTIDE_API_KEYS_OVERLAP", "24h", "After a rotation of `RIPTIDE_API_KEYS_SECRET_ARN`, how long the keys of its previous version (`AWSPREVIOUS`) are still accepted, counted from the new version's creation; `0s` ends them at once. At most `168h`."},
 	{"RIPTIDE_AUTH", "required", "`required`, or `disabled` to turn authentication off (private local use only)."},
 	{"RIPTIDE_METRICS_PUBLIC", "true", "Serve `/metrics` without an API key."},
 	{"RIPTIDE_OIDC_ISSUER", "", "OAuth2/OIDC issuer whose JWT bearer tokens are accepted beside API keys (docs/security.md). Empty: API keys only."},
@@ -94,6 +95,10 @@ var Vars = []Var{
 	{"LOCALAI_MODEL", "", "LocalAI model name."},
 }
 
+// MaxAPIKeysOverlap bounds RIPTIDE_API_KEYS_OVERLAP: an old bootstrap key
+// should not outlive its rotation by more than a week.
+const MaxAPIKeysOverlap = 7 * 24 * time.Hour
+
 // LLMProviders are the values RIPTIDE_LLM_PROVIDER accepts besides auto
 // (the llm engine's providers).
 var LLMProviders = []string{"openai", "anthropic", "azure_openai", "bedrock", "openrouter", "ollama", "vllm", "localai"}
@@ -103,7 +108,10 @@ type Config struct {
 	Addr          string
 	APIKeys       []string
 	APIKeysSecret string
-	KeyPepper     string
+	// APIKeysOverlap is how long the previous version of the API keys
+	// secret stays valid after a rotation.
+	APIKeysOverlap time.Duration
+	KeyPepper      string
 	// OIDC: JWT bearer tokens of one identity provider (empty Issuer: off).
 	OIDCIssuer, OIDCAudience, OIDCJWKSURL, OIDCScopeClaim, OIDCTenantClaim string
 	AuthDisabled                                                           bool
@@ -191,6 +199,9 @@ func Load(lookup LookupFunc) (Config, error) {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_AUTH=%q: want required or disabled", a))
 	}
 	var err error
+	if c.APIKeysOverlap, err = time.ParseDuration(get("RIPTIDE_API_KEYS_OVERLAP")); err != nil || c.APIKeysOverlap < 0 || c.APIKeysOverlap > MaxAPIKeysOverlap {
+		errs = append(errs, fmt.Sprintf("RIPTIDE_API_KEYS_OVERLAP: %q is not a duration between 0s and 168h", get("RIPTIDE_API_KEYS_OVERLAP")))
+	}
 	if c.MetricsPublic, err = strconv.ParseBool(get("RIPTIDE_METRICS_PUBLIC")); err != nil {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_METRICS_PUBLIC: %v", err))
 	}

@@ -137,7 +137,7 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 	switch {
 	case cfg.AuthDisabled:
 	case cfg.APIKeysSecret != "":
-		p.Auth.Authenticator = &httpx.SecretKeys{Source: p.Secrets, Name: cfg.APIKeysSecret, Static: cfg.APIKeys}
+		p.Auth.Authenticator = &httpx.SecretKeys{Source: p.Secrets, Name: cfg.APIKeysSecret, Static: cfg.APIKeys, Overlap: cfg.APIKeysOverlap}
 	default:
 		p.Auth.Authenticator = httpx.NewStaticKeys(cfg.APIKeys)
 	}
