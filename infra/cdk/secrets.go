@@ -19,6 +19,9 @@ type Secrets struct {
 	constructs.Construct
 	// APIKeys is JSON: {"api_keys": ["key", ...], "bootstrap_key": "..."}.
 	APIKeys awssecretsmanager.Secret
+	// KeyPepper is the managed API keys' pepper, a plain generated
+	// string (RIPTIDE_KEY_PEPPER_SECRET_ARN).
+	KeyPepper awssecretsmanager.Secret
 }
 
 // NewSecrets makes the API keys secret with one generated key.
@@ -35,8 +38,26 @@ func NewSecrets(scope constructs.Construct, id string) *Secrets {
 			ExcludePunctuation: jsii.Bool(true),
 		},
 	})
-	return &Secrets{Construct: c, APIKeys: keys}
+	pepper := awssecretsmanager.NewSecret(c, jsii.String("KeyPepper"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("RipTide managed API key pepper (RIPTIDE_KEY_PEPPER_SECRET_ARN): mixed into every stored key hash"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength:     jsii.Number(KeyPepperLength),
+			ExcludePunctuation: jsii.Bool(true),
+		},
+		// Losing the pepper invalidates every managed key.
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	suppress(pepper, false, nagRule{
+		ID: "AwsSolutions-SMG4",
+		Reason: "the pepper is part of every stored managed-key hash: a new pepper would make every managed key fail. " +
+			"Keys are rotated instead (POST /api/v1/admin/keys/{id}/rotate).",
+	})
+	return &Secrets{Construct: c, APIKeys: keys, KeyPepper: pepper}
 }
+
+// KeyPepperLength is the generated pepper's length (letters and digits:
+// about 380 bits).
+const KeyPepperLength = 64
 
 // Rotation of the API keys secret's bootstrap key (docs/security.md):
 // RotationFunction runs the four steps (shared/wire/adminwire), every

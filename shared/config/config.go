@@ -33,7 +33,8 @@ var Vars = []Var{
 	{"RIPTIDE_OIDC_JWKS_URL", "", "Signing keys of the issuer; empty reads `jwks_uri` from the issuer's discovery document on the first token."},
 	{"RIPTIDE_OIDC_SCOPE_CLAIM", "scope", "Claim holding a token's scopes (space-separated string or list; `crawl` or `riptide:crawl`)."},
 	{"RIPTIDE_OIDC_TENANT_CLAIM", "tenant", "Claim holding a token's tenant."},
-	{"RIPTIDE_KEY_PEPPER", "", "Server secret mixed into the hash of every managed API key (docs/security.md); set it from a secret in production. Changing it invalidates every managed key."},
+	{"RIPTIDE_KEY_PEPPER", "", "Server secret mixed into the hash of every managed API key (docs/security.md); in AWS use `RIPTIDE_KEY_PEPPER_SECRET_ARN` instead. Changing it invalidates every managed key."},
+	{"RIPTIDE_KEY_PEPPER_SECRET_ARN", "", "Secrets Manager secret holding the pepper (a plain string, or JSON with a `password` field; CDK generates it). Read once per process, on the first managed key checked or created. Not with `RIPTIDE_KEY_PEPPER`."},
 	{"RIPTIDE_RATE_LIMIT", "600", "Requests per minute per API key on authenticated routes, counted in Redis across instances; 0 turns limiting off."},
 	{"RIPTIDE_SESSION_RATE_LIMIT", "100", "Pages per minute crawled or rendered with one session (`session_id`), counted in Redis across instances; 0 turns the limit off."},
 	{"RIPTIDE_CORS_ORIGINS", "*", "Comma-separated origins allowed by CORS; `*` any, empty none."},
@@ -112,6 +113,8 @@ type Config struct {
 	// secret stays valid after a rotation.
 	APIKeysOverlap time.Duration
 	KeyPepper      string
+	// KeyPepperSecret is the ARN of the secret holding the pepper.
+	KeyPepperSecret string
 	// OIDC: JWT bearer tokens of one identity provider (empty Issuer: off).
 	OIDCIssuer, OIDCAudience, OIDCJWKSURL, OIDCScopeClaim, OIDCTenantClaim string
 	AuthDisabled                                                           bool
@@ -186,6 +189,10 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.APIKeys = splitList(getenv("RIPTIDE_API_KEYS"))
 	c.APIKeysSecret = get("RIPTIDE_API_KEYS_SECRET_ARN")
 	c.KeyPepper = get("RIPTIDE_KEY_PEPPER")
+	c.KeyPepperSecret = get("RIPTIDE_KEY_PEPPER_SECRET_ARN")
+	if c.KeyPepper != "" && c.KeyPepperSecret != "" {
+		errs = append(errs, "RIPTIDE_KEY_PEPPER and RIPTIDE_KEY_PEPPER_SECRET_ARN are both set: set one (two peppers would make half the keys fail)")
+	}
 	c.OIDCIssuer, c.OIDCAudience, c.OIDCJWKSURL = get("RIPTIDE_OIDC_ISSUER"), get("RIPTIDE_OIDC_AUDIENCE"), get("RIPTIDE_OIDC_JWKS_URL")
 	c.OIDCScopeClaim, c.OIDCTenantClaim = get("RIPTIDE_OIDC_SCOPE_CLAIM"), get("RIPTIDE_OIDC_TENANT_CLAIM")
 	if c.OIDCIssuer != "" && c.OIDCAudience == "" {

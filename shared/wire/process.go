@@ -14,6 +14,7 @@ package wire
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -101,7 +102,7 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 		InLambda: InLambda(lookup), shared: map[string]*sharedValue{}}
 
 	var src secrets.Source = secrets.Env{Lookup: lookup}
-	if cfg.APIKeysSecret != "" || cfg.RedisSecret != "" || cfg.VendorKeysSecret != "" {
+	if cfg.APIKeysSecret != "" || cfg.RedisSecret != "" || cfg.VendorKeysSecret != "" || cfg.KeyPepperSecret != "" {
 		awsCfg, err := p.AWS(ctx)
 		if err != nil {
 			return nil, err
@@ -148,6 +149,9 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 	// An identity provider's admin tokens can create them too.
 	if !cfg.AuthDisabled && (!p.Auth.NoKeysConfigured() || cfg.OIDCIssuer != "") {
 		p.Keys = &keys.Service{Store: store.NewAPIKeys(p.Store), Pepper: []byte(cfg.KeyPepper)}
+		if cfg.KeyPepperSecret != "" {
+			p.Keys.LoadPepper = p.pepperLoader(cfg.KeyPepperSecret)
+		}
 		p.Auth.Authenticator = &httpx.ManagedKeys{Keys: p.Keys, Bootstrap: p.Auth.Authenticator}
 	}
 	// Bearer tokens of the identity provider sit in front of the keys: a
@@ -157,6 +161,26 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 			ScopeClaim: cfg.OIDCScopeClaim, TenantClaim: cfg.OIDCTenantClaim}, p.Auth.Authenticator)
 	}
 	return p, nil
+}
+
+// pepperLoader reads the managed keys' pepper from the secret arn. The
+// key service calls it once per process; the value is never logged (an
+// error names the secret, not what it holds).
+func (p *Process) pepperLoader(arn string) func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) ([]byte, error) {
+		raw, err := p.Secrets.Get(ctx, arn)
+		if err != nil {
+			return nil, fmt.Errorf("RIPTIDE_KEY_PEPPER_SECRET_ARN: %w", err)
+		}
+		pepper, err := secrets.ParsePassword(raw)
+		if err != nil {
+			return nil, fmt.Errorf("RIPTIDE_KEY_PEPPER_SECRET_ARN: %w", err)
+		}
+		if len(pepper) < 16 {
+			return nil, errors.New("RIPTIDE_KEY_PEPPER_SECRET_ARN: the pepper is shorter than 16 characters")
+		}
+		return []byte(pepper), nil
+	}
 }
 
 // buildRecorder builds the process's recorder; the Redis buckets flush
