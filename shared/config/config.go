@@ -47,6 +47,7 @@ var Vars = []Var{
 	{"RIPTIDE_CHROMIUM_PATH", "", "Chromium binary for in-process rendering; empty searches chromium-headless-shell, chromium, chromium-browser, google-chrome on PATH."},
 	{"RIPTIDE_ARTIFACTS_BUCKET", "", "S3 bucket for blobs: render artifacts larger than RIPTIDE_ARTIFACT_INLINE_MAX (returned as presigned links), WASM modules, uploads and large results, under one prefix each. Empty: RIPTIDE_BLOB_DIR, else process memory (artifacts then always inline)."},
 	{"RIPTIDE_BACKUP_BUCKET", "", "S3 bucket the workers function's daily backup task writes the store's logical backup to (AWS; set by CDK). Empty: `backups/` in RIPTIDE_BLOB_DIR, else the task fails; locally `riptide backup` writes a file."},
+	{"RIPTIDE_AUDIT_BUCKET", "", "S3 bucket (Object Lock) that `riptide audit export` writes the audit trail to (AWS; set by CDK on the workers and job-producing functions). Empty: the blob store (`RIPTIDE_ARTIFACTS_BUCKET`, else `RIPTIDE_BLOB_DIR`, else memory)."},
 	{"RIPTIDE_BLOB_DIR", "", "Folder for blobs when no bucket is set (local server: modules and results survive a restart). Empty: process memory."},
 	{"RIPTIDE_WASM_CACHE_DIR", "", "Folder of the WASM compilation cache. Empty: riptide-wasm in the system temp folder (/tmp in Lambda)."},
 	{"RIPTIDE_ARTIFACT_INLINE_MAX", "1048576", "Largest artifact (bytes) returned inline as base64 when a bucket is configured."},
@@ -136,6 +137,7 @@ type Config struct {
 	ChromiumPath      string
 	ArtifactsBucket   string
 	BackupBucket      string
+	AuditBucket       string
 	ArtifactInlineMax int64
 	BlobDir           string
 	WASMCacheDir      string
@@ -256,6 +258,7 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.ChromiumPath = get("RIPTIDE_CHROMIUM_PATH")
 	c.ArtifactsBucket = get("RIPTIDE_ARTIFACTS_BUCKET")
 	c.BackupBucket = get("RIPTIDE_BACKUP_BUCKET")
+	c.AuditBucket = get("RIPTIDE_AUDIT_BUCKET")
 	c.BlobDir = get("RIPTIDE_BLOB_DIR")
 	c.WASMCacheDir = get("RIPTIDE_WASM_CACHE_DIR")
 	if c.ArtifactInlineMax, err = strconv.ParseInt(get("RIPTIDE_ARTIFACT_INLINE_MAX"), 10, 64); err != nil || c.ArtifactInlineMax < 0 {

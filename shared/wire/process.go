@@ -280,6 +280,15 @@ func (p *Process) Blob(ctx context.Context, prefix string) (blob.Store, error) {
 	return blob.WithPrefix(base, prefix), nil
 }
 
+// AuditSink returns where the audit trail is exported: the audit bucket
+// (RIPTIDE_AUDIT_BUCKET, Object Lock in CDK) when set, else the blob store.
+func (p *Process) AuditSink(ctx context.Context) (blob.Store, error) {
+	if p.Config.AuditBucket != "" {
+		return p.BucketBlob(ctx, p.Config.AuditBucket)
+	}
+	return p.Blob(ctx, "")
+}
+
 // BucketBlob returns the blob store of another bucket than the artifacts
 // one (the backup bucket), over the process's one S3 client.
 func (p *Process) BucketBlob(ctx context.Context, bucket string) (blob.Store, error) {
