@@ -19,7 +19,7 @@ LDFLAGS := -s -w -X github.com/riptidecrawler/riptide/shared/version.Version=$(V
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: run cli test test-bootstraps test-short build lint lint-cfn lint-actions fmt sam events notice openapi lint-openapi contract contract-check generate synth test-cdk smoke bench bench-restore bench-jobs bench-extract bench-render bench-spider bench-wasm wasm-example bench-pdf pdf-corpus fuzz layers readme \
-        tools sfn-tools firecrawl-sdk test-firecrawl test-sfn vulncheck coldstart clean help \
+        tools sfn-tools firecrawl-sdk test-firecrawl test-sfn vulncheck licenses coldstart clean help \
         playground playground-tools playground-check playground-shots test-playground
 
 help: ## list targets
@@ -165,15 +165,18 @@ bench-wasm: ## per-call overhead of a warm WASM module vs the same extractor nat
 FUZZ_URLNORM ?= 150000x
 FUZZ_EXTRACT ?= 60000x
 FUZZ_PDF ?= 30000x
+FUZZ_OIDC ?= 150000x
 ifdef FUZZTIME
 FUZZ_URLNORM := $(FUZZTIME)
 FUZZ_EXTRACT := $(FUZZTIME)
 FUZZ_PDF := $(FUZZTIME)
+FUZZ_OIDC := $(FUZZTIME)
 endif
 fuzz: ## run every fuzz target briefly (an execution budget each; FUZZTIME overrides)
 	$(GO) test ./shared/urlnorm/ -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZ_URLNORM)
 	$(GO) test ./shared/extract/ -run '^$$' -fuzz FuzzFromHTML -fuzztime $(FUZZ_EXTRACT)
 	$(GO) test ./shared/pdf/ -run '^$$' -fuzz FuzzPDF -fuzztime $(FUZZ_PDF) -fuzzminimizetime 200x
+	$(GO) test ./shared/httpx/ -run '^$$' -fuzz FuzzOIDCTokenParsing -fuzztime $(FUZZ_OIDC)
 
 # The PDF corpus (shared/pdf/testdata) is committed: tests never need
 # Chromium or qpdf. This target remakes it: the HTML fixtures printed by
@@ -270,6 +273,9 @@ $(BIN)/govulncheck:
 	cd /tmp && $(GO) run golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION) \
 		-vulns $$($(GO) mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')/data/osv \
 		-out $(CURDIR)/.cache/vulndb
+
+licenses: ## licence audit of the module graph (every module's license recognised and on the allow list in tools/gen/licenses.go)
+	$(GO) run ./tools/gen licenses
 
 vulncheck: $(BIN)/govulncheck .cache/vulndb/index/db.json ## govulncheck against a local copy of the Go vulnerability database
 	$(BIN)/govulncheck -db file://$(CURDIR)/.cache/vulndb ./...

@@ -41,6 +41,9 @@ func (c cli) auditCommand() *cobra.Command {
 			if asJSON {
 				b, _ := json.Marshal(res)
 				fmt.Fprintln(cmd.OutOrStdout(), string(b))
+			} else if res.OK && res.AnchorSeq > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "audit chain intact from the anchor: %d entries after seq %d (hash %s; entries up to it were exported and trimmed: "+
+					"the export batch ending at %d holds it), head %s\n", res.Checked, res.AnchorSeq, res.AnchorHash, res.AnchorSeq, res.Head)
 			} else if res.OK {
 				fmt.Fprintf(cmd.OutOrStdout(), "audit chain intact: %d entries, head %s\n", res.Checked, res.Head)
 			}
@@ -53,9 +56,10 @@ func (c cli) auditCommand() *cobra.Command {
 	}
 	verify.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	var batch int
+	var trim bool
 	export := &cobra.Command{
 		Use:   "export",
-		Short: "Write entries not yet exported to the blob store (audit/<from>-<to>.ndjson)",
+		Short: "Write entries not yet exported to the audit bucket or blob store (audit/<from>-<to>.ndjson), then trim them from Redis",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := c.auditProcess(cmd)
@@ -63,7 +67,7 @@ func (c cli) auditCommand() *cobra.Command {
 				return err
 			}
 			defer p.Close()
-			sink, err := p.Blob(cmd.Context(), "")
+			sink, err := p.AuditSink(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -73,10 +77,19 @@ func (c cli) auditCommand() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "exported %d audit entries\n", n)
+			if !trim {
+				return nil
+			}
+			a, err := audit.Trim(cmd.Context(), log, log, log, batch)
+			if err != nil {
+				return fmt.Errorf("exported, not trimmed: %w", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "trimmed exported entries from Redis: the chain now starts after seq %d (anchor %s)\n", a.Seq, a.Hash)
 			return nil
 		},
 	}
 	export.Flags().IntVar(&batch, "batch", 1000, "entries per exported object")
+	export.Flags().BoolVar(&trim, "trim", true, "after the export, remove the exported entries from Redis (the last one's hash stays as the chain's anchor)")
 	cmd.AddCommand(verify, export)
 	return cmd
 }

@@ -47,7 +47,7 @@ func TestAuditVerifyPinpointsTamperingAndExports(t *testing.T) {
 	if code, out, errOut := riptide("audit", "verify"); code != exitOK || !strings.Contains(out, "intact: 5 entries") {
 		t.Fatalf("intact chain: %d %q %q", code, out, errOut)
 	}
-	if code, out, _ := riptide("audit", "export", "--batch", "2"); code != exitOK || !strings.Contains(out, "exported 5") {
+	if code, out, _ := riptide("audit", "export", "--batch", "2", "--trim=false"); code != exitOK || !strings.Contains(out, "exported 5") || strings.Contains(out, "trimmed") {
 		t.Fatalf("export: %d %q", code, out)
 	}
 	files, _ := filepath.Glob(filepath.Join(blobDir, "audit", "*.ndjson"))
@@ -68,6 +68,27 @@ func TestAuditVerifyPinpointsTamperingAndExports(t *testing.T) {
 	}
 	if code, out, _ := riptide("audit", "verify", "--json"); code != exitFail || !strings.Contains(out, `"bad_seq":3`) {
 		t.Fatalf("json: %d %q", code, out)
+	}
+	// Repaired, two more entries, export with the default trim: Redis
+	// keeps only what follows the anchor, and verify says where it starts.
+	s.Client.LSet(ctx, log.Key(), 2, raw)
+	for i := range 2 {
+		if _, err := log.Append(ctx, audit.Entry{Time: time.Now(), Actor: "rtk_0123456789ab", Action: "crawl.batch",
+			Method: "POST", Path: "/api/v1/crawl", Status: 205 + i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out, errOut := riptide("audit", "export", "--batch", "2"); code != exitOK || !strings.Contains(out, "exported 2") || !strings.Contains(out, "starts after seq 7") {
+		t.Fatalf("export with trim: %d %q %q", code, out, errOut)
+	}
+	if n := s.Client.LLen(ctx, log.Key()).Val(); n != 0 {
+		t.Fatalf("%d exported entries left in Redis", n)
+	}
+	if _, err := log.Append(ctx, audit.Entry{Time: time.Now(), Action: "auth.failure", Method: "GET", Path: "/api/v1/crawl", Status: 401}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := riptide("audit", "verify"); code != exitOK || !strings.Contains(out, "intact from the anchor: 1 entries after seq 7") {
+		t.Fatalf("verify after trim: %d %q %q", code, out, errOut)
 	}
 	delete(env, "REDIS_URL")
 	if code, _, errOut := riptide("audit", "verify"); code != exitFail || !strings.Contains(errOut, "REDIS_URL") {

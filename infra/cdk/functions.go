@@ -51,7 +51,7 @@ type Functions struct {
 // NewFunctions makes every function of the table: provided.al2023, its
 // architecture, memory, timeout and /tmp size from the table, in the private
 // subnets, with X-Ray tracing, a log group with retention, and read access
-// to the Redis AUTH and API keys secrets.
+// to the Redis AUTH, API keys and key pepper secrets.
 func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) (*Functions, error) {
 	if err := CheckAssets(props.AssetDir, props.Table); err != nil {
 		return nil, err
@@ -130,7 +130,10 @@ func newFunction(scope constructs.Construct, f routes.Function, props *Functions
 			"REDIS_URL":                   props.Redis.URL(),
 			"REDIS_AUTH_SECRET_ARN":       props.Redis.AuthSecret.SecretArn(),
 			"RIPTIDE_API_KEYS_SECRET_ARN": props.Secrets.APIKeys.SecretArn(),
-			"RIPTIDE_LOG_LEVEL":           jsii.String(props.LogLevel),
+			// Every function authenticates (HTTP routes, or crawl-ws's
+			// $connect), so every one may check a managed key.
+			"RIPTIDE_KEY_PEPPER_SECRET_ARN": props.Secrets.KeyPepper.SecretArn(),
+			"RIPTIDE_LOG_LEVEL":             jsii.String(props.LogLevel),
 		},
 		LogGroup: logs,
 		// The application writes JSON logs (log/slog); JSON format keeps
@@ -152,6 +155,7 @@ func newFunction(scope constructs.Construct, f routes.Function, props *Functions
 	awscdk.Tags_Of(fn).Add(jsii.String(FunctionTag), jsii.String(f.Name), nil)
 	props.Redis.AuthSecret.GrantRead(fn, nil)
 	props.Secrets.APIKeys.GrantRead(fn, nil)
+	props.Secrets.KeyPepper.GrantRead(fn, nil)
 
 	suppress(fn.Role(), true,
 		nagRule{

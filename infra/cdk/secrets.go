@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -17,6 +19,9 @@ type Secrets struct {
 	constructs.Construct
 	// APIKeys is JSON: {"api_keys": ["key", ...], "bootstrap_key": "..."}.
 	APIKeys awssecretsmanager.Secret
+	// KeyPepper is the managed API keys' pepper, a plain generated
+	// string (RIPTIDE_KEY_PEPPER_SECRET_ARN).
+	KeyPepper awssecretsmanager.Secret
 }
 
 // NewSecrets makes the API keys secret with one generated key.
@@ -33,10 +38,50 @@ func NewSecrets(scope constructs.Construct, id string) *Secrets {
 			ExcludePunctuation: jsii.Bool(true),
 		},
 	})
-	suppress(keys, false, nagRule{
-		ID: "AwsSolutions-SMG4",
-		Reason: "API keys are issued to clients and replaced by operators (docs/deploy.md), not rotated on a timer: " +
-			"automatic rotation would lock every client out. A rotation Lambda is planned with the key store.",
+	pepper := awssecretsmanager.NewSecret(c, jsii.String("KeyPepper"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("RipTide managed API key pepper (RIPTIDE_KEY_PEPPER_SECRET_ARN): mixed into every stored key hash"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength:     jsii.Number(KeyPepperLength),
+			ExcludePunctuation: jsii.Bool(true),
+		},
+		// Losing the pepper invalidates every managed key.
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
-	return &Secrets{Construct: c, APIKeys: keys}
+	suppress(pepper, false, nagRule{
+		ID: "AwsSolutions-SMG4",
+		Reason: "the pepper is part of every stored managed-key hash: a new pepper would make every managed key fail. " +
+			"Keys are rotated instead (POST /api/v1/admin/keys/{id}/rotate).",
+	})
+	return &Secrets{Construct: c, APIKeys: keys, KeyPepper: pepper}
+}
+
+// KeyPepperLength is the generated pepper's length (letters and digits:
+// about 380 bits).
+const KeyPepperLength = 64
+
+// Rotation of the API keys secret's bootstrap key (docs/security.md):
+// RotationFunction runs the four steps (shared/wire/adminwire), every
+// APIKeysRotationDays. The servers accept the previous key for
+// RIPTIDE_API_KEYS_OVERLAP (24 h) after each rotation.
+const (
+	RotationFunction    = "admin"
+	APIKeysRotationDays = 30
+)
+
+// RotateAPIKeys schedules the rotation of the API keys secret by fn (the
+// rotation function's live alias). The schedule grants fn the secret's
+// rotation actions and lets Secrets Manager invoke it. A nil fn (a
+// function table without the admin function) leaves the secret as it is.
+func (s *Secrets) RotateAPIKeys(fn awslambda.IFunction) awssecretsmanager.RotationSchedule {
+	if fn == nil {
+		suppress(s.APIKeys, false, nagRule{
+			ID:     "AwsSolutions-SMG4",
+			Reason: "this stack has no " + RotationFunction + " function, which rotates the API keys secret; operators replace the key by hand (docs/deploy.md).",
+		})
+		return nil
+	}
+	return s.APIKeys.AddRotationSchedule(jsii.String("Rotation"), &awssecretsmanager.RotationScheduleOptions{
+		RotationLambda:     fn,
+		AutomaticallyAfter: awscdk.Duration_Days(jsii.Number(APIKeysRotationDays)),
+	})
 }

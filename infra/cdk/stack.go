@@ -204,6 +204,7 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 	if err != nil {
 		return nil, err
 	}
+	s.Secrets.RotateAPIKeys(s.Functions.Alias(RotationFunction))
 	s.FailedInvocations = NewFailedInvocations(stack, "FailedInvocations")
 	for _, def := range p.Functions {
 		if def.Name != "spider" {

@@ -71,15 +71,18 @@ func TestFunctionSettingsComeFromTable(t *testing.T) {
 func TestFunctionEnvironment(t *testing.T) {
 	s := shared(t)
 	redisID := only(t, resources(s.rootJSON, "AWS::ElastiCache::ReplicationGroup"))
-	secretIDs := map[string]string{} // generated field -> logical id
+	secretIDs := map[string]string{} // generated field (or "pepper") -> logical id
 	for id, sec := range resources(s.rootJSON, "AWS::SecretsManager::Secret") {
 		gen := props(sec)["GenerateSecretString"].(map[string]any)
 		key, _ := gen["GenerateStringKey"].(string)
+		if strings.Contains(id, "KeyPepper") {
+			key = "pepper"
+		}
 		secretIDs[key] = id
 	}
-	apiKeys, redisAuth := secretIDs[APIKeysBootstrapField], secretIDs[""]
-	if apiKeys == "" || redisAuth == "" {
-		t.Fatalf("want an API keys secret and a plain Redis token secret, got %v", secretIDs)
+	apiKeys, redisAuth, pepper := secretIDs[APIKeysBootstrapField], secretIDs[""], secretIDs["pepper"]
+	if apiKeys == "" || redisAuth == "" || pepper == "" {
+		t.Fatalf("want an API keys secret, a plain Redis token secret and a pepper secret, got %v", secretIDs)
 	}
 	wantURL := fmt.Sprintf("rediss://<GetAtt:%s.PrimaryEndPoint.Address>:%d", redisID, RedisPort)
 	for name, id := range functionIDs(t, s.rootJSON) {
@@ -92,6 +95,12 @@ func TestFunctionEnvironment(t *testing.T) {
 		}
 		if got := ref(env["RIPTIDE_API_KEYS_SECRET_ARN"]); got != apiKeys {
 			t.Errorf("%s: RIPTIDE_API_KEYS_SECRET_ARN refers to %q, want the API keys secret %s", name, got, apiKeys)
+		}
+		if got := ref(env["RIPTIDE_KEY_PEPPER_SECRET_ARN"]); got != pepper {
+			t.Errorf("%s: RIPTIDE_KEY_PEPPER_SECRET_ARN refers to %q, want the pepper secret %s", name, got, pepper)
+		}
+		if env["RIPTIDE_KEY_PEPPER"] != nil {
+			t.Errorf("%s: the pepper itself is in the environment", name)
 		}
 		if env["RIPTIDE_LOG_LEVEL"] != "info" {
 			t.Errorf("%s: RIPTIDE_LOG_LEVEL = %v", name, env["RIPTIDE_LOG_LEVEL"])
@@ -276,6 +285,20 @@ func TestAPIKeysSecretFormat(t *testing.T) {
 				"SecretStringTemplate": assertions.Match_SerializedJson(map[string]any{"api_keys": []any{}}),
 				"GenerateStringKey":    APIKeysBootstrapField,
 				"ExcludePunctuation":   true,
+			},
+		})
+	})
+}
+
+func TestKeyPepperSecretIsGenerated(t *testing.T) {
+	s := shared(t)
+	check(t, "pepper secret", func() {
+		s.root.HasResourceProperties(jsii.String("AWS::SecretsManager::Secret"), map[string]any{
+			"GenerateSecretString": map[string]any{
+				"PasswordLength":       KeyPepperLength,
+				"ExcludePunctuation":   true,
+				"GenerateStringKey":    assertions.Match_Absent(),
+				"SecretStringTemplate": assertions.Match_Absent(),
 			},
 		})
 	})

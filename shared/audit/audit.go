@@ -69,8 +69,28 @@ type Log interface {
 	// in order. Entries are returned as stored, even when they no longer
 	// decode (a tampered entry is reported by Verify, not hidden).
 	Range(ctx context.Context, from int64, n int) ([]Raw, error)
-	// Len returns the number of entries.
+	// Len returns the number of entries ever appended (trimmed ones
+	// included).
 	Len(ctx context.Context) (int64, error)
+	// Anchor returns where the stored log begins: the sequence number and
+	// hash of the last entry trimmed away (0 and Genesis when none was).
+	Anchor(ctx context.Context) (Anchor, error)
+}
+
+// Anchor is the last entry trimmed from the store after its export: the
+// chain in the store continues from its hash. The entry itself is in the
+// exported batch that ends at Seq.
+type Anchor struct {
+	Seq  int64
+	Hash string
+}
+
+// Trimmer drops exported entries from the store.
+type Trimmer interface {
+	// TrimThrough removes every entry up to a.Seq and records a as the
+	// new anchor, atomically; it refuses when the stored entry a.Seq does
+	// not have hash a.Hash.
+	TrimThrough(ctx context.Context, a Anchor) error
 }
 
 // Raw is one stored entry: its bytes, and its decoding when they decode.
@@ -91,25 +111,52 @@ func Decode(data []byte) Raw {
 
 // Result is the outcome of Verify.
 type Result struct {
-	Checked  int64  `json:"checked"`
-	OK       bool   `json:"ok"`
-	Head     string `json:"head,omitempty"`
-	BadSeq   int64  `json:"bad_seq,omitempty"` // the first entry that breaks the chain
-	Problem  string `json:"problem,omitempty"`
-	Position int64  `json:"position,omitempty"` // its 1-based position in the log
+	Checked int64  `json:"checked"`
+	OK      bool   `json:"ok"`
+	Head    string `json:"head,omitempty"`
+	// AnchorSeq and AnchorHash say where the walk started: after the
+	// last trimmed entry (0: the log's beginning).
+	AnchorSeq  int64  `json:"anchor_seq"`
+	AnchorHash string `json:"anchor_hash"`
+	BadSeq     int64  `json:"bad_seq,omitempty"` // the first entry that breaks the chain
+	Problem    string `json:"problem,omitempty"`
+	Position   int64  `json:"position,omitempty"` // its 1-based position in the whole log (trimmed entries counted)
 }
 
-// Verify walks the whole log and proves the chain: each entry decodes,
-// has the next sequence number, names the previous entry's hash, and its
-// own hash matches its content. It stops at the first broken entry.
+// Verify walks the stored log from its anchor and proves the chain: each
+// entry decodes, has the next sequence number, names the previous entry's
+// hash, and its own hash matches its content. It stops at the first broken
+// entry. Trimmed entries are proved by their export (the batch ending at
+// the anchor holds the anchor's entry).
 func Verify(ctx context.Context, log Log, batch int) (Result, error) {
+	a, err := log.Anchor(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	return verifyFrom(ctx, log, a, 0, batch)
+}
+
+// verifyFrom proves the chain after a, up to sequence number through (0:
+// to the end).
+func verifyFrom(ctx context.Context, log Log, a Anchor, through int64, batch int) (Result, error) {
 	if batch <= 0 {
 		batch = 500
 	}
-	res := Result{OK: true}
-	prev, seq := Genesis, int64(0)
-	for pos := int64(1); ; {
-		rows, err := log.Range(ctx, pos, batch)
+	if a.Hash == "" {
+		a.Hash = Genesis
+	}
+	res := Result{OK: true, AnchorSeq: a.Seq, AnchorHash: a.Hash}
+	prev, seq := a.Hash, a.Seq
+	for pos := a.Seq + 1; ; {
+		n := batch
+		if through > 0 {
+			n = int(min(int64(batch), through-pos+1))
+			if n <= 0 {
+				res.Head = prev
+				return res, nil
+			}
+		}
+		rows, err := log.Range(ctx, pos, n)
 		if err != nil {
 			return Result{}, err
 		}
@@ -123,11 +170,45 @@ func Verify(ctx context.Context, log Log, batch int) (Result, error) {
 			res.Checked++
 			pos++
 		}
-		if len(rows) < batch {
+		if len(rows) < n {
 			res.Head = prev
 			return res, nil
 		}
 	}
+}
+
+// Trim drops from the store the entries already exported (the cursor),
+// after proving their chain from the current anchor: the last exported
+// entry becomes the new anchor, so Verify still proves everything left.
+// A broken chain is not trimmed (the store keeps the evidence); Trim
+// then returns the Verify result and an error. It returns the new anchor.
+func Trim(ctx context.Context, log Log, cur Cursor, t Trimmer, batch int) (Anchor, error) {
+	a, err := log.Anchor(ctx)
+	if err != nil {
+		return Anchor{}, err
+	}
+	exported, err := cur.Exported(ctx)
+	if err != nil {
+		return Anchor{}, err
+	}
+	if exported <= a.Seq {
+		return a, nil
+	}
+	res, err := verifyFrom(ctx, log, a, exported, batch)
+	if err != nil {
+		return a, err
+	}
+	if !res.OK {
+		return a, fmt.Errorf("audit chain broken at entry seq %d (%s): exported entries are not trimmed", res.BadSeq, res.Problem)
+	}
+	if res.AnchorSeq+res.Checked != exported {
+		return a, fmt.Errorf("audit trim: the store holds entries up to %d, the export cursor says %d", res.AnchorSeq+res.Checked, exported)
+	}
+	next := Anchor{Seq: exported, Hash: res.Head}
+	if err := t.TrimThrough(ctx, next); err != nil {
+		return a, err
+	}
+	return next, nil
 }
 
 func check(r Raw, prevSeq int64, prevHash string) string {

@@ -26,7 +26,8 @@ type Var struct {
 var Vars = []Var{
 	{"RIPTIDE_ADDR", "127.0.0.1:8080", "Listen address of `riptide serve` (local server only)."},
 	{"RIPTIDE_API_KEYS", "", "Comma-separated API keys accepted in `X-API-Key` or `Authorization: Bearer`. With none set and auth on, protected routes answer 401 saying so."},
-	{"RIPTIDE_API_KEYS_SECRET_ARN", "", "Secrets Manager secret holding the API keys (AWS); read at cold start and cached."},
+	{"RIPTIDE_API_KEYS_SECRET_ARN", "", "Secrets Manager secret holding the API keys (AWS); read on first use and cached 5 minutes. Rotated by the admin function (docs/security.md)."},
+	{"RIPTIDE_API_KEYS_OVERLAP", "24h", "After a rotation of `RIPTIDE_API_KEYS_SECRET_ARN`, how long the keys of its previous version (`AWSPREVIOUS`) are still accepted, counted from the new version's creation; `0s` ends them at once. At most `168h`."},
 	{"RIPTIDE_AUTH", "required", "`required`, or `disabled` to turn authentication off (private local use only)."},
 	{"RIPTIDE_METRICS_PUBLIC", "true", "Serve `/metrics` without an API key."},
 	{"RIPTIDE_OIDC_ISSUER", "", "OAuth2/OIDC issuer whose JWT bearer tokens are accepted beside API keys (docs/security.md). Empty: API keys only."},
@@ -34,7 +35,8 @@ var Vars = []Var{
 	{"RIPTIDE_OIDC_JWKS_URL", "", "Signing keys of the issuer; empty reads `jwks_uri` from the issuer's discovery document on the first token."},
 	{"RIPTIDE_OIDC_SCOPE_CLAIM", "scope", "Claim holding a token's scopes (space-separated string or list; `crawl` or `riptide:crawl`)."},
 	{"RIPTIDE_OIDC_TENANT_CLAIM", "tenant", "Claim holding a token's tenant."},
-	{"RIPTIDE_KEY_PEPPER", "", "Server secret mixed into the hash of every managed API key (docs/security.md); set it from a secret in production. Changing it invalidates every managed key."},
+	{"RIPTIDE_KEY_PEPPER", "", "Server secret mixed into the hash of every managed API key (docs/security.md); in AWS use `RIPTIDE_KEY_PEPPER_SECRET_ARN` instead. Changing it invalidates every managed key."},
+	{"RIPTIDE_KEY_PEPPER_SECRET_ARN", "", "Secrets Manager secret holding the pepper (a plain string, or JSON with a `password` field; CDK generates it). Read once per process, on the first managed key checked or created. Not with `RIPTIDE_KEY_PEPPER`."},
 	{"RIPTIDE_RATE_LIMIT", "600", "Requests per minute per API key across every route group, the `default` plan's request quota (GCRA in Redis across instances); 0 turns the built-in limits off."},
 	{"RIPTIDE_RATE_PLANS", "", "Rate-limit plans as JSON, `{\"plan\": {\"group or *\": {\"requests|urls|render_seconds|llm_tokens\": per_minute or {\"per_minute\": n, \"burst\": b}}}}`; a plan named here replaces the built-in one of that name (docs/security.md lists the built-in `default`). Managed keys name their plan."},
 	{"RIPTIDE_RATE_FAIL_CLOSED", "render,deepsearch,llm,strategies", "Route groups refused (503, Retry-After) while the rate-limit store is unreachable, because they spend money; every other group is limited per instance instead."},
@@ -49,6 +51,7 @@ var Vars = []Var{
 	{"RIPTIDE_CHROMIUM_PATH", "", "Chromium binary for in-process rendering; empty searches chromium-headless-shell, chromium, chromium-browser, google-chrome on PATH."},
 	{"RIPTIDE_ARTIFACTS_BUCKET", "", "S3 bucket for blobs: render artifacts larger than RIPTIDE_ARTIFACT_INLINE_MAX (returned as presigned links), WASM modules, uploads and large results, under one prefix each. Empty: RIPTIDE_BLOB_DIR, else process memory (artifacts then always inline)."},
 	{"RIPTIDE_BACKUP_BUCKET", "", "S3 bucket the workers function's daily backup task writes the store's logical backup to (AWS; set by CDK). Empty: `backups/` in RIPTIDE_BLOB_DIR, else the task fails; locally `riptide backup` writes a file."},
+	{"RIPTIDE_AUDIT_BUCKET", "", "S3 bucket (Object Lock) that `riptide audit export` writes the audit trail to (AWS; set by CDK on the workers and job-producing functions). Empty: the blob store (`RIPTIDE_ARTIFACTS_BUCKET`, else `RIPTIDE_BLOB_DIR`, else memory)."},
 	{"RIPTIDE_BLOB_DIR", "", "Folder for blobs when no bucket is set (local server: modules and results survive a restart). Empty: process memory."},
 	{"RIPTIDE_WASM_CACHE_DIR", "", "Folder of the WASM compilation cache. Empty: riptide-wasm in the system temp folder (/tmp in Lambda)."},
 	{"RIPTIDE_ARTIFACT_INLINE_MAX", "1048576", "Largest artifact (bytes) returned inline as base64 when a bucket is configured."},
@@ -98,6 +101,10 @@ var Vars = []Var{
 	{"LOCALAI_MODEL", "", "LocalAI model name."},
 }
 
+// MaxAPIKeysOverlap bounds RIPTIDE_API_KEYS_OVERLAP: an old bootstrap key
+// should not outlive its rotation by more than a week.
+const MaxAPIKeysOverlap = 7 * 24 * time.Hour
+
 // LLMProviders are the values RIPTIDE_LLM_PROVIDER accepts besides auto
 // (the llm engine's providers).
 var LLMProviders = []string{"openai", "anthropic", "azure_openai", "bedrock", "openrouter", "ollama", "vllm", "localai"}
@@ -107,7 +114,12 @@ type Config struct {
 	Addr          string
 	APIKeys       []string
 	APIKeysSecret string
-	KeyPepper     string
+	// APIKeysOverlap is how long the previous version of the API keys
+	// secret stays valid after a rotation.
+	APIKeysOverlap time.Duration
+	KeyPepper      string
+	// KeyPepperSecret is the ARN of the secret holding the pepper.
+	KeyPepperSecret string
 	// OIDC: JWT bearer tokens of one identity provider (empty Issuer: off).
 	OIDCIssuer, OIDCAudience, OIDCJWKSURL, OIDCScopeClaim, OIDCTenantClaim string
 	AuthDisabled                                                           bool
@@ -134,6 +146,7 @@ type Config struct {
 	ChromiumPath      string
 	ArtifactsBucket   string
 	BackupBucket      string
+	AuditBucket       string
 	ArtifactInlineMax int64
 	BlobDir           string
 	WASMCacheDir      string
@@ -187,6 +200,10 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.APIKeys = splitList(getenv("RIPTIDE_API_KEYS"))
 	c.APIKeysSecret = get("RIPTIDE_API_KEYS_SECRET_ARN")
 	c.KeyPepper = get("RIPTIDE_KEY_PEPPER")
+	c.KeyPepperSecret = get("RIPTIDE_KEY_PEPPER_SECRET_ARN")
+	if c.KeyPepper != "" && c.KeyPepperSecret != "" {
+		errs = append(errs, "RIPTIDE_KEY_PEPPER and RIPTIDE_KEY_PEPPER_SECRET_ARN are both set: set one (two peppers would make half the keys fail)")
+	}
 	c.OIDCIssuer, c.OIDCAudience, c.OIDCJWKSURL = get("RIPTIDE_OIDC_ISSUER"), get("RIPTIDE_OIDC_AUDIENCE"), get("RIPTIDE_OIDC_JWKS_URL")
 	c.OIDCScopeClaim, c.OIDCTenantClaim = get("RIPTIDE_OIDC_SCOPE_CLAIM"), get("RIPTIDE_OIDC_TENANT_CLAIM")
 	if c.OIDCIssuer != "" && c.OIDCAudience == "" {
@@ -200,6 +217,9 @@ func Load(lookup LookupFunc) (Config, error) {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_AUTH=%q: want required or disabled", a))
 	}
 	var err error
+	if c.APIKeysOverlap, err = time.ParseDuration(get("RIPTIDE_API_KEYS_OVERLAP")); err != nil || c.APIKeysOverlap < 0 || c.APIKeysOverlap > MaxAPIKeysOverlap {
+		errs = append(errs, fmt.Sprintf("RIPTIDE_API_KEYS_OVERLAP: %q is not a duration between 0s and 168h", get("RIPTIDE_API_KEYS_OVERLAP")))
+	}
 	if c.MetricsPublic, err = strconv.ParseBool(get("RIPTIDE_METRICS_PUBLIC")); err != nil {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_METRICS_PUBLIC: %v", err))
 	}
@@ -254,6 +274,7 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.ChromiumPath = get("RIPTIDE_CHROMIUM_PATH")
 	c.ArtifactsBucket = get("RIPTIDE_ARTIFACTS_BUCKET")
 	c.BackupBucket = get("RIPTIDE_BACKUP_BUCKET")
+	c.AuditBucket = get("RIPTIDE_AUDIT_BUCKET")
 	c.BlobDir = get("RIPTIDE_BLOB_DIR")
 	c.WASMCacheDir = get("RIPTIDE_WASM_CACHE_DIR")
 	if c.ArtifactInlineMax, err = strconv.ParseInt(get("RIPTIDE_ARTIFACT_INLINE_MAX"), 10, 64); err != nil || c.ArtifactInlineMax < 0 {

@@ -10,6 +10,7 @@ package extract
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -37,6 +38,10 @@ type Options struct {
 // wordsPerMinute is the mean silent reading rate for non-fiction (Brysbaert
 // 2019), the basis of ReadingTimeMS.
 const wordsPerMinute = 238
+
+// MaxNesting is how deep elements may nest: golang.org/x/net/html refuses
+// deeper documents.
+const MaxNesting = 512
 
 // DefaultMaxBytes is the input size limit when Options.MaxBytes is 0. It is
 // above what a Lambda can receive in one payload (6 MB).
@@ -75,6 +80,11 @@ func Parse(ctx context.Context, htmlBytes []byte, pageURL string, maxBytes int) 
 	// whose tags could reach the text.
 	doc, err := html.ParseWithOptions(bytes.NewReader(htmlBytes), html.ParseOptionEnableScripting(false))
 	if err != nil {
+		if strings.Contains(err.Error(), "open stack of elements exceeds") {
+			return nil, core.Wrap(core.ErrExtraction, err, fmt.Sprintf("extract: the page nests HTML elements more than %d deep, "+
+				"the fixed limit of the HTML parser (golang.org/x/net/html), so it cannot be extracted. Markup this deep is broken or hostile: "+
+				"check that the URL serves the page you expect, or flatten the nesting before sending the HTML to POST /api/v1/extract", MaxNesting))
+		}
 		return nil, core.Wrap(core.ErrExtraction, err, "extract: parse html")
 	}
 	p := &Page{tree: buildTree(doc), size: len(htmlBytes)}

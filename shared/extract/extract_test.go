@@ -328,3 +328,24 @@ func TestTrailingTableAndCodeKeepTheirContent(t *testing.T) {
 		}
 	}
 }
+
+// TestDeepNestingNamesTheLimit: 100 000 nested elements are refused with a
+// message that names the limit and what to do, not "parse html".
+func TestDeepNestingNamesTheLimit(t *testing.T) {
+	page := strings.Repeat("<div>", 100_000) + "text" + strings.Repeat("</div>", 100_000)
+	_, err := FromHTML(context.Background(), []byte(page), "", Options{})
+	ce := core.AsError(err)
+	if ce == nil || ce.Type != core.ErrExtraction {
+		t.Fatalf("error %v, want an extraction_error", err)
+	}
+	for _, want := range []string{"more than 512 deep", "fixed limit of the HTML parser", "flatten the nesting"} {
+		if !strings.Contains(ce.Message, want) {
+			t.Errorf("message %q lacks %q", ce.Message, want)
+		}
+	}
+	// 500 levels are fine.
+	ok := strings.Repeat("<div>", 500) + "<p>" + strings.Repeat("deep words ", 40) + "</p>" + strings.Repeat("</div>", 500)
+	if _, err := FromHTML(context.Background(), []byte(ok), "", Options{}); err != nil {
+		t.Fatalf("500 levels: %v", err)
+	}
+}

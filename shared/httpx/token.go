@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
-	"github.com/riptidecrawler/riptide/shared/secrets"
 )
 
 // Short-lived tokens let browsers open /crawl/ws, where they cannot send an
@@ -53,16 +52,17 @@ type keyDigester interface {
 func (s *StaticKeys) KeyDigests(context.Context) ([][32]byte, error) { return s.digests, nil }
 
 // KeyDigests implements keyDigester.
+// Keys of the previous version count during the overlap.
 func (s *SecretKeys) KeyDigests(ctx context.Context) ([][32]byte, error) {
-	raw, err := s.Source.Get(ctx, s.Name)
+	current, previous, err := s.keySets(ctx)
 	if err != nil {
-		return nil, core.Wrap(core.ErrDependency, err, "API keys are unavailable")
+		return nil, err
 	}
-	keys, err := secrets.ParseKeys(raw)
-	if err != nil {
-		return nil, core.Wrap(core.ErrDependency, err, "API keys are unavailable")
+	digests := current.digests
+	if previous != nil {
+		digests = append(append([][32]byte(nil), digests...), previous.digests...)
 	}
-	return NewStaticKeys(append(keys, s.Static...)).digests, nil
+	return digests, nil
 }
 
 // verifyToken checks a token against the configured keys.

@@ -160,6 +160,11 @@ type Service struct {
 	// Pepper is a server secret mixed into every hash (RIPTIDE_KEY_PEPPER):
 	// a copy of Redis alone cannot be used to test guesses. Optional.
 	Pepper []byte
+	// LoadPepper, when set, reads the pepper instead (from a secret:
+	// RIPTIDE_KEY_PEPPER_SECRET_ARN) on first use, once per process: a
+	// cold start does not wait for it, and a process never mixes two
+	// peppers. A failed read is tried again on the next call.
+	LoadPepper func(ctx context.Context) ([]byte, error)
 	// CacheTTL bounds how long a process trusts a key record it read:
 	// revocation reaches every process within it. Zero means DefaultCacheTTL.
 	CacheTTL time.Duration
@@ -168,8 +173,10 @@ type Service struct {
 	// (the configured RIPTIDE_RATE_PLANS).
 	KnownPlan func(name string) bool
 
-	mu    sync.Mutex
-	cache map[string]cached
+	mu     sync.Mutex
+	cache  map[string]cached
+	pepper []byte // loaded by LoadPepper
+	loaded bool
 }
 
 // DefaultCacheTTL keeps revocation within the promised 60 s with margin.
@@ -187,8 +194,27 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-func (s *Service) hash(salt, secret string) string {
-	m := hmac.New(sha256.New, s.Pepper)
+// pepperOf returns the pepper, loading it once when LoadPepper is set.
+func (s *Service) pepperOf(ctx context.Context) ([]byte, error) {
+	if s.LoadPepper == nil {
+		return s.Pepper, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loaded {
+		return s.pepper, nil
+	}
+	p, err := s.LoadPepper(ctx)
+	if err != nil {
+		// The error names the secret, never its value.
+		return nil, core.Wrap(core.ErrDependency, err, "the API key pepper is unavailable")
+	}
+	s.pepper, s.loaded = p, true
+	return p, nil
+}
+
+func hashWith(pepper []byte, salt, secret string) string {
+	m := hmac.New(sha256.New, pepper)
 	m.Write([]byte(salt))
 	m.Write([]byte{0})
 	m.Write([]byte(secret))
@@ -258,10 +284,14 @@ func (s *Service) Create(ctx context.Context, sp Spec) (Key, string, error) {
 		return Key{}, "", core.Errorf(core.ErrValidation, "expires_at must be in the future").
 			WithDetails(core.Detail{Field: "expires_at", Message: "in the past"})
 	}
+	pepper, err := s.pepperOf(ctx)
+	if err != nil {
+		return Key{}, "", err
+	}
 	id, secret, salt := randomHex(idBytes), randomB64(secretBytes), randomHex(16)
 	k := Key{ID: id, Name: sp.Name, Tenant: sp.Tenant, Scopes: slices.Compact(slices.Sorted(slices.Values(sp.Scopes))),
 		CreatedAt: now.UTC().Truncate(time.Second), ExpiresAt: sp.ExpiresAt.UTC(), RateLimit: sp.RateLimit, Plan: sp.Plan,
-		Salt: salt, Hash: s.hash(salt, secret)}
+		Salt: salt, Hash: hashWith(pepper, salt, secret)}
 	if err := s.Store.Put(ctx, k); err != nil {
 		return Key{}, "", core.Wrap(core.ErrDependency, err, "store the key")
 	}
@@ -284,7 +314,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Key, error) {
 	if err != nil {
 		return Key{}, core.Wrap(core.ErrDependency, err, "API keys are unavailable")
 	}
-	if subtle.ConstantTimeCompare([]byte(s.hash(k.Salt, secret)), []byte(k.Hash)) != 1 || !k.Active(s.now()) {
+	pepper, err := s.pepperOf(ctx)
+	if err != nil {
+		return Key{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(hashWith(pepper, k.Salt, secret)), []byte(k.Hash)) != 1 || !k.Active(s.now()) {
 		return Key{}, invalid
 	}
 	return k, nil

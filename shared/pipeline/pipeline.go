@@ -277,11 +277,19 @@ func fetchRequest(target string, opts Options) fetch.Request {
 	return req
 }
 
+// extractLimit is the largest page extraction takes: what the request let
+// the fetch keep (options.max_body_bytes, up to MaxMaxBodyBytes), and at
+// least the extractor's own default (a rendered DOM can outgrow the bytes
+// fetched). A body the fetch accepted is never refused by extraction.
+func extractLimit(opts Options) int {
+	return int(max(opts.MaxBodyBytes, extract.DefaultMaxBytes))
+}
+
 // html runs the gate and extraction on an HTML page, rendering it first
 // when the gate (or the request) asks for a browser.
 func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts Options, canRender bool, lease *sessions.Lease, r *Result) error {
 	done := p.phase(r, monitor.PhaseExtract)
-	page, err := extract.Parse(ctx, body, pageURL, 0)
+	page, err := extract.Parse(ctx, body, pageURL, extractLimit(opts))
 	parsed := done()
 	if err != nil {
 		return err
@@ -308,7 +316,7 @@ func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts O
 			return err
 		}
 		done = p.phase(r, monitor.PhaseExtract)
-		page, err = extract.Parse(ctx, []byte(rendered.HTML), rendered.FinalURL, 0)
+		page, err = extract.Parse(ctx, []byte(rendered.HTML), rendered.FinalURL, extractLimit(opts))
 		r.Timings.ExtractMS += done().Milliseconds()
 		if err != nil {
 			return err

@@ -56,7 +56,7 @@ var functions = []Function{
 	{Name: "llm", Description: "LLM provider management", MemoryMB: 256, TimeoutSec: 30},
 	{Name: "sessions", Description: "Sessions: cookie jars that crawls and renders send and keep", MemoryMB: 256, TimeoutSec: 30},
 	{Name: "workers", Description: "Async jobs: HTTP API, SQS worker and scheduled crawls", MemoryMB: 1024, TimeoutSec: 900, Triggers: []string{"sqs", "schedule"}},
-	{Name: "admin", Description: "API keys as data: create, list, rotate and revoke keys", MemoryMB: 256, TimeoutSec: 10},
+	{Name: "admin", Description: "API keys as data: create, list, rotate and revoke keys; rotates the bootstrap key secret (Secrets Manager rotation function)", MemoryMB: 256, TimeoutSec: 10},
 	{Name: "firecrawl", Description: "Firecrawl-compatible API (scrape, map, crawl, batch scrape) over the pipeline and the spider", MemoryMB: 1024, TimeoutSec: 60},
 	{Name: "monitoring", Description: "Service-wide health score, performance report and alerts", MemoryMB: 256, TimeoutSec: 30},
 }

@@ -42,8 +42,9 @@ type Cached struct {
 	TTL    time.Duration
 	Now    func() time.Time
 
-	mu      sync.Mutex
-	entries map[string]cacheEntry
+	mu       sync.Mutex
+	entries  map[string]cacheEntry
+	versions map[string]versionEntry
 }
 
 type cacheEntry struct {

@@ -137,4 +137,66 @@ func TestSecretsManagerAgainstMoto(t *testing.T) {
 	if keys, _ := secrets.ParseKeys(v); len(keys) != 1 || keys[0] != "k3" {
 		t.Fatalf("after rotation: %v", keys)
 	}
+	// The versions keep their labels and creation dates.
+	prev, err := sm.GetStage(ctx, name, secrets.StagePrevious)
+	if err != nil || prev.Value != `{"api_keys":["k1","k2"]}` || prev.Created.IsZero() {
+		t.Fatalf("AWSPREVIOUS: %+v %v", prev, err)
+	}
+	cur, err := sm.GetStage(ctx, name, secrets.StageCurrent)
+	if err != nil || cur.Value != `{"api_keys":["k3"]}` || time.Since(cur.Created) > time.Hour {
+		t.Fatalf("AWSCURRENT: %+v %v", cur, err)
+	}
+	if _, err := sm.GetStage(ctx, name, "AWSPENDING"); !errors.Is(err, secrets.ErrNotFound) {
+		t.Fatalf("a label on no version: %v", err)
+	}
+}
+
+type stagedSource struct {
+	countingSource
+	stages map[string]secrets.Version
+}
+
+func (s *stagedSource) GetStage(_ context.Context, _, stage string) (secrets.Version, error) {
+	s.calls++
+	if s.err != nil {
+		return secrets.Version{}, s.err
+	}
+	v, ok := s.stages[stage]
+	if !ok {
+		return secrets.Version{}, secrets.ErrNotFound
+	}
+	return v, nil
+}
+
+// TestCachedStagesCacheAbsence: a secret never rotated has no AWSPREVIOUS;
+// the cache remembers that, or every request would ask again.
+func TestCachedStagesCacheAbsence(t *testing.T) {
+	now := time.Unix(1000, 0)
+	src := &stagedSource{stages: map[string]secrets.Version{secrets.StageCurrent: {Value: "v1", Created: now}}}
+	c := &secrets.Cached{Source: src, TTL: time.Minute, Now: func() time.Time { return now }}
+	ctx := context.Background()
+	for range 3 {
+		if _, err := c.GetStage(ctx, "s", secrets.StagePrevious); !errors.Is(err, secrets.ErrNotFound) {
+			t.Fatalf("previous: %v", err)
+		}
+		if v, err := c.GetStage(ctx, "s", secrets.StageCurrent); err != nil || v.Value != "v1" || !v.Created.Equal(now) {
+			t.Fatalf("current: %+v %v", v, err)
+		}
+	}
+	if src.calls != 2 {
+		t.Fatalf("calls within the TTL = %d, want 2 (one per label)", src.calls)
+	}
+	now = now.Add(2 * time.Minute)
+	src.err = errors.New("throttled")
+	if v, err := c.GetStage(ctx, "s", secrets.StageCurrent); err != nil || v.Value != "v1" {
+		t.Fatalf("a backend error serves the last good version: %+v %v", v, err)
+	}
+	// A source without labels has a current value only.
+	plain := &secrets.Cached{Source: &countingSource{value: "p"}, TTL: time.Minute}
+	if v, err := plain.GetStage(ctx, "s", secrets.StageCurrent); err != nil || v.Value != "p" {
+		t.Fatalf("plain current: %+v %v", v, err)
+	}
+	if _, err := plain.GetStage(ctx, "s", secrets.StagePrevious); !errors.Is(err, secrets.ErrNotFound) {
+		t.Fatalf("plain previous: %v", err)
+	}
 }

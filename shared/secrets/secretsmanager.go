@@ -23,19 +23,29 @@ type SecretsManager struct {
 
 // Get implements Source.
 func (s SecretsManager) Get(ctx context.Context, name string) (string, error) {
-	out, err := s.Client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+	v, err := s.GetStage(ctx, name, StageCurrent)
+	return v.Value, err
+}
+
+// GetStage implements Staged: the version labelled stage, with its
+// creation date.
+func (s SecretsManager) GetStage(ctx context.Context, name, stage string) (Version, error) {
+	out, err := s.Client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name), VersionStage: aws.String(stage)})
 	if err != nil {
 		var nf *types.ResourceNotFoundException
 		if errors.As(err, &nf) {
-			return "", fmt.Errorf("%w: %s", ErrNotFound, name)
+			return Version{}, fmt.Errorf("%w: %s (%s)", ErrNotFound, name, stage)
 		}
-		return "", fmt.Errorf("read secret %s: %w", name, err)
+		return Version{}, fmt.Errorf("read secret %s: %w", name, err)
 	}
-	if out.SecretString != nil {
-		return *out.SecretString, nil
+	v := Version{Created: aws.ToTime(out.CreatedDate)}
+	switch {
+	case out.SecretString != nil:
+		v.Value = *out.SecretString
+	case out.SecretBinary != nil:
+		v.Value = string(out.SecretBinary)
+	default:
+		return Version{}, fmt.Errorf("secret %s has no value", name)
 	}
-	if out.SecretBinary != nil {
-		return string(out.SecretBinary), nil
-	}
-	return "", fmt.Errorf("secret %s has no value", name)
+	return v, nil
 }

@@ -21,6 +21,10 @@ import (
 //	<prefix>audit:log       LIST of entries as JSON, entry n at index n-1
 //	<prefix>audit:head      "<seq> <hash>" of the last entry
 //	<prefix>audit:exported  last sequence number exported to the blob store
+//	<prefix>audit:anchor    "<seq> <hash>" of the last entry trimmed after export
+//
+// After a trim the list starts at entry anchor+1: entry n is at index
+// n-1-anchor.
 //
 // Appends from many processes are serialised with WATCH on the head: a
 // concurrent append makes the transaction fail and it is retried, so the
@@ -38,8 +42,9 @@ type AuditLog struct {
 func NewAuditLog(s *Store) *AuditLog { return &AuditLog{s: s} }
 
 var (
-	_ audit.Log    = (*AuditLog)(nil)
-	_ audit.Cursor = (*AuditLog)(nil)
+	_ audit.Log     = (*AuditLog)(nil)
+	_ audit.Cursor  = (*AuditLog)(nil)
+	_ audit.Trimmer = (*AuditLog)(nil)
 )
 
 // Key returns the Redis key of the log list (tests tamper with it).
@@ -106,13 +111,25 @@ func (a *AuditLog) Append(ctx context.Context, e audit.Entry) (audit.Entry, erro
 	return audit.Entry{}, errors.New("audit append: too much contention")
 }
 
-// Range implements audit.Log.
+func (a *AuditLog) anchorKey() string { return a.s.Key("audit", "anchor") }
+
+// auditRangeScript reads entries by sequence number, offset by the anchor
+// in the same step (a trim between the two reads would shift the list).
+// Sequence numbers at or below the anchor are gone: it starts after it.
+var auditRangeScript = redis.NewScript(`local a = redis.call("GET", KEYS[2])
+local base = 0
+if a then base = tonumber(string.match(a, "^(%d+)")) end
+local start = tonumber(ARGV[1]) - 1 - base
+if start < 0 then start = 0 end
+return redis.call("LRANGE", KEYS[1], start, start + tonumber(ARGV[2]) - 1)`)
+
+// Range implements audit.Log: from is a sequence number.
 func (a *AuditLog) Range(ctx context.Context, from int64, n int) ([]audit.Raw, error) {
 	if from < 1 || n <= 0 {
 		return nil, nil
 	}
-	vals, err := a.s.Client.LRange(ctx, a.Key(), from-1, from-1+int64(n)-1).Result()
-	if err != nil {
+	vals, err := auditRangeScript.Run(ctx, a.s.Client, []string{a.Key(), a.anchorKey()}, from, n).StringSlice()
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, err
 	}
 	out := make([]audit.Raw, len(vals))
@@ -124,7 +141,81 @@ func (a *AuditLog) Range(ctx context.Context, from int64, n int) ([]audit.Raw, e
 
 // Len implements audit.Log.
 func (a *AuditLog) Len(ctx context.Context) (int64, error) {
-	return a.s.Client.LLen(ctx, a.Key()).Result()
+	anchor, err := a.Anchor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n, err := a.s.Client.LLen(ctx, a.Key()).Result()
+	return anchor.Seq + n, err
+}
+
+// Anchor implements audit.Log.
+func (a *AuditLog) Anchor(ctx context.Context) (audit.Anchor, error) {
+	return readAnchor(ctx, a.s.Client, a.anchorKey())
+}
+
+func readAnchor(ctx context.Context, c redis.Cmdable, key string) (audit.Anchor, error) {
+	v, err := c.Get(ctx, key).Result()
+	if errors.Is(err, redis.Nil) {
+		return audit.Anchor{Hash: audit.Genesis}, nil
+	}
+	if err != nil {
+		return audit.Anchor{}, err
+	}
+	s, hash, _ := strings.Cut(v, " ")
+	seq, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || hash == "" {
+		return audit.Anchor{}, fmt.Errorf("audit anchor %q is malformed", v)
+	}
+	return audit.Anchor{Seq: seq, Hash: hash}, nil
+}
+
+// TrimThrough implements audit.Trimmer: in one transaction (WATCH on the
+// anchor, so two trims cannot both apply), the entries up to next.Seq
+// leave the list and next becomes the anchor. Appends only push at the
+// tail and do not conflict. The index loses the trimmed sequence numbers
+// afterwards (entries it names that are gone are skipped by readers).
+func (a *AuditLog) TrimThrough(ctx context.Context, next audit.Anchor) error {
+	err := a.s.Client.Watch(ctx, func(tx *redis.Tx) error {
+		cur, err := readAnchor(ctx, tx, a.anchorKey())
+		if err != nil {
+			return err
+		}
+		if next.Seq <= cur.Seq {
+			return nil
+		}
+		last, err := tx.LIndex(ctx, a.Key(), next.Seq-1-cur.Seq).Result()
+		if err != nil {
+			return fmt.Errorf("audit trim: entry %d is not in the store: %w", next.Seq, err)
+		}
+		if r := audit.Decode([]byte(last)); r.Err != nil || r.Entry.Seq != next.Seq || r.Entry.Hash != next.Hash {
+			return fmt.Errorf("audit trim: entry %d is not the one verified", next.Seq)
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.LTrim(ctx, a.Key(), next.Seq-cur.Seq, -1)
+			p.Set(ctx, a.anchorKey(), strconv.FormatInt(next.Seq, 10)+" "+next.Hash, 0)
+			return nil
+		})
+		return err
+	}, a.anchorKey())
+	if err != nil {
+		return err
+	}
+	return a.trimIndex(ctx, next.Seq)
+}
+
+// trimIndex removes sequence numbers up to seq from every index set.
+func (a *AuditLog) trimIndex(ctx context.Context, seq int64) error {
+	iter := a.s.Client.Scan(ctx, 0, a.s.Key("audit", "idx")+":*", backupBatch).Iterator()
+	for iter.Next(ctx) {
+		if iter.Val() == a.indexedThrough() {
+			continue
+		}
+		if err := a.s.Client.ZRemRangeByScore(ctx, iter.Val(), "-inf", strconv.FormatInt(seq, 10)).Err(); err != nil {
+			return err
+		}
+	}
+	return iter.Err()
 }
 
 // Exported implements audit.Cursor.

@@ -184,6 +184,12 @@ func (a *AuditLog) EntriesOf(ctx context.Context, tenant string, actors []string
 		}
 	}
 	slices.Sort(seqs)
+	// Entries up to the anchor were trimmed after their export.
+	anchor, err := a.Anchor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seqs = slices.DeleteFunc(seqs, func(n int64) bool { return n <= anchor.Seq })
 	mine := map[string]bool{}
 	for _, p := range actors {
 		if p != "" {
@@ -196,7 +202,7 @@ func (a *AuditLog) EntriesOf(ctx context.Context, tenant string, actors []string
 		pipe := a.s.Client.Pipeline()
 		cmds := make([]*redis.StringCmd, len(chunk))
 		for j, n := range chunk {
-			cmds[j] = pipe.LIndex(ctx, a.Key(), n-1)
+			cmds[j] = pipe.LIndex(ctx, a.Key(), n-1-anchor.Seq)
 		}
 		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 			return nil, err
@@ -208,7 +214,7 @@ func (a *AuditLog) EntriesOf(ctx context.Context, tenant string, actors []string
 		}
 	}
 	// Beyond the watermark: the trail itself.
-	for pos := through + 1; ; {
+	for pos := max(through, anchor.Seq) + 1; ; {
 		rows, err := a.Range(ctx, pos, auditIndexBatch)
 		if err != nil {
 			return nil, err

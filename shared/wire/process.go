@@ -14,6 +14,7 @@ package wire
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -101,7 +102,7 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 		InLambda: InLambda(lookup), shared: map[string]*sharedValue{}}
 
 	var src secrets.Source = secrets.Env{Lookup: lookup}
-	if cfg.APIKeysSecret != "" || cfg.RedisSecret != "" || cfg.VendorKeysSecret != "" {
+	if cfg.APIKeysSecret != "" || cfg.RedisSecret != "" || cfg.VendorKeysSecret != "" || cfg.KeyPepperSecret != "" {
 		awsCfg, err := p.AWS(ctx)
 		if err != nil {
 			return nil, err
@@ -137,7 +138,7 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 	switch {
 	case cfg.AuthDisabled:
 	case cfg.APIKeysSecret != "":
-		p.Auth.Authenticator = &httpx.SecretKeys{Source: p.Secrets, Name: cfg.APIKeysSecret, Static: cfg.APIKeys}
+		p.Auth.Authenticator = &httpx.SecretKeys{Source: p.Secrets, Name: cfg.APIKeysSecret, Static: cfg.APIKeys, Overlap: cfg.APIKeysOverlap}
 	default:
 		p.Auth.Authenticator = httpx.NewStaticKeys(cfg.APIKeys)
 	}
@@ -149,6 +150,9 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 	if !cfg.AuthDisabled && (!p.Auth.NoKeysConfigured() || cfg.OIDCIssuer != "") {
 		p.Keys = &keys.Service{Store: store.NewAPIKeys(p.Store), Pepper: []byte(cfg.KeyPepper),
 			KnownPlan: func(name string) bool { _, ok := cfg.RatePlans[name]; return ok }}
+		if cfg.KeyPepperSecret != "" {
+			p.Keys.LoadPepper = p.pepperLoader(cfg.KeyPepperSecret)
+		}
 		p.Auth.Authenticator = &httpx.ManagedKeys{Keys: p.Keys, Bootstrap: p.Auth.Authenticator}
 	}
 	// Bearer tokens of the identity provider sit in front of the keys: a
@@ -158,6 +162,26 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 			ScopeClaim: cfg.OIDCScopeClaim, TenantClaim: cfg.OIDCTenantClaim}, p.Auth.Authenticator)
 	}
 	return p, nil
+}
+
+// pepperLoader reads the managed keys' pepper from the secret arn. The
+// key service calls it once per process; the value is never logged (an
+// error names the secret, not what it holds).
+func (p *Process) pepperLoader(arn string) func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) ([]byte, error) {
+		raw, err := p.Secrets.Get(ctx, arn)
+		if err != nil {
+			return nil, fmt.Errorf("RIPTIDE_KEY_PEPPER_SECRET_ARN: %w", err)
+		}
+		pepper, err := secrets.ParsePassword(raw)
+		if err != nil {
+			return nil, fmt.Errorf("RIPTIDE_KEY_PEPPER_SECRET_ARN: %w", err)
+		}
+		if len(pepper) < 16 {
+			return nil, errors.New("RIPTIDE_KEY_PEPPER_SECRET_ARN: the pepper is shorter than 16 characters")
+		}
+		return []byte(pepper), nil
+	}
 }
 
 // buildRecorder builds the process's recorder; the Redis buckets flush
@@ -255,6 +279,15 @@ func (p *Process) Blob(ctx context.Context, prefix string) (blob.Store, error) {
 		return nil, err
 	}
 	return blob.WithPrefix(base, prefix), nil
+}
+
+// AuditSink returns where the audit trail is exported: the audit bucket
+// (RIPTIDE_AUDIT_BUCKET, Object Lock in CDK) when set, else the blob store.
+func (p *Process) AuditSink(ctx context.Context) (blob.Store, error) {
+	if p.Config.AuditBucket != "" {
+		return p.BucketBlob(ctx, p.Config.AuditBucket)
+	}
+	return p.Blob(ctx, "")
 }
 
 // BucketBlob returns the blob store of another bucket than the artifacts

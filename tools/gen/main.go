@@ -6,6 +6,7 @@
 //	go run ./tools/gen events  (writes events/<function>/*.json)
 //	go run ./tools/gen notice  > NOTICE
 //	go run ./tools/gen readme  (rewrites the configuration table in README.md)
+//	go run ./tools/gen licenses (the licence audit: fails on an unknown or forbidden licence)
 package main
 
 import (
@@ -15,7 +16,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: gen sam|events|notice|readme")
+		fmt.Fprintln(os.Stderr, "usage: gen sam|events|notice|readme|licenses")
 		os.Exit(2)
 	}
 	var err error
@@ -29,6 +30,8 @@ func main() {
 		err = writeEvents(".")
 	case "readme":
 		err = readmeConfig(".")
+	case "licenses":
+		err = checkLicenses(".")
 	case "notice":
 		var b []byte
 		if b, err = notice("."); err == nil {

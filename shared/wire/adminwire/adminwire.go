@@ -1,12 +1,14 @@
 // Package adminwire wires the admin group: the process's managed key
 // service (wire.Process.Keys) and the tenant export/deletion service
-// behind the admin routes.
+// behind the admin routes, and the rotation of the bootstrap API keys
+// secret (rotation.go).
 package adminwire
 
 import (
 	"context"
 
 	adminapi "github.com/riptidecrawler/riptide/shared/api/admin"
+	"github.com/riptidecrawler/riptide/shared/lambdaio"
 	"github.com/riptidecrawler/riptide/shared/privacy"
 	"github.com/riptidecrawler/riptide/shared/store"
 	"github.com/riptidecrawler/riptide/shared/wire"
@@ -18,7 +20,8 @@ func Build(ctx context.Context, p *wire.Process) (wire.Group, error) {
 	if err != nil {
 		return wire.Group{}, err
 	}
-	return wire.Group{Handlers: adminapi.Handlers(adminapi.Deps{Keys: p.Keys, Privacy: priv})}, nil
+	return wire.Group{Handlers: adminapi.Handlers(adminapi.Deps{Keys: p.Keys, Privacy: priv}),
+		Events: lambdaio.Handler{Task: rotationTask(p)}}, nil
 }
 
 // Privacy returns the tenant export/deletion service of p (nil without
