@@ -166,17 +166,20 @@ FUZZ_URLNORM ?= 150000x
 FUZZ_EXTRACT ?= 60000x
 FUZZ_PDF ?= 30000x
 FUZZ_OIDC ?= 150000x
+FUZZ_AUTH ?= 40000x
 ifdef FUZZTIME
 FUZZ_URLNORM := $(FUZZTIME)
 FUZZ_EXTRACT := $(FUZZTIME)
 FUZZ_PDF := $(FUZZTIME)
 FUZZ_OIDC := $(FUZZTIME)
+FUZZ_AUTH := $(FUZZTIME)
 endif
 fuzz: ## run every fuzz target briefly (an execution budget each; FUZZTIME overrides)
 	$(GO) test ./shared/urlnorm/ -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZ_URLNORM)
 	$(GO) test ./shared/extract/ -run '^$$' -fuzz FuzzFromHTML -fuzztime $(FUZZ_EXTRACT)
 	$(GO) test ./shared/pdf/ -run '^$$' -fuzz FuzzPDF -fuzztime $(FUZZ_PDF) -fuzzminimizetime 200x
 	$(GO) test ./shared/httpx/ -run '^$$' -fuzz FuzzOIDCTokenParsing -fuzztime $(FUZZ_OIDC)
+	$(GO) test ./shared/httpx/ -run '^$$' -fuzz FuzzAuthCredentialParsing -fuzztime $(FUZZ_AUTH)
 
 # The PDF corpus (shared/pdf/testdata) is committed: tests never need
 # Chromium or qpdf. This target remakes it: the HTML fixtures printed by
