@@ -44,9 +44,5 @@ func (s *Service) ExportOwner(ctx context.Context, owner string) ([]OwnedSession
 // DeleteOwner removes every session of owner, its index and its counters,
 // and returns how many sessions went.
 func (s *Service) DeleteOwner(ctx context.Context, owner string) (int64, error) {
-	n, err := s.Store.DeleteOwner(ctx, owner)
-	if err != nil {
-		return n, fmt.Errorf("delete sessions: %w", err)
-	}
-	return n, nil
+	return s.Store.DeleteOwner(ctx, owner)
 }

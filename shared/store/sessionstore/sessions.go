@@ -353,11 +353,13 @@ func (st *Store) DeleteOwner(ctx context.Context, owner string) (int64, error) {
 	}
 	var sessionsGone *redis.IntCmd
 	_, err = st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		sessionsGone = p.Del(ctx, keys[2:]...)
+		if len(keys) > 2 { // DEL with no key is an error that aborts the transaction
+			sessionsGone = p.Del(ctx, keys[2:]...)
+		}
 		p.Del(ctx, keys[:2]...)
 		return nil
 	})
-	if err != nil {
+	if err != nil || sessionsGone == nil {
 		return 0, err
 	}
 	return sessionsGone.Val(), nil
