@@ -22,6 +22,10 @@ const (
 	TaskField   = "riptide_task"
 	TaskBackup  = "backup"
 	TaskMigrate = "migrate"
+	// TaskAuditExport moves the audit entries not yet exported to the
+	// audit bucket and trims them from Redis, every AuditExportSchedule.
+	TaskAuditExport     = "audit_export"
+	AuditExportSchedule = "rate(1 hour)"
 	// OpsFunction runs the backup and the migration: the worker, which
 	// already holds the job, schedule and session state they cover and has
 	// the longest timeout (15 minutes).
@@ -65,6 +69,7 @@ type Ops struct {
 	BackupBucket awss3.Bucket
 	AuditBucket  awss3.Bucket
 	Backup       awsscheduler.Schedule
+	AuditExport  awsscheduler.Schedule
 	Migration    awscdk.CustomResource
 }
 
@@ -133,6 +138,19 @@ func NewOps(scope constructs.Construct, id string, props *OpsProps) (*Ops, error
 		Schedule:    awsscheduler.ScheduleExpression_Expression(jsii.String(props.Schedule), awscdk.TimeZone_ETC_UTC()),
 		Target: awsschedulertargets.NewLambdaInvoke(alias, &awsschedulertargets.ScheduleTargetBaseProps{
 			Input:           awsscheduler.ScheduleTargetInput_FromObject(map[string]any{TaskField: TaskBackup}),
+			RetryAttempts:   jsii.Number(2),
+			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(1)),
+			DeadLetterQueue: props.DLQ,
+		}),
+	})
+
+	// The hourly audit export: nothing outside the VPC can reach Redis,
+	// so the worker moves the trail to the Object Lock bucket itself.
+	o.AuditExport = awsscheduler.NewSchedule(c, jsii.String("AuditExportSchedule"), &awsscheduler.ScheduleProps{
+		Description: jsii.String("RipTide audit trail export to the Object Lock audit bucket, then trim from Redis"),
+		Schedule:    awsscheduler.ScheduleExpression_Expression(jsii.String(AuditExportSchedule), awscdk.TimeZone_ETC_UTC()),
+		Target: awsschedulertargets.NewLambdaInvoke(alias, &awsschedulertargets.ScheduleTargetBaseProps{
+			Input:           awsscheduler.ScheduleTargetInput_FromObject(map[string]any{TaskField: TaskAuditExport}),
 			RetryAttempts:   jsii.Number(2),
 			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(1)),
 			DeadLetterQueue: props.DLQ,

@@ -233,6 +233,10 @@ func TestBackupBucketAndSchedule(t *testing.T) {
 	if dlq, _ := getAtt(dig(target, "DeadLetterConfig", "Arn")); dlq != failedInvocationsQueue(t, s.rootJSON) {
 		t.Errorf("backup schedule DLQ %v, want FailedInvocations", dig(target, "DeadLetterConfig"))
 	}
+	ap, ainput := scheduleOfTask(t, s.rootJSON, TaskAuditExport)
+	if at := asMap(ap["Target"]); ap["ScheduleExpression"] != AuditExportSchedule || ref(at["Arn"]) != aliasIDs(t, s.rootJSON)[OpsFunction] || ainput[TaskField] != TaskAuditExport {
+		t.Errorf("audit export schedule %v -> %v %v, want %s to the %s alias", ap["ScheduleExpression"], at["Arn"], ainput, AuditExportSchedule, OpsFunction)
+	}
 
 	// Only the worker touches backups; nobody may delete them.
 	for name, stmts := range functionStatements(t, s.rootJSON) {

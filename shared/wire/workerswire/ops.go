@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/cfn"
 
+	"github.com/riptidecrawler/riptide/shared/audit"
 	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
 	"github.com/riptidecrawler/riptide/shared/monitor"
@@ -20,9 +21,43 @@ import (
 
 // Task names of the worker's operations (infra/cdk/backups.go sends them).
 const (
-	TaskBackup  = "backup"
-	TaskMigrate = "migrate"
+	TaskBackup      = "backup"
+	TaskMigrate     = "migrate"
+	TaskAuditExport = "audit_export"
 )
+
+// AuditExportBatch is how many audit entries go in one exported object.
+const AuditExportBatch = 1000
+
+// AuditExportResult is what the audit export task returns (and logs).
+type AuditExportResult struct {
+	Exported int64 `json:"exported"`
+	// AnchorSeq is the seq of the last entry trimmed from Redis: the chain
+	// kept there starts after it (0: nothing trimmed yet).
+	AnchorSeq int64 `json:"anchor_seq"`
+}
+
+// exportAudit writes the audit entries not yet exported to the audit
+// bucket (Object Lock), then trims them from Redis, as `riptide audit
+// export` does: in AWS nothing else can reach the store inside the VPC.
+func exportAudit(ctx context.Context, p *wire.Process) (AuditExportResult, error) {
+	sink, err := p.AuditSink(ctx)
+	if err != nil {
+		return AuditExportResult{}, err
+	}
+	log := p.AuditLog()
+	n, err := audit.Export(ctx, log, log, sink, AuditExportBatch)
+	if err != nil {
+		return AuditExportResult{}, fmt.Errorf("audit export: %w", err)
+	}
+	a, err := audit.Trim(ctx, log, log, log, AuditExportBatch)
+	if err != nil {
+		return AuditExportResult{Exported: n}, fmt.Errorf("audit exported, not trimmed: %w", err)
+	}
+	res := AuditExportResult{Exported: n, AnchorSeq: a.Seq}
+	p.Logger.InfoContext(ctx, "audit exported", slog.Int64("exported", n), slog.Int64("anchor_seq", a.Seq))
+	return res, nil
+}
 
 // BackupContentType is the backup object's media type (gzip of NDJSON).
 const BackupContentType = "application/gzip"
@@ -152,6 +187,9 @@ func opsTasks(p *wire.Process) lambdaio.Tasks {
 			return Backup{Store: p.Store, Blob: bs, Recorder: p.Recorder, Logger: p.Logger}.Run(ctx)
 		},
 		TaskMigrate: lambdaio.CustomResource{Run: Migration{Store: p.Store, Logger: p.Logger}.Run, Logger: p.Logger}.Handle,
+		TaskAuditExport: func(ctx context.Context, _ json.RawMessage) (any, error) {
+			return exportAudit(ctx, p)
+		},
 	}
 }
 

@@ -239,3 +239,55 @@ func TestMigrationCustomResource(t *testing.T) {
 		t.Fatalf("rollback answer %v", a[4])
 	}
 }
+
+// The scheduled audit export writes the entries not yet exported to the
+// audit bucket (moto S3) in batches and trims them from Redis; the chain
+// left verifies from its anchor, and a second run exports only what came
+// after.
+func TestAuditExportTaskWritesTheAuditBucket(t *testing.T) {
+	ctx := context.Background()
+	client := motoS3(t)
+	bucket := "audit-" + jobs.NewID()[:8]
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	h, st := worker(t, map[string]string{"RIPTIDE_AUDIT_BUCKET": bucket})
+	log := store.NewAuditLog(st)
+	appendEntries := func(n int) {
+		for range n {
+			if _, err := log.Append(ctx, audit.Entry{Time: time.Now(), Actor: "rtk_a", Tenant: "t1", Action: "keys.create", Method: "POST", Path: "/", Status: 201}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	exportOnce := func() workerswire.AuditExportResult {
+		t.Helper()
+		out, err := h.Invoke(ctx, []byte(`{"riptide_task":"audit_export"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, ok := out.(workerswire.AuditExportResult)
+		if !ok {
+			t.Fatalf("result %#v", out)
+		}
+		return res
+	}
+	appendEntries(workerswire.AuditExportBatch + 5)
+	if res := exportOnce(); res.Exported != workerswire.AuditExportBatch+5 || res.AnchorSeq != workerswire.AuditExportBatch+5 {
+		t.Fatalf("first export %+v", res)
+	}
+	list, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Contents) != 2 {
+		t.Fatalf("objects in the audit bucket: %d, want 2 batches", len(list.Contents))
+	}
+	appendEntries(3)
+	if res := exportOnce(); res.Exported != 3 || res.AnchorSeq != workerswire.AuditExportBatch+8 {
+		t.Fatalf("second export %+v", res)
+	}
+	if r, err := audit.Verify(ctx, log, 0); err != nil || !r.OK || r.AnchorSeq != workerswire.AuditExportBatch+8 {
+		t.Fatalf("verify after trim: %+v %v", r, err)
+	}
+}
