@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"sort"
 	"strings"
 )
 
@@ -32,46 +28,20 @@ var reviewedLicenses = map[string]string{}
 // licenseAudit lists every module with its licences and returns the
 // problems found.
 func licenseAudit(root string) (report string, problems []string, err error) {
-	cmd := exec.Command("go", "list", "-deps", "-test", "-json=Module", "./...")
-	cmd.Dir = root
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	mods, err := listModules(root, nil, "-deps", "-test", "./...")
 	if err != nil {
-		return "", nil, fmt.Errorf("go list: %w: %s", err, stderr.String())
+		return "", nil, err
 	}
-	mods := map[string]module{}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for dec.More() {
-		var p struct{ Module *module }
-		if err := dec.Decode(&p); err != nil {
-			return "", nil, err
-		}
-		if p.Module == nil || p.Module.Version == "" { // the main module
-			continue
-		}
-		m := *p.Module
-		if m.Replace != nil {
-			m.Dir = m.Replace.Dir
-		}
-		mods[m.Path] = m
-	}
-	paths := make([]string, 0, len(mods))
-	for p := range mods {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
 	var b strings.Builder
-	for _, p := range paths {
-		m := mods[p]
+	for _, m := range mods {
 		found := licenseOf(m.Dir)
-		if r, ok := reviewedLicenses[p]; ok && strings.HasPrefix(found, "UNKNOWN") {
+		if r, ok := reviewedLicenses[m.Path]; ok && strings.HasPrefix(found, "UNKNOWN") {
 			found = r + " (reviewed by hand)"
 		}
 		fmt.Fprintf(&b, "%s %s: %s\n", m.Path, m.Version, found)
 		problems = append(problems, verdict(m.Path+" "+m.Version, found)...)
 	}
-	fmt.Fprintf(&b, "%d modules audited\n", len(paths))
+	fmt.Fprintf(&b, "%d modules audited\n", len(mods))
 	return b.String(), problems, nil
 }
 
