@@ -98,5 +98,5 @@ func (c cli) auditProcess(cmd *cobra.Command) (*wire.Process, error) {
 	if v, ok := c.lookup("REDIS_URL"); !ok || v == "" {
 		return nil, errors.New("REDIS_URL is not set: the audit trail lives in the server's Redis")
 	}
-	return wire.New(cmd.Context(), "riptide-audit", c.lookup)
+	return newProcess(cmd.Context(), "riptide-audit", c.lookup)
 }

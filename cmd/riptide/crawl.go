@@ -14,7 +14,6 @@ import (
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
-	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/pipelinewire"
 )
 
@@ -95,7 +94,7 @@ func crawlCmd(ctx context.Context, o crawlOptions, urls []string, stdout, stderr
 	if err := opts.Validate("flags"); err != nil {
 		return usageError{err}
 	}
-	proc, err := wire.New(ctx, "cli", lookup)
+	proc, err := newProcess(ctx, "cli", lookup)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/riptidecrawler/riptide/shared/config"
-	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/workerswire"
 )
 
@@ -36,7 +35,7 @@ finished since is a no-op for the worker.`,
 }
 
 func redrive(ctx context.Context, lookup config.LookupFunc, stdout io.Writer) error {
-	p, err := wire.New(ctx, "jobs", lookup)
+	p, err := newProcess(ctx, "jobs", lookup)
 	if err != nil {
 		return err
 	}

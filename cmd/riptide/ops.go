@@ -18,7 +18,7 @@ import (
 // and the auth token), as the server would. The embedded store is
 // refused: it is empty in a fresh process.
 func (c cli) openStore(ctx context.Context) (*wire.Process, error) {
-	p, err := wire.New(ctx, "cli", c.lookup)
+	p, err := newProcess(ctx, "cli", c.lookup)
 	if err != nil {
 		return nil, err
 	}

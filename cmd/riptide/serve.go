@@ -14,14 +14,13 @@ import (
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/version"
-	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/web/playground"
 )
 
 // serve runs `riptide serve`: every group on one Process, listening on addr
 // (default: the configured RIPTIDE_ADDR) until ctx ends.
 func serve(ctx context.Context, addr string, lookup config.LookupFunc, stdout io.Writer) error {
-	p, err := wire.New(ctx, "local", lookup)
+	p, err := newProcess(ctx, "local", lookup)
 	if err != nil {
 		return err
 	}

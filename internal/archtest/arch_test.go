@@ -127,3 +127,32 @@ func TestOnlyTheRootBuildsFetchers(t *testing.T) {
 		}
 	}
 }
+
+// slowToStart are packages whose package init costs a Lambda's cold start
+// milliseconds (generated schema and endpoint tables) and that a function
+// has no use for: the SDK's full config loader and the credential providers
+// it links (SSO, SSO-OIDC, STS, sign-in). A function reads its role's
+// credentials from the environment (shared/awsenv).
+var slowToStart = []string{
+	"github.com/aws/aws-sdk-go-v2/config",
+	"github.com/aws/aws-sdk-go-v2/service/sso",
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc",
+	"github.com/aws/aws-sdk-go-v2/service/sts",
+	"github.com/aws/aws-sdk-go-v2/service/signin",
+}
+
+// TestFunctionsLinkNothingSlowToStart: no Lambda function links a package
+// of slowToStart, even indirectly.
+func TestFunctionsLinkNothingSlowToStart(t *testing.T) {
+	root := functest.RepoRoot(t)
+	for _, line := range goList(t, root, "-f", "{{.ImportPath}} {{join .Deps \" \"}}", "./functions/...") {
+		fields := strings.Fields(line)
+		for _, dep := range fields[1:] {
+			for _, bad := range slowToStart {
+				if dep == bad {
+					t.Errorf("%s links %s: its package init slows every cold start; take the configuration from wire.Process.AWS", fields[0], dep)
+				}
+			}
+		}
+	}
+}

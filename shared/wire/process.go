@@ -22,10 +22,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/riptidecrawler/riptide/shared/awsenv"
 	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/blob/s3blob"
 	"github.com/riptidecrawler/riptide/shared/config"
@@ -77,6 +77,7 @@ type Process struct {
 	closers  []func()
 	shared   map[string]*sharedValue
 	awsCfg   *aws.Config
+	loadAWS  AWSLoader
 	fetcher  *fetch.Fetcher
 	// fetchersBuilt counts fetcher constructions (one per process).
 	fetchersBuilt int
@@ -88,10 +89,24 @@ func InLambda(lookup config.LookupFunc) bool {
 	return ok
 }
 
+// AWSLoader loads the AWS configuration of a process.
+type AWSLoader func(ctx context.Context) (aws.Config, error)
+
+// Option changes how New builds a process.
+type Option func(*Process)
+
+// WithAWSLoader replaces the default AWS loader (awsenv.Load: the
+// environment variables Lambda sets, and nothing that would link the SDK's
+// SSO, STS and IMDS providers into a function). The local server and the
+// CLI pass config.LoadDefaultConfig, for profiles and SSO.
+func WithAWSLoader(load AWSLoader) Option {
+	return func(p *Process) { p.loadAWS = load }
+}
+
 // New loads the configuration through lookup and builds the process's
 // common adapters. Nothing here dials the network unless a secret ARN is
 // configured (cold starts stay short).
-func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, error) {
+func New(ctx context.Context, name string, lookup config.LookupFunc, opts ...Option) (*Process, error) {
 	cfg, err := config.Load(lookup)
 	if err != nil {
 		return nil, err
@@ -99,7 +114,10 @@ func New(ctx context.Context, name string, lookup config.LookupFunc) (*Process, 
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})).
 		With(slog.String("service", "riptide"), slog.String("function", name))
 	p := &Process{Name: name, Config: cfg, Lookup: lookup, Logger: logger, Metrics: httpx.NewMetrics(), Started: time.Now(),
-		InLambda: InLambda(lookup), shared: map[string]*sharedValue{}}
+		InLambda: InLambda(lookup), shared: map[string]*sharedValue{}, loadAWS: awsenv.Load}
+	for _, opt := range opts {
+		opt(p)
+	}
 
 	var src secrets.Source = secrets.Env{Lookup: lookup}
 	if cfg.APIKeysSecret != "" || cfg.RedisSecret != "" || cfg.VendorKeysSecret != "" || cfg.KeyPepperSecret != "" {
@@ -221,7 +239,7 @@ func (p *Process) AWS(ctx context.Context) (aws.Config, error) {
 	if p.awsCfg != nil {
 		return *p.awsCfg, nil
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	cfg, err := p.loadAWS(ctx)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}

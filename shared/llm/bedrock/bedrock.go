@@ -14,7 +14,6 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
@@ -33,8 +32,8 @@ type ConverseAPI interface {
 
 // Options configure the adapter.
 type Options struct {
-	// LoadConfig loads the AWS configuration (credentials); default
-	// config.LoadDefaultConfig, called on first use.
+	// LoadConfig loads the AWS configuration (credentials), on first use:
+	// the process's one configuration (wire.Process.AWS). Required.
 	LoadConfig func(ctx context.Context) (aws.Config, error)
 	// HTTPClient, when set, sends the SDK's requests (tests).
 	HTTPClient *http.Client
@@ -79,11 +78,11 @@ func NewWithAPI(api ConverseAPI) *Client {
 
 func (c *Client) client(ctx context.Context) (ConverseAPI, error) {
 	c.once.Do(func() {
-		load := c.opts.LoadConfig
-		if load == nil {
-			load = func(ctx context.Context) (aws.Config, error) { return awsconfig.LoadDefaultConfig(ctx) }
+		if c.opts.LoadConfig == nil {
+			c.err = core.Errorf(core.ErrInternal, "bedrock: no AWS configuration loader is wired")
+			return
 		}
-		cfg, err := load(ctx)
+		cfg, err := c.opts.LoadConfig(ctx)
 		if err != nil {
 			c.err = core.Wrap(core.ErrDependency, err, "bedrock: could not load AWS credentials")
 			return
