@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/riptidecrawler/riptide/shared/core"
 )
@@ -52,12 +53,18 @@ type protocolErrorConn struct {
 	log *slog.Logger
 }
 
+// The patterns are compiled on first use: only the local server wraps its
+// listener, and a Lambda function should not pay for them at init.
 var (
 	// conn.serve: "HTTP/1.1 400 Bad Request: invalid header name" + the
 	// fixed error headers + the same text as body, in one write.
-	cannedError = regexp.MustCompile(`^HTTP/1\.1 ([0-9]{3}) [^\r\n]*\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n([^\r\n]*)$`)
+	cannedError = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^HTTP/1\.1 ([0-9]{3}) [^\r\n]*\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n([^\r\n]*)$`)
+	})
 	// response.sendExpectationFailed: a 417 with no body.
-	expectationFailed = regexp.MustCompile(`^HTTP/1\.1 417 Expectation Failed\r\n(?:[^\r\n]+\r\n)*\r\n$`)
+	expectationFailed = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^HTTP/1\.1 417 Expectation Failed\r\n(?:[^\r\n]+\r\n)*\r\n$`)
+	})
 )
 
 func (c *protocolErrorConn) Write(p []byte) (int, error) {
@@ -66,10 +73,10 @@ func (c *protocolErrorConn) Write(p []byte) (int, error) {
 	}
 	var status int
 	var text string
-	if m := cannedError.FindSubmatch(p); m != nil {
+	if m := cannedError().FindSubmatch(p); m != nil {
 		status, _ = strconv.Atoi(string(m[1]))
 		text = string(m[2])
-	} else if expectationFailed.Match(p) {
+	} else if expectationFailed().Match(p) {
 		status, text = http.StatusExpectationFailed, "417 Expectation Failed"
 	} else {
 		return c.Conn.Write(p)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -81,7 +82,9 @@ type Expr struct {
 	seconds string
 }
 
-var rateRE = regexp.MustCompile(`^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$`)
+var rateRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$`)
+})
 
 var (
 	parser5 = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
@@ -113,7 +116,7 @@ func ParseExpr(expr, tz string) (e *Expr, err error) {
 			WithDetails(core.Detail{Field: "expression", Message: "required"})
 	}
 	if strings.HasPrefix(expr, "rate(") {
-		m := rateRE.FindStringSubmatch(expr)
+		m := rateRE().FindStringSubmatch(expr)
 		if m == nil {
 			return nil, invalidExpr(expr, "use rate(N minute|minutes|hour|hours|day|days)")
 		}
@@ -164,14 +167,14 @@ func invalidExpr(expr, why string) error {
 		WithDetails(core.Detail{Field: "expression", Message: why})
 }
 
-var dowNum = regexp.MustCompile(`\d+`)
+var dowNum = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\d+`) })
 
 // dowFromOneBased rewrites a 6-field expression's day-of-week field from
 // the original's numbering (1-7, Sunday first) to cron's (0-6): names and
 // * are unchanged.
 func dowFromOneBased(f string) (string, error) {
 	var bad error
-	out := dowNum.ReplaceAllStringFunc(f, func(s string) string {
+	out := dowNum().ReplaceAllStringFunc(f, func(s string) string {
 		n, _ := strconv.Atoi(s)
 		if n < 1 || n > 7 {
 			if !strings.Contains(f, "/") {
@@ -253,7 +256,7 @@ func (e *Expr) EventBridge() (string, error) {
 		dow = "?"
 	case dom == "*" || dom == "?":
 		dom = "?"
-		dow = dowNum.ReplaceAllStringFunc(dow, func(s string) string {
+		dow = dowNum().ReplaceAllStringFunc(dow, func(s string) string {
 			n, _ := strconv.Atoi(s)
 			return strconv.Itoa(n%7 + 1)
 		})

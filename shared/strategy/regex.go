@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/riptidecrawler/riptide/shared/core"
 )
@@ -69,7 +70,9 @@ const (
 
 // dateLikeRE keeps dates out of phone candidates (both are digit runs
 // with dashes).
-var dateLikeRE = regexp.MustCompile(`^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$`)
+var dateLikeRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$`)
+})
 
 var currencySymbols = map[string]string{
 	"$": "USD", "US$": "USD", "C$": "CAD", "A$": "AUD", "R$": "BRL", "€": "EUR", "£": "GBP", "¥": "JPY",
@@ -246,7 +249,7 @@ func (s *regexStrategy) value(p compiledPattern, text string, m []int) (any, str
 		v := local + "@" + strings.ToLower(domain)
 		return v, strings.ToLower(v), true
 	case "phone":
-		if dateLikeRE.MatchString(strings.TrimSpace(whole)) {
+		if dateLikeRE().MatchString(strings.TrimSpace(whole)) {
 			return nil, "", false
 		}
 		v, ok := normalizePhone(whole, s.region)

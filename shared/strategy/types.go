@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,7 +39,11 @@ func convert(raw, typ string, base *url.URL, dmy bool) (any, error) {
 // numberRE finds the first number in a text: digits with the grouping
 // and decimal separators of common locales (",", ".", "'", thin and
 // no-break spaces).
-var numberRE = regexp.MustCompile(`[-+−]?\d(?:[\d,.'’\x{00a0}\x{202f} ]*\d)?`)
+// Compiled on first use, as are the patterns below: a function that never
+// types a field should not compile them at every cold start.
+var numberRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[-+−]?\d(?:[\d,.'’\x{00a0}\x{202f} ]*\d)?`)
+})
 
 // parseNumber reads the first number in s: "$1,299.00" is 1299,
 // "1.299,50 €" is 1299.5, "12,5" is 12.5. Separator rule: when both "."
@@ -46,7 +51,7 @@ var numberRE = regexp.MustCompile(`[-+−]?\d(?:[\d,.'’\x{00a0}\x{202f} ]*\d)?
 // kind occurs once and is followed by exactly three digits, it groups
 // thousands ("1,299" is 1299); otherwise it is the decimal separator.
 func parseNumber(s string) (float64, error) {
-	m := numberRE.FindString(s)
+	m := numberRE().FindString(s)
 	if m == "" {
 		return 0, fmt.Errorf("%q has no number", truncate(s, 60))
 	}
@@ -147,8 +152,8 @@ var (
 		"Monday, January 2, 2006", "Mon, Jan 2, 2006", "Monday, 2 January 2006", "Mon, 2 Jan 2006",
 		"January 2nd, 2006", "2006-1-2",
 	}
-	numericDateRE = regexp.MustCompile(`^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$`)
-	ordinalRE     = regexp.MustCompile(`(\d)(st|nd|rd|th)\b`)
+	numericDateRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$`) })
+	ordinalRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(\d)(st|nd|rd|th)\b`) })
 )
 
 // parseDate reads ISO 8601 / RFC 3339, RFC 1123 and common English
@@ -169,13 +174,13 @@ func parseDate(s string, dmy bool) (string, error) {
 			return t.UTC().Format(time.RFC3339), nil
 		}
 	}
-	plain := ordinalRE.ReplaceAllString(s, "$1")
+	plain := ordinalRE().ReplaceAllString(s, "$1")
 	for _, l := range dateLayouts {
 		if t, err := time.Parse(l, plain); err == nil {
 			return t.Format("2006-01-02"), nil
 		}
 	}
-	if m := numericDateRE.FindStringSubmatch(s); m != nil {
+	if m := numericDateRE().FindStringSubmatch(s); m != nil {
 		a, _ := strconv.Atoi(m[1])
 		b, _ := strconv.Atoi(m[2])
 		y, _ := strconv.Atoi(m[3])

@@ -13,7 +13,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/riptidecrawler/riptide/shared/chunk"
@@ -262,11 +261,9 @@ func (d Deps) list(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, ModuleList{Modules: mods})
 }
 
-var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
 func moduleID(r *http.Request) (string, error) {
 	id := r.PathValue("sha256")
-	if !sha256Hex.MatchString(id) {
+	if !strategy.ValidModuleID(id) {
 		return "", core.Errorf(core.ErrValidation, "sha256: a module id is 64 lowercase hex digits").WithDetails(core.Detail{Field: "sha256", Message: "64 lowercase hex digits"})
 	}
 	return id, nil

@@ -8,7 +8,12 @@ import (
 	"github.com/riptidecrawler/riptide/shared/core"
 )
 
-var fieldRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
+// fieldRE and the length check in validField say the same as
+// ^[A-Za-z_][A-Za-z0-9_]{0,63}$; a bounded repeat compiles to 63 copies
+// of the class, about 700 allocations at every cold start.
+var fieldRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func validField(name string) bool { return len(name) <= 64 && fieldRE.MatchString(name) }
 
 // SchemaFromFields builds a schema from a field list, for callers who do
 // not write JSON Schema: "title", "price:number", "tags:string[]". Types are
@@ -22,7 +27,7 @@ func SchemaFromFields(fields []string) (json.RawMessage, error) {
 	for i, f := range fields {
 		name, typ, _ := strings.Cut(strings.TrimSpace(f), ":")
 		typ = strings.TrimSpace(typ)
-		if !fieldRE.MatchString(name) {
+		if !validField(name) {
 			return nil, core.Errorf(core.ErrValidation, "fields[%d]: %q is not a field name (letters, digits, _)", i, name)
 		}
 		if _, dup := props[name]; dup {
