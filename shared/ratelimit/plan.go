@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Quota is one dimension's budget: PerMinute units refill over every
@@ -52,11 +53,14 @@ type Plan map[string]map[string]Quota
 // Plans are the plans by name.
 type Plans map[string]Plan
 
-var planName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+// planName is compiled on first use: the bounded repetition compiles to
+// some 470 allocations, which every function would pay at start, and only
+// configured plans (RIPTIDE_RATE_PLANS) and key writes check names.
+var planName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`) })
 
 // ValidPlanName reports whether name can name a plan (lowercase letters,
 // digits, '-' and '_', at most 40).
-func ValidPlanName(name string) bool { return planName.MatchString(name) }
+func ValidPlanName(name string) bool { return planName().MatchString(name) }
 
 // DefaultPlans are the plans when RIPTIDE_RATE_PLANS does not replace
 // them: one "default" plan with requestsPerMinute shared by every group
@@ -107,7 +111,7 @@ func (p Plan) validate(name string) error {
 		return fmt.Errorf("plan %q: names are lowercase letters, digits, '-' and '_' (at most 40)", name)
 	}
 	for scope, qs := range p {
-		if scope != AllGroups && !planName.MatchString(scope) {
+		if scope != AllGroups && !planName().MatchString(scope) {
 			return fmt.Errorf("plan %q: %q is not a route group (or \"*\" for every group)", name, scope)
 		}
 		for dim, q := range qs {
