@@ -39,13 +39,14 @@ func recoverMiddleware(next http.Handler) http.Handler {
 
 // accessLogMiddleware writes one JSON log line per request and records the
 // request metrics. The query string is not logged: it can carry tokens.
-func accessLogMiddleware(m *Metrics, requests RequestRecorder) func(http.Handler) http.Handler {
+func accessLogMiddleware(m RequestMetrics, requests RequestRecorder) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			rec := &recorder{ResponseWriter: w}
-			done := m.begin()
-			defer done()
+			if m != nil {
+				defer m.BeginRequest()()
+			}
 			next.ServeHTTP(rec, r)
 			elapsed := time.Since(start)
 			ri := Info(r.Context())
@@ -53,7 +54,9 @@ func accessLogMiddleware(m *Metrics, requests RequestRecorder) func(http.Handler
 			if ri.Route != nil {
 				op = ri.Route.Op
 			}
-			m.observe(op, r.Method, rec.statusCode(), elapsed)
+			if m != nil {
+				m.ObserveRequest(op, r.Method, rec.statusCode(), elapsed)
+			}
 			if requests != nil {
 				requests.RecordRequest(monitor.Request{Route: op, Method: r.Method, Status: rec.statusCode(), Duration: elapsed})
 			}

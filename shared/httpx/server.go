@@ -16,8 +16,10 @@ import (
 
 // Options configures the HTTP core shared by every home.
 type Options struct {
-	Logger  *slog.Logger
-	Metrics *Metrics
+	Logger *slog.Logger
+	// Metrics receives this instance's request metrics (/metrics); nil
+	// records none.
+	Metrics RequestMetrics
 	// Recorder receives one record per request (the monitoring group's
 	// route latencies, CloudWatch); nil records nothing.
 	Recorder RequestRecorder
@@ -69,9 +71,6 @@ var (
 func NewHandler(opts Options, table []routes.Route, handlers map[string]http.Handler) (http.Handler, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
-	}
-	if opts.Metrics == nil {
-		opts.Metrics = NewMetrics()
 	}
 	if opts.Deprecated.IsZero() {
 		opts.Deprecated = DefaultDeprecated

@@ -3,15 +3,20 @@ package httpx_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/monitor"
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
@@ -45,14 +50,14 @@ type startRequest struct {
 
 type server struct {
 	h       http.Handler
-	metrics *httpx.Metrics
+	metrics *requestMetrics
 	logs    *bytes.Buffer
 }
 
 func newServer(t *testing.T, auth httpx.AuthConfig) server {
 	t.Helper()
 	logs := &bytes.Buffer{}
-	m := httpx.NewMetrics()
+	m := &requestMetrics{}
 	handlers := map[string]http.Handler{
 		"t.health": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			httpx.WriteJSON(w, 200, map[string]string{"status": "ok"})
@@ -512,27 +517,66 @@ func TestAccessLogAndMetrics(t *testing.T) {
 	if line["op"] != "t.item" || line["status"] != float64(200) || line["request_id"] == "" || line["principal"] == "" {
 		t.Errorf("access log line: %v", line)
 	}
-	mfs, err := s.metrics.Registry.Gather()
+	s.metrics.mu.Lock()
+	defer s.metrics.mu.Unlock()
+	if want := []string{"t.item GET 200", "unmatched GET 404"}; !slices.Equal(s.metrics.observed, want) {
+		t.Errorf("request metrics %v, want %v", s.metrics.observed, want)
+	}
+	if s.metrics.begun != 2 || s.metrics.inFlight != 0 {
+		t.Errorf("in flight: %d begun, %d still in flight", s.metrics.begun, s.metrics.inFlight)
+	}
+}
+
+// TestNoRequestMetrics: without a RequestMetrics (every Lambda but the
+// health function) requests are served and still reach the recorder.
+func TestNoRequestMetrics(t *testing.T) {
+	rec := &requestRecords{}
+	h, err := httpx.NewHandler(httpx.Options{Recorder: rec, Auth: keyAuth(), Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))},
+		testRoutes[:1], map[string]http.Handler{"t.health": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			httpx.WriteJSON(w, 200, map[string]string{"status": "ok"})
+		})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := map[string]float64{}
-	for _, mf := range mfs {
-		if mf.GetName() != "riptide_http_requests_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			found[labels["op"]+" "+labels["status"]] += m.GetCounter().GetValue()
-		}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/healthz", nil))
+	if w.Code != 200 {
+		t.Fatalf("healthz %d %s", w.Code, w.Body)
 	}
-	if found["t.item 200"] != 1 || found["unmatched 404"] != 1 {
-		t.Errorf("request counters: %v", found)
+	if len(rec.got) != 1 || rec.got[0].Route != "t.health" || rec.got[0].Status != 200 {
+		t.Errorf("recorded %+v", rec.got)
 	}
 }
+
+// requestMetrics records what the HTTP core reports through the
+// RequestMetrics port (the Prometheus side is tested in shared/monitor/prom).
+type requestMetrics struct {
+	mu              sync.Mutex
+	begun, inFlight int
+	observed        []string
+}
+
+func (m *requestMetrics) BeginRequest() func() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.begun++
+	m.inFlight++
+	return func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.inFlight--
+	}
+}
+
+func (m *requestMetrics) ObserveRequest(op, method string, status int, _ time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.observed = append(m.observed, fmt.Sprintf("%s %s %d", op, method, status))
+}
+
+type requestRecords struct{ got []monitor.Request }
+
+func (r *requestRecords) RecordRequest(q monitor.Request) { r.got = append(r.got, q) }
 
 func TestNewHandlerRefusesTableMismatch(t *testing.T) {
 	table := []routes.Route{{Op: "a", Method: "GET", Path: "/a", Status: routes.Ready}}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/riptidecrawler/riptide/shared/core"
@@ -135,7 +136,10 @@ func BuiltinRules() []Rule {
 	}
 }
 
-var ruleName = regexp.MustCompile(`^[a-z0-9][a-z0-9_]{0,63}$`)
+// ruleName is compiled on first use: the bounded repetition compiles to
+// some 700 allocations, which every function linking this package would
+// otherwise pay at start, and only rule writes validate names.
+var ruleName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_]{0,63}$`) })
 
 // Normalize fills defaults (cooldown, window) and validates r; errors are
 // validation_error with the field.
@@ -144,7 +148,7 @@ func (r *Rule) Normalize() error {
 		msg := fmt.Sprintf(format, args...)
 		return core.Errorf(core.ErrValidation, "%s: %s", field, msg).WithDetails(core.Detail{Field: field, Message: msg})
 	}
-	if !ruleName.MatchString(r.Name) {
+	if !ruleName().MatchString(r.Name) {
 		return bad("name", "1-64 characters of a-z, 0-9 and _, starting with a letter or digit")
 	}
 	if !slices.Contains(RuleMetrics, r.MetricName) {

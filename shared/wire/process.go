@@ -35,7 +35,6 @@ import (
 	"github.com/riptidecrawler/riptide/shared/keys"
 	"github.com/riptidecrawler/riptide/shared/monitor"
 	"github.com/riptidecrawler/riptide/shared/monitor/emf"
-	"github.com/riptidecrawler/riptide/shared/monitor/prom"
 	"github.com/riptidecrawler/riptide/shared/secrets"
 	"github.com/riptidecrawler/riptide/shared/store"
 	"github.com/riptidecrawler/riptide/shared/store/monitorstore"
@@ -57,12 +56,16 @@ type Process struct {
 	InLambda bool
 	Logger   *slog.Logger
 	Store    *store.Store
-	Metrics  *httpx.Metrics
+	// Metrics are this instance's request metrics for /metrics: nil
+	// unless a group that serves /metrics installed them (InstallMetrics).
+	Metrics httpx.RequestMetrics
 	// Recorder receives every page, request, spider page and backup of
-	// the process: Prometheus families (/metrics), the Redis minute
-	// buckets shared by every instance (the monitoring group), and in
-	// Lambda CloudWatch EMF lines on stdout.
+	// the process: the Redis minute buckets shared by every instance (the
+	// monitoring group), in Lambda CloudWatch EMF lines on stdout, and
+	// the Prometheus families of /metrics once installed.
 	Recorder monitor.Recorder
+	// instance forwards to the installed /metrics families (InstallMetrics).
+	instance instanceRecorder
 	// Buckets is the Redis part of Recorder (Flush before a local read).
 	Buckets *monitorstore.Recorder
 	Secrets secrets.Source
@@ -113,7 +116,7 @@ func New(ctx context.Context, name string, lookup config.LookupFunc, opts ...Opt
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})).
 		With(slog.String("service", "riptide"), slog.String("function", name))
-	p := &Process{Name: name, Config: cfg, Lookup: lookup, Logger: logger, Metrics: httpx.NewMetrics(), Started: time.Now(),
+	p := &Process{Name: name, Config: cfg, Lookup: lookup, Logger: logger, Started: time.Now(),
 		InLambda: InLambda(lookup), shared: map[string]*sharedValue{}, loadAWS: awsenv.Load}
 	for _, opt := range opts {
 		opt(p)
@@ -147,10 +150,7 @@ func New(ctx context.Context, name string, lookup config.LookupFunc, opts ...Opt
 		logger.Warn("REDIS_URL is not set: using an in-process Redis; state is lost with this Lambda instance")
 	}
 	p.checkers = []health.Checker{health.Redis(p.Store)}
-	if err := p.buildRecorder(); err != nil {
-		p.Store.Close()
-		return nil, err
-	}
+	p.buildRecorder()
 
 	p.Auth = httpx.AuthConfig{Disabled: cfg.AuthDisabled, PublicMetrics: cfg.MetricsPublic}
 	switch {
@@ -203,20 +203,16 @@ func (p *Process) pepperLoader(arn string) func(ctx context.Context) ([]byte, er
 }
 
 // buildRecorder builds the process's recorder; the Redis buckets flush
-// one last time when the process closes, before the store does.
-func (p *Process) buildRecorder() error {
-	families, err := prom.New(p.Metrics.Registry)
-	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
+// one last time when the process closes, before the store does. The
+// /metrics families join through p.instance when a group installs them.
+func (p *Process) buildRecorder() {
 	p.Buckets = monitorstore.NewRecorder(p.Store, monitorstore.Options{Function: p.Name, Logger: p.Logger})
 	p.closers = append(p.closers, p.Buckets.Close)
 	var cloudWatch monitor.Recorder
 	if p.InLambda {
 		cloudWatch = emf.New(os.Stdout, p.Name)
 	}
-	p.Recorder = monitor.Multi(families, p.Buckets, cloudWatch)
-	return nil
+	p.Recorder = monitor.Multi(&p.instance, p.Buckets, cloudWatch)
 }
 
 // announceAuth says loudly, once at start of an HTTP home, when

@@ -9,9 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/httpx"
@@ -25,7 +22,10 @@ type Deps struct {
 	Checkers func() []health.Checker
 	Version  string
 	Started  time.Time
-	Gatherer prometheus.Gatherer
+	// Metrics serves this instance's metrics in the Prometheus text format
+	// (/metrics); the wiring brings it so that this package links no
+	// metrics library. Nil answers 404.
+	Metrics http.Handler
 	// Home names this process ("local", or the Lambda function), for the
 	// components it does not run.
 	Home string
@@ -37,9 +37,20 @@ func Handlers(d Deps) map[string]http.Handler {
 		"health.check":     http.HandlerFunc(d.check),
 		"health.detailed":  http.HandlerFunc(d.detailed),
 		"health.component": http.HandlerFunc(d.component),
-		"health.metrics":   promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{}),
+		"health.metrics":   d.metrics(),
 		"health.openapi":   http.HandlerFunc(openAPI),
 	}
+}
+
+// metrics returns the /metrics handler; a process without instance
+// metrics says so instead of serving an empty exposition.
+func (d Deps) metrics() http.Handler {
+	if d.Metrics != nil {
+		return d.Metrics
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteError(w, r, core.Errorf(core.ErrNotFound, "this process does not serve instance metrics"))
+	})
 }
 
 func (d Deps) check(w http.ResponseWriter, r *http.Request) {

@@ -15,15 +15,19 @@ import (
 	healthapi "github.com/riptidecrawler/riptide/shared/api/health"
 	"github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/monitor/prom"
 	"github.com/riptidecrawler/riptide/shared/routes"
 	"github.com/riptidecrawler/riptide/shared/store"
 )
 
 func server(t *testing.T, checkers ...health.Checker) http.Handler {
 	t.Helper()
-	m := httpx.NewMetrics()
+	m, err := prom.NewInstance()
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := httpx.NewHandler(httpx.Options{Metrics: m, Auth: httpx.AuthConfig{Authenticator: httpx.NewStaticKeys([]string{"k"}), PublicMetrics: true}},
-		routes.Group("health"), healthapi.Handlers(healthapi.Deps{Checkers: func() []health.Checker { return checkers }, Version: "test", Started: time.Now(), Gatherer: m.Registry}))
+		routes.Group("health"), healthapi.Handlers(healthapi.Deps{Checkers: func() []health.Checker { return checkers }, Version: "test", Started: time.Now(), Metrics: m.Handler()}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +106,17 @@ func TestMetricsExposition(t *testing.T) {
 	}
 	if rec := get(h, "/api/v1/metrics"); rec.Code != 200 {
 		t.Fatalf("alias: %d", rec.Code)
+	}
+}
+
+func TestMetricsWithoutInstanceMetricsIs404(t *testing.T) {
+	h, err := httpx.NewHandler(httpx.Options{Auth: httpx.AuthConfig{Disabled: true}}, routes.Group("health"),
+		healthapi.Handlers(healthapi.Deps{Checkers: func() []health.Checker { return nil }, Version: "test", Started: time.Now()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := get(h, "/metrics"); rec.Code != 404 || !strings.Contains(rec.Body.String(), `"type":"not_found"`) {
+		t.Fatalf("metrics without a registry: %d %s", rec.Code, rec.Body)
 	}
 }
 

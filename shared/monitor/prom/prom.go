@@ -1,9 +1,18 @@
-// Package prom is the Prometheus adapter of the monitor's recorder port:
-// the engine families of /metrics (gate decisions, fetch outcomes by error
-// type, pages, cache lookups, phase and page latency, spider pages,
-// circuit breaker refusals, queue depth, backups). They describe this
-// instance; service-wide numbers are in Redis (the monitoring routes) and
-// CloudWatch. HTTP request families are shared/httpx's.
+// Package prom is the Prometheus side of a process's own metrics, the
+// /metrics endpoint: a registry (Instance) with the HTTP request families
+// (the HTTP core's RequestMetrics port), the Go runtime and process
+// collectors, and the engine families fed through the monitor's recorder
+// port (gate decisions, fetch outcomes by error type, pages, cache
+// lookups, phase and page latency, spider pages, circuit breaker
+// refusals, queue depth, backups). They describe this instance only;
+// service-wide numbers are in Redis (the monitoring routes) and
+// CloudWatch.
+//
+// Only the homes that serve /metrics link this package (the health
+// function and `riptide serve`, through healthwire): client_golang and
+// what it pulls in (protobuf, procfs, runtime/metrics) cost every Lambda
+// that links them milliseconds of cold start, for a registry no one
+// could scrape anywhere else (docs/cold-start.md).
 package prom
 
 import (
