@@ -127,3 +127,31 @@ func TestOnlyTheRootBuildsFetchers(t *testing.T) {
 		}
 	}
 }
+
+// heavyServiceClients are aws-sdk-go-v2 service modules no function may
+// link: their generated schemas and endpoint tables run at package init
+// (the Lambda client ~4 ms, bedrockruntime ~2.5 ms of a 30 ms cold-start
+// budget) for one operation each, which shared/awsapi makes instead.
+var heavyServiceClients = []string{
+	"github.com/aws/aws-sdk-go-v2/service/lambda",
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime",
+}
+
+// TestFunctionsLinkNoHeavyServiceClients: no Lambda function (nor the
+// local server) links the service clients awsapi replaces, and awsapi
+// itself links no service client at all.
+func TestFunctionsLinkNoHeavyServiceClients(t *testing.T) {
+	root := functest.RepoRoot(t)
+	for _, dep := range goList(t, root, "-deps", "./functions/...", "./cmd/riptide") {
+		for _, bad := range heavyServiceClients {
+			if dep == bad || strings.HasPrefix(dep, bad+"/") {
+				t.Errorf("a function links %s: call the operation through shared/awsapi", dep)
+			}
+		}
+	}
+	for _, dep := range goList(t, root, "-deps", "./shared/awsapi/...") {
+		if strings.HasPrefix(dep, "github.com/aws/aws-sdk-go-v2/service/") {
+			t.Errorf("shared/awsapi links %s: it must stay free of service clients", dep)
+		}
+	}
+}
