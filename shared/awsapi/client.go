@@ -132,7 +132,7 @@ type Response struct {
 
 // Do sends req, signed, and returns the 2xx response. A non-2xx answer is
 // an *Error, no answer a *SendError, a response that could not be read a
-// *ResponseError; when ctx ends the error wraps ctx.Err(). Retryable
+// *ResponseError, no credentials a *CredentialsError; when ctx ends the error wraps ctx.Err(). Retryable
 // failures are retried (see Options.SingleAttempt) with the retryer's
 // backoff, never past ctx's deadline.
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
@@ -249,7 +249,7 @@ func (c *Client) build(ctx context.Context, req Request) (*http.Request, error) 
 	creds, err := c.creds.Retrieve(ctx)
 	if err != nil {
 		// Not a SendError: the credential chain has its own retries.
-		return nil, fmt.Errorf("awsapi: %s: retrieve AWS credentials: %w", c.service.ID, err)
+		return nil, &CredentialsError{Service: c.service.ID, Err: err}
 	}
 	sum := sha256.Sum256(req.Body)
 	if err := c.signer.SignHTTP(ctx, creds, hreq, hex.EncodeToString(sum[:]), c.service.SigningName, c.region, c.now()); err != nil {

@@ -338,3 +338,20 @@ func TestPathLabel(t *testing.T) {
 		}
 	}
 }
+
+// A credentials provider that fails is a CredentialsError, sent nowhere
+// and not retried.
+func TestMissingCredentialsAreNotRetried(t *testing.T) {
+	s := newServer(t, "lambda", func(_ int32, w http.ResponseWriter) {})
+	var asked atomic.Int32
+	cfg := testConfig(fastRetries)
+	cfg.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		asked.Add(1)
+		return aws.Credentials{}, errors.New("no role")
+	})
+	_, err := newClient(t, cfg, awsapi.Options{Endpoint: s.URL}).Do(context.Background(), awsapi.Request{Method: "POST", Path: "/x"})
+	var ce *awsapi.CredentialsError
+	if !errors.As(err, &ce) || asked.Load() != 1 || s.calls.Load() != 0 {
+		t.Fatalf("%v; provider asked %d times, %d requests", err, asked.Load(), s.calls.Load())
+	}
+}

@@ -144,3 +144,17 @@ func (e *ResponseError) Error() string {
 
 // Unwrap returns the read error.
 func (e *ResponseError) Unwrap() error { return e.Err }
+
+// CredentialsError means the credentials provider gave none (no role, an
+// expired profile): a configuration problem, not retried.
+type CredentialsError struct {
+	Service string
+	Err     error
+}
+
+func (e *CredentialsError) Error() string {
+	return e.Service + ": retrieve AWS credentials: " + e.Err.Error()
+}
+
+// Unwrap returns the provider's error.
+func (e *CredentialsError) Unwrap() error { return e.Err }

@@ -275,6 +275,11 @@ func classify(ctx context.Context, err error) error {
 		body, _ := json.Marshal(map[string]string{"message": msg})
 		return vendor.StatusError(ae.StatusCode, ae.Header, body)
 	}
+	var ce *awsapi.CredentialsError
+	if errors.As(err, &ce) {
+		return &core.Error{Type: core.ErrDependency, Permanent: true, Cause: err,
+			Message: "bedrock: no usable AWS credentials (check " + vendor.KeyVar + ")"}
+	}
 	var re *awsapi.ResponseError
 	if errors.As(err, &re) && ctx.Err() == nil && !isTimeout(err) {
 		return vendor.Malformed(err)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -310,6 +311,16 @@ func TestConverseRefusesBeforeSending(t *testing.T) {
 	_, err := c.Complete(context.Background(), req)
 	if e := core.AsError(err); e.Type != core.ErrDependency || e.Retryable() || !strings.Contains(e.Message, "region") {
 		t.Errorf("no region: %v", err)
+	}
+	noCreds := bedrock.Factory(bedrock.Options{LoadConfig: func(context.Context) (aws.Config, error) {
+		return aws.Config{Region: "us-east-1", Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{}, errors.New("no EC2 IMDS role found")
+		})}, nil
+	}})
+	c, _ = noCreds(llm.ProviderConfig{Region: "us-east-1", BaseURL: f.URL})
+	_, err = c.Complete(context.Background(), req)
+	if e := core.AsError(err); e.Type != core.ErrDependency || e.Retryable() || !strings.Contains(e.Message, "credentials") {
+		t.Errorf("no credentials: %v", err)
 	}
 	if len(f.bodies) != 0 {
 		t.Errorf("%d requests sent", len(f.bodies))
