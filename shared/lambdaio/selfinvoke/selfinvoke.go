@@ -1,6 +1,7 @@
 // Package selfinvoke hands work to an asynchronous invocation of the
 // running function (InvocationType Event). It is its own package so that
-// only the function that needs it links the Lambda API client.
+// only the functions that need it link the Lambda Invoke client
+// (awsapi/lambdainvoke).
 package selfinvoke
 
 import (
@@ -9,16 +10,14 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
-
+	"github.com/riptidecrawler/riptide/shared/awsapi/lambdainvoke"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
 )
 
-// Invoker is the one call of the Lambda client used here.
+// Invoker is the one Lambda call used here; *lambdainvoke.Client
+// satisfies it.
 type Invoker interface {
-	Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+	Invoke(ctx context.Context, in lambdainvoke.Input) (*lambdainvoke.Output, error)
 }
 
 // Target names what a function invokes to reach itself: the alias when one
@@ -39,8 +38,8 @@ func WebSocket(client Invoker, name string) func(context.Context, lambdaio.WSTas
 		if err != nil {
 			return err
 		}
-		out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name),
-			InvocationType: lambdatypes.InvocationTypeEvent, Payload: payload})
+		out, err := client.Invoke(ctx, lambdainvoke.Input{FunctionName: name,
+			InvocationType: lambdainvoke.Event, Payload: payload})
 		if err != nil {
 			return fmt.Errorf("invoke %s asynchronously: %w", name, err)
 		}

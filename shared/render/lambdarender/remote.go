@@ -16,19 +16,17 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/smithy-go"
-
+	"github.com/riptidecrawler/riptide/shared/awsapi"
+	"github.com/riptidecrawler/riptide/shared/awsapi/lambdainvoke"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/render"
 )
 
-// LambdaInvoker is the one call of the Lambda client the remote renderer
-// uses; *lambda.Client satisfies it.
+// LambdaInvoker is the one Lambda call the remote renderer makes;
+// *lambdainvoke.Client satisfies it (throttling and 5xx retried with
+// jittered backoff, as the SDK's Lambda client did).
 type LambdaInvoker interface {
-	Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+	Invoke(ctx context.Context, in lambdainvoke.Input) (*lambdainvoke.Output, error)
 }
 
 // Options configure the remote renderer.
@@ -84,20 +82,13 @@ func (r *Remote) Render(ctx context.Context, req render.Request) (*render.Result
 	ictx, cancel := context.WithTimeout(ctx, timeout+r.opts.Overhead)
 	defer cancel()
 
-	in := &lambda.InvokeInput{
-		FunctionName:   aws.String(r.opts.FunctionName),
-		InvocationType: types.InvocationTypeRequestResponse,
-		Payload:        payload,
-	}
-	if r.opts.Qualifier != "" {
-		in.Qualifier = aws.String(r.opts.Qualifier)
-	}
-	out, err := r.client.Invoke(ictx, in)
+	out, err := r.client.Invoke(ictx, lambdainvoke.Input{FunctionName: r.opts.FunctionName, Qualifier: r.opts.Qualifier,
+		InvocationType: lambdainvoke.RequestResponse, Payload: payload})
 	if err != nil {
 		return nil, invokeError(ctx, ictx, err)
 	}
-	if out.FunctionError != nil {
-		return nil, functionError(*out.FunctionError, out.Payload)
+	if out.FunctionError != "" {
+		return nil, functionError(out.FunctionError, out.Payload)
 	}
 	if out.StatusCode != 200 {
 		return nil, core.Errorf(core.ErrDependency, "render function answered status %d", out.StatusCode)
@@ -112,13 +103,12 @@ func (r *Remote) Render(ctx context.Context, req render.Request) (*render.Result
 // invokeError maps a failed Invoke call (the function did not run, or we
 // stopped waiting).
 func invokeError(parent, ictx context.Context, err error) error {
-	var throttled *types.TooManyRequestsException
-	if errors.As(err, &throttled) {
+	var apiErr *awsapi.Error
+	errors.As(err, &apiErr)
+	if apiErr != nil && apiErr.Code == "TooManyRequestsException" {
 		e := core.Wrap(core.ErrRateLimited, err, "the render function is at its concurrency limit; retry later")
-		if throttled.RetryAfterSeconds != nil {
-			if n, perr := strconv.Atoi(*throttled.RetryAfterSeconds); perr == nil && n > 0 {
-				e.RetryAfterSeconds = n
-			}
+		if n, perr := strconv.Atoi(apiErr.Header.Get("Retry-After")); perr == nil && n > 0 {
+			e.RetryAfterSeconds = n
 		}
 		if e.RetryAfterSeconds == 0 {
 			e.RetryAfterSeconds = 1
@@ -131,13 +121,15 @@ func invokeError(parent, ictx context.Context, err error) error {
 		}
 		return core.Wrap(core.ErrTimeout, err, "the render function did not answer before the deadline")
 	}
-	var tooLarge *types.RequestTooLargeException
-	if errors.As(err, &tooLarge) {
+	if apiErr != nil && apiErr.Code == "RequestTooLargeException" {
 		return core.Wrap(core.ErrPayloadTooLarge, err, "render request exceeds the Lambda payload limit")
 	}
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return core.Wrap(core.ErrDependency, err, "cannot invoke the render function: "+apiErr.ErrorCode())
+	if apiErr != nil {
+		code := apiErr.Code
+		if code == "" {
+			code = "HTTP " + strconv.Itoa(apiErr.StatusCode)
+		}
+		return core.Wrap(core.ErrDependency, err, "cannot invoke the render function: "+code)
 	}
 	return core.Wrap(core.ErrDependency, err, "cannot invoke the render function")
 }

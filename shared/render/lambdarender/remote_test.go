@@ -14,9 +14,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/shared/awsapi"
+	"github.com/riptidecrawler/riptide/shared/awsapi/lambdainvoke"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/render"
 	"github.com/riptidecrawler/riptide/shared/render/lambdarender"
@@ -70,17 +71,19 @@ func functionErr(w http.ResponseWriter, kind, typ, msg string) {
 	json.NewEncoder(w).Encode(map[string]string{"errorMessage": msg, "errorType": typ})
 }
 
-func newFakeLambda(t testing.TB, handle func(w http.ResponseWriter, req render.Request)) (*fakeLambda, *lambda.Client) {
+func newFakeLambda(t testing.TB, handle func(w http.ResponseWriter, req render.Request)) (*fakeLambda, *lambdainvoke.Client) {
 	f := &fakeLambda{t: t, name: "riptide-render", handle: handle}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	client := lambda.New(lambda.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(srv.URL),
+	client, err := lambdainvoke.New(context.Background(), aws.Config{
+		Region: "us-east-1",
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret", Source: "test"}, nil
 		}),
-	})
+	}, awsapi.Options{Endpoint: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return f, client
 }
 
@@ -169,7 +172,7 @@ func TestRemoteThrottlingAndTimeouts(t *testing.T) {
 		t.Fatalf("retry after %d", e.RetryAfterSeconds)
 	}
 	if n := throttles.Load(); n < 2 {
-		t.Fatalf("a throttled invocation should be retried by the SDK, got %d attempts", n)
+		t.Fatalf("a throttled invocation should be retried, got %d attempts", n)
 	}
 	throttles.Store(0)
 	if res, err := r.Render(context.Background(), render.Request{URL: "https://once.test/"}); err != nil || res.Status != 200 {

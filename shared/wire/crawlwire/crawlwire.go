@@ -4,12 +4,13 @@ package crawlwire
 
 import (
 	"context"
+	"fmt"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	crawlapi "github.com/riptidecrawler/riptide/shared/api/crawl"
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
+	"github.com/riptidecrawler/riptide/shared/awsapi"
+	"github.com/riptidecrawler/riptide/shared/awsapi/lambdainvoke"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
 	"github.com/riptidecrawler/riptide/shared/lambdaio/selfinvoke"
 	"github.com/riptidecrawler/riptide/shared/wire"
@@ -80,7 +81,11 @@ func BuildWebSocket(ctx context.Context, p *wire.Process) (wire.Group, error) {
 		Logger:       p.Logger,
 	}
 	if name, ok := p.Lookup("AWS_LAMBDA_FUNCTION_NAME"); ok && name != "" {
-		ws.Async = selfinvoke.WebSocket(lambda.NewFromConfig(awsCfg), selfinvoke.Target(name, p.Config.WSSelfAlias))
+		invoker, err := lambdainvoke.New(ctx, awsCfg, awsapi.Options{})
+		if err != nil {
+			return wire.Group{}, fmt.Errorf("crawl-ws hands messages to itself through Lambda Invoke: %w", err)
+		}
+		ws.Async = selfinvoke.WebSocket(invoker, selfinvoke.Target(name, p.Config.WSSelfAlias))
 	}
 	return wire.Group{Events: lambdaio.Handler{WebSocket: ws.Handle, Task: ws.RunTask}}, nil
 }

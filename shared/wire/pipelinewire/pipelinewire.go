@@ -12,8 +12,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-
+	"github.com/riptidecrawler/riptide/shared/awsapi"
+	"github.com/riptidecrawler/riptide/shared/awsapi/lambdainvoke"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
@@ -66,7 +66,11 @@ func buildRenderer(ctx context.Context, p *wire.Process) (render.Renderer, error
 		if err != nil {
 			return nil, err
 		}
-		return lambdarender.New(lambda.NewFromConfig(cfg), lambdarender.Options{FunctionName: fn})
+		client, err := lambdainvoke.New(ctx, cfg, awsapi.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return lambdarender.New(client, lambdarender.Options{FunctionName: fn})
 	}
 	return LocalBrowser(p)
 }

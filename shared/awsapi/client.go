@@ -1,0 +1,276 @@
+package awsapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// DefaultMaxResponseBytes bounds a response body: Lambda's synchronous
+// payload limit is 6 MB, a Converse answer far smaller.
+const DefaultMaxResponseBytes = 16 << 20
+
+// Options adjust a Client beyond what the aws.Config says.
+type Options struct {
+	// Endpoint, when set, is the base URL of every call and wins over all
+	// configured endpoints (a per-provider base URL, tests).
+	Endpoint string
+	// Region overrides cfg.Region (for signing and the default endpoint).
+	Region string
+	// SingleAttempt turns retries off: for callers whose own failover moves
+	// on at the first failure. Otherwise calls are retried as the SDK's
+	// clients retry them (cfg.Retryer, else retry.NewStandard: 3 attempts,
+	// jittered exponential backoff, throttling codes, 5xx and connection
+	// errors), with cfg.RetryMaxAttempts honoured.
+	SingleAttempt bool
+	// HTTPClient overrides cfg.HTTPClient.
+	HTTPClient aws.HTTPClient
+	// MaxResponseBytes overrides DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+}
+
+// Client calls one AWS service. Safe for concurrent use.
+type Client struct {
+	service  Service
+	endpoint *url.URL
+	region   string
+	creds    aws.CredentialsProvider
+	http     aws.HTTPClient
+	signer   *v4.Signer
+	retryer  aws.Retryer // nil: one attempt
+	maxBody  int64
+	now      func() time.Time
+}
+
+// New returns a client of svc for cfg. It fails when no endpoint can be
+// resolved (no region and no configured endpoint) or cfg has no
+// credentials provider: wiring errors, reported before the first call.
+func New(ctx context.Context, cfg aws.Config, svc Service, opts Options) (*Client, error) {
+	region := cfg.Region
+	if opts.Region != "" {
+		region = opts.Region
+	}
+	endpoint, err := ResolveEndpoint(ctx, cfg, svc, opts.Endpoint, region)
+	if err != nil {
+		return nil, err
+	}
+	if region == "" {
+		return nil, fmt.Errorf("awsapi: no AWS region configured for %s (set AWS_REGION): requests are signed for a region", svc.ID)
+	}
+	if cfg.Credentials == nil {
+		return nil, fmt.Errorf("awsapi: no AWS credentials provider for %s", svc.ID)
+	}
+	c := &Client{service: svc, endpoint: endpoint, region: region, creds: cfg.Credentials,
+		http: cfg.HTTPClient, signer: v4.NewSigner(), maxBody: DefaultMaxResponseBytes, now: time.Now}
+	if opts.HTTPClient != nil {
+		c.http = opts.HTTPClient
+	}
+	if c.http == nil {
+		c.http = &http.Client{}
+	}
+	if opts.MaxResponseBytes > 0 {
+		c.maxBody = opts.MaxResponseBytes
+	}
+	if !opts.SingleAttempt {
+		c.retryer = retryerOf(cfg)
+	}
+	return c, nil
+}
+
+// retryerOf builds the retryer a service client would build from cfg.
+func retryerOf(cfg aws.Config) aws.Retryer {
+	var r aws.Retryer
+	if cfg.Retryer != nil {
+		r = cfg.Retryer()
+	}
+	if r == nil {
+		r = retry.NewStandard()
+	}
+	if cfg.RetryMaxAttempts > 0 {
+		r = retry.AddWithMaxAttempts(r, cfg.RetryMaxAttempts)
+	}
+	return r
+}
+
+// Endpoint returns the base URL calls go to.
+func (c *Client) Endpoint() string { return c.endpoint.String() }
+
+// Request is one API call.
+type Request struct {
+	Method string
+	// Path is the operation's path, already escaped: build labels with
+	// PathLabel ("/model/" + PathLabel(id) + "/converse"). It is appended
+	// to the endpoint's own path.
+	Path   string
+	Query  url.Values
+	Header http.Header
+	Body   []byte
+}
+
+// Response is a 2xx answer, read whole.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+	// RequestID is the X-Amzn-RequestId header.
+	RequestID string
+	// Attempts is how many requests were sent (1 without retries).
+	Attempts int
+}
+
+// Do sends req, signed, and returns the 2xx response. A non-2xx answer is
+// an *Error, no answer a *SendError, a response that could not be read a
+// *ResponseError, no credentials a *CredentialsError; when ctx ends the error wraps ctx.Err(). Retryable
+// failures are retried (see Options.SingleAttempt) with the retryer's
+// backoff, never past ctx's deadline.
+func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
+	maxAttempts := 1
+	if c.retryer != nil {
+		maxAttempts = c.retryer.MaxAttempts()
+	}
+	var releaseRetry func(error) error
+	for attempt := 1; ; attempt++ {
+		var releaseAttempt func(error) error
+		if v2, ok := c.retryer.(aws.RetryerV2); ok && attempt == 1 {
+			// A first attempt that succeeds refills the retry quota.
+			releaseAttempt, _ = v2.GetAttemptToken(ctx)
+		}
+		resp, err := c.attempt(ctx, req)
+		if releaseAttempt != nil {
+			_ = releaseAttempt(err)
+		}
+		if releaseRetry != nil {
+			_ = releaseRetry(err) // a successful retry refunds its cost
+			releaseRetry = nil
+		}
+		if err == nil {
+			resp.Attempts = attempt
+			return resp, nil
+		}
+		if !c.retryable(ctx, err) || attempt >= maxAttempts {
+			return nil, err
+		}
+		delay, derr := c.retryer.RetryDelay(attempt, err)
+		if derr != nil {
+			return nil, err
+		}
+		rel, terr := c.retryer.GetRetryToken(ctx, err)
+		if terr != nil {
+			return nil, err // the retry quota is spent: AWS is struggling, stop adding load
+		}
+		releaseRetry = rel
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
+}
+
+func (c *Client) retryable(ctx context.Context, err error) bool {
+	if c.retryer == nil || ctx.Err() != nil {
+		return false
+	}
+	var re *ResponseError
+	if errors.As(err, &re) {
+		return false
+	}
+	return c.retryer.IsErrorRetryable(err)
+}
+
+// attempt sends req once.
+func (c *Client) attempt(ctx context.Context, req Request) (*Response, error) {
+	hreq, err := c.build(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	hresp, err := c.http.Do(hreq)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &SendError{Service: c.service.ID, Err: fmt.Errorf("%w (%v)", ctx.Err(), err)}
+		}
+		return nil, &SendError{Service: c.service.ID, Err: err}
+	}
+	defer hresp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(hresp.Body, c.maxBody+1))
+	if err == nil && int64(len(body)) > c.maxBody {
+		err = fmt.Errorf("body larger than %d bytes", c.maxBody)
+	}
+	if err != nil {
+		return nil, &ResponseError{Service: c.service.ID, StatusCode: hresp.StatusCode, RequestID: requestID(hresp.Header), Err: err}
+	}
+	if hresp.StatusCode < 200 || hresp.StatusCode > 299 {
+		return nil, decodeError(c.service.ID, hresp.StatusCode, hresp.Header, body)
+	}
+	return &Response{StatusCode: hresp.StatusCode, Header: hresp.Header, Body: body, RequestID: requestID(hresp.Header)}, nil
+}
+
+// build makes the signed HTTP request of one attempt (each attempt is
+// signed anew: a signature is valid for minutes, a retry may come later).
+func (c *Client) build(ctx context.Context, req Request) (*http.Request, error) {
+	u := *c.endpoint
+	u.RawPath = strings.TrimSuffix(c.endpoint.EscapedPath(), "/") + req.Path
+	p, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return nil, fmt.Errorf("awsapi: request path %q: %w", req.Path, err)
+	}
+	u.Path = p
+	u.RawQuery = ""
+	if len(req.Query) > 0 {
+		// AWS reads %20 for a space; url.Values writes "+".
+		u.RawQuery = strings.ReplaceAll(req.Query.Encode(), "+", "%20")
+	}
+	var body io.Reader = http.NoBody
+	if len(req.Body) > 0 {
+		body = bytes.NewReader(req.Body)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, req.Method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("awsapi: %w", err)
+	}
+	for k, vs := range req.Header {
+		hreq.Header[k] = append([]string(nil), vs...)
+	}
+	hreq.Header.Set("User-Agent", "riptide-awsapi")
+	creds, err := c.creds.Retrieve(ctx)
+	if err != nil {
+		// Not a SendError: the credential chain has its own retries.
+		return nil, &CredentialsError{Service: c.service.ID, Err: err}
+	}
+	sum := sha256.Sum256(req.Body)
+	if err := c.signer.SignHTTP(ctx, creds, hreq, hex.EncodeToString(sum[:]), c.service.SigningName, c.region, c.now()); err != nil {
+		return nil, fmt.Errorf("awsapi: sign %s request: %w", c.service.ID, err)
+	}
+	return hreq, nil
+}
+
+// PathLabel escapes a value for a path segment the way the SDK escapes
+// HTTP labels: every byte outside A-Z a-z 0-9 - . _ ~ is percent-encoded,
+// "/" and ":" included, so "fn:alias" travels as fn%3Aalias and a model id
+// "amazon.nova-lite-v1:0" as amazon.nova-lite-v1%3A0.
+func PathLabel(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '.' || ch == '_' || ch == '~' {
+			b.WriteByte(ch)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", ch)
+	}
+	return b.String()
+}
