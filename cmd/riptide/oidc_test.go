@@ -40,6 +40,12 @@ func TestServeAcceptsTokensOfTheIdentityProvider(t *testing.T) {
 	if code, body := send("POST", "/api/v1/admin/keys", admin, `{"name":"ci","scopes":["crawl"]}`); code != 201 {
 		t.Fatalf("admin token creating a key: %d %s", code, body)
 	}
+	// A WebSocket token stands for an API key; an identity provider's
+	// token is refused with a 400 that says so.
+	crawlToken := idp.Token(t, map[string]any{"scope": "crawl"})
+	if code, body := send("POST", "/api/v1/crawl/ws/token", crawlToken, ""); code != 400 || !strings.Contains(body, "X-API-Key") {
+		t.Fatalf("ws token for an OIDC caller: %d %s", code, body)
+	}
 	if code, body := send("GET", "/api/v1/workers/jobs", idp.Token(t, map[string]any{"aud": "another-api", "scope": "jobs"}), ""); code != 401 || !strings.Contains(body, "audience") {
 		t.Fatalf("token for another audience: %d %s", code, body)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/riptidecrawler/riptide/shared/core"
@@ -27,11 +28,7 @@ func (m *ManagedKeys) Authenticate(ctx context.Context, token string) (Principal
 		if err != nil {
 			return Principal{}, err
 		}
-		scopes := make([]string, len(k.Scopes))
-		for i, s := range k.Scopes {
-			scopes[i] = string(s)
-		}
-		return Principal{ID: "rtk_" + k.ID, KeyID: k.ID, Tenant: k.Tenant, Scopes: scopes, RateLimit: k.RateLimit, Plan: k.Plan}, nil
+		return managedPrincipal(k), nil
 	}
 	if m.Bootstrap == nil {
 		return Principal{}, core.Errorf(core.ErrAuthentication, "invalid API key")
@@ -39,13 +36,49 @@ func (m *ManagedKeys) Authenticate(ctx context.Context, token string) (Principal
 	return m.Bootstrap.Authenticate(ctx, token)
 }
 
-// KeyDigests implements keyDigester with the bootstrap keys: WebSocket
-// tokens are issued for them only.
-func (m *ManagedKeys) KeyDigests(ctx context.Context) ([][32]byte, error) {
-	if kd, ok := m.Bootstrap.(keyDigester); ok {
-		return kd.KeyDigests(ctx)
+// tokenKeyFor implements tokenKeyring: a managed key's tokens are signed
+// with a secret derived from the key (keys.Service.DerivedSecret); other
+// credentials are the bootstrap keys'.
+func (m *ManagedKeys) tokenKeyFor(ctx context.Context, credential string) (string, []byte, bool, error) {
+	if keys.LooksManaged(credential) {
+		id := keys.IDOf(credential)
+		secret, _, err := m.Keys.DerivedSecret(ctx, id, wsTokenPurpose)
+		if err != nil {
+			return "", nil, false, err
+		}
+		return managedLabelPrefix + id, secret, true, nil
 	}
-	return nil, nil
+	if kr, ok := m.Bootstrap.(tokenKeyring); ok {
+		return kr.tokenKeyFor(ctx, credential)
+	}
+	return "", nil, false, nil
+}
+
+// tokenKeyOf implements tokenKeyring. The key is read again (through the
+// key service's short cache), so a revoked key's tokens stop working.
+func (m *ManagedKeys) tokenKeyOf(ctx context.Context, label string) ([]byte, Principal, bool, error) {
+	if id, ok := strings.CutPrefix(label, managedLabelPrefix); ok {
+		secret, k, err := m.Keys.DerivedSecret(ctx, id, wsTokenPurpose)
+		if err != nil {
+			return nil, Principal{}, false, err
+		}
+		return secret, managedPrincipal(k), true, nil
+	}
+	if kr, ok := m.Bootstrap.(tokenKeyring); ok {
+		return kr.tokenKeyOf(ctx, label)
+	}
+	return nil, Principal{}, false, nil
+}
+
+// managedLabelPrefix starts the label of a managed key's tokens.
+const managedLabelPrefix = "rtk_"
+
+func managedPrincipal(k keys.Key) Principal {
+	scopes := make([]string, len(k.Scopes))
+	for i, s := range k.Scopes {
+		scopes[i] = string(s)
+	}
+	return Principal{ID: "rtk_" + k.ID, KeyID: k.ID, Tenant: k.Tenant, Scopes: scopes, RateLimit: k.RateLimit, Plan: k.Plan}
 }
 
 // authorize refuses a caller whose scopes do not cover the route: 403

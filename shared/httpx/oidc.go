@@ -158,3 +158,20 @@ func (a *OIDCTokens) verifierFor(ctx context.Context) (*oidc.IDTokenVerifier, er
 	a.verifier = p.VerifierContext(keyCtx, cfg)
 	return a.verifier, nil
 }
+
+// tokenKeyFor implements tokenKeyring for the API keys behind the
+// identity provider: its own bearer tokens get no WebSocket token.
+func (o *OIDCTokens) tokenKeyFor(ctx context.Context, credential string) (string, []byte, bool, error) {
+	if kr, ok := o.Next.(tokenKeyring); ok {
+		return kr.tokenKeyFor(ctx, credential)
+	}
+	return "", nil, false, nil
+}
+
+// tokenKeyOf implements tokenKeyring.
+func (o *OIDCTokens) tokenKeyOf(ctx context.Context, label string) ([]byte, Principal, bool, error) {
+	if kr, ok := o.Next.(tokenKeyring); ok {
+		return kr.tokenKeyOf(ctx, label)
+	}
+	return nil, Principal{}, false, nil
+}

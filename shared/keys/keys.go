@@ -324,6 +324,40 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Key, error) {
 	return k, nil
 }
 
+// DerivedSecret returns a secret bound to managed key id, for credentials
+// that stand in for the key for a short while (WebSocket tokens): HMAC of
+// the pepper over the key's stored hash and purpose. It needs the pepper,
+// so a copy of the key store alone cannot forge one; it changes when the
+// key's secret does; and an unknown, revoked or expired key has none (the
+// same authentication_error as Authenticate).
+func (s *Service) DerivedSecret(ctx context.Context, id, purpose string) ([]byte, Key, error) {
+	k, err := s.lookup(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Key{}, core.Errorf(core.ErrAuthentication, "invalid API key")
+	}
+	if err != nil {
+		return nil, Key{}, core.Wrap(core.ErrDependency, err, "API keys are unavailable")
+	}
+	if !k.Active(s.now()) {
+		return nil, Key{}, core.Errorf(core.ErrAuthentication, "invalid API key")
+	}
+	pepper, err := s.pepperOf(ctx)
+	if err != nil {
+		return nil, Key{}, err
+	}
+	m := hmac.New(sha256.New, pepper)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(k.Hash))
+	return m.Sum(nil), k, nil
+}
+
+// IDOf returns the key id of a managed token ("" when token is not one).
+func IDOf(token string) string {
+	id, _, _ := parseToken(token)
+	return id
+}
+
 // lookup reads a key record through the per-process cache.
 func (s *Service) lookup(ctx context.Context, id string) (Key, error) {
 	ttl := s.CacheTTL

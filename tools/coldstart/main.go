@@ -43,7 +43,14 @@ type result struct {
 func main() {
 	runs := flag.Int("runs", 10, "cold starts per function")
 	out := flag.String("out", "", "markdown report file (default stdout)")
+	only := flag.String("only", "", "comma-separated functions to measure (default all; the peer always runs)")
 	flag.Parse()
+	selected := map[string]bool{}
+	for _, name := range strings.Split(*only, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			selected[name] = true
+		}
+	}
 	root, _ := os.Getwd()
 	riePath, err := rie.Find(root)
 	if err != nil {
@@ -61,6 +68,9 @@ func main() {
 		"(peer)", ms(peer.initMedian), ms(peer.initMax), peer.pkgInitMS, peer.pkgInitMB)
 	var results []result
 	for _, f := range routes.Functions() {
+		if len(selected) > 0 && !selected[f.Name] {
+			continue
+		}
 		r, err := measure(ctx, root, riePath, f.Name, "./functions/"+f.Name, f.Name, *runs, redisURL)
 		if err != nil {
 			fail(err)

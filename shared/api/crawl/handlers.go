@@ -30,6 +30,15 @@ type Deps struct {
 	// Jobs takes POST /crawl requests with async, and batches over the
 	// synchronous limit (nil: such requests are refused).
 	Jobs JobSubmitter
+	// Tokens issues the WebSocket tokens of POST /crawl/ws/token (the
+	// process's httpx.AuthConfig; nil: the route answers 501).
+	Tokens TokenIssuer
+}
+
+// TokenIssuer issues a short-lived WebSocket token to the caller that
+// authenticated with credential.
+type TokenIssuer interface {
+	IssueToken(ctx context.Context, credential string, ttl time.Duration, now time.Time) (string, time.Time, error)
 }
 
 // JobSubmitter submits a crawl batch as an async job for the caller of

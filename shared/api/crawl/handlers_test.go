@@ -52,11 +52,12 @@ func setup(t *testing.T, deps func(*crawlapi.Deps)) env {
 	}
 	t.Cleanup(f.Close)
 	p := &pipeline.Pipeline{Fetcher: f, Cache: store.NewCache(st), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	d := crawlapi.Deps{Pipeline: p, KeepAlive: 50 * time.Millisecond}
+	auth := httpx.AuthConfig{Authenticator: httpx.NewStaticKeys([]string{key})}
+	d := crawlapi.Deps{Pipeline: p, KeepAlive: 50 * time.Millisecond, Tokens: auth}
 	if deps != nil {
 		deps(&d)
 	}
-	h, err := httpx.NewHandler(httpx.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: httpx.AuthConfig{Authenticator: httpx.NewStaticKeys([]string{key})}}, routes.Group("crawl"), crawlapi.Handlers(d))
+	h, err := httpx.NewHandler(httpx.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: auth}, routes.Group("crawl"), crawlapi.Handlers(d))
 	if err != nil {
 		t.Fatal(err)
 	}

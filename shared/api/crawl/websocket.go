@@ -242,12 +242,15 @@ func (d Deps) wsToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	key := httpx.CredentialFromRequest(r)
-	if key == "" {
-		// Authentication is disabled: the WebSocket accepts any caller.
-		key = "auth-disabled"
+	if d.Tokens == nil {
+		httpx.WriteError(w, r, core.Errorf(core.ErrNotImplemented, "WebSocket tokens are not wired in this process"))
+		return
 	}
-	tok, exp := httpx.IssueToken(key, ttl, time.Now())
+	tok, exp, err := d.Tokens.IssueToken(r.Context(), httpx.CredentialFromRequest(r), ttl, time.Now())
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	httpx.WriteJSON(w, http.StatusOK, TokenResponse{Token: tok, ExpiresAt: exp.UTC(), TTLMS: ttl.Milliseconds(), Subprotocol: Subprotocol})
 }

@@ -28,7 +28,7 @@ func deps(ctx context.Context, p *wire.Process) (crawlapi.Deps, error) {
 	if err != nil {
 		return crawlapi.Deps{}, err
 	}
-	d := crawlapi.Deps{Pipeline: pl}
+	d := crawlapi.Deps{Pipeline: pl, Tokens: p.Auth}
 	if p.InLambda {
 		d.SyncDeadline = LambdaSyncDeadline
 	}
