@@ -202,7 +202,7 @@ func crawlRiptide(base, redisURL string, pages, conc int, extract spidertest.Ext
 	svc := &spider.Service{Engine: e, Launcher: l}
 	depth := 100
 	start := time.Now()
-	id, err := svc.Start(ctx, []string{base + "/"}, spider.Options{
+	id, err := svc.Start(ctx, "bench", []string{base + "/"}, spider.Options{
 		// Above the site's size, so the run ends with the frontier empty
 		// having fetched what Colly fetches (the ?sid= duplicates too).
 		MaxPages: min(2*pages, spider.MaxMaxPages), MaxDepth: &depth, Concurrency: conc, PerHostConcurrency: conc,
