@@ -115,7 +115,11 @@ func TestSecretsManagerAgainstMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sm := secrets.SecretsManager{Client: client}
+	sm, err := secrets.NewSecretsManager(ctx, aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []string{name, *out.ARN} {
 		v, err := sm.Get(ctx, id)
 		if err != nil {

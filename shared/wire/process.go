@@ -23,7 +23,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/riptidecrawler/riptide/shared/awsenv"
 	"github.com/riptidecrawler/riptide/shared/blob"
@@ -128,7 +127,9 @@ func New(ctx context.Context, name string, lookup config.LookupFunc, opts ...Opt
 		if err != nil {
 			return nil, err
 		}
-		src = secrets.SecretsManager{Client: secretsmanager.NewFromConfig(awsCfg)}
+		if src, err = secrets.NewSecretsManager(ctx, awsCfg); err != nil {
+			return nil, err
+		}
 	}
 	p.Secrets = &secrets.Cached{Source: src, TTL: SecretTTL}
 

@@ -66,7 +66,12 @@ func TestKeysFromSecretsManagerFollowRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	// TTL 0: every check re-reads, standing in for "after the cache TTL".
-	src := &secrets.Cached{Source: secrets.SecretsManager{Client: client}, TTL: 0}
+	reader, err := secrets.NewSecretsManager(ctx, aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &secrets.Cached{Source: reader, TTL: 0}
 	auth := httpx.AuthConfig{Authenticator: &httpx.SecretKeys{Source: src, Name: "keys"}}
 	t.Setenv(httpx.ContractRecordEnv, "") // a synthetic route, not the document's
 	h, err := httpx.NewHandler(httpx.Options{Auth: auth}, []routes.Route{{Op: "x", Method: "GET", Path: "/x", Status: routes.Ready}},

@@ -4,7 +4,7 @@ package crawlwire
 
 import (
 	"context"
-	"fmt"
+	"log/slog"
 	"time"
 
 	crawlapi "github.com/riptidecrawler/riptide/shared/api/crawl"
@@ -81,11 +81,14 @@ func BuildWebSocket(ctx context.Context, p *wire.Process) (wire.Group, error) {
 		Logger:       p.Logger,
 	}
 	if name, ok := p.Lookup("AWS_LAMBDA_FUNCTION_NAME"); ok && name != "" {
-		invoker, err := lambdainvoke.New(ctx, awsCfg, awsapi.Options{})
-		if err != nil {
-			return wire.Group{}, fmt.Errorf("crawl-ws hands messages to itself through Lambda Invoke: %w", err)
+		// Without a region (never in Lambda itself; in a bare emulator)
+		// messages run in the $default invocation, within API Gateway's
+		// 29 s, instead of the function not starting at all.
+		if invoker, err := lambdainvoke.New(ctx, awsCfg, awsapi.Options{}); err != nil {
+			p.Logger.Warn("crawl-ws cannot invoke itself: crawls run inside the $default invocation (29 s limit)", slog.String("error", err.Error()))
+		} else {
+			ws.Async = selfinvoke.WebSocket(invoker, selfinvoke.Target(name, p.Config.WSSelfAlias))
 		}
-		ws.Async = selfinvoke.WebSocket(invoker, selfinvoke.Target(name, p.Config.WSSelfAlias))
 	}
 	return wire.Group{Events: lambdaio.Handler{WebSocket: ws.Handle, Task: ws.RunTask}}, nil
 }
