@@ -86,4 +86,3 @@ func (s SecretsManager) GetStage(ctx context.Context, name, stage string) (Versi
 	}
 	return v, nil
 }
-
