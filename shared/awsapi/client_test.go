@@ -2,8 +2,6 @@ package awsapi_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net"
@@ -17,9 +15,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/riptidecrawler/riptide/internal/sigv4test"
 	"github.com/riptidecrawler/riptide/shared/awsapi"
 )
 
@@ -36,47 +34,6 @@ func fastRetries() aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
 	})
-}
-
-// verifySigV4 signs the received request again with the test credentials
-// and the request's own X-Amz-Date, and compares signatures: the server
-// side of SigV4, which AWS runs on every call.
-func verifySigV4(r *http.Request, body []byte, service string) string {
-	auth := r.Header.Get("Authorization")
-	if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ") {
-		return "no SigV4 Authorization header"
-	}
-	fields := map[string]string{}
-	for _, p := range strings.Split(strings.TrimPrefix(auth, "AWS4-HMAC-SHA256 "), ", ") {
-		k, v, _ := strings.Cut(p, "=")
-		fields[k] = v
-	}
-	scope := strings.Split(fields["Credential"], "/")
-	if len(scope) != 5 || scope[0] != testCreds.AccessKeyID || scope[2] != "eu-west-1" || scope[3] != service || scope[4] != "aws4_request" {
-		return "credential scope " + fields["Credential"]
-	}
-	if r.Header.Get("X-Amz-Security-Token") != testCreds.SessionToken {
-		return "no session token"
-	}
-	signed, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
-	if err != nil {
-		return "X-Amz-Date: " + err.Error()
-	}
-	re, _ := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), nil)
-	re.ContentLength = int64(len(body))
-	for _, h := range strings.Split(fields["SignedHeaders"], ";") {
-		if h != "host" {
-			re.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
-		}
-	}
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(context.Background(), testCreds, re, hex.EncodeToString(sum[:]), service, "eu-west-1", signed); err != nil {
-		return err.Error()
-	}
-	if got, want := fields["Signature"], strings.Split(re.Header.Get("Authorization"), "Signature=")[1]; got != want {
-		return "signature mismatch (signed headers " + fields["SignedHeaders"] + ")"
-	}
-	return ""
 }
 
 // server answers with reply(attempt) after checking the signature.
@@ -96,7 +53,7 @@ func newServer(t *testing.T, service string, reply func(n int32, w http.Response
 		s.mu.Lock()
 		s.last, s.body = r, body
 		s.mu.Unlock()
-		if msg := verifySigV4(r, body, service); msg != "" {
+		if msg := sigv4test.Verify(r, body, testCreds, "eu-west-1", service); msg != "" {
 			w.Header().Set("X-Amzn-ErrorType", "InvalidSignatureException")
 			w.WriteHeader(http.StatusForbidden)
 			io.WriteString(w, `{"message":"`+msg+`"}`)

@@ -17,6 +17,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/riptidecrawler/riptide/internal/sigv4test"
 	"github.com/riptidecrawler/riptide/shared/awsenv"
 )
 
@@ -95,7 +96,9 @@ func secretsManager(t *testing.T, value string) (*httptest.Server, *atomic.Int64
 	var calls atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
-		if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" || !strings.Contains(r.Header.Get("Authorization"), "Credential=AKIDLAMBDA/") {
+		body, _ := io.ReadAll(r.Body)
+		lambdaCreds := aws.Credentials{AccessKeyID: "AKIDLAMBDA", SecretAccessKey: "lambda-secret", SessionToken: "session-token"}
+		if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" || sigv4test.Verify(r, body, lambdaCreds, "eu-west-1", "secretsmanager") != "" {
 			w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
 			w.WriteHeader(http.StatusBadRequest)
 			_, _ = io.WriteString(w, `{"__type":"AccessDeniedException","message":"unexpected request"}`)

@@ -2,8 +2,6 @@ package bedrock_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -19,10 +17,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/riptidecrawler/riptide/internal/sigv4test"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/llm"
 	"github.com/riptidecrawler/riptide/shared/llm/bedrock"
@@ -52,7 +50,7 @@ func newFakeBedrock(t *testing.T) *fakeBedrock {
 		defer f.mu.Unlock()
 		f.bodies = append(f.bodies, body)
 		f.paths = append(f.paths, r.URL.EscapedPath())
-		if msg := verifySigV4(r, body); msg != "" {
+		if msg := sigv4test.Verify(r, body, creds, "us-east-1", "bedrock"); msg != "" {
 			f.sigErrors = append(f.sigErrors, msg)
 			w.Header().Set("X-Amzn-ErrorType", "InvalidSignatureException")
 			w.WriteHeader(403)
@@ -68,42 +66,6 @@ func newFakeBedrock(t *testing.T) *fakeBedrock {
 	}))
 	t.Cleanup(f.Close)
 	return f
-}
-
-func verifySigV4(r *http.Request, body []byte) string {
-	auth := r.Header.Get("Authorization")
-	if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ") {
-		return "no SigV4 Authorization header"
-	}
-	fields := map[string]string{}
-	for _, p := range strings.Split(strings.TrimPrefix(auth, "AWS4-HMAC-SHA256 "), ", ") {
-		k, v, _ := strings.Cut(p, "=")
-		fields[k] = v
-	}
-	scope := strings.Split(fields["Credential"], "/")
-	if len(scope) != 5 || scope[0] != creds.AccessKeyID || scope[2] != "us-east-1" || scope[3] != "bedrock" || scope[4] != "aws4_request" {
-		return "credential scope " + fields["Credential"]
-	}
-	signed, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
-	if err != nil {
-		return "X-Amz-Date: " + err.Error()
-	}
-	re, _ := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), nil)
-	re.ContentLength = int64(len(body)) // signed as content-length
-	for _, h := range strings.Split(fields["SignedHeaders"], ";") {
-		if h == "host" {
-			continue
-		}
-		re.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
-	}
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, re, hex.EncodeToString(sum[:]), "bedrock", "us-east-1", signed); err != nil {
-		return err.Error()
-	}
-	if got, want := fields["Signature"], strings.Split(re.Header.Get("Authorization"), "Signature=")[1]; got != want {
-		return "signature mismatch (signed headers " + fields["SignedHeaders"] + ")"
-	}
-	return ""
 }
 
 func client(f *fakeBedrock) llm.Client {
