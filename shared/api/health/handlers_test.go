@@ -110,6 +110,10 @@ func TestMetricsExposition(t *testing.T) {
 }
 
 func TestMetricsWithoutInstanceMetricsIs404(t *testing.T) {
+	// No shipped home mounts the health group without metrics (healthwire
+	// installs them): this answer is a wiring fault's, not the API's, and
+	// stays out of the traffic the contract test checks.
+	t.Setenv(httpx.ContractRecordEnv, "")
 	h, err := httpx.NewHandler(httpx.Options{Auth: httpx.AuthConfig{Disabled: true}}, routes.Group("health"),
 		healthapi.Handlers(healthapi.Deps{Checkers: func() []health.Checker { return nil }, Version: "test", Started: time.Now()}))
 	if err != nil {
