@@ -48,6 +48,9 @@ try {
   const select = async (op) => {
     await page.getByLabel("Operation").selectOption(op);
     await page.getByLabel("Target URL").fill(SITE + "/");
+    // The code box follows the form after the input event: read it only
+    // once it shows the URL (a loaded machine lets a read win the race).
+    await page.locator("#code", { hasText: SITE + "/" }).waitFor();
   };
 
   step = "open the playground";
