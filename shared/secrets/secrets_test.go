@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
@@ -103,20 +102,15 @@ func TestEnv(t *testing.T) {
 // TestSecretsManagerAgainstMoto talks the real Secrets Manager wire protocol
 // to moto_server on loopback.
 func TestSecretsManagerAgainstMoto(t *testing.T) {
-	endpoint := testenv.MotoURL(t)
-	client := secretsmanager.New(secretsmanager.Options{
-		Region:       "eu-west-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-	})
+	cfg := testenv.MotoAWS(t, "eu-west-1")
+	client := secretsmanager.NewFromConfig(cfg)
 	ctx := context.Background()
 	name := "riptide-test-" + time.Now().Format("150405.000000")
 	out, err := client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(`{"api_keys":["k1","k2"]}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sm, err := secrets.NewSecretsManager(ctx, aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	sm, err := secrets.NewSecretsManager(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
@@ -23,15 +22,7 @@ import (
 // process with another pepper cannot verify them, and a changed secret
 // does not change a running process's pepper.
 func TestKeyPepperFromSecretsManager(t *testing.T) {
-	endpoint := testenv.MotoURL(t)
-	t.Setenv("AWS_ENDPOINT_URL", endpoint)
-	t.Setenv("AWS_REGION", "eu-west-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-	sm := secretsmanager.New(secretsmanager.Options{Region: "eu-west-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	sm := secretsmanager.NewFromConfig(testenv.MotoAWS(t, "eu-west-1"))
 	ctx := context.Background()
 	const pepper = "pepper-from-secrets-manager-0123456789"
 	created, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(fmt.Sprintf("riptide-pepper-%d", time.Now().UnixNano())),

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
@@ -57,17 +56,15 @@ func TestLocalServerWithRealRedisAndKeys(t *testing.T) {
 // TestKeysFromSecretsManagerFollowRotation uses the real Secrets Manager
 // protocol (moto_server) through the authenticator the functions use.
 func TestKeysFromSecretsManagerFollowRotation(t *testing.T) {
-	endpoint := testenv.MotoURL(t)
-	client := secretsmanager.New(secretsmanager.Options{Region: "eu-west-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	cfg := testenv.MotoAWS(t, "eu-west-1")
+	client := secretsmanager.NewFromConfig(cfg)
 	ctx := context.Background()
 	if _, err := client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("keys"),
 		SecretString: aws.String(`{"api_keys":["old"],"bootstrap_key":"boot"}`)}); err != nil {
 		t.Fatal(err)
 	}
 	// TTL 0: every check re-reads, standing in for "after the cache TTL".
-	reader, err := secrets.NewSecretsManager(ctx, aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	reader, err := secrets.NewSecretsManager(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

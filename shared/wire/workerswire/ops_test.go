@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
@@ -47,15 +46,7 @@ func worker(t *testing.T, env map[string]string) (*lambdaio.Handler, *store.Stor
 
 func motoS3(t *testing.T) *s3.Client {
 	t.Helper()
-	endpoint := testenv.MotoURL(t)
-	t.Setenv("AWS_ENDPOINT_URL", endpoint)
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	return s3.NewFromConfig(testenv.MotoAWS(t, "us-east-1"), func(o *s3.Options) { o.UsePathStyle = true })
 }
 
 // The scheduled backup event writes the store's backup to the backup
