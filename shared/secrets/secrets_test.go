@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/internal/motoaws"
 	"github.com/riptidecrawler/riptide/shared/secrets"
 )
 
@@ -102,7 +102,7 @@ func TestEnv(t *testing.T) {
 // TestSecretsManagerAgainstMoto talks the real Secrets Manager wire protocol
 // to moto_server on loopback.
 func TestSecretsManagerAgainstMoto(t *testing.T) {
-	cfg := testenv.MotoAWS(t, "eu-west-1")
+	cfg := motoaws.Config(t, "eu-west-1")
 	client := secretsmanager.NewFromConfig(cfg)
 	ctx := context.Background()
 	name := "riptide-test-" + time.Now().Format("150405.000000")

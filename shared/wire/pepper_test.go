@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/riptidecrawler/riptide/internal/motoaws"
 	"github.com/riptidecrawler/riptide/internal/testenv"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/core"
@@ -22,7 +23,7 @@ import (
 // process with another pepper cannot verify them, and a changed secret
 // does not change a running process's pepper.
 func TestKeyPepperFromSecretsManager(t *testing.T) {
-	sm := secretsmanager.NewFromConfig(testenv.MotoAWS(t, "eu-west-1"))
+	sm := secretsmanager.NewFromConfig(motoaws.Config(t, "eu-west-1"))
 	ctx := context.Background()
 	const pepper = "pepper-from-secrets-manager-0123456789"
 	created, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(fmt.Sprintf("riptide-pepper-%d", time.Now().UnixNano())),

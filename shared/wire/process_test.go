@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/riptidecrawler/riptide/internal/motoaws"
 	"github.com/riptidecrawler/riptide/internal/testenv"
 	"github.com/riptidecrawler/riptide/shared/config"
 	"github.com/riptidecrawler/riptide/shared/httpx"
@@ -56,7 +57,7 @@ func TestLocalServerWithRealRedisAndKeys(t *testing.T) {
 // TestKeysFromSecretsManagerFollowRotation uses the real Secrets Manager
 // protocol (moto_server) through the authenticator the functions use.
 func TestKeysFromSecretsManagerFollowRotation(t *testing.T) {
-	cfg := testenv.MotoAWS(t, "eu-west-1")
+	cfg := motoaws.Config(t, "eu-west-1")
 	client := secretsmanager.NewFromConfig(cfg)
 	ctx := context.Background()
 	if _, err := client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("keys"),

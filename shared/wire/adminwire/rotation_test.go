@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
+	"github.com/riptidecrawler/riptide/internal/motoaws"
 	"github.com/riptidecrawler/riptide/internal/testenv"
 	"github.com/riptidecrawler/riptide/shared/lambdaio"
 	"github.com/riptidecrawler/riptide/shared/rotation"
@@ -26,7 +27,7 @@ import (
 // loads) and a client of the test's own at a moto_server.
 func motoSecrets(t *testing.T) *secretsmanager.Client {
 	t.Helper()
-	return secretsmanager.NewFromConfig(testenv.MotoAWS(t, "eu-west-1"))
+	return secretsmanager.NewFromConfig(motoaws.Config(t, "eu-west-1"))
 }
 
 // adminFunction wires the admin function as Lambda does, with its

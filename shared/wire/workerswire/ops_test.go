@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/riptidecrawler/riptide/internal/motoaws"
 	"github.com/riptidecrawler/riptide/internal/testenv"
 	"github.com/riptidecrawler/riptide/shared/audit"
 	"github.com/riptidecrawler/riptide/shared/jobs"
@@ -46,7 +47,7 @@ func worker(t *testing.T, env map[string]string) (*lambdaio.Handler, *store.Stor
 
 func motoS3(t *testing.T) *s3.Client {
 	t.Helper()
-	return s3.NewFromConfig(testenv.MotoAWS(t, "us-east-1"), func(o *s3.Options) { o.UsePathStyle = true })
+	return s3.NewFromConfig(motoaws.Config(t, "us-east-1"), func(o *s3.Options) { o.UsePathStyle = true })
 }
 
 // The scheduled backup event writes the store's backup to the backup
