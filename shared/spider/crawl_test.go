@@ -406,3 +406,39 @@ func TestWebhookHexIPHostIsJudgedAsAnAddress(t *testing.T) {
 		t.Fatalf("a host ending in a number that is no IPv4 form: %v", err)
 	}
 }
+
+// completeGraph serves /c/<i> for i < n, each page linking to every page of
+// the site and to one external URL.
+func completeGraph(n int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, "<html><title>%s</title><body>", r.URL.Path)
+		for i := range n {
+			fmt.Fprintf(w, "<a href=\"/c/%d\">page %d</a>", i, i)
+		}
+		fmt.Fprint(w, "<a href=\"http://external.invalid/\">elsewhere</a></body></html>")
+	})
+}
+
+// The batch's cache of links it already pushed (knownLinks) leaves most
+// links out of the store calls; the counters must come out exactly as if
+// the store had looked every link up.
+func TestDuplicateLinkCountsAreExact(t *testing.T) {
+	const n = 8
+	eachBackend(t, func(t *testing.T, backend string) {
+		base := serve(t, completeGraph(n))
+		v := newEnv(t, backend, nil, spider.Config{})
+		st, rs := v.crawl(t, []string{base + "/c/0"}, spider.Options{MaxPages: 100, MaxDepth: intp(10), Concurrency: 3, Sitemap: spider.SitemapSkip})
+		// n pages stored with n+1 links each; n of those links are new
+		// (n-1 pages queued, the external URL skipped once).
+		if len(rs) != n || st.DuplicateLinks != n*n || st.Skipped[spider.SkipOutOfScope] != 1 {
+			t.Errorf("results %d, duplicate links %d (want %d), skipped %v", len(rs), st.DuplicateLinks, n*n, st.Skipped)
+		}
+		// Too deep: the depth-1 pages' links (all n pages, at depth 2) are
+		// counted once each under max_depth and are not duplicates.
+		st, rs = v.crawl(t, []string{base + "/c/0"}, spider.Options{MaxPages: 100, MaxDepth: intp(1), Concurrency: 3, Sitemap: spider.SitemapSkip})
+		if len(rs) != n || st.Skipped[spider.SkipMaxDepth] != n || st.DuplicateLinks != n {
+			t.Errorf("max depth 1: results %d, skipped %v, duplicate links %d (want %d)", len(rs), st.Skipped, st.DuplicateLinks, n)
+		}
+	})
+}

@@ -67,7 +67,8 @@ func (c Config) withDefaults() Config {
 // Deps are an Engine's dependencies. Runs is required.
 type Deps struct {
 	// Runs keeps the runs' state: spiderruns.New (Redis) in every
-	// deployment, NewMemoryRunStore in one process.
+	// deployment, NewMemoryRunStore in one process (riptide serve on its
+	// embedded Redis: shared/wire/spiderrunswire).
 	Runs RunStore
 	// Crawler crawls pages (the page pipeline). Without it runs cannot be
 	// created (not_implemented), while status, control and results of

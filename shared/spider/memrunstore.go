@@ -328,6 +328,7 @@ func (r *memRun) complete(batch string, p PushPolicy, o Outcome) Recorded {
 		return ret
 	}
 	m.Crawled++
+	m.DupLinks += int64(o.KnownDupLinks)
 	if len(o.Links) > 0 {
 		r.push(p, o.Links)
 	}

@@ -224,6 +224,11 @@ type Outcome struct {
 	Depth       int
 	Error       *core.ErrorInfo // Failed
 	Links       []FoundLink     // OK
+	// KnownDupLinks counts links left out of Links because an earlier
+	// stored outcome of the same batch already pushed them: each is a
+	// duplicate the store would have found, so a stored OK outcome adds
+	// them to dup_links without the store looking each one up.
+	KnownDupLinks int
 }
 
 // Recorded is what Complete made of one outcome.

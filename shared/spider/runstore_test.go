@@ -256,10 +256,10 @@ func TestRunStoreComplete(t *testing.T) {
 		fail := &core.ErrorInfo{Type: core.ErrFetch, Message: "HTTP 500", Retryable: true, URL: "c"}
 		got := complete(t, rs, id, "b1",
 			spider.Outcome{URL: "a", Kind: spider.OutcomeOK, Bytes: 10, ContentHash: "h1", Result: []byte(`{"u":"a"}`), Depth: 1,
-				Links: []spider.FoundLink{{URL: "n1", Kind: spider.LinkQueue, Depth: 2, Referrer: "a"}, {URL: "b", Kind: spider.LinkQueue}}},
+				Links: []spider.FoundLink{{URL: "n1", Kind: spider.LinkQueue, Depth: 2, Referrer: "a"}, {URL: "b", Kind: spider.LinkQueue}}, KnownDupLinks: 3},
 			spider.Outcome{URL: "b", Kind: spider.OutcomeOK, Bytes: 20, ContentHash: "h1", Result: []byte(`{"u":"b"}`), Depth: 3,
-				Links: queue("n2")},
-			spider.Outcome{URL: "c", Kind: spider.OutcomeFailed, Bytes: 5, Result: []byte(`{"u":"c"}`), Depth: 2, Error: fail},
+				Links: queue("n2"), KnownDupLinks: 5},
+			spider.Outcome{URL: "c", Kind: spider.OutcomeFailed, Bytes: 5, Result: []byte(`{"u":"c"}`), Depth: 2, Error: fail, KnownDupLinks: 7},
 			spider.Outcome{URL: "d", Kind: spider.OutcomeSkip, Bytes: 7},
 			spider.Outcome{URL: "never-claimed", Kind: spider.OutcomeOK, Result: []byte(`{}`)},
 		)
@@ -269,9 +269,10 @@ func TestRunStoreComplete(t *testing.T) {
 		}
 		m := load(t, rs, id)
 		// b, a duplicate by content, pushed nothing; a's link to b was a
-		// duplicate link.
+		// duplicate link, and its 3 known duplicates count. b's and c's
+		// known duplicates do not: neither pushed links.
 		if m.Crawled != 1 || m.Failed != 1 || m.Reserved != 2 || m.InFlight != 0 || m.ReservedBytes != 42 || m.Bytes != 42 ||
-			m.Skipped[spider.SkipDuplicateContent] != 1 || len(m.Skipped) != 1 || m.DupLinks != 1 || m.Queued != 1 ||
+			m.Skipped[spider.SkipDuplicateContent] != 1 || len(m.Skipped) != 1 || m.DupLinks != 4 || m.Queued != 1 ||
 			m.CurrentDepth != 2 || m.DepthMax != 2 || m.LastError == nil || *m.LastError != *fail {
 			t.Fatalf("after completion %+v (last error %+v)", m, m.LastError)
 		}

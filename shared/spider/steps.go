@@ -328,6 +328,7 @@ func (w *batchWork) recorder() {
 	// Recording must not be cut short by the run's deadline.
 	ctx := context.WithoutCancel(w.ctx)
 	outcomes := make([]Outcome, 0, maxRecordGroup)
+	var known knownLinks
 	for first := range w.records {
 		group := []completion{first}
 	more:
@@ -344,13 +345,20 @@ func (w *batchWork) recorder() {
 		}
 		outcomes = outcomes[:0]
 		for _, c := range group {
-			outcomes = append(outcomes, c.outcome)
+			o := c.outcome
+			known.filter(&o)
+			outcomes = append(outcomes, o)
 		}
 		recorded, err := w.e.runs.Complete(ctx, w.r.id, w.batch, w.policy, outcomes)
 		if err != nil {
 			err = core.Wrap(core.ErrDependency, err, "record crawled pages")
 		} else {
 			w.e.countPages(outcomes, recorded)
+			for i := range outcomes {
+				if i < len(recorded) {
+					known.remember(&outcomes[i], recorded[i])
+				}
+			}
 		}
 		for _, c := range group {
 			c.done <- err

@@ -11,8 +11,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -27,6 +29,9 @@ import (
 // call per claim or group of completions.
 type Runs struct {
 	s *store.Store
+	// records numbers the record keys this process writes; with the
+	// batch id in the key it makes them unique.
+	records atomic.Uint64
 }
 
 // New returns the spider run store of s.
@@ -45,14 +50,15 @@ type runKeys struct {
 	deep     string // set: URLs skipped for depth (counted once, may come back shallower)
 	hashes   string // set: content hashes of crawled pages
 	inflight string // hash: claimed URL -> "batch|reserved_bytes|score"
-	results  string // list: result records (JSON), in completion order
+	results  string // list: result records (JSON), or "@" + the key of a large one, in completion order
+	base     string // prefix of the record keys: base + ":rec:<batch>:<n>" (string: one large record)
 }
 
 func (r *Runs) keys(id string) runKeys {
 	base := r.s.Key("spider", "{"+id+"}")
 	return runKeys{
 		meta: base + ":meta", frontier: base + ":frontier", info: base + ":info", seen: base + ":seen",
-		deep: base + ":deep", hashes: base + ":hashes", inflight: base + ":inflight", results: base + ":results",
+		deep: base + ":deep", hashes: base + ":hashes", inflight: base + ":inflight", results: base + ":results", base: base,
 	}
 }
 
@@ -264,19 +270,58 @@ func (r *Runs) Claim(ctx context.Context, id string, c spider.ClaimRequest) (spi
 	return out, nil
 }
 
+// maxListedRecord is the largest result record kept in the results list
+// itself; a larger one (a page with its document: tens of kilobytes) is
+// SET in a string key of its own, from Go, and the list holds "@" + that
+// key. Both halves matter, measured on Redis 7.0 (docs/benchmarks.md): a
+// 64 KB argument costs an EVAL about 150 us before the script does
+// anything (a 1-byte one under 1 us), and appending a 64 KB list element
+// costs 350-900 us where SET of the same string costs 2-5 us. The spider
+// stores one such record per page.
+const maxListedRecord = 1 << 10
+
+// recordTTLSlack is added to the run's TTL on a record key when it is
+// written. The results list's TTL is renewed by every later write, a
+// record key's is not: the slack (the longest a run may run) keeps early
+// records alive while the run goes on, and Finish sets every record key
+// to the run's final TTL.
+const recordTTLSlack = 7 * 24 * time.Hour
+
 var outcomeNames = [...]string{spider.OutcomeOK: "ok", spider.OutcomeFailed: "failed", spider.OutcomeSkip: "skip"}
 
 // Complete implements spider.RunStore.
 func (r *Runs) Complete(ctx context.Context, id, batch string, p spider.PushPolicy, outcomes []spider.Outcome) ([]spider.Recorded, error) {
 	k := r.keys(id)
 	keys := []string{k.meta, k.inflight, k.results, k.hashes, k.seen, k.deep, k.frontier, k.info}
-	n := 4 + 9*len(outcomes)
+	n := 4 + 10*len(outcomes)
 	for _, o := range outcomes {
 		n += 3 * len(o.Links)
 	}
+	// Large records first go to keys of their own, and the script lists
+	// their names: see maxListedRecord.
+	recKeys := make([]string, len(outcomes))
+	var sets redis.Pipeliner
+	for i, o := range outcomes {
+		if len(o.Result) > maxListedRecord {
+			if sets == nil {
+				sets = r.s.Client.Pipeline()
+			}
+			recKeys[i] = k.base + ":rec:" + batch + ":" + strconv.FormatUint(r.records.Add(1), 10)
+			sets.Set(ctx, recKeys[i], o.Result, p.TTL+recordTTLSlack)
+		}
+	}
+	if sets != nil {
+		if _, err := sets.Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
 	args := make([]any, 0, n)
 	args = append(args, batch, p.TTL.Milliseconds(), direction(p), len(outcomes))
-	for _, o := range outcomes {
+	for i, o := range outcomes {
+		var result any = o.Result
+		if recKeys[i] != "" {
+			result = "@" + recKeys[i]
+		}
 		var errJSON []byte
 		if o.Error != nil {
 			var err error
@@ -284,16 +329,28 @@ func (r *Runs) Complete(ctx context.Context, id, batch string, p spider.PushPoli
 				return nil, fmt.Errorf("encode error: %w", err)
 			}
 		}
-		args = append(args, o.URL, outcomeNames[o.Kind], o.Reason, o.Bytes, o.ContentHash, o.Result, o.Depth, errJSON, len(o.Links))
+		args = append(args, o.URL, outcomeNames[o.Kind], o.Reason, o.Bytes, o.ContentHash, result, o.Depth, errJSON, o.KnownDupLinks, len(o.Links))
 		args = appendLinks(args, o.Links)
 	}
 	got, err := spiderComplete.Run(ctx, r.s.Client, keys, args...).Int64Slice()
 	if err != nil {
+		if sets != nil {
+			_ = r.s.Client.Del(ctx, slices.DeleteFunc(recKeys, func(k string) bool { return k == "" })...).Err()
+		}
 		return nil, err
 	}
 	out := make([]spider.Recorded, len(got))
+	var unused []string
 	for i, v := range got {
 		out[i] = spider.Recorded(v)
+		if recKeys[i] != "" && out[i] != spider.RecordStored {
+			unused = append(unused, recKeys[i]) // a stale or duplicate page's record
+		}
+	}
+	if len(unused) > 0 {
+		// The outcome is recorded; a record left behind would only expire
+		// later, so a failure here is not the caller's.
+		_ = r.s.Client.Del(ctx, unused...).Err()
 	}
 	return out, nil
 }
@@ -356,8 +413,39 @@ func (r *Runs) Finish(ctx context.Context, id string, end spider.RunEnd, ttl tim
 	for _, key := range k.all() {
 		pipe.PExpire(ctx, key, ttl)
 	}
-	_, err := pipe.Exec(ctx)
-	return err
+	if _, err := pipe.Exec(ctx); err != nil {
+		return err
+	}
+	return r.eachRecordKey(ctx, k, func(p redis.Pipeliner, key string) { p.PExpire(ctx, key, ttl) })
+}
+
+// recordScan is how many results list entries one call reads when
+// walking the record keys.
+const recordScan = 1000
+
+// eachRecordKey queues do for every record key of the run's results list
+// and runs the queued commands, recordScan entries at a time.
+func (r *Runs) eachRecordKey(ctx context.Context, k runKeys, do func(p redis.Pipeliner, key string)) error {
+	for start := int64(0); ; start += recordScan {
+		entries, err := r.s.Client.LRange(ctx, k.results, start, start+recordScan-1).Result()
+		if err != nil {
+			return err
+		}
+		pipe := r.s.Client.Pipeline()
+		for _, e := range entries {
+			if key, ok := strings.CutPrefix(e, "@"); ok {
+				do(pipe, key)
+			}
+		}
+		if pipe.Len() > 0 {
+			if _, err := pipe.Exec(ctx); err != nil {
+				return err
+			}
+		}
+		if len(entries) < recordScan {
+			return nil
+		}
+	}
 }
 
 // Results implements spider.RunStore.
@@ -386,11 +474,35 @@ func (r *Runs) Results(ctx context.Context, id string, offset int64, limit int) 
 		}
 	}
 	rr := &spider.ResultRange{State: scmd.Val(), Total: lcmd.Val(), Records: [][]byte{}}
-	if rcmd != nil {
-		rr.Records = make([][]byte, len(rcmd.Val()))
-		for i, rec := range rcmd.Val() {
-			rr.Records[i] = []byte(rec)
+	if rcmd == nil {
+		return rr, nil
+	}
+	entries := rcmd.Val()
+	rr.Records = make([][]byte, len(entries))
+	var refs []string
+	var at []int
+	for i, e := range entries {
+		if key, ok := strings.CutPrefix(e, "@"); ok {
+			refs, at = append(refs, key), append(at, i)
+			continue
 		}
+		rr.Records[i] = []byte(e)
+	}
+	if len(refs) == 0 {
+		return rr, nil
+	}
+	vals, err := r.s.Client.MGet(ctx, refs...).Result()
+	if err != nil {
+		return nil, err
+	}
+	for j, v := range vals {
+		s, ok := v.(string)
+		if !ok {
+			// Only a run that outlived the record keys' TTL slack (one
+			// paused for days) gets here.
+			return nil, fmt.Errorf("result record %d of run %s has expired", offset+int64(at[j]), id)
+		}
+		rr.Records[at[j]] = []byte(s)
 	}
 	return rr, nil
 }
@@ -400,6 +512,9 @@ func (r *Runs) Delete(ctx context.Context, id string) error {
 	k := r.keys(id)
 	owner, err := r.s.Client.HGet(ctx, k.meta, "owner").Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
+		return err
+	}
+	if err := r.eachRecordKey(ctx, k, func(p redis.Pipeliner, key string) { p.Del(ctx, key) }); err != nil {
 		return err
 	}
 	_, err = r.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {

@@ -139,3 +139,77 @@ func TestErrors(t *testing.T) {
 		t.Error("results on a closed store: no error")
 	}
 }
+
+// Large result records live in string keys of their own, named in the
+// results list; they read back in order with the small ones, take the
+// run's final TTL at Finish, and go with the run.
+func TestLargeRecordsInKeysOfTheirOwn(t *testing.T) {
+	for _, backend := range []string{"embedded", "redis"} {
+		t.Run(backend, func(t *testing.T) {
+			s := open(t, backend)
+			rs := spiderruns.New(s)
+			ctx := context.Background()
+			id := spider.NewID()
+			now := time.Now()
+			p := spider.PushPolicy{TTL: time.Hour}
+			if err := rs.Create(ctx, spider.NewRun{ID: id, Gen: 1, Seeds: []string{"a"}, TTL: time.Hour, Created: now}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := rs.Push(ctx, id, p, []spider.FoundLink{{URL: "a"}, {URL: "b"}, {URL: "c"}, {URL: "d"}, {URL: "e"}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := rs.Takeover(ctx, id, "b1"); err != nil {
+				t.Fatal(err)
+			}
+			if c, err := rs.Claim(ctx, id, spider.ClaimRequest{Batch: "b1", Want: 5, Now: now, PageBytes: 10}); err != nil || len(c.URLs) != 5 {
+				t.Fatalf("claim %+v %v", c, err)
+			}
+			large := func(u string) []byte { return []byte(`{"u":"` + u + `","doc":"` + strings.Repeat(u, 5000) + `"}`) }
+			got, err := rs.Complete(ctx, id, "b1", p, []spider.Outcome{
+				{URL: "a", Kind: spider.OutcomeOK, ContentHash: "h1", Result: large("a")},
+				{URL: "b", Kind: spider.OutcomeOK, ContentHash: "h1", Result: large("b")}, // duplicate content: not stored
+				{URL: "c", Kind: spider.OutcomeFailed, Result: []byte(`{"u":"c"}`)},
+				{URL: "d", Kind: spider.OutcomeOK, ContentHash: "h2", Result: large("d")},
+				{URL: "stale", Kind: spider.OutcomeOK, Result: large("s")}, // never claimed: not stored
+			})
+			if err != nil || len(got) != 5 || got[1] != spider.RecordDuplicate || got[4] != spider.RecordStale {
+				t.Fatalf("complete %v %v", got, err)
+			}
+			recKeys := s.Client.Keys(ctx, s.Key("spider", "{"+id+"}")+":rec:*").Val()
+			if len(recKeys) != 2 {
+				t.Fatalf("record keys %v, want the two stored large records", recKeys)
+			}
+			if ttl := s.Client.PTTL(ctx, recKeys[0]).Val(); ttl <= time.Hour {
+				t.Errorf("record key TTL %v while running: want the run's TTL plus the slack", ttl)
+			}
+			r, err := rs.Results(ctx, id, 0, 10)
+			if err != nil || r.Total != 3 || len(r.Records) != 3 || string(r.Records[0]) != string(large("a")) ||
+				string(r.Records[1]) != `{"u":"c"}` || string(r.Records[2]) != string(large("d")) {
+				t.Fatalf("results %v (total %d, %d records)", err, r.Total, len(r.Records))
+			}
+			if r, err := rs.Results(ctx, id, 2, 1); err != nil || len(r.Records) != 1 || string(r.Records[0]) != string(large("d")) {
+				t.Fatalf("results from 2: %v", err)
+			}
+			if err := rs.Finish(ctx, id, spider.RunEnd{State: spider.StateCompleted, At: now}, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range recKeys {
+				if ttl := s.Client.PTTL(ctx, k).Val(); ttl <= 0 || ttl > time.Minute {
+					t.Errorf("record key %s TTL %v after Finish, want the run's final minute", k, ttl)
+				}
+			}
+			// A record key that is gone (a run paused past the slack) is an
+			// error, not a hole in the results.
+			s.Client.Del(ctx, recKeys[0])
+			if _, err := rs.Results(ctx, id, 0, 10); err == nil || !strings.Contains(err.Error(), "expired") {
+				t.Errorf("results with a record gone: %v", err)
+			}
+			if err := rs.Delete(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			if left := s.Client.Keys(ctx, s.Key("spider", "{"+id+"}")+"*").Val(); len(left) != 0 {
+				t.Errorf("keys left after Delete: %v", left)
+			}
+		})
+	}
+}

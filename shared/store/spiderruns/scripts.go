@@ -120,12 +120,15 @@ return out
 // (robots, content type, cancelled at the deadline) and counts the reason
 // if not empty.
 //
+// A result is the record itself (JSON) or "@" + the string key Complete
+// set a large record in before the call (Runs.Complete says why).
+//
 // KEYS meta inflight results hashes seen deep frontier info
 // ARGV batch ttl dir count, then per record: url outcome reason bytes hash
-// result depth last_error nlinks, link triples...
+// result depth last_error known_dup_links nlinks, link triples...
 var spiderComplete = redis.NewScript(spiderPushLua + `
 local meta = KEYS[1]
-local function complete1(batch, url, outcome, reason, bytesArg, hash, result, depthArg, lastErr, ttl, dir, args, linkStart, nlinks)
+local function complete1(batch, url, outcome, reason, bytesArg, hash, result, depthArg, lastErr, knownDups, ttl, dir, args, linkStart, nlinks)
   local v = redis.call('HGET', KEYS[2], url)
   if not v then return -1 end
   local p1 = string.find(v, '|', 1, true)
@@ -161,6 +164,7 @@ local function complete1(batch, url, outcome, reason, bytesArg, hash, result, de
     return 1
   end
   redis.call('HINCRBY', meta, 'crawled', 1)
+  if knownDups ~= '0' then redis.call('HINCRBY', meta, 'dup_links', knownDups) end
   if nlinks > 0 then
     push(meta, KEYS[5], KEYS[6], KEYS[7], KEYS[8], dir, ttl, args, linkStart, nlinks)
   end
@@ -170,10 +174,10 @@ local ttl, dir, n = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local pos = 5
 local out = {}
 for r = 1, n do
-  local nl = tonumber(ARGV[pos + 8])
+  local nl = tonumber(ARGV[pos + 9])
   out[r] = complete1(ARGV[1], ARGV[pos], ARGV[pos + 1], ARGV[pos + 2], ARGV[pos + 3], ARGV[pos + 4], ARGV[pos + 5],
-    ARGV[pos + 6], ARGV[pos + 7], ttl, dir, ARGV, pos + 9, nl)
-  pos = pos + 9 + 3 * nl
+    ARGV[pos + 6], ARGV[pos + 7], ARGV[pos + 8], ttl, dir, ARGV, pos + 10, nl)
+  pos = pos + 10 + 3 * nl
 end
 return out
 `)
