@@ -52,8 +52,8 @@ import (
 	"github.com/riptidecrawler/riptide/shared/pipeline"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/store"
-	"github.com/riptidecrawler/riptide/shared/store/spiderruns"
 	"github.com/riptidecrawler/riptide/shared/urlnorm"
+	"github.com/riptidecrawler/riptide/shared/wire/spiderrunswire"
 	"github.com/riptidecrawler/riptide/shared/wire/spiderwire"
 )
 
@@ -192,7 +192,7 @@ func crawlRiptide(base, redisURL string, pages, conc int, extract spidertest.Ext
 	if pipelined {
 		crawler = spiderwire.PipelineCrawler{Pipeline: &pipeline.Pipeline{Fetcher: f, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	}
-	e, err := spider.New(spider.Deps{Runs: spiderruns.New(st), Crawler: crawler, Site: f,
+	e, err := spider.New(spider.Deps{Runs: spiderrunswire.For(st), Crawler: crawler, Site: f,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return result{}, err

@@ -7,10 +7,10 @@ import (
 	"github.com/riptidecrawler/riptide/shared/privacy"
 	"github.com/riptidecrawler/riptide/shared/sessions"
 	"github.com/riptidecrawler/riptide/shared/spider"
-	"github.com/riptidecrawler/riptide/shared/store/spiderruns"
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/jobswire"
 	"github.com/riptidecrawler/riptide/shared/wire/sessionswire"
+	"github.com/riptidecrawler/riptide/shared/wire/spiderrunswire"
 )
 
 // OwnedDataSources are the privacy sources of what a tenant owns (the
@@ -23,7 +23,7 @@ func OwnedDataSources(ctx context.Context, p *wire.Process) ([]privacy.Source, e
 	if err != nil {
 		return nil, err
 	}
-	return []privacy.Source{jobsSource{js}, sessionsSource{sessionswire.Service(p)}, spiderRunsSource{spiderruns.New(p.Store)}}, nil
+	return []privacy.Source{jobsSource{js}, sessionsSource{sessionswire.Service(p)}, spiderRunsSource{spiderrunswire.Runs(p)}}, nil
 }
 
 type jobsSource struct{ svc *jobs.Service }

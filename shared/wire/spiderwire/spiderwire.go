@@ -15,10 +15,10 @@ import (
 	"github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/stepfn"
-	"github.com/riptidecrawler/riptide/shared/store/spiderruns"
 	"github.com/riptidecrawler/riptide/shared/webhook"
 	"github.com/riptidecrawler/riptide/shared/wire"
 	"github.com/riptidecrawler/riptide/shared/wire/pipelinewire"
+	"github.com/riptidecrawler/riptide/shared/wire/spiderrunswire"
 )
 
 // Options replace adapters of the spider (tests); zero values pick this
@@ -50,7 +50,7 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 		crawler = PipelineCrawler{Pipeline: pl}
 	}
 	engine, err := spider.New(spider.Deps{
-		Runs: spiderruns.New(p.Store), Crawler: crawler, Site: p.Fetcher(), Logger: p.Logger, Config: o.Config,
+		Runs: spiderrunswire.Runs(p), Crawler: crawler, Site: p.Fetcher(), Logger: p.Logger, Config: o.Config,
 		Notifier: spider.NewWebhookSender(webhookSender(p)), Pages: p.Recorder,
 	})
 	if err != nil {
