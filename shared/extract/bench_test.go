@@ -127,7 +127,25 @@ func spiderLikePages(n int) [][]byte {
 	return pages
 }
 
-func loadDevSetPages(b *testing.B) [][]byte {
+func loadDevSetPages(b testing.TB) [][]byte {
+	files, root := devSetFiles()
+	if len(files) == 0 {
+		b.Skipf("no extraction dev sets under %s (set RIPTIDE_EXTRACTION_SETS)", root)
+	}
+	return readDevSetPages(b, files)
+}
+
+// loadDevSetPagesIfAny is loadDevSetPages without the skip: nil when the
+// sets are not there.
+func loadDevSetPagesIfAny() [][]byte {
+	files, _ := devSetFiles()
+	if len(files) == 0 {
+		return nil
+	}
+	return readDevSetPages(nil, files)
+}
+
+func devSetFiles() ([]string, string) {
 	root := os.Getenv("RIPTIDE_EXTRACTION_SETS")
 	if root == "" {
 		root = "../../../shared/bench"
@@ -137,24 +155,34 @@ func loadDevSetPages(b *testing.B) [][]byte {
 		m, _ := filepath.Glob(filepath.Join(root, set, "html", "*.html.gz"))
 		files = append(files, m...)
 	}
-	if len(files) == 0 {
-		b.Skipf("no extraction dev sets under %s (set RIPTIDE_EXTRACTION_SETS)", root)
-	}
 	sort.Strings(files)
+	return files, root
+}
+
+// readDevSetPages reads the gzipped pages; b, if not nil, fails on errors
+// (else unreadable pages are left out).
+func readDevSetPages(b testing.TB, files []string) [][]byte {
 	pages := make([][]byte, 0, len(files))
-	for _, fn := range files {
-		f, err := os.Open(fn)
-		if err != nil {
+	fail := func(err error) bool {
+		if err != nil && b != nil {
 			b.Fatal(err)
 		}
+		return err != nil
+	}
+	for _, fn := range files {
+		f, err := os.Open(fn)
+		if fail(err) {
+			continue
+		}
 		zr, err := gzip.NewReader(f)
-		if err != nil {
-			b.Fatal(err)
+		if fail(err) {
+			f.Close()
+			continue
 		}
 		body, err := io.ReadAll(zr)
 		f.Close()
-		if err != nil {
-			b.Fatal(err)
+		if fail(err) {
+			continue
 		}
 		if utf8.Valid(body) { // the fetch layer hands over UTF-8 only; other pages are skipped here
 			pages = append(pages, body)

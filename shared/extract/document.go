@@ -69,40 +69,69 @@ type Quality struct {
 // in scripts written without spaces (CJK, Thai) each character counts as a
 // word, which keeps reading time sensible for those languages.
 func countWords(s string) int {
-	n := 0
-	in := false
+	var c wordSink
+	c.add(s)
+	return c.n
+}
+
+// wordSink counts the words of a text written to it piece by piece, the
+// count countWords gives for the whole: a word may continue from one
+// piece into the next. It is the text writer's sink when only the word
+// count is wanted (Options.SkipText).
+type wordSink struct {
+	n  int
+	in bool // the last character written was part of a word
+}
+
+func (c *wordSink) WriteString(s string) (int, error) {
+	c.add(s)
+	return len(s), nil
+}
+
+func (c *wordSink) WriteByte(b byte) error {
+	if b < utf8.RuneSelf {
+		c.addASCII(b)
+	} else {
+		c.in = false // never written: the writers write whole runes as strings
+	}
+	return nil
+}
+
+func (c *wordSink) addASCII(b byte) {
+	switch {
+	case asciiWord[b]:
+		if !c.in {
+			c.n++
+			c.in = true
+		}
+	case b == '-' && c.in:
+	default:
+		c.in = false
+	}
+}
+
+func (c *wordSink) add(s string) {
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
+		if b := s[i]; b < utf8.RuneSelf {
 			i++
-			switch {
-			case asciiWord[c]:
-				if !in {
-					n++
-					in = true
-				}
-			case c == '-' && in:
-			default:
-				in = false
-			}
+			c.addASCII(b)
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
 		case isWordRune(r):
-			if !in {
-				n++
-				in = true
+			if !c.in {
+				c.n++
+				c.in = true
 			}
 		case isSpacelessScript(r):
-			n++
-			in = false
+			c.n++
+			c.in = false
 		default:
-			in = false
+			c.in = false
 		}
 	}
-	return n
 }
 
 // asciiWord marks the ASCII bytes that are part of a word: letters,

@@ -391,7 +391,7 @@ func appendCollapsed[W textSink](b W, s string, spaced bool) bool {
 // textSink is where collapsed text is written: a builder for strings that
 // are kept, a buffer for lines that are reused.
 type textSink interface {
-	*strings.Builder | *bytes.Buffer
+	*strings.Builder | *bytes.Buffer | *wordSink
 	WriteString(s string) (int, error)
 	WriteByte(c byte) error
 }

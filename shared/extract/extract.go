@@ -24,6 +24,9 @@ import (
 // everything; the Skip fields exist for callers that need less and want the
 // time back.
 type Options struct {
+	// SkipText leaves Document.Text empty; WordCount and ReadingTimeMS
+	// are still counted (the same count), without rendering the text.
+	SkipText     bool `json:"skip_text,omitempty"`
 	SkipMarkdown bool `json:"skip_markdown,omitempty"`
 	SkipHTML     bool `json:"skip_html,omitempty"`
 	SkipLinks    bool `json:"skip_links,omitempty"`
@@ -134,8 +137,12 @@ func (p *Page) Extract(ctx context.Context, opts Options) (*Document, error) {
 	if p.URL != nil {
 		d.URL = p.URL.String()
 	}
-	d.Text = renderText(sel.root, sel.keep)
-	d.WordCount = countWords(d.Text)
+	if opts.SkipText {
+		d.WordCount = countTextWords(sel.root, sel.keep)
+	} else {
+		d.Text = renderText(sel.root, sel.keep)
+		d.WordCount = countWords(d.Text)
+	}
 	d.ReadingTimeMS = int64(d.WordCount) * 60_000 / wordsPerMinute
 	if !opts.SkipMarkdown {
 		d.Markdown = renderMarkdown(sel.root, p.Base, sel.keep)

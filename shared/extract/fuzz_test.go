@@ -35,6 +35,9 @@ func FuzzFromHTML(f *testing.F) {
 		if d.Quality.Score < 0 || d.Quality.Score > 1 {
 			t.Fatalf("quality %v out of range", d.Quality.Score)
 		}
+		if c, err := p.Extract(context.Background(), Options{SkipText: true}); err != nil || c.WordCount != d.WordCount || c.Text != "" {
+			t.Fatalf("without the text: %d words (%v), with it: %d", c.WordCount, err, d.WordCount)
+		}
 		if utf8.Valid(html) {
 			for name, s := range map[string]string{"text": d.Text, "markdown": d.Markdown, "html": d.HTML} {
 				if !utf8.ValidString(s) {

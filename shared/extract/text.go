@@ -17,6 +17,10 @@ type textWriter struct {
 	cell   int          // depth of table cells: blocks inside a cell are spaces
 	pre    int
 	spaced bool // the line ends in a space (or is empty)
+	// words, when set, receives what would be written to the text
+	// instead: only the words are counted (countTextWords). Line breaks
+	// and separators reach it as the whitespace bytes they are.
+	words *wordSink
 }
 
 func (w *textWriter) breakBlock(sep int) {
@@ -27,6 +31,11 @@ func (w *textWriter) breakBlock(sep int) {
 }
 
 func (w *textWriter) flushLine() {
+	if w.words != nil {
+		_ = w.words.WriteByte('\n') // lines are joined by line breaks
+		w.spaced = true
+		return
+	}
 	s := bytes.TrimSpace(w.line.Bytes())
 	w.spaced = true
 	if len(s) == 0 {
@@ -47,6 +56,15 @@ func (w *textWriter) flushLine() {
 }
 
 func (w *textWriter) writeText(s string) {
+	if w.words != nil {
+		if w.pre > 0 {
+			_, _ = w.words.WriteString(s)
+			w.spaced = strings.HasSuffix(s, " ")
+		} else {
+			w.spaced = appendCollapsed(w.words, s, w.spaced)
+		}
+		return
+	}
 	if w.pre > 0 {
 		w.line.WriteString(s)
 		w.spaced = strings.HasSuffix(s, " ")
@@ -57,9 +75,18 @@ func (w *textWriter) writeText(s string) {
 
 func (w *textWriter) space() {
 	if !w.spaced {
-		w.line.WriteByte(' ')
+		w.writeByte(' ')
 		w.spaced = true
 	}
+}
+
+// writeByte adds a whitespace byte to the line (or the word count).
+func (w *textWriter) writeByte(b byte) {
+	if w.words != nil {
+		_ = w.words.WriteByte(b)
+		return
+	}
+	w.line.WriteByte(b)
 }
 
 func (w *textWriter) walk(n *node, keepFn func(*node) bool) {
@@ -75,7 +102,7 @@ func (w *textWriter) walk(n *node, keepFn func(*node) bool) {
 		if w.cell > 0 {
 			w.space()
 		} else if w.pre > 0 {
-			w.line.WriteByte('\n')
+			w.writeByte('\n')
 		} else {
 			w.breakBlock(1)
 		}
@@ -84,8 +111,10 @@ func (w *textWriter) walk(n *node, keepFn func(*node) bool) {
 		return
 	case atom.Td, atom.Th:
 		if w.cell == 0 {
-			if len(bytes.TrimSpace(w.line.Bytes())) > 0 {
-				w.line.WriteByte('\t')
+			// (Counting words, a tab ends the word before the cell the
+			// same as no tab after an empty line.)
+			if w.words != nil || len(bytes.TrimSpace(w.line.Bytes())) > 0 {
+				w.writeByte('\t')
 				w.spaced = true
 			}
 		} else {
@@ -106,7 +135,10 @@ func (w *textWriter) walk(n *node, keepFn func(*node) bool) {
 			w.walk(k, keepFn)
 		}
 		w.pre--
-		if w.cell == 0 {
+		if w.cell == 0 && w.words != nil {
+			_ = w.words.WriteByte('\n') // a block of its own
+			w.pend, w.spaced = 2, true
+		} else if w.cell == 0 {
 			s := strings.Trim(w.line.String(), "\n")
 			w.line.Reset()
 			if strings.TrimSpace(s) != "" {
@@ -153,6 +185,14 @@ func (w *textWriter) walk(n *node, keepFn func(*node) bool) {
 func (w *textWriter) String() string {
 	w.flushLine()
 	return w.out.String()
+}
+
+// countTextWords is countWords(renderText(root, keepFn)) without
+// rendering the text: the same walk, its output counted as it goes.
+func countTextWords(root *node, keepFn func(*node) bool) int {
+	w := &textWriter{spaced: true, words: &wordSink{}}
+	w.walk(root, keepFn)
+	return w.words.n
 }
 
 func renderText(root *node, keepFn func(*node) bool) string {

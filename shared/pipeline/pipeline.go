@@ -246,7 +246,7 @@ func (p *Pipeline) process(ctx context.Context, target string, opts Options, lea
 		r.GateDecision = "raw"
 		r.Document = textDocument(resp, opts)
 		r.QualityScore = r.Document.Quality.Score
-		return p.structured(ctx, nil, resp.Body, r.Document.Document, opts, r)
+		return p.structured(ctx, nil, resp.Body, r.Document.Document, string(resp.Body), opts, r)
 	case kindPDF:
 		done := p.phase(r, monitor.PhaseExtract)
 		doc, err := pdfDocument(ctx, resp, opts)
@@ -332,12 +332,16 @@ func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts O
 	}
 	r.GateDecision = string(decision)
 	r.QualityScore = doc.Quality.Score
+	text := doc.Text // shape may drop it; chunking may want it
 	r.Document = shape(doc, raw, opts)
-	return p.structured(ctx, page, raw, doc, opts, r)
+	return p.structured(ctx, page, raw, doc, text, opts, r)
 }
 
 func extractOptions(opts Options) extract.Options {
 	return extract.Options{
+		// The text is rendered when asked for or when chunking may split
+		// it; otherwise only its words are counted.
+		SkipText:     !opts.Has(FormatText) && opts.Chunking == nil,
 		SkipMarkdown: !opts.Has(FormatMarkdown),
 		SkipHTML:     !opts.Has(FormatHTML),
 		SkipLinks:    !opts.Has(FormatLinks),

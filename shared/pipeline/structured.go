@@ -64,8 +64,10 @@ func structuredKey(opts Options) string {
 
 // structured applies options.extraction and options.chunking to an
 // extracted page; page is nil for non-HTML bodies (extraction then does
-// not apply and says so in a note).
-func (p *Pipeline) structured(ctx context.Context, page *extract.Page, raw []byte, doc *extract.Document, opts Options, r *Result) error {
+// not apply and says so in a note). text is the page's text from before
+// shape dropped it when not asked for: chunking splits the markdown when
+// asked for, else the text.
+func (p *Pipeline) structured(ctx context.Context, page *extract.Page, raw []byte, doc *extract.Document, text string, opts Options, r *Result) error {
 	if opts.Extraction != nil {
 		if page == nil {
 			r.Notes = append(r.Notes, "options.extraction applies to HTML pages; this body is "+r.ContentType)
@@ -96,7 +98,6 @@ func (p *Pipeline) structured(ctx context.Context, page *extract.Page, raw []byt
 		}
 	}
 	if opts.Chunking != nil {
-		text := doc.Text
 		if opts.Has(FormatMarkdown) && doc.Markdown != "" {
 			text = doc.Markdown
 		}

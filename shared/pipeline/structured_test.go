@@ -58,3 +58,30 @@ func TestStructuredOptionsAreValidated(t *testing.T) {
 		t.Errorf("extraction: %v", err)
 	}
 }
+
+// Chunking splits the page's text even when the response leaves the text
+// out (formats without text or markdown); the text is not in the
+// document, and its words are still counted.
+func TestChunkingSplitsTheTextWhenTheFormatsLeaveItOut(t *testing.T) {
+	for _, formats := range [][]Format{{FormatMetadata}, {FormatLinks}} {
+		opts := Options{Formats: formats, Chunking: &chunk.Options{Mode: chunk.ModeParagraph, MaxTokens: 64}}.WithDefaults()
+		if err := opts.Validate("options"); err != nil {
+			t.Fatal(err)
+		}
+		r := (&Pipeline{}).ExtractHTML(context.Background(), []byte(structuredPage), "http://shop.test/k", opts)
+		if r.Error != nil {
+			t.Fatal(r.Error)
+		}
+		if r.Chunking == nil || len(r.Chunking.Chunks) == 0 || !strings.Contains(r.Chunking.Chunks[len(r.Chunking.Chunks)-1].Text, "vinegar") {
+			t.Errorf("formats %v: chunks %+v", formats, r.Chunking)
+		}
+		if r.Document.Text != "" || r.Document.WordCount < 20 {
+			t.Errorf("formats %v: text %q, %d words", formats, r.Document.Text, r.Document.WordCount)
+		}
+	}
+	// Without chunking or the text format, the words are counted alone.
+	r := (&Pipeline{}).ExtractHTML(context.Background(), []byte(structuredPage), "http://shop.test/k", Options{Formats: []Format{FormatMarkdown}}.WithDefaults())
+	if r.Error != nil || r.Document.Text != "" || r.Document.WordCount < 20 || r.Document.Markdown == "" {
+		t.Errorf("markdown only: %v, text %q, %d words", r.Error, r.Document.Text, r.Document.WordCount)
+	}
+}
