@@ -8,9 +8,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/spider"
@@ -64,7 +63,11 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 		if err != nil {
 			return nil, err
 		}
-		launcher = &stepfn.Launcher{Client: sfn.NewFromConfig(awsCfg), StateMachineARN: p.Config.SpiderStateMachine}
+		client, err := stepfn.NewClient(ctx, awsCfg, awsapi.Options{})
+		if err != nil {
+			return nil, err
+		}
+		launcher = &stepfn.Launcher{Client: client, StateMachineARN: p.Config.SpiderStateMachine}
 	case p.InLambda:
 		// Goroutines do not outlive a Lambda invocation: without a state
 		// machine, async runs cannot be launched (sync runs still work).
