@@ -77,3 +77,15 @@ func (c *APIClient) StartExecution(ctx context.Context, in *StartExecutionInput)
 	}
 	return &out, nil
 }
+
+// Unavailable is the Client of a process that cannot sign Step Functions
+// requests (no region: a bare runtime emulator, a step process of the
+// local state machine test; never Lambda itself). The spider function's
+// step handlers do not launch runs, so they still work; every launch fails
+// with Err, and the health check says so.
+type Unavailable struct{ Err error }
+
+// StartExecution implements Client: it fails with u.Err.
+func (u Unavailable) StartExecution(context.Context, *StartExecutionInput) (*StartExecutionOutput, error) {
+	return nil, u.Err
+}

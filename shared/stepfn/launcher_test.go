@@ -208,3 +208,17 @@ func TestLaunchFailures(t *testing.T) {
 		}
 	})
 }
+
+// A process that cannot sign requests (no region) still builds; its
+// launches fail with the reason.
+func TestUnavailableClient(t *testing.T) {
+	_, err := stepfn.NewClient(context.Background(), aws.Config{Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")}, awsapi.Options{})
+	if err == nil {
+		t.Fatal("a client without a region")
+	}
+	l := &stepfn.Launcher{Client: stepfn.Unavailable{Err: err}, StateMachineARN: "arn:aws:states:us-east-1:123456789012:stateMachine:spider"}
+	if lerr := l.Launch(context.Background(), "0123456789abcdef0123456789abcdef"); core.TypeOf(lerr) != core.ErrDependency || !errors.Is(lerr, err) ||
+		!strings.Contains(lerr.Error(), "AWS_REGION") {
+		t.Fatalf("%v", lerr)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
 	"github.com/riptidecrawler/riptide/shared/awsapi"
@@ -63,9 +64,13 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 		if err != nil {
 			return nil, err
 		}
-		client, err := stepfn.NewClient(ctx, awsCfg, awsapi.Options{})
+		var client stepfn.Client
+		client, err = stepfn.NewClient(ctx, awsCfg, awsapi.Options{})
 		if err != nil {
-			return nil, err
+			// Without a region (never in Lambda itself) the step handlers
+			// still run; launches fail and say why.
+			p.Logger.Warn("spider runs cannot start Step Functions executions", slog.String("error", err.Error()))
+			client = stepfn.Unavailable{Err: err}
 		}
 		launcher = &stepfn.Launcher{Client: client, StateMachineARN: p.Config.SpiderStateMachine}
 	case p.InLambda:
@@ -104,6 +109,9 @@ func Checker(svc *spider.Service, stateMachine string) health.Checker {
 		case *stepfn.Launcher:
 			if l.StateMachineARN == "" {
 				return detail, errors.New("async runs cannot start: RIPTIDE_SPIDER_STATE_MACHINE_ARN is not set (sync runs work)")
+			}
+			if u, ok := l.Client.(stepfn.Unavailable); ok {
+				return detail, fmt.Errorf("async runs cannot start: %w (sync runs work)", u.Err)
 			}
 			return detail + "; launcher: Step Functions " + stateMachine, nil
 		case *spider.LocalLauncher:
