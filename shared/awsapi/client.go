@@ -214,7 +214,7 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Response, error) {
 		return nil, &ResponseError{Service: c.service.ID, StatusCode: hresp.StatusCode, RequestID: requestID(hresp.Header), Err: err}
 	}
 	if hresp.StatusCode < 200 || hresp.StatusCode > 299 {
-		return nil, decodeError(c.service.ID, hresp.StatusCode, hresp.Header, body)
+		return nil, decodeError(c.service, hresp.StatusCode, hresp.Header, body)
 	}
 	return &Response{StatusCode: hresp.StatusCode, Header: hresp.Header, Body: body, RequestID: requestID(hresp.Header)}, nil
 }

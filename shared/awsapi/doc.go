@@ -10,9 +10,22 @@
 // table that run at package init, before main: the Lambda client cost the
 // crawl function ~4 ms and ~4,000 allocations of its 30 ms init budget,
 // bedrockruntime another ~2.5 ms, for the one or two operations RipTide
-// calls. Those operations are a POST each; their wire format is documented
-// and small (see lambdainvoke and shared/llm/bedrock), so they are made
-// here. The SDK's core module (credentials, signer, retry) is linked by
-// every function anyway through config.LoadDefaultConfig; this package
-// imports no service/* module, and a test keeps it that way.
+// calls. Those operations' wire formats are documented and small, so they
+// are made here:
+//
+//   - Do sends one signed request, built by the caller from the
+//     operation's HTTP bindings (lambdainvoke, shared/llm/bedrock,
+//     shared/secrets).
+//   - DoJSON is Do with a JSON body in and out, for REST-JSON operations
+//     (EventBridge Scheduler: shared/queue/ebscheduler).
+//   - CallJSON calls an operation of an AWS JSON 1.0/1.1 service, named by
+//     Service.TargetPrefix and JSONVersion: SQS (shared/queue/sqsqueue),
+//     Step Functions (shared/stepfn).
+//     Query-compatible services (SQS) also report their legacy query
+//     error code (Error.QueryCode), as the SDK does.
+//
+// The SDK's core module (credentials, signer, retry) is linked by every
+// function anyway; this package imports no service/* module, and a test
+// keeps it that way. The adapters test their operations against moto_server
+// and a signed loopback fake for the error paths.
 package awsapi

@@ -24,6 +24,15 @@ type Service struct {
 	// SigningName is the SigV4 service name (Bedrock Runtime signs as
 	// "bedrock").
 	SigningName string
+	// TargetPrefix and JSONVersion describe a service of the AWS JSON
+	// protocol, for CallJSON: the X-Amz-Target prefix before the
+	// operation ("AmazonSQS", "AWSStepFunctions") and the protocol version
+	// in the content type ("1.0", "1.1"). Empty for REST services.
+	TargetPrefix, JSONVersion string
+	// QueryCompatible marks a JSON service that moved from the AWS Query
+	// protocol and still speaks its error codes (SQS): requests carry
+	// X-Amzn-Query-Mode, errors X-Amzn-Query-Error (Error.QueryCode).
+	QueryCompatible bool
 }
 
 // EndpointVar is the environment variable that sets this service's

@@ -3,6 +3,7 @@ package awsapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -24,6 +25,13 @@ type Error struct {
 	// namespace prefix or URI suffix AWS may add. Empty when the response
 	// said nothing (a load balancer's HTML page).
 	Code string
+	// QueryCode is the legacy AWS Query error code a query-compatible
+	// service (SQS) sends beside the JSON one in X-Amzn-Query-Error
+	// ("AWS.SimpleQueueService.NonExistentQueue" for QueueDoesNotExist);
+	// empty for other services.
+	QueryCode string
+	// Fault is "Sender" or "Receiver" from X-Amzn-Query-Error, when sent.
+	Fault string
 	// Message is the service's message, or the start of a text body.
 	Message string
 	// RequestID is the X-Amzn-RequestId header, to quote to AWS support.
@@ -38,6 +46,9 @@ func (e *Error) Error() string {
 	if e.Code != "" {
 		b.WriteString(" " + e.Code)
 	}
+	if e.QueryCode != "" && e.QueryCode != e.Code {
+		b.WriteString(" (" + e.QueryCode + ")")
+	}
 	if e.Message != "" {
 		b.WriteString(": " + e.Message)
 	}
@@ -47,8 +58,15 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// ErrorCode returns the AWS error code.
-func (e *Error) ErrorCode() string { return e.Code }
+// ErrorCode returns the AWS error code the SDK's clients report: the query
+// code when a query-compatible service sent one (the SDK's
+// ErrorCodeOverride), else Code. The retryer classifies on it.
+func (e *Error) ErrorCode() string {
+	if e.QueryCode != "" {
+		return e.QueryCode
+	}
+	return e.Code
+}
 
 // ErrorMessage returns the service's message.
 func (e *Error) ErrorMessage() string { return e.Message }
@@ -56,11 +74,24 @@ func (e *Error) ErrorMessage() string { return e.Message }
 // HTTPStatusCode returns the HTTP status.
 func (e *Error) HTTPStatusCode() int { return e.StatusCode }
 
+// IsCode reports whether err is an *Error with code as its Code (the JSON
+// error shape, "QueueDoesNotExist", "ConflictException") or its QueryCode
+// ("AWS.SimpleQueueService.NonExistentQueue").
+func IsCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && code != "" && (e.Code == code || e.QueryCode == code)
+}
+
 // decodeError reads an AWS JSON error response the way the SDK's REST-JSON
 // and JSON protocols do: the code from X-Amzn-ErrorType, else the body's
-// __type, else its code; the message from message or Message.
-func decodeError(service string, status int, h http.Header, body []byte) *Error {
-	e := &Error{Service: service, StatusCode: status, Header: h, RequestID: requestID(h)}
+// __type, else its code; the message from message or Message; for a
+// query-compatible service the query code and fault from
+// X-Amzn-Query-Error ("AWS.SimpleQueueService.NonExistentQueue;Sender").
+func decodeError(svc Service, status int, h http.Header, body []byte) *Error {
+	e := &Error{Service: svc.ID, StatusCode: status, Header: h, RequestID: requestID(h)}
+	if svc.QueryCompatible {
+		e.QueryCode, e.Fault, _ = strings.Cut(h.Get("X-Amzn-Query-Error"), ";")
+	}
 	var info struct {
 		Type    string `json:"__type"`
 		Message string `json:"message"` // encoding/json also matches "Message"
@@ -129,8 +160,8 @@ func (e *SendError) Unwrap() error { return e.Err }
 func (e *SendError) ConnectionError() bool { return true }
 
 // ResponseError means the response could not be read whole (cut off, or
-// larger than the client accepts). It is not retried: the operation may
-// have run.
+// larger than the client accepts), or a 2xx answer was not the operation's
+// JSON. It is not retried: the operation may have run.
 type ResponseError struct {
 	Service    string
 	StatusCode int

@@ -1,6 +1,9 @@
 // Package stepfn starts spider runs as AWS Step Functions executions: the
 // AWS home of spider.Launcher. The state machine (infra/cdk/statemachine.go)
 // calls the spider function's step handlers.
+//
+// Its one Step Functions call, StartExecution, goes through APIClient
+// (client.go) over shared/awsapi, not the SDK's SFN client, for cold start.
 package stepfn
 
 import (
@@ -10,15 +13,14 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/core"
 )
 
-// Client is the part of the Step Functions API the launcher uses.
+// Client is the part of the Step Functions API the launcher uses
+// (*APIClient).
 type Client interface {
-	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+	StartExecution(ctx context.Context, in *StartExecutionInput) (*StartExecutionOutput, error)
 }
 
 // Launcher implements spider.Launcher with one execution per launch (a
@@ -49,13 +51,12 @@ func (l *Launcher) Launch(ctx context.Context, id string) error {
 	// Names must be unique per state machine for 90 days and at most 80
 	// characters: the run id (32) plus the start time.
 	name := fmt.Sprintf("%s-%s", id, strconv.FormatInt(now().UnixNano(), 36))
-	_, err := l.Client.StartExecution(ctx, &sfn.StartExecutionInput{
-		StateMachineArn: aws.String(l.StateMachineARN),
-		Name:            aws.String(name),
-		Input:           aws.String(string(in)),
-	})
-	if err != nil {
-		return core.Wrap(core.ErrDependency, err, "start the Step Functions execution")
+	_, err := l.Client.StartExecution(ctx, &StartExecutionInput{StateMachineARN: l.StateMachineARN, Name: name, Input: string(in)})
+	switch {
+	case err == nil:
+		return nil
+	case awsapi.IsCode(err, CodeStateMachineDoesNotExist):
+		return core.Wrap(core.ErrDependency, err, "start the Step Functions execution: no such state machine (RIPTIDE_SPIDER_STATE_MACHINE_ARN)")
 	}
-	return nil
+	return core.Wrap(core.ErrDependency, err, "start the Step Functions execution")
 }

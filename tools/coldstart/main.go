@@ -201,8 +201,13 @@ func render(peer result, results []result, runs int) string {
 		row(r.name, r, zip)
 	}
 	b.WriteString("\nThe emulator's numbers are a floor for AWS: a real cold start adds the sandbox and code download, which depend on zip size.\n")
+	b.WriteString("\n" + whatKeepsInitSmall + "\n")
 	return b.String()
 }
+
+// whatKeepsInitSmall is the doc's standing prose on why init is what it
+// is, kept here so that regenerating the table keeps it.
+const whatKeepsInitSmall = "What keeps package init small: functions read their AWS configuration from the environment Lambda sets (`shared/awsenv`), and make their AWS calls through `shared/awsapi` (requests signed with the SDK's own signer, credentials and standard retryer) instead of the SDK's service clients, whose generated schema and endpoint tables run at package init whether or not a call is ever made: Lambda Invoke (`shared/awsapi/lambdainvoke`), Bedrock Converse, Secrets Manager GetSecretValue, SQS (`shared/queue/sqsqueue`), Step Functions StartExecution (`shared/stepfn`) and EventBridge Scheduler (`shared/queue/ebscheduler`). `internal/archtest` fails when a function links one of those clients again. S3 (`shared/blob`) and the admin function's Secrets Manager rotation still use SDK clients."
 
 func goVersion() string {
 	out, err := exec.Command("go", "env", "GOVERSION").Output()

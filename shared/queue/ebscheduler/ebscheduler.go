@@ -2,25 +2,24 @@
 // one schedule per user schedule, in the deployment's schedule group,
 // sending the schedule's firing message straight to the job queue (the
 // worker then submits the job from the template, once per firing time).
+//
+// The Scheduler calls go through APIClient (client.go) over shared/awsapi,
+// not the SDK's Scheduler client, for cold start.
 package ebscheduler
 
 import (
 	"context"
-	"errors"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/scheduler"
-	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
-
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/jobs"
 )
 
-// API is the part of the Scheduler client the trigger uses.
+// API is the part of the Scheduler API the trigger uses (*APIClient).
 type API interface {
-	CreateSchedule(ctx context.Context, in *scheduler.CreateScheduleInput, o ...func(*scheduler.Options)) (*scheduler.CreateScheduleOutput, error)
-	UpdateSchedule(ctx context.Context, in *scheduler.UpdateScheduleInput, o ...func(*scheduler.Options)) (*scheduler.UpdateScheduleOutput, error)
-	DeleteSchedule(ctx context.Context, in *scheduler.DeleteScheduleInput, o ...func(*scheduler.Options)) (*scheduler.DeleteScheduleOutput, error)
+	CreateSchedule(ctx context.Context, in *ScheduleInput) (*ScheduleOutput, error)
+	UpdateSchedule(ctx context.Context, in *ScheduleInput) (*ScheduleOutput, error)
+	DeleteSchedule(ctx context.Context, in *DeleteScheduleInput) error
 }
 
 // Trigger arms schedules in EventBridge Scheduler.
@@ -52,25 +51,19 @@ func (t *Trigger) Put(ctx context.Context, s *jobs.Schedule) error {
 	if err != nil {
 		return err
 	}
-	target := &types.Target{Arn: aws.String(t.QueueARN), RoleArn: aws.String(t.RoleARN),
-		Input: aws.String(string(jobs.ScheduleMessage(s.ID, jobs.SchedulerTimePlaceholder)))}
+	in := &ScheduleInput{Name: Name(s.ID), GroupName: t.Group, ScheduleExpression: expr,
+		ScheduleExpressionTimezone: e.Location.String(), State: StateEnabled, Description: "RipTide schedule " + s.ID,
+		FlexibleTimeWindow: FlexibleTimeWindow{Mode: WindowOff},
+		Target:             Target{ARN: t.QueueARN, RoleARN: t.RoleARN, Input: string(jobs.ScheduleMessage(s.ID, jobs.SchedulerTimePlaceholder))}}
 	if s.Template.Priority == jobs.PriorityHigh && t.HighQueueARN != "" {
-		target.Arn = aws.String(t.HighQueueARN)
+		in.Target.ARN = t.HighQueueARN
 	}
-	state := types.ScheduleStateEnabled
 	if s.Paused {
-		state = types.ScheduleStateDisabled
+		in.State = StateDisabled
 	}
-	window := &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff}
-	desc := aws.String("RipTide schedule " + s.ID)
-	_, err = t.Client.CreateSchedule(ctx, &scheduler.CreateScheduleInput{Name: aws.String(Name(s.ID)), GroupName: aws.String(t.Group),
-		ScheduleExpression: aws.String(expr), ScheduleExpressionTimezone: aws.String(e.Location.String()), State: state,
-		FlexibleTimeWindow: window, Target: target, Description: desc})
-	var conflict *types.ConflictException
-	if errors.As(err, &conflict) {
-		_, err = t.Client.UpdateSchedule(ctx, &scheduler.UpdateScheduleInput{Name: aws.String(Name(s.ID)), GroupName: aws.String(t.Group),
-			ScheduleExpression: aws.String(expr), ScheduleExpressionTimezone: aws.String(e.Location.String()), State: state,
-			FlexibleTimeWindow: window, Target: target, Description: desc})
+	_, err = t.Client.CreateSchedule(ctx, in)
+	if awsapi.IsCode(err, CodeConflict) {
+		_, err = t.Client.UpdateSchedule(ctx, in)
 	}
 	if err != nil {
 		return dep(err, "put schedule")
@@ -80,9 +73,8 @@ func (t *Trigger) Put(ctx context.Context, s *jobs.Schedule) error {
 
 // Delete implements jobs.Trigger; a schedule already gone is no error.
 func (t *Trigger) Delete(ctx context.Context, id string) error {
-	_, err := t.Client.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{Name: aws.String(Name(id)), GroupName: aws.String(t.Group)})
-	var missing *types.ResourceNotFoundException
-	if err != nil && !errors.As(err, &missing) {
+	err := t.Client.DeleteSchedule(ctx, &DeleteScheduleInput{Name: Name(id), GroupName: t.Group})
+	if err != nil && !awsapi.IsCode(err, CodeNotFound) {
 		return dep(err, "delete schedule")
 	}
 	return nil

@@ -14,26 +14,38 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/jobs"
 	"github.com/riptidecrawler/riptide/shared/queue/ebscheduler"
 )
 
-func client(endpoint string) *scheduler.Client {
-	return scheduler.New(scheduler.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+func motoConfig(endpoint string) aws.Config {
+	return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+}
+
+func client(t *testing.T, cfg aws.Config) *ebscheduler.APIClient {
+	t.Helper()
+	c, err := ebscheduler.NewClient(context.Background(), cfg, awsapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // TestTriggerAgainstMoto arms, changes, pauses and deletes a schedule
-// through the real Scheduler protocol (moto_server on loopback).
+// through the real Scheduler protocol (moto_server on loopback), reading
+// each state back with the SDK's own Scheduler client.
 func TestTriggerAgainstMoto(t *testing.T) {
 	ctx := context.Background()
-	c := client(testenv.MotoURL(t))
+	endpoint := testenv.MotoURL(t)
+	c := scheduler.NewFromConfig(motoConfig(endpoint))
 	group := "riptide-" + jobs.NewID()[:8]
 	if _, err := c.CreateScheduleGroup(ctx, &scheduler.CreateScheduleGroupInput{Name: aws.String(group)}); err != nil {
 		t.Fatal(err)
 	}
-	tr := &ebscheduler.Trigger{Client: c, Group: group, RoleARN: "arn:aws:iam::123456789012:role/sched",
+	tr := &ebscheduler.Trigger{Client: client(t, motoConfig(endpoint)), Group: group, RoleARN: "arn:aws:iam::123456789012:role/sched",
 		QueueARN: "arn:aws:sqs:us-east-1:123456789012:jobs", HighQueueARN: "arn:aws:sqs:us-east-1:123456789012:jobs-high"}
 	s := &jobs.Schedule{ID: jobs.NewID(), Expression: "0 0 9 * * 2", Timezone: "Europe/Berlin", Template: jobs.Spec{Type: jobs.TypeSingleCrawl}}
 	if err := tr.Put(ctx, s); err != nil {
@@ -75,7 +87,7 @@ func TestTriggerAgainstMoto(t *testing.T) {
 		t.Errorf("deleting a schedule already gone: %v", err)
 	}
 	// Through the job service: creating a schedule arms it in Scheduler.
-	dead := &ebscheduler.Trigger{Client: client(fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t))), Group: group, QueueARN: tr.QueueARN}
+	dead := &ebscheduler.Trigger{Client: client(t, motoConfig(fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t)))), Group: group, QueueARN: tr.QueueARN}
 	if err := dead.Put(ctx, &jobs.Schedule{ID: jobs.NewID(), Expression: "rate(1 hour)"}); core.TypeOf(err) != core.ErrDependency {
 		t.Errorf("unreachable Scheduler: %v", err)
 	}

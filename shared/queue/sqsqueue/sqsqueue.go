@@ -2,6 +2,9 @@
 // their own queue (served first), normal and low ones on the main queue,
 // each with a dead-letter queue that SQS's redrive policy fills after
 // maxReceiveCount receives (infra/cdk/jobs.go).
+//
+// The SQS calls go through Client (client.go), the five operations over
+// shared/awsapi, not the SDK's SQS client, for cold start.
 package sqsqueue
 
 import (
@@ -10,22 +13,30 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/jobs"
 )
 
-// API is the part of the SQS client the queue uses.
+// API is the part of SQS the queue uses (*Client).
 type API interface {
-	SendMessage(ctx context.Context, in *sqs.SendMessageInput, o ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, o ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
-	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, o ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
-	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, o ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
-	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, o ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+	SendMessage(ctx context.Context, in *SendMessageInput) (*SendMessageOutput, error)
+	ReceiveMessage(ctx context.Context, in *ReceiveMessageInput) (*ReceiveMessageOutput, error)
+	DeleteMessage(ctx context.Context, in *DeleteMessageInput) error
+	ChangeMessageVisibility(ctx context.Context, in *ChangeMessageVisibilityInput) error
+	GetQueueAttributes(ctx context.Context, in *GetQueueAttributesInput) (*GetQueueAttributesOutput, error)
 }
+
+// The attribute names the queue asks SQS for.
+const (
+	attrReceiveCount     = "ApproximateReceiveCount"
+	attrSentTimestamp    = "SentTimestamp"
+	attrVisible          = "ApproximateNumberOfMessages"
+	attrInFlight         = "ApproximateNumberOfMessagesNotVisible"
+	attrDelayed          = "ApproximateNumberOfMessagesDelayed"
+	priorityAttribute    = "priority"
+	priorityAttrDataType = "String"
+)
 
 // Queue is the SQS job queue.
 type Queue struct {
@@ -50,6 +61,9 @@ func dep(err error, what string) error {
 	if err == nil {
 		return nil
 	}
+	if awsapi.IsCode(err, CodeQueueDoesNotExist) {
+		what += " (the queue does not exist: check RIPTIDE_QUEUE_URL and the other queue settings)"
+	}
 	return core.Wrap(core.ErrDependency, err, "job queue (SQS): "+what)
 }
 
@@ -59,12 +73,10 @@ func seconds(d time.Duration) int32 {
 
 // Send implements jobs.Queue.
 func (q *Queue) Send(ctx context.Context, p jobs.Priority, body []byte, delay time.Duration) error {
-	_, err := q.Client.SendMessage(ctx, &sqs.SendMessageInput{
-		QueueUrl: aws.String(q.urlOf(p)), MessageBody: aws.String(string(body)),
-		DelaySeconds: min(seconds(delay), 900),
-		MessageAttributes: map[string]types.MessageAttributeValue{
-			"priority": {DataType: aws.String("String"), StringValue: aws.String(string(p))},
-		},
+	prio := string(p)
+	_, err := q.Client.SendMessage(ctx, &SendMessageInput{
+		QueueURL: q.urlOf(p), MessageBody: string(body), DelaySeconds: min(seconds(delay), 900),
+		MessageAttributes: map[string]MessageAttribute{priorityAttribute: {DataType: priorityAttrDataType, StringValue: &prio}},
 	})
 	return dep(err, "send")
 }
@@ -88,10 +100,10 @@ func (q *Queue) Receive(ctx context.Context, maxN int, wait time.Duration) ([]jo
 }
 
 func (q *Queue) receive(ctx context.Context, url string, p jobs.Priority, maxN int, wait int32) ([]jobs.Delivery, error) {
-	res, err := q.Client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-		QueueUrl: aws.String(url), MaxNumberOfMessages: int32(maxN), WaitTimeSeconds: wait,
-		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount, types.MessageSystemAttributeNameSentTimestamp},
-		MessageAttributeNames:       []string{"priority"},
+	res, err := q.Client.ReceiveMessage(ctx, &ReceiveMessageInput{
+		QueueURL: url, MaxNumberOfMessages: int32(maxN), WaitTimeSeconds: wait,
+		MessageSystemAttributeNames: []string{attrReceiveCount, attrSentTimestamp},
+		MessageAttributeNames:       []string{priorityAttribute},
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -101,13 +113,13 @@ func (q *Queue) receive(ctx context.Context, url string, p jobs.Priority, maxN i
 	}
 	out := make([]jobs.Delivery, 0, len(res.Messages))
 	for _, m := range res.Messages {
-		out = append(out, FromMessage(aws.ToString(m.MessageId), aws.ToString(m.ReceiptHandle), aws.ToString(m.Body), m.Attributes, priorityOf(m.MessageAttributes, p)))
+		out = append(out, FromMessage(m.MessageID, m.ReceiptHandle, m.Body, m.Attributes, priorityOf(m.MessageAttributes, p)))
 	}
 	return out, nil
 }
 
-func priorityOf(attrs map[string]types.MessageAttributeValue, def jobs.Priority) jobs.Priority {
-	if a, ok := attrs["priority"]; ok && a.StringValue != nil {
+func priorityOf(attrs map[string]MessageAttribute, def jobs.Priority) jobs.Priority {
+	if a, ok := attrs[priorityAttribute]; ok && a.StringValue != nil {
 		return jobs.Priority(*a.StringValue)
 	}
 	return def
@@ -116,15 +128,14 @@ func priorityOf(attrs map[string]types.MessageAttributeValue, def jobs.Priority)
 // FromMessage builds a delivery from an SQS message's fields (a receive,
 // or a record of the Lambda SQS event).
 func FromMessage(id, receipt, body string, attrs map[string]string, p jobs.Priority) jobs.Delivery {
-	rc, _ := strconv.Atoi(attrs[string(types.MessageSystemAttributeNameApproximateReceiveCount)])
-	sent, _ := strconv.ParseInt(attrs[string(types.MessageSystemAttributeNameSentTimestamp)], 10, 64)
+	rc, _ := strconv.Atoi(attrs[attrReceiveCount])
+	sent, _ := strconv.ParseInt(attrs[attrSentTimestamp], 10, 64)
 	return jobs.Delivery{ID: id, Receipt: receipt, Body: []byte(body), ReceiveCount: max(rc, 1), Priority: p, SentAt: time.UnixMilli(sent)}
 }
 
 // Delete implements jobs.Queue.
 func (q *Queue) Delete(ctx context.Context, d jobs.Delivery) error {
-	_, err := q.Client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q.urlOf(d.Priority)), ReceiptHandle: aws.String(d.Receipt)})
-	return dep(err, "delete")
+	return dep(q.Client.DeleteMessage(ctx, &DeleteMessageInput{QueueURL: q.urlOf(d.Priority), ReceiptHandle: d.Receipt}), "delete")
 }
 
 // Release implements jobs.Queue: the message becomes visible after delay
@@ -136,27 +147,21 @@ func (q *Queue) Release(ctx context.Context, d jobs.Delivery, delay time.Duratio
 
 // Extend implements jobs.Queue.
 func (q *Queue) Extend(ctx context.Context, d jobs.Delivery, by time.Duration) error {
-	_, err := q.Client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
-		QueueUrl: aws.String(q.urlOf(d.Priority)), ReceiptHandle: aws.String(d.Receipt), VisibilityTimeout: seconds(by)})
+	err := q.Client.ChangeMessageVisibility(ctx, &ChangeMessageVisibilityInput{
+		QueueURL: q.urlOf(d.Priority), ReceiptHandle: d.Receipt, VisibilityTimeout: seconds(by)})
 	return dep(err, "change visibility")
 }
 
-var depthAttrs = []types.QueueAttributeName{
-	types.QueueAttributeNameApproximateNumberOfMessages,
-	types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-	types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
-}
-
 func (q *Queue) depths(ctx context.Context, url string) (visible, inFlight, delayed int64, err error) {
-	res, err := q.Client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: depthAttrs})
+	res, err := q.Client.GetQueueAttributes(ctx, &GetQueueAttributesInput{QueueURL: url, AttributeNames: []string{attrVisible, attrInFlight, attrDelayed}})
 	if err != nil {
 		return 0, 0, 0, dep(err, "queue attributes")
 	}
-	n := func(a types.QueueAttributeName) int64 {
-		v, _ := strconv.ParseInt(res.Attributes[string(a)], 10, 64)
+	n := func(name string) int64 {
+		v, _ := strconv.ParseInt(res.Attributes[name], 10, 64)
 		return v
 	}
-	return n(depthAttrs[0]), n(depthAttrs[1]), n(depthAttrs[2]), nil
+	return n(attrVisible), n(attrInFlight), n(attrDelayed), nil
 }
 
 // Stats implements jobs.Queue with SQS's approximate counts. Low-priority
@@ -201,8 +206,10 @@ func (q *Queue) Redrive(ctx context.Context) (int, error) {
 			continue
 		}
 		for moved < 100_000 {
-			res, err := q.Client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(pair[0]), MaxNumberOfMessages: 10,
-				MessageAttributeNames: []string{"priority"}})
+			// A short poll: an empty DLQ ends the redrive at once rather
+			// than after the queue's 20-second long poll.
+			res, err := q.Client.ReceiveMessage(ctx, &ReceiveMessageInput{QueueURL: pair[0], MaxNumberOfMessages: 10,
+				MessageAttributeNames: []string{priorityAttribute}})
 			if err != nil {
 				return moved, dep(err, "receive from the DLQ")
 			}
@@ -210,10 +217,10 @@ func (q *Queue) Redrive(ctx context.Context) (int, error) {
 				break
 			}
 			for _, m := range res.Messages {
-				if _, err := q.Client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(pair[1]), MessageBody: m.Body, MessageAttributes: m.MessageAttributes}); err != nil {
+				if _, err := q.Client.SendMessage(ctx, &SendMessageInput{QueueURL: pair[1], MessageBody: m.Body, MessageAttributes: m.MessageAttributes}); err != nil {
 					return moved, dep(err, "redrive")
 				}
-				if _, err := q.Client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(pair[0]), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				if err := q.Client.DeleteMessage(ctx, &DeleteMessageInput{QueueURL: pair[0], ReceiptHandle: m.ReceiptHandle}); err != nil {
 					return moved, dep(err, "delete from the DLQ")
 				}
 				moved++

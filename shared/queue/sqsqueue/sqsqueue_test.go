@@ -3,6 +3,7 @@ package sqsqueue_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/jobs"
@@ -22,17 +24,39 @@ import (
 
 // The queue speaks the real SQS protocol to moto_server on loopback:
 // queues with DLQs and a redrive policy, as infra/cdk/jobs.go creates them.
+// The queues are made, and some answers read back, with the SDK's own SQS
+// client: an independent reader of what the queue's client wrote.
 
-func client(endpoint string) *sqs.Client {
+func sdkClient(endpoint string) *sqs.Client {
 	return sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 }
 
-func newQueue(t *testing.T, c *sqs.Client, maxReceives int) *sqsqueue.Queue {
+func motoConfig(endpoint string) aws.Config {
+	return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+}
+
+func client(t *testing.T, cfg aws.Config) *sqsqueue.Client {
+	t.Helper()
+	c, err := sqsqueue.NewClient(context.Background(), cfg, awsapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// newQueue makes the four queues as infra/cdk/jobs.go does (20-second
+// long polling by default, a DLQ after maxReceives receives).
+func newQueue(t *testing.T, endpoint string, maxReceives int) *sqsqueue.Queue {
 	t.Helper()
 	ctx := context.Background()
+	c := sdkClient(endpoint)
 	suffix := jobs.NewID()[:8]
 	mk := func(name string, attrs map[string]string) (url, arn string) {
+		if attrs == nil {
+			attrs = map[string]string{}
+		}
+		attrs["ReceiveMessageWaitTimeSeconds"] = "20"
 		out, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-" + suffix), Attributes: attrs})
 		if err != nil {
 			t.Fatal(err)
@@ -50,12 +74,12 @@ func newQueue(t *testing.T, c *sqs.Client, maxReceives int) *sqsqueue.Queue {
 	}
 	main, _ := mk("jobs", redrive(dlqARN))
 	high, _ := mk("jobs-high", redrive(hdlqARN))
-	return &sqsqueue.Queue{Client: c, URL: main, HighURL: high, DLQURL: dlq, DLQHighURL: hdlq}
+	return &sqsqueue.Queue{Client: client(t, motoConfig(endpoint)), URL: main, HighURL: high, DLQURL: dlq, DLQHighURL: hdlq}
 }
 
 func TestQueueAgainstMoto(t *testing.T) {
-	c := client(testenv.MotoURL(t))
-	q := newQueue(t, c, 2)
+	endpoint := testenv.MotoURL(t)
+	q := newQueue(t, endpoint, 2)
 	ctx := context.Background()
 	for _, p := range []jobs.Priority{jobs.PriorityLow, jobs.PriorityNormal, jobs.PriorityHigh} {
 		if err := q.Send(ctx, p, []byte(`{"job_id":"`+string(p)+`"}`), 0); err != nil {
@@ -128,18 +152,55 @@ func TestQueueAgainstMoto(t *testing.T) {
 	if err != nil || len(ds) != 1 || ds[0].Priority != jobs.PriorityLow || ds[0].ReceiveCount != 1 {
 		t.Fatalf("after redrive: %+v %v", ds, err)
 	}
+
+	// What the queue sent reads back through the SDK's client as sent.
+	// (non-ASCII and the characters encoding/json escapes as \u003c...)
+	body := `{"job_id":"sdk","note":"é ✓ <a&b>"}`
+	if err := q.Send(ctx, jobs.PriorityHigh, []byte(body), 0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sdkClient(endpoint).ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q.HighURL), MessageAttributeNames: []string{"All"}})
+	if err != nil || len(got.Messages) != 1 || aws.ToString(got.Messages[0].Body) != body ||
+		aws.ToString(got.Messages[0].MessageAttributes["priority"].StringValue) != "high" {
+		t.Fatalf("read back with the SDK: %+v %v", got, err)
+	}
+}
+
+// An empty high-priority queue is short-polled: the queues long-poll for
+// 20 s by default (as deployed), and a receive that left WaitTimeSeconds
+// out (as the SDK's client does for 0) would sit there before looking at
+// the main queue. The bound is far from both 1 s and 20 s.
+func TestReceiveShortPollsTheHighQueue(t *testing.T) {
+	q := newQueue(t, testenv.MotoURL(t), 2)
+	ctx := context.Background()
+	start := time.Now()
+	ds, err := q.Receive(ctx, 10, time.Second)
+	if err != nil || len(ds) != 0 {
+		t.Fatalf("%+v %v", ds, err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("an empty receive with a 1 s wait took %v: the high queue was long-polled", took)
+	}
+	if n, err := q.Redrive(ctx); err != nil || n != 0 {
+		t.Fatalf("redrive of empty DLQs: %d %v", n, err)
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Fatalf("redriving empty DLQs took %v: they were long-polled", took)
+	}
 }
 
 func TestQueueErrorsAreDependencyErrors(t *testing.T) {
 	ctx := context.Background()
-	dead := &sqsqueue.Queue{Client: sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t))),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1}), URL: "http://127.0.0.1:1/q"}
+	cfg := motoConfig(fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t)))
+	cfg.RetryMaxAttempts = 1
+	dead := &sqsqueue.Queue{Client: client(t, cfg), URL: "http://127.0.0.1:1/q"}
 	if err := dead.Send(ctx, jobs.PriorityNormal, []byte(`{}`), 0); core.TypeOf(err) != core.ErrDependency {
 		t.Errorf("send to a dead endpoint: %v", err)
 	}
-	c := client(testenv.MotoURL(t))
-	missing := &sqsqueue.Queue{Client: c, URL: "http://sqs.us-east-1.localhost/123456789012/nope"}
-	if _, err := missing.Stats(ctx); core.TypeOf(err) != core.ErrDependency {
+	missing := &sqsqueue.Queue{Client: client(t, motoConfig(testenv.MotoURL(t))), URL: "http://sqs.us-east-1.localhost/123456789012/nope"}
+	_, err := missing.Stats(ctx)
+	if core.TypeOf(err) != core.ErrDependency || !awsapi.IsCode(err, sqsqueue.CodeQueueDoesNotExist) ||
+		!awsapi.IsCode(err, "AWS.SimpleQueueService.NonExistentQueue") || !strings.Contains(err.Error(), "RIPTIDE_QUEUE_URL") {
 		t.Errorf("stats of a missing queue: %v", err)
 	}
 	if _, err := missing.Redrive(ctx); core.TypeOf(err) != core.ErrNotImplemented {
@@ -149,8 +210,7 @@ func TestQueueErrorsAreDependencyErrors(t *testing.T) {
 
 // TestJobsRunThroughSQS runs the job engine's worker pool on the SQS queue.
 func TestJobsRunThroughSQS(t *testing.T) {
-	c := client(testenv.MotoURL(t))
-	q := newQueue(t, c, 5)
+	q := newQueue(t, testenv.MotoURL(t), 5)
 	s, err := store.Open(store.Options{URL: testenv.RedisURL(t), Prefix: "t" + jobs.NewID()[:10] + ":"})
 	if err != nil {
 		t.Fatal(err)

@@ -8,8 +8,7 @@ package jobswire
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/service/scheduler"
-
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/jobs"
 	"github.com/riptidecrawler/riptide/shared/queue/ebscheduler"
 	"github.com/riptidecrawler/riptide/shared/store/jobstore"
@@ -32,7 +31,11 @@ func Base(ctx context.Context, p *wire.Process) (*jobs.Service, *jobstore.Store,
 		if err != nil {
 			return nil, nil, err
 		}
-		svc.Trigger = &ebscheduler.Trigger{Client: scheduler.NewFromConfig(awsCfg), Group: p.Config.ScheduleGroup, RoleARN: p.Config.SchedulerRole,
+		client, err := ebscheduler.NewClient(ctx, awsCfg, awsapi.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		svc.Trigger = &ebscheduler.Trigger{Client: client, Group: p.Config.ScheduleGroup, RoleARN: p.Config.SchedulerRole,
 			QueueARN: p.Config.QueueARN, HighQueueARN: p.Config.QueueHighARN}
 	}
 	return svc, st, nil

@@ -7,10 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"log/slog"
 
 	spiderapi "github.com/riptidecrawler/riptide/shared/api/spider"
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/health"
 	"github.com/riptidecrawler/riptide/shared/spider"
@@ -64,7 +64,15 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 		if err != nil {
 			return nil, err
 		}
-		launcher = &stepfn.Launcher{Client: sfn.NewFromConfig(awsCfg), StateMachineARN: p.Config.SpiderStateMachine}
+		var client stepfn.Client
+		client, err = stepfn.NewClient(ctx, awsCfg, awsapi.Options{})
+		if err != nil {
+			// Without a region (never in Lambda itself) the step handlers
+			// still run; launches fail and say why.
+			p.Logger.Warn("spider runs cannot start Step Functions executions", slog.String("error", err.Error()))
+			client = stepfn.Unavailable{Err: err}
+		}
+		launcher = &stepfn.Launcher{Client: client, StateMachineARN: p.Config.SpiderStateMachine}
 	case p.InLambda:
 		// Goroutines do not outlive a Lambda invocation: without a state
 		// machine, async runs cannot be launched (sync runs still work).
@@ -101,6 +109,9 @@ func Checker(svc *spider.Service, stateMachine string) health.Checker {
 		case *stepfn.Launcher:
 			if l.StateMachineARN == "" {
 				return detail, errors.New("async runs cannot start: RIPTIDE_SPIDER_STATE_MACHINE_ARN is not set (sync runs work)")
+			}
+			if u, ok := l.Client.(stepfn.Unavailable); ok {
+				return detail, fmt.Errorf("async runs cannot start: %w (sync runs work)", u.Err)
 			}
 			return detail + "; launcher: Step Functions " + stateMachine, nil
 		case *spider.LocalLauncher:

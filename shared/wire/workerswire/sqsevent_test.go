@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/jobs"
 	"github.com/riptidecrawler/riptide/shared/queue/sqsqueue"
@@ -38,7 +39,8 @@ func (s *scripted) Run(_ context.Context, r *jobs.Run) (*jobs.Outcome, error) {
 // redelivered message of a finished job runs nothing.
 func TestSQSEventReportsOnlyFailedMessages(t *testing.T) {
 	ctx := context.Background()
-	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(testenv.MotoURL(t)),
+	endpoint := testenv.MotoURL(t)
+	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	out, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("jobs-" + jobs.NewID()[:8])})
 	if err != nil {
@@ -55,7 +57,12 @@ func TestSQSEventReportsOnlyFailedMessages(t *testing.T) {
 	t.Cleanup(func() { s.Close() })
 	st := jobstore.New(s)
 	ex := &scripted{}
-	svc := &jobs.Service{Store: st, Queue: &sqsqueue.Queue{Client: c, URL: *out.QueueUrl}, Results: blob.NewMemory(),
+	qc, err := sqsqueue.NewClient(ctx, aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}, awsapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &jobs.Service{Store: st, Queue: &sqsqueue.Queue{Client: qc, URL: *out.QueueUrl}, Results: blob.NewMemory(),
 		Executors: map[jobs.Type]jobs.Executor{jobs.TypeSingleCrawl: ex}}
 	ids := map[string]string{}
 	for _, u := range []string{"http://127.0.0.1/ok", "http://127.0.0.1/poison"} {

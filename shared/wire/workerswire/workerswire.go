@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	workersapi "github.com/riptidecrawler/riptide/shared/api/workers"
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/jobs"
 	"github.com/riptidecrawler/riptide/shared/jobs/crawljob"
@@ -110,7 +110,11 @@ func queue(ctx context.Context, p *wire.Process, st *jobstore.Store) (jobs.Queue
 	if err != nil {
 		return nil, err
 	}
-	return &sqsqueue.Queue{Client: sqs.NewFromConfig(awsCfg), URL: p.Config.QueueURL, HighURL: p.Config.QueueHighURL,
+	client, err := sqsqueue.NewClient(ctx, awsCfg, awsapi.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &sqsqueue.Queue{Client: client, URL: p.Config.QueueURL, HighURL: p.Config.QueueHighURL,
 		DLQURL: p.Config.DLQURL, DLQHighURL: p.Config.DLQHighURL}, nil
 }
 
