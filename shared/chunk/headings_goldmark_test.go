@@ -28,12 +28,30 @@ import (
 )
 
 func goldmarkHeadings(src string) headingList {
+	hs, _ := goldmarkHeadingsAndDepth(src)
+	return hs
+}
+
+// goldmarkHeadingsAndDepth also returns how deep goldmark nested block
+// quotes and lists (the document's children are at depth 1).
+func goldmarkHeadingsAndDepth(src string) (headingList, int) {
 	b := []byte(src)
 	doc := goldmark.New().Parser().Parse(text.NewReader(b))
 	var out headingList
+	maxDepth := 0
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		if k := n.Kind(); k == ast.KindBlockquote || k == ast.KindList {
+			d := 0
+			for p := n; p.Parent() != nil; p = p.Parent() {
+				d++
+			}
+			maxDepth = max(maxDepth, d)
+		}
 		h, ok := n.(*ast.Heading)
-		if !entering || !ok {
+		if !ok {
 			return ast.WalkContinue, nil
 		}
 		lines := h.Lines()
@@ -58,15 +76,21 @@ func goldmarkHeadings(src string) headingList {
 		out = append(out, heading{start: start, level: h.Level, text: strings.Join(strings.Fields(t.String()), " ")})
 		return ast.WalkSkipChildren, nil
 	})
-	return out
+	return out, maxDepth
 }
 
 // checkAgainstGoldmark fails when the scanner and goldmark disagree on
-// src; it returns goldmark's headings.
+// src; it returns goldmark's headings. Documents that nest block quotes or
+// lists deeper than mdMaxContainerDepth are the one shape where the two
+// part on purpose: they are left out (TestDeepNestingStopsAtTheBound
+// checks what the scanner does with them).
 func checkAgainstGoldmark(t testing.TB, name, src string) headingList {
 	t.Helper()
-	want := goldmarkHeadings(src)
+	want, depth := goldmarkHeadingsAndDepth(src)
 	got := mdHeadings(src)
+	if depth > mdMaxContainerDepth {
+		return want
+	}
 	if !slices.Equal(got, want) {
 		t.Errorf("%s: %q\n got  %v\n want %v (goldmark)", name, clip(src, 600), got, want)
 	}
@@ -406,4 +430,32 @@ func FuzzHeadingsMatchGoldmark(f *testing.F) {
 		checkAgainstGoldmark(t, "fuzz", src)
 		checkHTMLMatchers(t, src)
 	})
+}
+
+// TestDeepNestingStopsAtTheBound: block quotes nest up to
+// mdMaxContainerDepth as in goldmark; one more '>' is paragraph text.
+func TestDeepNestingStopsAtTheBound(t *testing.T) {
+	atBound := strings.Repeat("> ", mdMaxContainerDepth) + "# deep\n"
+	if hs := checkAgainstGoldmark(t, "at the bound", atBound); len(hs) != 1 || hs[0].text != "deep" {
+		t.Errorf("at the bound: goldmark found %v, want the heading", hs)
+	}
+	beyond := strings.Repeat("> ", mdMaxContainerDepth+1) + "# deeper\n"
+	if hs, depth := goldmarkHeadingsAndDepth(beyond); len(hs) != 1 || depth != mdMaxContainerDepth+1 {
+		t.Fatalf("beyond the bound: goldmark found %v at depth %d", hs, depth)
+	}
+	if hs := mdHeadings(beyond); len(hs) != 0 {
+		t.Errorf("beyond the bound: %v, want no heading (the last '>' is text)", hs)
+	}
+	// A list item is one level below its list.
+	list := ""
+	for i := range mdMaxContainerDepth / 2 {
+		list += strings.Repeat("  ", i) + "- item\n"
+	}
+	list += strings.Repeat("  ", mdMaxContainerDepth/2) + "- # in a list too deep\n"
+	if hs, depth := goldmarkHeadingsAndDepth(list); len(hs) != 1 || depth <= mdMaxContainerDepth {
+		t.Fatalf("nested lists: goldmark found %v at depth %d", hs, depth)
+	}
+	if hs := mdHeadings(list); len(hs) != 0 {
+		t.Errorf("nested lists beyond the bound: %v, want no heading (the line continues the paragraph above)", hs)
+	}
 }

@@ -77,6 +77,15 @@ func mdParsersFor(c byte) []mdKind {
 // paragraph can interrupt a paragraph.
 func mdInterrupts(k mdKind) bool { return k != mdCodeBlock && k != mdParagraph }
 
+// mdMaxContainerDepth bounds how deep block quotes and lists nest: no
+// block quote or list opens below that depth (the document's children are
+// at depth 1, a list item is one deeper than its list), and its marker is
+// text of whatever block the line makes instead. goldmark has no bound,
+// and its cost per line grows with the depth: a 6 MiB line of '>' would
+// take it hours. The bound is the one place where the scanner parts from
+// goldmark on purpose; no real document comes near it.
+const mdMaxContainerDepth = 64
+
 // mdNode is a block of the document tree. The tree is kept (rather than
 // a stack of open blocks alone) because goldmark's decisions look at it:
 // whether a paragraph is its parent's last child, whether a list item has
@@ -86,6 +95,7 @@ type mdNode struct {
 	parent, first, last      *mdNode
 	prev, next               *mdNode
 	children                 int     // goldmark's child count, its miscounts included
+	depth                    int     // below the document
 	lines                    []mdSeg // paragraphs and headings
 	level                    int     // headings
 	offset                   int     // list items: the content's column
@@ -126,6 +136,7 @@ func (n *mdNode) appendChild(v *mdNode) {
 		v.prev = n.last
 	}
 	v.parent = n
+	v.depth = n.depth + 1
 	n.last = v
 	n.children++
 }
@@ -153,6 +164,7 @@ func (n *mdNode) insertBefore(at, v *mdNode) {
 		v.next = at
 		at.prev = v
 		v.parent = n
+		v.depth = n.depth + 1
 	}
 }
 
@@ -414,7 +426,7 @@ func (s *mdBlockScanner) openBlock(k mdKind, parent *mdNode) (*mdNode, mdState) 
 	case mdFencedCode:
 		return s.openFence()
 	case mdBlockquote:
-		if s.blockquoteMarker() {
+		if parent.depth < mdMaxContainerDepth && s.blockquoteMarker() {
 			return &mdNode{kind: mdBlockquote}, mdHasChildren
 		}
 	case mdHTMLBlock:

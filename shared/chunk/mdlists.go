@@ -91,6 +91,9 @@ func (s *mdBlockScanner) openList(parent *mdNode) (*mdNode, mdState) {
 		s.skipListParser = false
 		return nil, mdNoChildren
 	}
+	if parent.depth >= mdMaxContainerDepth {
+		return nil, mdNoChildren
+	}
 	line, _, _ := s.r.peekLine()
 	m, typ := mdParseListItem(line)
 	if typ == mdNotList {

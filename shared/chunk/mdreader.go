@@ -142,6 +142,8 @@ type mdReader struct {
 	head       int
 	lineOffset int
 	peeked     string // the peeked line, "" until peekLine (a line is never empty)
+	colPos     int    // offset's last count: byte colPos of the line is at column col
+	col        int
 }
 
 func newMDReader(src string) *mdReader {
@@ -162,18 +164,23 @@ func (r *mdReader) peekLine() (line string, seg mdSeg, ok bool) {
 	return "", r.pos, false
 }
 
-// offset is the column where the rest of the line starts.
+// offset is the column where the rest of the line starts. goldmark counts
+// it from the line's start at every call, which makes a line of many
+// container markers (">>>>...") quadratic; the count here resumes from the
+// last one on the same line.
 func (r *mdReader) offset() int {
 	if r.lineOffset < 0 {
-		v := 0
-		for i := r.head; i < r.pos.start; i++ {
-			if r.src[i] == '\t' {
-				v += mdTabWidth(v)
+		if r.colPos < r.head || r.colPos > r.pos.start {
+			r.colPos, r.col = r.head, 0
+		}
+		for ; r.colPos < r.pos.start; r.colPos++ {
+			if r.src[r.colPos] == '\t' {
+				r.col += mdTabWidth(r.col)
 			} else {
-				v++
+				r.col++
 			}
 		}
-		r.lineOffset = v - r.pos.padding
+		r.lineOffset = r.col - r.pos.padding
 	}
 	return r.lineOffset
 }
