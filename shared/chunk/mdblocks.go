@@ -13,7 +13,11 @@ package chunk
 // goldmark is MIT-licensed, Copyright (c) 2019 Yusuke Inuzuka; see
 // third_party/yuin/goldmark/LICENSE.
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 type mdKind uint8
 
@@ -195,6 +199,8 @@ type mdBlockScanner struct {
 	thematicBreakCheckedUpTo    int     // lists test a line for a thematic break once
 	fence                       *mdNode // the open fenced code block
 	setextParagraph             *mdNode // the paragraph a setext underline turns into a heading
+
+	slab []mdNode
 }
 
 // mdHeadings returns the headings of src in document order, as goldmark
@@ -221,10 +227,14 @@ func mdHeadings(src string) headingList {
 // (unrendered: emphasis marks and escapes stay), and its start is the
 // start of the line its text begins on.
 func (s *mdBlockScanner) heading(n *mdNode) heading {
-	var t strings.Builder
+	size := 0
 	for _, l := range n.lines {
-		t.WriteString(l.value(s.src))
-		t.WriteByte(' ')
+		size += l.stop - l.start + 1
+	}
+	t := fieldsJoiner{b: make([]byte, 0, size)}
+	for _, l := range n.lines {
+		t.add(s.src[l.start:l.stop]) // the padding is whitespace
+		t.space = true
 	}
 	start := n.lines[0].start
 	if i := strings.LastIndexByte(s.src[:start], '\n'); i >= 0 {
@@ -232,7 +242,33 @@ func (s *mdBlockScanner) heading(n *mdNode) heading {
 	} else {
 		start = 0
 	}
-	return heading{start: start, level: n.level, text: strings.Join(strings.Fields(t.String()), " ")}
+	return heading{start: start, level: n.level, text: string(t.b)}
+}
+
+// fieldsJoiner collapses whitespace as strings.Join(strings.Fields(text),
+// " ") does, in one pass and one allocation.
+type fieldsJoiner struct {
+	b     []byte
+	space bool // whitespace since the last field
+}
+
+func (j *fieldsJoiner) add(text string) {
+	for i := 0; i < len(text); {
+		r, size := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
+		if unicode.IsSpace(r) {
+			j.space = true
+		} else {
+			if j.space && len(j.b) > 0 {
+				j.b = append(j.b, ' ')
+			}
+			j.space = false
+			j.b = append(j.b, text[i:i+size]...)
+		}
+		i += size
+	}
 }
 
 func (s *mdBlockScanner) lastOpened() *mdNode {
@@ -407,7 +443,7 @@ func (s *mdBlockScanner) openBlock(k mdKind, parent *mdNode) (*mdNode, mdState) 
 		line, _, _ := s.r.peekLine()
 		if mdIsThematicBreak(line, s.r.offset()) {
 			s.r.advanceToEOL()
-			return &mdNode{kind: mdThematicBreak}, mdNoChildren
+			return s.node(mdNode{kind: mdThematicBreak}), mdNoChildren
 		}
 	case mdList:
 		return s.openList(parent)
@@ -420,21 +456,21 @@ func (s *mdBlockScanner) openBlock(k mdKind, parent *mdNode) (*mdNode, mdState) 
 			return nil, mdNoChildren
 		}
 		s.r.advanceToEOL()
-		return &mdNode{kind: mdCodeBlock}, mdNoChildren
+		return s.node(mdNode{kind: mdCodeBlock}), mdNoChildren
 	case mdATXHeading:
 		return s.openATXHeading()
 	case mdFencedCode:
 		return s.openFence()
 	case mdBlockquote:
 		if parent.depth < mdMaxContainerDepth && s.blockquoteMarker() {
-			return &mdNode{kind: mdBlockquote}, mdHasChildren
+			return s.node(mdNode{kind: mdBlockquote}), mdHasChildren
 		}
 	case mdHTMLBlock:
 		line, seg, _ := s.r.peekLine()
 		last := s.lastOpened()
 		if t := mdHTMLBlockStart(line, last != nil && last.kind == mdParagraph); t != 0 {
 			s.r.advanceToEOL()
-			return &mdNode{kind: mdHTMLBlock, htmlType: t, lines: []mdSeg{seg}, htmlLines: 1}, mdNoChildren
+			return s.node(mdNode{kind: mdHTMLBlock, htmlType: t, lines: []mdSeg{seg}, htmlLines: 1}), mdNoChildren
 		}
 	case mdParagraph:
 		line, seg, _ := s.r.peekLine()
@@ -442,7 +478,7 @@ func (s *mdBlockScanner) openBlock(k mdKind, parent *mdNode) (*mdNode, mdState) 
 			return nil, mdNoChildren
 		}
 		s.r.advanceToEOL()
-		return &mdNode{kind: mdParagraph, lines: []mdSeg{seg}}, mdNoChildren
+		return s.node(mdNode{kind: mdParagraph, lines: []mdSeg{seg}}), mdNoChildren
 	}
 	return nil, mdNoChildren
 }
@@ -518,7 +554,7 @@ func (s *mdBlockScanner) transformParagraph(n *mdNode) bool {
 		if start < 0 {
 			break
 		}
-		n.parent.insertBefore(n, &mdNode{kind: mdLinkReference})
+		n.parent.insertBefore(n, s.node(mdNode{kind: mdLinkReference}))
 		if start == end {
 			end++
 		}
@@ -557,7 +593,7 @@ func (s *mdBlockScanner) openATXHeading() (*mdNode, mdState) {
 	if i == pos || level > 6 {
 		return nil, mdNoChildren
 	}
-	node := &mdNode{kind: mdATXHeading, level: level}
+	node := s.node(mdNode{kind: mdATXHeading, level: level})
 	if i == len(line) { // '#' alone at the end of the source
 		return node, mdNoChildren
 	}
@@ -642,7 +678,7 @@ func (s *mdBlockScanner) openSetextHeading(parent *mdNode) (*mdNode, mdState) {
 		level = 2
 	}
 	s.setextParagraph = last
-	return &mdNode{kind: mdSetextHeading, level: level, lines: []mdSeg{seg}}, mdNoChildren | mdRequireParagraph
+	return s.node(mdNode{kind: mdSetextHeading, level: level, lines: []mdSeg{seg}}), mdNoChildren | mdRequireParagraph
 }
 
 // closeSetextHeading makes the paragraph above the underline the
@@ -656,7 +692,7 @@ func (s *mdBlockScanner) closeSetextHeading(h *mdNode) {
 	if len(tmp.lines) == 0 {
 		bar = bar.trimLeftSpace(s.src)
 		if next := h.next; next == nil || next.kind != mdParagraph {
-			h.parent.insertBefore(h.next, &mdNode{kind: mdParagraph, lines: []mdSeg{bar}})
+			h.parent.insertBefore(h.next, s.node(mdNode{kind: mdParagraph, lines: []mdSeg{bar}}))
 		} else {
 			next.lines = append([]mdSeg{bar}, next.lines...)
 		}
@@ -743,7 +779,7 @@ func (s *mdBlockScanner) openFence() (*mdNode, mdState) {
 			return nil, mdNoChildren // a backtick in a backtick fence's info string: inline code instead
 		}
 	}
-	node := &mdNode{kind: mdFencedCode, fenceChar: fenceChar, fenceIndent: pos, fenceLength: i - pos}
+	node := s.node(mdNode{kind: mdFencedCode, fenceChar: fenceChar, fenceIndent: pos, fenceLength: i - pos})
 	s.fence = node
 	return node, mdNoChildren
 }
@@ -767,4 +803,14 @@ func (s *mdBlockScanner) continueFence(n *mdNode) mdState {
 	}
 	s.r.advanceToEOL()
 	return mdContinue | mdNoChildren
+}
+
+// node allocates a block from a slab: a document has many blocks and
+// they all live as long as the parse.
+func (s *mdBlockScanner) node(n mdNode) *mdNode {
+	if len(s.slab) == cap(s.slab) {
+		s.slab = make([]mdNode, 0, min(2*cap(s.slab)+8, 256))
+	}
+	s.slab = append(s.slab, n)
+	return &s.slab[len(s.slab)-1]
 }

@@ -114,7 +114,7 @@ func (s *mdBlockScanner) openList(parent *mdNode) (*mdNode, mdState) {
 		}
 	}
 	s.emptyListItemWithBlankLines = false
-	return &mdNode{kind: mdList, marker: line[m[3]-1]}, mdHasChildren
+	return s.node(mdNode{kind: mdList, marker: line[m[3]-1]}), mdHasChildren
 }
 
 func (s *mdBlockScanner) continueList(list *mdNode) mdState {
@@ -187,7 +187,7 @@ func (s *mdBlockScanner) openListItem(parent *mdNode) (*mdNode, mdState) {
 	}
 	s.emptyListItemWithBlankLines = false
 	itemOffset := mdListOffset(line, m)
-	node := &mdNode{kind: mdListItem, offset: m[3] + itemOffset}
+	node := s.node(mdNode{kind: mdListItem, offset: m[3] + itemOffset})
 	if m[4] < 0 || mdIsBlank(line[m[4]:m[5]]) {
 		return node, mdNoChildren
 	}
