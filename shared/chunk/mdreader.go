@@ -120,19 +120,6 @@ func mdIndentPosition(s string, currentPos, padding, width int) (pos, rest int) 
 	return -1, -1
 }
 
-func mdFirstNonSpacePosition(s string) int {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ' ', '\t':
-			continue
-		case '\n':
-			return -1
-		}
-		return i
-	}
-	return -1
-}
-
 // mdReader reads the source line by line (goldmark's text.reader): pos is
 // the unread rest of the current line, head the line's first byte.
 type mdReader struct {
