@@ -171,12 +171,14 @@ FUZZ_EXTRACT ?= 60000x
 FUZZ_PDF ?= 30000x
 FUZZ_OIDC ?= 150000x
 FUZZ_AUTH ?= 40000x
+FUZZ_HEADINGS ?= 60000x
 ifdef FUZZTIME
 FUZZ_URLNORM := $(FUZZTIME)
 FUZZ_EXTRACT := $(FUZZTIME)
 FUZZ_PDF := $(FUZZTIME)
 FUZZ_OIDC := $(FUZZTIME)
 FUZZ_AUTH := $(FUZZTIME)
+FUZZ_HEADINGS := $(FUZZTIME)
 endif
 fuzz: ## run every fuzz target briefly (an execution budget each; FUZZTIME overrides)
 	$(GO) test ./shared/urlnorm/ -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZ_URLNORM)
@@ -184,6 +186,7 @@ fuzz: ## run every fuzz target briefly (an execution budget each; FUZZTIME overr
 	$(GO) test ./shared/pdf/ -run '^$$' -fuzz FuzzPDF -fuzztime $(FUZZ_PDF) -fuzzminimizetime 200x
 	$(GO) test ./shared/httpx/ -run '^$$' -fuzz FuzzOIDCTokenParsing -fuzztime $(FUZZ_OIDC)
 	$(GO) test ./shared/httpx/ -run '^$$' -fuzz FuzzAuthCredentialParsing -fuzztime $(FUZZ_AUTH)
+	$(GO) test ./shared/chunk/ -run '^$$' -fuzz FuzzHeadingsMatchGoldmark -fuzztime $(FUZZ_HEADINGS)
 
 # The PDF corpus (shared/pdf/testdata) is committed: tests never need
 # Chromium or qpdf. This target remakes it: the HTML fixtures printed by

@@ -221,11 +221,21 @@ type splitter struct {
 	text string
 	opts Options
 	tk   *bpe
+
+	heads      headingList // the text's headings, found once (markdown mode needs them twice)
+	headsFound bool
+}
+
+func (s *splitter) headings() headingList {
+	if !s.headsFound {
+		s.heads, s.headsFound = headings(s.text), true
+	}
+	return s.heads
 }
 
 // result fills in text, offsets, token counts and heading paths.
 func (s *splitter) result(spans []span) *Result {
-	heads := &headingWalker{hs: headings(s.text)}
+	heads := &headingWalker{hs: s.headings()}
 	res := &Result{Mode: s.opts.Mode, Tokenizer: TokenizerName, MaxTokens: s.opts.MaxTokens, Chunks: make([]Chunk, 0, len(spans))}
 	starts := make([]int, len(spans))
 	ends := make([]int, len(spans))
@@ -381,7 +391,7 @@ func (s *splitter) regex() []span {
 // markdown makes one chunk per section; a section over max_tokens is
 // packed by paragraphs.
 func (s *splitter) markdown() []span {
-	heads := headings(s.text)
+	heads := s.headings()
 	bounds := []int{0}
 	for _, h := range heads {
 		if h.start > bounds[len(bounds)-1] {

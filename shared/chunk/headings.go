@@ -1,13 +1,6 @@
 package chunk
 
-import (
-	"bytes"
-	"strings"
-
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/text"
-)
+import "strings"
 
 // heading is one markdown heading: where its line starts, its level and
 // its text.
@@ -19,45 +12,15 @@ type heading struct {
 
 type headingList []heading
 
-// headings finds the ATX and setext headings of a markdown text with
-// goldmark (so "#" inside code blocks is not a heading). Plain text simply
-// has none.
+// headings finds the ATX and setext headings of a markdown text, as
+// goldmark finds them (so "#" inside code blocks is not a heading), with a
+// block scanner ported from goldmark's (mdblocks.go). Plain text simply has
+// none.
 func headings(src string) headingList {
 	if !strings.ContainsAny(src, "#=-") {
 		return nil
 	}
-	b := []byte(src)
-	doc := goldmark.New().Parser().Parse(text.NewReader(b))
-	var out headingList
-	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		h, ok := n.(*ast.Heading)
-		if !entering || !ok {
-			return ast.WalkContinue, nil
-		}
-		lines := h.Lines()
-		start := -1
-		var t bytes.Buffer
-		for i := 0; i < lines.Len(); i++ {
-			seg := lines.At(i)
-			if start < 0 {
-				start = seg.Start
-			}
-			t.Write(seg.Value(b))
-			t.WriteByte(' ')
-		}
-		if start < 0 {
-			return ast.WalkSkipChildren, nil
-		}
-		// The heading's line starts at the newline before its text.
-		if i := bytes.LastIndexByte(b[:start], '\n'); i >= 0 {
-			start = i + 1
-		} else {
-			start = 0
-		}
-		out = append(out, heading{start: start, level: h.Level, text: strings.Join(strings.Fields(t.String()), " ")})
-		return ast.WalkSkipChildren, nil
-	})
-	return out
+	return mdHeadings(src)
 }
 
 // headingWalker returns heading paths for non-decreasing offsets in one
