@@ -7,10 +7,8 @@ package chunk
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,6 +19,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/riptidecrawler/riptide/internal/devsets"
 	"github.com/riptidecrawler/riptide/shared/extract"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -336,7 +335,7 @@ func TestHeadingsMatchGoldmarkOnRealMarkdown(t *testing.T) {
 		t.Fatalf("docs: %d files, %d headings: the repository's docs were not found", len(docs), headingsFound)
 	}
 
-	pages := devSetPages(t)
+	pages, _ := devsets.Files()
 	if len(pages) == 0 {
 		t.Skip("no extraction dev sets (set RIPTIDE_EXTRACTION_SETS to the folder holding extraction-dev and extraction-modern): only the docs were compared")
 	}
@@ -375,37 +374,16 @@ func TestHeadingsMatchGoldmarkOnRealMarkdown(t *testing.T) {
 	}
 }
 
-func devSetPages(t *testing.T) []string {
-	root := os.Getenv("RIPTIDE_EXTRACTION_SETS")
-	if root == "" {
-		root = "../../../shared/bench"
-	}
-	var files []string
-	for _, set := range []string{"extraction-dev", "extraction-modern"} {
-		m, _ := filepath.Glob(filepath.Join(root, set, "html", "*.html.gz"))
-		files = append(files, m...)
-	}
-	slices.Sort(files)
-	return files
-}
-
 // pageMarkdown is the extractor's markdown for a page (false for pages
 // that are not UTF-8, which the fetch layer never hands over, or that it
 // cannot extract).
 func pageMarkdown(t *testing.T, fn string) (string, bool) {
-	f, err := os.Open(fn)
+	body, err := devsets.Read(fn)
 	if err != nil {
 		t.Error(err)
 		return "", false
 	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Error(err)
-		return "", false
-	}
-	body, err := io.ReadAll(zr)
-	if err != nil || !utf8.Valid(body) {
+	if !utf8.Valid(body) {
 		return "", false
 	}
 	doc, err := extract.FromHTML(context.Background(), body, "https://site.test/page", extract.Options{SkipHTML: true, SkipLinks: true, SkipMedia: true})

@@ -1,18 +1,15 @@
 package extract
 
 import (
-	"compress/gzip"
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/riptidecrawler/riptide/internal/devsets"
 )
 
 // BenchmarkFromHTML measures one full extraction (every output) of the
@@ -128,61 +125,26 @@ func spiderLikePages(n int) [][]byte {
 }
 
 func loadDevSetPages(b testing.TB) [][]byte {
-	files, root := devSetFiles()
+	files, root := devsets.Files()
 	if len(files) == 0 {
 		b.Skipf("no extraction dev sets under %s (set RIPTIDE_EXTRACTION_SETS)", root)
 	}
-	return readDevSetPages(b, files)
+	return readUTF8Pages(b, files)
 }
 
-// loadDevSetPagesIfAny is loadDevSetPages without the skip: nil when the
+// loadDevSetPagesIfAny is loadDevSetPages without the skip: none when the
 // sets are not there.
-func loadDevSetPagesIfAny() [][]byte {
-	files, _ := devSetFiles()
-	if len(files) == 0 {
-		return nil
-	}
-	return readDevSetPages(nil, files)
+func loadDevSetPagesIfAny(tb testing.TB) [][]byte {
+	files, _ := devsets.Files()
+	return readUTF8Pages(tb, files)
 }
 
-func devSetFiles() ([]string, string) {
-	root := os.Getenv("RIPTIDE_EXTRACTION_SETS")
-	if root == "" {
-		root = "../../../shared/bench"
-	}
-	var files []string
-	for _, set := range []string{"extraction-dev", "extraction-modern"} {
-		m, _ := filepath.Glob(filepath.Join(root, set, "html", "*.html.gz"))
-		files = append(files, m...)
-	}
-	sort.Strings(files)
-	return files, root
-}
-
-// readDevSetPages reads the gzipped pages; b, if not nil, fails on errors
-// (else unreadable pages are left out).
-func readDevSetPages(b testing.TB, files []string) [][]byte {
+func readUTF8Pages(tb testing.TB, files []string) [][]byte {
 	pages := make([][]byte, 0, len(files))
-	fail := func(err error) bool {
-		if err != nil && b != nil {
-			b.Fatal(err)
-		}
-		return err != nil
-	}
 	for _, fn := range files {
-		f, err := os.Open(fn)
-		if fail(err) {
-			continue
-		}
-		zr, err := gzip.NewReader(f)
-		if fail(err) {
-			f.Close()
-			continue
-		}
-		body, err := io.ReadAll(zr)
-		f.Close()
-		if fail(err) {
-			continue
+		body, err := devsets.Read(fn)
+		if err != nil {
+			tb.Fatal(err)
 		}
 		if utf8.Valid(body) { // the fetch layer hands over UTF-8 only; other pages are skipped here
 			pages = append(pages, body)

@@ -84,7 +84,7 @@ line two</pre><p>after<br>break</p><table><tr><td>cell</td><td>two</td></tr><tr>
 	}
 	// Both development sets when they are beside the checkout (CI and a
 	// plain clone have none: the fixtures above still run).
-	sets := loadDevSetPagesIfAny()
+	sets := loadDevSetPagesIfAny(t)
 	for _, page := range sets {
 		check(t, page)
 	}
