@@ -17,6 +17,7 @@ func TestServeAcceptsTokensOfTheIdentityProvider(t *testing.T) {
 	t.Setenv("RIPTIDE_API_KEYS", "")
 	t.Setenv("RIPTIDE_OIDC_ISSUER", idp.Srv.URL)
 	t.Setenv("RIPTIDE_OIDC_AUDIENCE", "riptide-api")
+	t.Setenv("RIPTIDE_RATE_PLANS", `{"pro": {"*": {"requests": 1200}}}`)
 	base := startServe(t)
 	send := func(method, path, token, body string) (int, string) {
 		t.Helper()
@@ -48,5 +49,19 @@ func TestServeAcceptsTokensOfTheIdentityProvider(t *testing.T) {
 	}
 	if code, body := send("GET", "/api/v1/workers/jobs", idp.Token(t, map[string]any{"aud": "another-api", "scope": "jobs"}), ""); code != 401 || !strings.Contains(body, "audience") {
 		t.Fatalf("token for another audience: %d %s", code, body)
+	}
+	// The plan claim picks the rate-limit plan; a plan the server does
+	// not know is the default plan (600 requests a minute).
+	for plan, want := range map[string]string{"pro": "1200", "platinum": "600"} {
+		req, _ := http.NewRequest("GET", base+"/api/v1/workers/jobs", nil)
+		req.Header.Set("Authorization", "Bearer "+idp.Token(t, map[string]any{"scope": "jobs", "plan": plan, "sub": "user-" + plan}))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("X-RateLimit-Limit") != want {
+			t.Errorf("token with plan %q: %d, X-RateLimit-Limit %q, want %s", plan, resp.StatusCode, resp.Header.Get("X-RateLimit-Limit"), want)
+		}
 	}
 }

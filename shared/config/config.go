@@ -35,6 +35,7 @@ var Vars = []Var{
 	{"RIPTIDE_OIDC_JWKS_URL", "", "Signing keys of the issuer; empty reads `jwks_uri` from the issuer's discovery document on the first token."},
 	{"RIPTIDE_OIDC_SCOPE_CLAIM", "scope", "Claim holding a token's scopes (space-separated string or list; `crawl` or `riptide:crawl`)."},
 	{"RIPTIDE_OIDC_TENANT_CLAIM", "tenant", "Claim holding a token's tenant."},
+	{"RIPTIDE_OIDC_PLAN_CLAIM", "plan", "Claim naming a token's rate-limit plan (one of `RIPTIDE_RATE_PLANS`); absent or unknown: `default`."},
 	{"RIPTIDE_KEY_PEPPER", "", "Server secret mixed into the hash of every managed API key (docs/security.md); in AWS use `RIPTIDE_KEY_PEPPER_SECRET_ARN` instead. Changing it invalidates every managed key."},
 	{"RIPTIDE_KEY_PEPPER_SECRET_ARN", "", "Secrets Manager secret holding the pepper (a plain string, or JSON with a `password` field; CDK generates it). Read once per process, on the first managed key checked or created. Not with `RIPTIDE_KEY_PEPPER`."},
 	{"RIPTIDE_RATE_LIMIT", "600", "Requests per minute per API key across every route group, the `default` plan's request quota (GCRA in Redis across instances); 0 turns the built-in limits off."},
@@ -121,11 +122,11 @@ type Config struct {
 	// KeyPepperSecret is the ARN of the secret holding the pepper.
 	KeyPepperSecret string
 	// OIDC: JWT bearer tokens of one identity provider (empty Issuer: off).
-	OIDCIssuer, OIDCAudience, OIDCJWKSURL, OIDCScopeClaim, OIDCTenantClaim string
-	AuthDisabled                                                           bool
-	MetricsPublic                                                          bool
-	CORSOrigins                                                            []string
-	RateLimit                                                              int
+	OIDCIssuer, OIDCAudience, OIDCJWKSURL, OIDCScopeClaim, OIDCTenantClaim, OIDCPlanClaim string
+	AuthDisabled                                                                          bool
+	MetricsPublic                                                                         bool
+	CORSOrigins                                                                           []string
+	RateLimit                                                                             int
 	// RatePlans are the rate-limit plans (built-in default plus
 	// RIPTIDE_RATE_PLANS); RateFailClosed the groups refused while the
 	// limiter's store is down.
@@ -205,7 +206,7 @@ func Load(lookup LookupFunc) (Config, error) {
 		errs = append(errs, "RIPTIDE_KEY_PEPPER and RIPTIDE_KEY_PEPPER_SECRET_ARN are both set: set one (two peppers would make half the keys fail)")
 	}
 	c.OIDCIssuer, c.OIDCAudience, c.OIDCJWKSURL = get("RIPTIDE_OIDC_ISSUER"), get("RIPTIDE_OIDC_AUDIENCE"), get("RIPTIDE_OIDC_JWKS_URL")
-	c.OIDCScopeClaim, c.OIDCTenantClaim = get("RIPTIDE_OIDC_SCOPE_CLAIM"), get("RIPTIDE_OIDC_TENANT_CLAIM")
+	c.OIDCScopeClaim, c.OIDCTenantClaim, c.OIDCPlanClaim = get("RIPTIDE_OIDC_SCOPE_CLAIM"), get("RIPTIDE_OIDC_TENANT_CLAIM"), get("RIPTIDE_OIDC_PLAN_CLAIM")
 	if c.OIDCIssuer != "" && c.OIDCAudience == "" {
 		errs = append(errs, "RIPTIDE_OIDC_AUDIENCE: required with RIPTIDE_OIDC_ISSUER (a token for another service must not pass)")
 	}

@@ -33,6 +33,13 @@ type OIDCOptions struct {
 	ScopeClaim string
 	// TenantClaim holds the tenant; default "tenant".
 	TenantClaim string
+	// PlanClaim holds the caller's rate-limit plan; default "plan". A
+	// token without it, or naming a plan the server does not know, is
+	// limited by the default plan (HasPlan decides).
+	PlanClaim string
+	// HasPlan reports whether a plan name is configured; nil accepts none,
+	// so every token gets the default plan.
+	HasPlan func(name string) bool
 	// ClockSkew is how far the provider's clock may be ahead or behind;
 	// default 60 s.
 	ClockSkew time.Duration
@@ -59,6 +66,9 @@ func NewOIDCTokens(o OIDCOptions, next Authenticator) *OIDCTokens {
 	}
 	if o.TenantClaim == "" {
 		o.TenantClaim = "tenant"
+	}
+	if o.PlanClaim == "" {
+		o.PlanClaim = "plan"
 	}
 	if o.ClockSkew == 0 {
 		o.ClockSkew = time.Minute
@@ -103,7 +113,20 @@ func (a *OIDCTokens) Authenticate(ctx context.Context, credential string) (Princ
 	}
 	tenant, _ := claims[a.opts.TenantClaim].(string)
 	sum := sha256.Sum256([]byte(tok.Issuer + "\x00" + tok.Subject))
-	return Principal{ID: "jwt_" + hex.EncodeToString(sum[:8]), Tenant: tenant, Scopes: scopesOf(claims[a.opts.ScopeClaim])}, nil
+	return Principal{ID: "jwt_" + hex.EncodeToString(sum[:8]), Tenant: tenant, Scopes: scopesOf(claims[a.opts.ScopeClaim]),
+		Plan: a.planOf(claims[a.opts.PlanClaim])}, nil
+}
+
+// planOf maps the plan claim onto a configured plan. A plan the server
+// does not know is not an error: the provider may know plans this
+// deployment does not sell, and refusing every call of such a user would
+// be worse than limiting it by the default plan.
+func (a *OIDCTokens) planOf(claim any) string {
+	name, _ := claim.(string)
+	if name == "" || a.opts.HasPlan == nil || !a.opts.HasPlan(name) {
+		return ""
+	}
+	return name
 }
 
 // scopesOf maps a scope claim onto RipTide's scopes; unknown values are

@@ -36,6 +36,19 @@ func TestOIDCTokensAgainstALoopbackProvider(t *testing.T) {
 	if p, err := a.Authenticate(ctx, idp.Token(t, map[string]any{"scope": "openid"})); err != nil || p.Scopes == nil || len(p.Scopes) != 0 {
 		t.Fatalf("a token without RipTide scopes: %+v %v", p, err)
 	}
+	// The plan claim names the rate-limit plan when the server knows it;
+	// an unknown plan or none is the default plan ("").
+	withPlans := httpx.NewOIDCTokens(httpx.OIDCOptions{Issuer: idp.Srv.URL, Audience: "riptide-api",
+		HasPlan: func(name string) bool { return name == "pro" }}, nil)
+	for claim, want := range map[any]string{"pro": "pro", "enterprise": "", nil: "", 7: ""} {
+		p, err := withPlans.Authenticate(ctx, idp.Token(t, map[string]any{"scope": "crawl", "plan": claim}))
+		if err != nil || p.Plan != want {
+			t.Errorf("plan claim %v: plan %q (%v), want %q", claim, p.Plan, err, want)
+		}
+	}
+	if p, err := a.Authenticate(ctx, idp.Token(t, map[string]any{"plan": "pro"})); err != nil || p.Plan != "" {
+		t.Errorf("without HasPlan every token gets the default plan, got %q (%v)", p.Plan, err)
+	}
 	// API keys still work beside tokens.
 	if _, err := a.Authenticate(ctx, "static-key"); err != nil {
 		t.Fatalf("static key: %v", err)

@@ -279,3 +279,17 @@ func joinTypes() string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// URLCount is how many URLs a job fetches that are known when it is
+// submitted: its url, or its urls (a batch, or a spider's seeds: the pages
+// a spider finds are not known yet). Maintenance fetches none.
+func (s *Spec) URLCount() int {
+	if s.Type == TypeMaintenance {
+		return 0
+	}
+	n := len(s.URLs)
+	if s.URL != "" {
+		n++
+	}
+	return n
+}

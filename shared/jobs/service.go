@@ -62,19 +62,27 @@ type Submitted struct {
 	WebhookSecret string
 }
 
+// Validate checks and normalises spec as Submit does, without storing
+// anything: a caller that must spend something before the job exists (its
+// URLs, from the caller's rate-limit plan) validates first, so a mistaken
+// submission costs nothing. Submit validates again; both steps are pure.
+func (s *Service) Validate(ctx context.Context, spec *Spec) error {
+	if err := spec.normalize(s.now().UTC()); err != nil {
+		return err
+	}
+	ex, ok := s.Executors[spec.Type]
+	if !ok {
+		return core.Errorf(core.ErrNotImplemented, "job type %s is not available in this deployment", spec.Type)
+	}
+	return ex.Prepare(ctx, spec)
+}
+
 // Submit validates spec, stores the job and enqueues it. A submission
 // whose idempotency key matches one of the owner's jobs of the last 24 h
 // returns that job instead: it never runs twice.
 func (s *Service) Submit(ctx context.Context, owner string, spec Spec) (*Submitted, error) {
 	now := s.now().UTC()
-	if err := spec.normalize(now); err != nil {
-		return nil, err
-	}
-	ex, ok := s.Executors[spec.Type]
-	if !ok {
-		return nil, core.Errorf(core.ErrNotImplemented, "job type %s is not available in this deployment", spec.Type)
-	}
-	if err := ex.Prepare(ctx, &spec); err != nil {
+	if err := s.Validate(ctx, &spec); err != nil {
 		return nil, err
 	}
 	out := &Submitted{}

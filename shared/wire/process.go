@@ -178,7 +178,8 @@ func New(ctx context.Context, name string, lookup config.LookupFunc, opts ...Opt
 	// JWT goes to the provider's keys, anything else on to the API keys.
 	if !cfg.AuthDisabled && cfg.OIDCIssuer != "" {
 		p.Auth.Authenticator = httpx.NewOIDCTokens(httpx.OIDCOptions{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience, JWKSURL: cfg.OIDCJWKSURL,
-			ScopeClaim: cfg.OIDCScopeClaim, TenantClaim: cfg.OIDCTenantClaim}, p.Auth.Authenticator)
+			ScopeClaim: cfg.OIDCScopeClaim, TenantClaim: cfg.OIDCTenantClaim, PlanClaim: cfg.OIDCPlanClaim,
+			HasPlan: func(name string) bool { _, ok := cfg.RatePlans[name]; return ok }}, p.Auth.Authenticator)
 	}
 	return p, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
+	"github.com/riptidecrawler/riptide/shared/ratelimit"
 	"github.com/riptidecrawler/riptide/shared/search"
 )
 
@@ -170,7 +171,30 @@ func (d Deps) decode(r *http.Request) (search.DeepRequest, error) {
 	if err != nil {
 		return dr, err
 	}
-	return dr, d.engine(0).Check(r.Context(), dr)
+	if err := d.engine(0).Check(r.Context(), dr); err != nil {
+		return dr, err
+	}
+	// The most URLs the run may crawl come out of the caller's plan before
+	// the search vendor is called: a run the plan cannot afford costs
+	// nothing. Fewer hits than asked for are not refunded.
+	return dr, httpx.SpendUpfront(r.Context(), ratelimit.URLs, float64(maxCrawled(dr)))
+}
+
+// maxCrawled is how many hits a deep search crawls at most.
+func maxCrawled(dr search.DeepRequest) int {
+	if !dr.IncludeContent {
+		return 0
+	}
+	if dr.CrawlLimit > 0 && dr.CrawlLimit < dr.Query.Limit {
+		return dr.CrawlLimit
+	}
+	return dr.Query.Limit
+}
+
+// countCrawled reports the URLs a finished run fetched against the
+// caller's key (usage counters).
+func countCrawled(r *http.Request, s search.DeepSummary) {
+	httpx.AddUsage(r.Context(), int64(s.URLsCrawled+s.URLsFailed), 0, 0)
 }
 
 // Response is the body of POST /api/v1/deepsearch.
@@ -210,6 +234,7 @@ func (d Deps) deepsearch(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
+	countCrawled(r, summary)
 	sort.Slice(results, func(i, j int) bool { return results[i].Index < results[j].Index })
 	if results == nil {
 		results = []search.DeepResult{}
@@ -270,6 +295,7 @@ func (d Deps) stream(w http.ResponseWriter, r *http.Request) {
 		case ev.Result != nil:
 			return out.Send("result", "", ResultLine{Type: "result", DeepResult: *ev.Result})
 		default:
+			countCrawled(r, *ev.Summary)
 			return out.Send("summary", "", SummaryLine{Type: "summary", DeepSummary: *ev.Summary, Status: "completed"})
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/ratelimit"
 	"github.com/riptidecrawler/riptide/shared/spider"
 )
 
@@ -37,6 +38,9 @@ func (d Deps) startBatch(w http.ResponseWriter, r *http.Request, version string)
 		return
 	}
 	urls, invalid, err := req.check()
+	if err == nil {
+		err = httpx.SpendUpfront(r.Context(), ratelimit.URLs, float64(len(urls)))
+	}
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -51,6 +55,7 @@ func (d Deps) startBatch(w http.ResponseWriter, r *http.Request, version string)
 		httpx.WriteError(w, r, err)
 		return
 	}
+	httpx.AddUsage(r.Context(), int64(len(urls)), 0, 0)
 	httpx.WriteJSON(w, http.StatusOK, Started{Success: true, ID: id, URL: jobURL(r, version+"/batch/scrape", id), InvalidURLs: invalid})
 }
 

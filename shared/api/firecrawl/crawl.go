@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/ratelimit"
 	"github.com/riptidecrawler/riptide/shared/spider"
 )
 
@@ -72,6 +73,9 @@ func (d Deps) crawl(w http.ResponseWriter, r *http.Request) {
 
 func (d Deps) startCrawl(w http.ResponseWriter, r *http.Request, version string, req CrawlRequest) {
 	opts, err := req.spiderOptions()
+	if err == nil {
+		err = httpx.SpendUpfront(r.Context(), ratelimit.URLs, 1) // the seed; pages are not known yet
+	}
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return

@@ -10,6 +10,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
+	"github.com/riptidecrawler/riptide/shared/ratelimit"
 	"github.com/riptidecrawler/riptide/shared/render"
 	"github.com/riptidecrawler/riptide/shared/strategy"
 )
@@ -52,10 +53,14 @@ func (d Deps) scrape(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plan, err := req.check("", false, d.CanRender)
+	if err == nil {
+		err = httpx.SpendUpfront(r.Context(), ratelimit.URLs, 1)
+	}
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
+	httpx.AddUsage(r.Context(), 1, 0, 0)
 	doc, err := d.scrapeOne(r.Context(), req.URL, plan)
 	if err != nil {
 		httpx.WriteError(w, r, err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/httpx"
+	"github.com/riptidecrawler/riptide/shared/ratelimit"
 	"github.com/riptidecrawler/riptide/shared/spider"
 )
 
@@ -82,12 +83,19 @@ func (d Deps) crawl(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
+	// The seeds come out of the caller's plan before the run exists; the
+	// pages a synchronous run fetched are charged after it (as debt).
+	if err := httpx.SpendUpfront(r.Context(), ratelimit.URLs, float64(len(req.SeedURLs))); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
 	if req.Sync {
 		res, err := d.Service.RunSync(r.Context(), httpx.Owner(r.Context()), req.SeedURLs, req.Options)
 		if err != nil {
 			httpx.WriteError(w, r, err)
 			return
 		}
+		httpx.AddUsage(r.Context(), res.Status.PagesCrawled+res.Status.PagesFailed, 0, 0)
 		httpx.WriteJSON(w, http.StatusOK, SyncResponse{SpiderID: res.Status.SpiderID, Status: res.Status, Results: res.Results})
 		return
 	}
@@ -96,6 +104,7 @@ func (d Deps) crawl(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
+	httpx.AddUsage(r.Context(), int64(len(req.SeedURLs)), 0, 0)
 	acc := accepted(id)
 	w.Header().Set("Location", acc.StatusURL)
 	httpx.WriteJSON(w, http.StatusAccepted, acc)

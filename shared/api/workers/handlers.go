@@ -11,6 +11,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/jobs"
+	"github.com/riptidecrawler/riptide/shared/ratelimit"
 )
 
 // Deps are what the group needs: the job service of this home.
@@ -75,11 +76,22 @@ func (d Deps) submit(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
+	// Validated first so that a mistaken submission spends nothing; then
+	// its URLs come out of the caller's plan before the job exists.
+	if err := d.Service.Validate(r.Context(), &spec); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := httpx.SpendUpfront(r.Context(), ratelimit.URLs, float64(spec.URLCount())); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
 	sub, err := d.Service.Submit(r.Context(), owner(r), spec)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
+	httpx.AddUsage(r.Context(), int64(spec.URLCount()), 0, 0)
 	acc := AcceptedOf(sub)
 	w.Header().Set("Location", acc.StatusURL)
 	httpx.WriteJSON(w, http.StatusAccepted, acc)

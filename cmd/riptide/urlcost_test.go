@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/riptidecrawler/riptide/internal/fixture"
+)
+
+// TestServeSpendsURLsBeforeTheWork checks, through `riptide serve`, that
+// every route which knows how many URLs it will fetch spends them from
+// the caller's plan before any work (docs/security.md, "Cost up front"),
+// and that a request refused for its own mistake spends nothing. The plan
+// allows 4 URLs at once and refills one a minute, so nothing refills
+// while the test runs; each case has a key (a caller) of its own.
+func TestServeSpendsURLsBeforeTheWork(t *testing.T) {
+	site := fixture.New(t, map[string]fixture.Page{
+		"/a": fixture.HTML(fixture.Article("Alpha page", fixture.Prose)),
+		"/b": fixture.HTML(fixture.Article("Beta page", fixture.Prose)),
+		"/c": fixture.HTML(fixture.Article("Gamma page", fixture.Prose)),
+	})
+	urls := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = site.URL("/" + string(rune('a'+i%3)) + "?n=" + string(rune('0'+i)))
+		}
+		return out
+	}
+	// A SearXNG instance on loopback (its JSON API) that counts searches.
+	var searches atomic.Int64
+	searx := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		searches.Add(1)
+		var res []map[string]string
+		for _, u := range urls(3) {
+			res = append(res, map[string]string{"url": u, "title": "A page", "content": "about the page"})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"query": r.URL.Query().Get("q"), "results": res})
+	}))
+	t.Cleanup(searx.Close)
+
+	t.Setenv("REDIS_URL", "")
+	t.Setenv("RIPTIDE_AUTH", "")
+	t.Setenv("RIPTIDE_API_KEYS", "key-jobs,key-deep,key-fire,key-spider,key-batch")
+	t.Setenv("RIPTIDE_ALLOW_CIDRS", "127.0.0.0/8")
+	t.Setenv("SEARXNG_URL", searx.URL)
+	t.Setenv("RIPTIDE_RATE_PLANS", `{"default": {"*": {"requests": 1000, "urls": {"per_minute": 1, "burst": 4}}}}`)
+	base := startServe(t)
+	send := func(key, method, path string, body any) (int, string) {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		return callWith(t, method, base+path, string(b), http.Header{"X-Api-Key": {key}})
+	}
+	want := func(what string, code int, body string, wantCode int, wantIn string) {
+		t.Helper()
+		if code != wantCode || !strings.Contains(body, wantIn) {
+			t.Errorf("%s: %d %s; want %d with %q", what, code, body, wantCode, wantIn)
+		}
+	}
+
+	// Jobs: a mistaken submission spends nothing, a batch over the burst
+	// is refused whole, one that fits is accepted and empties the plan.
+	code, body := send("key-jobs", "POST", "/api/v1/workers/jobs", map[string]any{"type": "batch_crawl", "urls": []string{"ftp://x/"}})
+	want("job with a bad URL", code, body, 400, "invalid_url")
+	code, body = send("key-jobs", "POST", "/api/v1/workers/jobs", map[string]any{"type": "batch_crawl", "urls": urls(5)})
+	want("job of 5 URLs", code, body, 429, "split it")
+	code, body = send("key-jobs", "POST", "/api/v1/workers/jobs", map[string]any{"type": "batch_crawl", "urls": urls(4)})
+	want("job of 4 URLs", code, body, 202, "job_id")
+	code, body = send("key-jobs", "POST", "/api/v1/workers/jobs", map[string]any{"type": "single_crawl", "url": site.URL("/a")})
+	want("a fifth URL", code, body, 429, "rate_limited")
+	code, body = send("key-jobs", "POST", "/api/v1/workers/jobs", map[string]any{"type": "maintenance", "task": "cleanup_expired"})
+	if code == 429 {
+		t.Errorf("a maintenance job fetches no URL and must not be refused for URLs: %s", body)
+	}
+
+	// Deep search: the most hits it may crawl are spent before the vendor
+	// is asked; without content it crawls (and spends) nothing.
+	code, body = send("key-deep", "POST", "/api/v1/deepsearch", map[string]any{"query": "harbour", "limit": 5})
+	want("deep search of 5", code, body, 429, "split it")
+	if n := searches.Load(); n != 0 {
+		t.Errorf("a refused deep search still called the vendor %d times", n)
+	}
+	code, body = send("key-deep", "POST", "/api/v1/deepsearch", map[string]any{"query": "harbour", "limit": 5, "include_content": false})
+	want("deep search without content", code, body, 200, `"urls_found":3`)
+	code, body = send("key-deep", "POST", "/api/v1/deepsearch", map[string]any{"query": "harbour", "limit": 5, "crawl_limit": 3})
+	want("deep search crawling 3", code, body, 200, `"urls_crawled":3`)
+	code, body = send("key-deep", "POST", "/api/v1/deepsearch", map[string]any{"query": "harbour", "limit": 2})
+	want("deep search over what is left", code, body, 429, "rate_limited")
+
+	// Firecrawl: a scrape is one URL, a batch its URLs, a crawl its seed.
+	for i := 0; i < 4; i++ {
+		code, body = send("key-fire", "POST", "/v1/scrape", map[string]any{"url": site.URL("/a")})
+		want("scrape", code, body, 200, `"success":true`)
+	}
+	code, body = send("key-fire", "POST", "/v1/scrape", map[string]any{"url": site.URL("/a")})
+	want("a fifth scrape", code, body, 429, "")
+	code, body = send("key-fire", "POST", "/v1/crawl", map[string]any{"url": site.URL("/a"), "limit": 2})
+	want("a crawl with nothing left", code, body, 429, "")
+	code, body = send("key-batch", "POST", "/v1/batch/scrape", map[string]any{"urls": urls(5)})
+	want("batch scrape of 5", code, body, 429, "")
+	code, body = send("key-batch", "POST", "/v1/batch/scrape", map[string]any{"urls": urls(4)})
+	want("batch scrape of 4", code, body, 200, `"success":true`)
+
+	// Spider: its seeds before the run exists.
+	code, body = send("key-spider", "POST", "/api/v1/spider/crawl", map[string]any{"seed_urls": urls(5)})
+	want("spider with 5 seeds", code, body, 429, "split it")
+	code, body = send("key-spider", "POST", "/api/v1/spider/crawl", map[string]any{"seed_urls": urls(4), "options": map[string]any{"max_pages": 4}})
+	want("spider with 4 seeds", code, body, 202, "spider_id")
+	code, body = send("key-spider", "POST", "/api/v1/spider/crawl", map[string]any{"seed_urls": urls(1)})
+	want("a fifth seed", code, body, 429, "rate_limited")
+}
