@@ -45,7 +45,9 @@ type Service struct {
 	GuardedHTTP *http.Client
 	// Bedrock builds a Bedrock Converse client (shared/llm/bedrock); nil
 	// means this build has none.
-	Bedrock func(cfg ProviderConfig) (Client, error)
+	// guarded is GuardedHTTP when cfg's base URL was set through the API
+	// (it must reach the endpoint through the SSRF guard), else nil.
+	Bedrock func(cfg ProviderConfig, guarded *http.Client) (Client, error)
 	Now     func() time.Time
 }
 
@@ -333,7 +335,11 @@ func (s *Service) client(r resolved) (Client, error) {
 		if s.Bedrock == nil {
 			return nil, core.Errorf(core.ErrDependency, "bedrock is not available in this build")
 		}
-		return s.Bedrock(r.Config)
+		var guarded *http.Client
+		if r.APIURL {
+			guarded = hc
+		}
+		return s.Bedrock(r.Config, guarded)
 	}
 	return nil, core.Errorf(core.ErrInternal, "provider %s has no client", r.Spec.Name)
 }

@@ -42,20 +42,28 @@ type Options struct {
 }
 
 // Factory returns the function llm.Service.Bedrock expects: one client per
-// region and endpoint, built lazily and reused.
-func Factory(opts Options) func(cfg llm.ProviderConfig) (llm.Client, error) {
+// region and endpoint, built lazily and reused. An endpoint set through
+// the API comes with the SSRF-guarded client (guarded), which then sends
+// its requests: the caller who chose the URL must not reach what the
+// guard refuses, least of all with requests signed by the server's role.
+func Factory(opts Options) func(cfg llm.ProviderConfig, guarded *http.Client) (llm.Client, error) {
 	var (
 		mu      sync.Mutex
 		clients = map[string]*Client{}
 	)
-	return func(cfg llm.ProviderConfig) (llm.Client, error) {
+	return func(cfg llm.ProviderConfig, guarded *http.Client) (llm.Client, error) {
 		key := cfg.Region + "|" + cfg.BaseURL
+		o := opts
+		if guarded != nil {
+			key += "|guarded"
+			o.HTTPClient = guarded
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		if c, ok := clients[key]; ok {
 			return c, nil
 		}
-		c := &Client{region: cfg.Region, endpoint: cfg.BaseURL, opts: opts}
+		c := &Client{region: cfg.Region, endpoint: cfg.BaseURL, opts: o}
 		clients[key] = c
 		return c, nil
 	}

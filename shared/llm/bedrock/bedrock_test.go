@@ -22,8 +22,10 @@ import (
 
 	"github.com/riptidecrawler/riptide/internal/sigv4test"
 	"github.com/riptidecrawler/riptide/shared/core"
+	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/llm"
 	"github.com/riptidecrawler/riptide/shared/llm/bedrock"
+	"github.com/riptidecrawler/riptide/shared/vendorhttp"
 )
 
 var creds = aws.Credentials{AccessKeyID: "AKIDRIPTIDETEST", SecretAccessKey: "riptide-test-secret"}
@@ -72,7 +74,7 @@ func client(f *fakeBedrock) llm.Client {
 	factory := bedrock.Factory(bedrock.Options{LoadConfig: func(context.Context) (aws.Config, error) {
 		return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, "")}, nil
 	}})
-	c, _ := factory(llm.ProviderConfig{Region: "us-east-1", BaseURL: f.URL})
+	c, _ := factory(llm.ProviderConfig{Region: "us-east-1", BaseURL: f.URL}, nil)
 	return c
 }
 
@@ -138,7 +140,7 @@ func TestTheFakeRejectsAWrongSignature(t *testing.T) {
 	factory := bedrock.Factory(bedrock.Options{LoadConfig: func(context.Context) (aws.Config, error) {
 		return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, "another-secret", "")}, nil
 	}})
-	c, _ := factory(llm.ProviderConfig{Region: "us-east-1", BaseURL: f.URL})
+	c, _ := factory(llm.ProviderConfig{Region: "us-east-1", BaseURL: f.URL}, nil)
 	_, err := c.Complete(context.Background(), req)
 	if e := core.AsError(err); e.Type != core.ErrDependency || e.Retryable() || len(f.sigErrors) != 1 {
 		t.Fatalf("%v %v", err, f.sigErrors)
@@ -156,7 +158,7 @@ func TestConverseEndpointAndInferenceConfig(t *testing.T) {
 		return config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"),
 			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, "")))
 	}})
-	c, _ := factory(llm.ProviderConfig{Region: "us-east-1"})
+	c, _ := factory(llm.ProviderConfig{Region: "us-east-1"}, nil)
 	temp := 0.2
 	resp, err := c.Complete(context.Background(), llm.Request{Model: "arn:aws:bedrock:us-east-1:1:inference-profile/us.anthropic.claude-v1:0", Temperature: &temp,
 		Messages: []llm.Message{{Role: llm.RoleUser, Content: "Hello"}, {Role: llm.RoleAssistant, Content: "Hi"}, {Role: llm.RoleUser, Content: "Again"}}})
@@ -269,7 +271,7 @@ func TestConverseRefusesBeforeSending(t *testing.T) {
 	noRegion := bedrock.Factory(bedrock.Options{LoadConfig: func(context.Context) (aws.Config, error) {
 		return aws.Config{Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")}, nil
 	}})
-	c, _ := noRegion(llm.ProviderConfig{})
+	c, _ := noRegion(llm.ProviderConfig{}, nil)
 	_, err := c.Complete(context.Background(), req)
 	if e := core.AsError(err); e.Type != core.ErrDependency || e.Retryable() || !strings.Contains(e.Message, "region") {
 		t.Errorf("no region: %v", err)
@@ -279,12 +281,34 @@ func TestConverseRefusesBeforeSending(t *testing.T) {
 			return aws.Credentials{}, errors.New("no EC2 IMDS role found")
 		})}, nil
 	}})
-	c, _ = noCreds(llm.ProviderConfig{Region: "us-east-1", BaseURL: f.URL})
+	c, _ = noCreds(llm.ProviderConfig{Region: "us-east-1", BaseURL: f.URL}, nil)
 	_, err = c.Complete(context.Background(), req)
 	if e := core.AsError(err); e.Type != core.ErrDependency || e.Retryable() || !strings.Contains(e.Message, "credentials") {
 		t.Errorf("no credentials: %v", err)
 	}
 	if len(f.bodies) != 0 {
 		t.Errorf("%d requests sent", len(f.bodies))
+	}
+}
+
+// An endpoint set through the API goes out through the SSRF-guarded client
+// it comes with: the fake on loopback, which the guard refuses without an
+// allowlist, never sees a request; the same endpoint from configuration
+// (no guarded client) is reached.
+func TestAnEndpointSetThroughTheAPIPassesTheGuard(t *testing.T) {
+	f := newFakeBedrock(t)
+	f.body = `{"output":{"message":{"role":"assistant","content":[{"text":"Hi"}]}},"stopReason":"end_turn","usage":{"inputTokens":3,"outputTokens":1}}`
+	factory := bedrock.Factory(bedrock.Options{LoadConfig: func(context.Context) (aws.Config, error) {
+		return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, "")}, nil
+	}})
+	cfg := llm.ProviderConfig{Region: "us-east-1", BaseURL: f.URL}
+	guarded, _ := factory(cfg, vendorhttp.GuardedClient(fetch.NewGuard(nil).Check, 5*time.Second))
+	_, err := guarded.Complete(context.Background(), req)
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1") || len(f.bodies) != 0 {
+		t.Fatalf("guarded call to loopback: %v, %d requests reached the fake", err, len(f.bodies))
+	}
+	plain, _ := factory(cfg, nil)
+	if _, err := plain.Complete(context.Background(), req); err != nil || len(f.bodies) != 1 {
+		t.Fatalf("configured endpoint: %v, %d requests", err, len(f.bodies))
 	}
 }
