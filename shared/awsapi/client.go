@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,6 +41,18 @@ type Options struct {
 	// MaxResponseBytes overrides DefaultMaxResponseBytes.
 	MaxResponseBytes int64
 }
+
+// defaultHTTPClient is the client of every Client whose configuration
+// names none, shared by the process so that connections are reused across
+// services. http.DefaultTransport keeps 2 idle connections per host: a
+// worker sending SQS messages from 16 goroutines would open and close TLS
+// connections all the time. The SDK's own default keeps 10; SQS, Step
+// Functions and S3 see bursts of the spider's and jobs' concurrency.
+var defaultHTTPClient = sync.OnceValue(func() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	return &http.Client{Transport: t}
+})
 
 // Client calls one AWS service. Safe for concurrent use.
 type Client struct {
@@ -78,7 +91,7 @@ func New(ctx context.Context, cfg aws.Config, svc Service, opts Options) (*Clien
 		c.http = opts.HTTPClient
 	}
 	if c.http == nil {
-		c.http = &http.Client{}
+		c.http = defaultHTTPClient()
 	}
 	if opts.MaxResponseBytes > 0 {
 		c.maxBody = opts.MaxResponseBytes

@@ -312,3 +312,66 @@ func TestMissingCredentialsAreNotRetried(t *testing.T) {
 		t.Fatalf("%v; provider asked %d times, %d requests", err, asked.Load(), s.calls.Load())
 	}
 }
+
+// Without an HTTP client in the configuration, connections are kept for
+// reuse beyond http.DefaultTransport's 2 per host: a second burst of 8
+// concurrent calls opens no new connection.
+func TestConcurrentCallsReuseTheirConnections(t *testing.T) {
+	var opened atomic.Int32
+	release := make(chan struct{})
+	var inFlight atomic.Int32
+	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		// Hold the first burst until all 8 are in, so that it needs 8
+		// connections at once.
+		if inFlight.Add(1) <= 8 {
+			select {
+			case <-release:
+			case <-time.After(5 * time.Second):
+			}
+		}
+		w.WriteHeader(200)
+	}))
+	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	s.Start()
+	t.Cleanup(s.Close)
+	c := newClient(t, testConfig(nil), awsapi.Options{Endpoint: s.URL})
+	burst := func() {
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := c.Do(context.Background(), awsapi.Request{Method: "POST", Path: "/"}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		for inFlight.Load() < 8 {
+			time.Sleep(time.Millisecond)
+		}
+		close(release)
+		wg.Wait()
+	}
+	burst()
+	first := opened.Load()
+	// The second burst is not held: it only needs the kept connections.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.Do(context.Background(), awsapi.Request{Method: "POST", Path: "/"}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if first != 8 || opened.Load() > first {
+		t.Fatalf("connections opened: %d for the first burst of 8, %d after the second (want 8 and no more)", first, opened.Load())
+	}
+}

@@ -2,9 +2,11 @@ package wire_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -60,7 +62,10 @@ func TestKeysFromSecretsManagerFollowRotation(t *testing.T) {
 	cfg := motoaws.Config(t, "eu-west-1")
 	client := secretsmanager.NewFromConfig(cfg)
 	ctx := context.Background()
-	if _, err := client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("keys"),
+	// A name of its own: a moto_server reused across runs still holds the
+	// secrets of earlier ones, and CreateSecret of an existing name fails.
+	name := fmt.Sprintf("keys-%d", time.Now().UnixNano())
+	if _, err := client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name),
 		SecretString: aws.String(`{"api_keys":["old"],"bootstrap_key":"boot"}`)}); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +75,7 @@ func TestKeysFromSecretsManagerFollowRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := &secrets.Cached{Source: reader, TTL: 0}
-	auth := httpx.AuthConfig{Authenticator: &httpx.SecretKeys{Source: src, Name: "keys"}}
+	auth := httpx.AuthConfig{Authenticator: &httpx.SecretKeys{Source: src, Name: name}}
 	t.Setenv(httpx.ContractRecordEnv, "") // a synthetic route, not the document's
 	h, err := httpx.NewHandler(httpx.Options{Auth: auth}, []routes.Route{{Op: "x", Method: "GET", Path: "/x", Status: routes.Ready}},
 		map[string]http.Handler{"x": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) })})
@@ -87,7 +92,7 @@ func TestKeysFromSecretsManagerFollowRotation(t *testing.T) {
 	if status("old") != 204 || status("boot") != 204 || status("new") != 401 {
 		t.Fatal("initial key set not honoured")
 	}
-	if _, err := client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("keys"),
+	if _, err := client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(name),
 		SecretString: aws.String(`{"api_keys":["new"]}`)}); err != nil {
 		t.Fatal(err)
 	}
