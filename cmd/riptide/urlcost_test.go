@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/riptidecrawler/riptide/internal/fixture"
 )
@@ -112,4 +113,81 @@ func TestServeSpendsURLsBeforeTheWork(t *testing.T) {
 	want("spider with 4 seeds", code, body, 202, "spider_id")
 	code, body = send("key-spider", "POST", "/api/v1/spider/crawl", map[string]any{"seed_urls": urls(1)})
 	want("a fifth seed", code, body, 429, "rate_limited")
+}
+
+// TestServeChargesASpiderRunsPagesToItsCaller: an asynchronous run's pages
+// beyond its seed are charged to the caller's plan as the run records
+// them, as debt: after a run of 6 pages on a plan of 4 URLs, the caller's
+// next URL-spending call is refused until time repays it, while calls
+// that spend no URL (reading the run) still pass; the managed key's usage
+// counters count every page.
+func TestServeChargesASpiderRunsPagesToItsCaller(t *testing.T) {
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		body := "<html><head><title>Page " + r.URL.Path + "</title></head><body><article><p>" + strings.Repeat("Words about the page at "+r.URL.Path+". ", 30) + "</p>"
+		if r.URL.Path == "/" {
+			for _, p := range []string{"/p1", "/p2", "/p3", "/p4", "/p5"} {
+				body += `<a href="` + p + `">` + p + "</a>"
+			}
+		}
+		_, _ = w.Write([]byte(body + "</article></body></html>"))
+	}))
+	t.Cleanup(site.Close)
+	t.Setenv("REDIS_URL", "")
+	t.Setenv("RIPTIDE_AUTH", "")
+	t.Setenv("RIPTIDE_API_KEYS", "bootstrap-admin")
+	t.Setenv("RIPTIDE_ALLOW_CIDRS", "127.0.0.0/8")
+	t.Setenv("RIPTIDE_RATE_PLANS", `{"default": {"*": {"requests": 1000, "urls": {"per_minute": 1, "burst": 4}}}}`)
+	base := startServe(t)
+	send := func(key, method, path string, body any) (int, string) {
+		t.Helper()
+		var b []byte
+		if body != nil {
+			b, _ = json.Marshal(body)
+		}
+		return callWith(t, method, base+path, string(b), http.Header{"X-Api-Key": {key}})
+	}
+	code, body := send("bootstrap-admin", "POST", "/api/v1/admin/keys", map[string]any{"name": "crawler", "scopes": []string{"spider", "read"}})
+	var created struct {
+		Key struct {
+			ID string `json:"id"`
+		} `json:"key"`
+		Token string `json:"token"`
+	}
+	if code != 201 || json.Unmarshal([]byte(body), &created) != nil || created.Token == "" {
+		t.Fatalf("create key: %d %s", code, body)
+	}
+	code, body = send(created.Token, "POST", "/api/v1/spider/crawl", map[string]any{"seed_urls": []string{site.URL + "/"},
+		"options": map[string]any{"max_pages": 10, "sitemap": "skip"}})
+	var started struct {
+		ID string `json:"spider_id"`
+	}
+	if code != 202 || json.Unmarshal([]byte(body), &started) != nil {
+		t.Fatalf("start: %d %s", code, body)
+	}
+	var status struct {
+		State   string `json:"status"`
+		Crawled int    `json:"pages_crawled"`
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		code, body = send(created.Token, "GET", "/api/v1/spider/status?spider_id="+started.ID, nil)
+		if code != 200 || json.Unmarshal([]byte(body), &status) != nil {
+			t.Fatalf("status: %d %s", code, body)
+		}
+		if status.State == "completed" || time.Now().After(deadline) {
+			break
+		}
+	}
+	if status.State != "completed" || status.Crawled != 6 {
+		t.Fatalf("run: %s with %d pages, want completed with 6: %s", status.State, status.Crawled, body)
+	}
+	// 1 seed spent up front, 5 pages charged after: 4 - 6 = 2 URLs of debt.
+	code, body = send(created.Token, "POST", "/api/v1/spider/crawl", map[string]any{"seed_urls": []string{site.URL + "/p1"}})
+	if code != 429 || !strings.Contains(body, "rate_limited") {
+		t.Errorf("a caller in URL debt started another run: %d %s", code, body)
+	}
+	code, body = send("bootstrap-admin", "GET", "/api/v1/admin/keys/"+created.Key.ID, nil)
+	if code != 200 || !strings.Contains(body, `"urls":6`) {
+		t.Errorf("key usage after a run of 6 pages: %d %s", code, body)
+	}
 }

@@ -82,6 +82,12 @@ type Deps struct {
 	// Pages counts the pages runs crawl, for the metrics (monitoring's
 	// spider_pages, riptide_spider_pages_total); nil counts nothing.
 	Pages PageCounter
+	// Meter charges pages beyond the seeds (the API spends the seeds up
+	// front) to the run's Billing; nil charges nothing.
+	Meter PageMeter
+	// BillingOf says who pays for a run created under ctx (the API's
+	// caller); nil or "" is nobody.
+	BillingOf func(ctx context.Context) string
 	// NewScorer builds the best_first scorer of a run (default
 	// KeywordScorer over options.keywords).
 	NewScorer func(Options) Scorer
@@ -89,6 +95,14 @@ type Deps struct {
 	Config    Config
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+}
+
+// PageMeter charges the pages a run fetches to whoever started it (their
+// rate-limit plan and usage counters). A run outlives the request that
+// started it, so the charge is made as batches record their pages, to the
+// run's Billing, which BillingOf read from the starting request.
+type PageMeter interface {
+	ChargePages(ctx context.Context, billing string, pages int)
 }
 
 // PageCounter counts crawled pages by outcome: "ok" or the error type
@@ -106,6 +120,8 @@ type Engine struct {
 	site      SiteFetcher
 	notifier  Notifier
 	pages     PageCounter
+	meter     PageMeter
+	billingOf func(ctx context.Context) string
 	newScorer func(Options) Scorer
 	log       *slog.Logger
 	cfg       Config
@@ -117,7 +133,7 @@ func New(d Deps) (*Engine, error) {
 	if d.Runs == nil {
 		return nil, errors.New("spider: Runs is required")
 	}
-	e := &Engine{runs: d.Runs, crawler: d.Crawler, site: d.Site, notifier: d.Notifier, pages: d.Pages, newScorer: d.NewScorer,
+	e := &Engine{runs: d.Runs, crawler: d.Crawler, site: d.Site, notifier: d.Notifier, pages: d.Pages, meter: d.Meter, billingOf: d.BillingOf, newScorer: d.NewScorer,
 		log: d.Logger, cfg: d.Config.withDefaults(), now: d.Now}
 	if e.newScorer == nil {
 		e.newScorer = func(o Options) Scorer { return KeywordScorer{Keywords: o.Keywords} }
@@ -277,7 +293,11 @@ func (e *Engine) Create(ctx context.Context, owner string, seeds []string, o Opt
 }
 
 func (e *Engine) create(ctx context.Context, id, owner string, seeds []string, o Options, gen int64) error {
-	err := e.runs.Create(ctx, NewRun{ID: id, Owner: owner, Gen: gen, Seeds: seeds, Options: o,
+	var billing string
+	if e.billingOf != nil {
+		billing = e.billingOf(ctx)
+	}
+	err := e.runs.Create(ctx, NewRun{ID: id, Owner: owner, Billing: billing, Gen: gen, Seeds: seeds, Options: o,
 		MaxPages: o.MaxPages, MaxBytes: o.MaxBytes, MaxErrors: o.MaxErrors,
 		TTL: time.Duration(o.ResultTTLMS) * time.Millisecond, Created: e.now()})
 	if err != nil {

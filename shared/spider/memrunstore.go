@@ -95,7 +95,7 @@ func (s *MemoryRunStore) Create(_ context.Context, n NewRun) error {
 	defer s.mu.Unlock()
 	s.lazyInit()
 	s.runs[n.ID] = &memRun{
-		m: RunMeta{State: StateRunning, Owner: n.Owner, Gen: n.Gen, MaxPages: n.MaxPages, MaxBytes: n.MaxBytes, MaxErrors: n.MaxErrors,
+		m: RunMeta{State: StateRunning, Owner: n.Owner, Billing: n.Billing, Gen: n.Gen, MaxPages: n.MaxPages, MaxBytes: n.MaxBytes, MaxErrors: n.MaxErrors,
 			Created: msUTC(n.Created), Updated: msUTC(n.Created), Skipped: map[string]int64{}},
 		options: opts, seeds: seeds,
 		info: map[string]memInfo{}, seen: map[string]bool{}, deep: map[string]bool{}, hashes: map[string]bool{},

@@ -73,6 +73,9 @@ type NewRun struct {
 	// Owner is who may read and control the run (the caller's tenant or
 	// id, as the API decides); "" for a run started outside the API.
 	Owner string
+	// Billing says who pays for the run's pages (Deps.BillingOf); opaque
+	// to the engine, "" for nobody.
+	Billing string
 	// Gen counts resets: 1 for a new run.
 	Gen     int64
 	Seeds   []string
@@ -90,6 +93,7 @@ type NewRun struct {
 type RunMeta struct {
 	State       string
 	Owner       string
+	Billing     string
 	Gen         int64
 	Initialized bool
 	Seeds       []string

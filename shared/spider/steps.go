@@ -354,6 +354,7 @@ func (w *batchWork) recorder() {
 			err = core.Wrap(core.ErrDependency, err, "record crawled pages")
 		} else {
 			w.e.countPages(outcomes, recorded)
+			w.e.chargePages(ctx, w.r, outcomes, recorded)
 			for i := range outcomes {
 				if i < len(recorded) {
 					known.remember(&outcomes[i], recorded[i])
@@ -383,6 +384,28 @@ func (e *Engine) countPages(outcomes []Outcome, recorded []Recorded) {
 		case o.Kind == OutcomeFailed && o.Error != nil:
 			e.pages.RecordSpiderPage(string(o.Error.Type))
 		}
+	}
+}
+
+// chargePages charges the run's payer for the pages stored by this
+// completion, crawled or failed (a failed fetch was still made), except
+// the seeds, which the API spent before the run existed. Skips,
+// duplicates and outcomes a newer batch took over are not pages.
+func (e *Engine) chargePages(ctx context.Context, r *run, outcomes []Outcome, recorded []Recorded) {
+	if e.meter == nil || r.m.Billing == "" {
+		return
+	}
+	n := 0
+	for i, o := range outcomes {
+		if i >= len(recorded) || recorded[i] != RecordStored || (o.Kind != OutcomeOK && o.Kind != OutcomeFailed) {
+			continue
+		}
+		if !slices.Contains(r.seeds, o.URL) {
+			n++
+		}
+	}
+	if n > 0 {
+		e.meter.ChargePages(ctx, r.m.Billing, n)
 	}
 }
 

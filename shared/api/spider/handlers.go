@@ -83,9 +83,14 @@ func (d Deps) crawl(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	// The seeds come out of the caller's plan before the run exists; the
-	// pages a synchronous run fetched are charged after it (as debt).
-	if err := httpx.SpendUpfront(r.Context(), ratelimit.URLs, float64(len(req.SeedURLs))); err != nil {
+	// The seeds (validated, without duplicates) come out of the caller's
+	// plan before the run exists; the engine charges the other pages as
+	// its batches record them (spider.Deps.Meter).
+	_, seeds, err := d.Service.Check(req.SeedURLs, req.Options)
+	if err == nil {
+		err = httpx.SpendUpfront(r.Context(), ratelimit.URLs, float64(len(seeds)))
+	}
+	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
@@ -95,7 +100,7 @@ func (d Deps) crawl(w http.ResponseWriter, r *http.Request) {
 			httpx.WriteError(w, r, err)
 			return
 		}
-		httpx.AddUsage(r.Context(), res.Status.PagesCrawled+res.Status.PagesFailed, 0, 0)
+		httpx.AddUsage(r.Context(), int64(len(seeds)), 0, 0)
 		httpx.WriteJSON(w, http.StatusOK, SyncResponse{SpiderID: res.Status.SpiderID, Status: res.Status, Results: res.Results})
 		return
 	}
@@ -104,7 +109,7 @@ func (d Deps) crawl(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	httpx.AddUsage(r.Context(), int64(len(req.SeedURLs)), 0, 0)
+	httpx.AddUsage(r.Context(), int64(len(seeds)), 0, 0)
 	acc := accepted(id)
 	w.Header().Set("Location", acc.StatusURL)
 	httpx.WriteJSON(w, http.StatusAccepted, acc)

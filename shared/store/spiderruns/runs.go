@@ -99,7 +99,7 @@ func (r *Runs) Create(ctx context.Context, n spider.NewRun) error {
 	created := n.Created.UnixMilli()
 	pipe := r.s.Client.TxPipeline()
 	pipe.HSet(ctx, k.meta, map[string]any{
-		"state": spider.StateRunning, "owner": n.Owner, "gen": n.Gen, "options": string(optJSON), "seeds": string(seedJSON),
+		"state": spider.StateRunning, "owner": n.Owner, "billing": n.Billing, "gen": n.Gen, "options": string(optJSON), "seeds": string(seedJSON),
 		"max_pages": n.MaxPages, "max_bytes": n.MaxBytes, "max_errors": n.MaxErrors,
 		"ttl_ms": n.TTL.Milliseconds(), "created_ms": created, "updated_ms": created,
 	})
@@ -146,7 +146,7 @@ func decodeRunMeta(h map[string]string) (*spider.RunMeta, error) {
 		return time.Time{}
 	}
 	m := &spider.RunMeta{
-		State: h["state"], Owner: h["owner"], Gen: i64("gen"), Initialized: h["initialized"] == "1",
+		State: h["state"], Owner: h["owner"], Billing: h["billing"], Gen: i64("gen"), Initialized: h["initialized"] == "1",
 		MaxPages: int(i64("max_pages")), MaxBytes: i64("max_bytes"), MaxErrors: int(i64("max_errors")),
 		Reserved: i64("reserved"), InFlight: i64("inflight"), ReservedBytes: i64("reserved_bytes"),
 		Crawled: i64("crawled"), Failed: i64("failed"), Bytes: i64("bytes"), DupLinks: i64("dup_links"),

@@ -13,6 +13,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/health"
+	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/stepfn"
 	"github.com/riptidecrawler/riptide/shared/webhook"
@@ -52,6 +53,9 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 	engine, err := spider.New(spider.Deps{
 		Runs: spiderrunswire.Runs(p), Crawler: crawler, Site: p.Fetcher(), Logger: p.Logger, Config: o.Config,
 		Notifier: spider.NewWebhookSender(webhookSender(p)), Pages: p.Recorder,
+		// A run's pages beyond its seeds are charged to whoever started it,
+		// as its batches record them (docs/security.md, "Cost up front").
+		BillingOf: httpx.BillingOf, Meter: laterCharges(p),
 	})
 	if err != nil {
 		return nil, err
@@ -152,3 +156,13 @@ const WebhookSenderKey = "webhook.sender"
 
 // WebhookSender returns the process's webhook sender.
 func WebhookSender(p *wire.Process) *webhook.Sender { return webhookSender(p) }
+
+// laterCharges charges work done after its request on the process's rate
+// limiter and key counters.
+func laterCharges(p *wire.Process) httpx.LaterCharges {
+	c := httpx.LaterCharges{Limiter: p.RateLimiter(), Logger: p.Logger}
+	if p.Keys != nil {
+		c.Usage = httpx.KeyUsage{Keys: p.Keys}
+	}
+	return c
+}
