@@ -49,8 +49,12 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 	if crawler == nil {
 		crawler = PipelineCrawler{Pipeline: pl}
 	}
+	runs, err := spiderrunswire.Runs(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	engine, err := spider.New(spider.Deps{
-		Runs: spiderrunswire.Runs(p), Crawler: crawler, Site: p.Fetcher(), Logger: p.Logger, Config: o.Config,
+		Runs: runs, Crawler: crawler, Site: p.Fetcher(), Logger: p.Logger, Config: o.Config,
 		Notifier: spider.NewWebhookSender(webhookSender(p)), Pages: p.Recorder,
 	})
 	if err != nil {
