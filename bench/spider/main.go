@@ -20,7 +20,10 @@
 //	riptide+extract the real page pipeline (spiderapi.PipelineCrawler): one fetch,
 //	                challenge check, gate, full extraction (text, markdown,
 //	                metadata, links), exactly what a spider run does in production
-//	*/redis         the same on a real redis-server (its CPU is added; its memory is not)
+//	*/redis         the same on a real redis-server (its CPU is added; its memory is not),
+//	                with large result records in a blob folder (a temporary directory
+//	                standing in for the S3 bucket of a deployment; -records redis keeps
+//	                them in Redis, as a deployment without a bucket does)
 package main
 
 import (
@@ -48,6 +51,7 @@ import (
 	"github.com/gocolly/colly/v2"
 
 	"github.com/riptidecrawler/riptide/internal/spidertest"
+	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
 	"github.com/riptidecrawler/riptide/shared/spider"
@@ -71,6 +75,8 @@ func main() {
 	crawler := flag.String("crawler", "", "internal: the variant a crawl child runs")
 	base := flag.String("base", "", "internal: site URL for a crawl child")
 	redisURL := flag.String("redis-url", "", "internal: Redis of a crawl child")
+	records := flag.String("records", "blob", "where the /redis variants keep large result records: blob (a temporary folder standing in for S3) or redis")
+	blobDir := flag.String("blob-dir", "", "internal: blob folder of a crawl child")
 	cpuProfile := flag.String("cpuprofile", "", "internal: write a crawl child's CPU profile here")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -85,9 +91,13 @@ func main() {
 	case "serve":
 		err = serveSite(*pages)
 	case "crawl":
-		err = crawlChild(*crawler, *base, *redisURL, *pages, *conc)
+		err = crawlChild(*crawler, *base, *redisURL, *blobDir, *pages, *conc)
 	default:
-		err = parent(*pages, *runs, *conc, strings.Split(*variants, ","))
+		if *records != "blob" && *records != "redis" {
+			err = fmt.Errorf("-records %q: want blob or redis", *records)
+			break
+		}
+		err = parent(*pages, *runs, *conc, strings.Split(*variants, ","), *records == "blob")
 	}
 	if err != nil {
 		pprof.StopCPUProfile()
@@ -124,18 +134,18 @@ type result struct {
 	RSSMB   float64 `json:"rss_mb"`
 }
 
-func crawlChild(variant, base, redisURL string, pages, conc int) error {
+func crawlChild(variant, base, redisURL, blobDir string, pages, conc int) error {
 	var r result
 	var err error
 	switch variant {
 	case "colly":
 		r, err = crawlColly(base, conc)
 	case "riptide", "riptide/redis":
-		r, err = crawlRiptide(base, redisURL, pages, conc, nil, false)
+		r, err = crawlRiptide(base, redisURL, blobDir, pages, conc, nil, false)
 	case "riptide+parse", "riptide+parse/redis":
-		r, err = crawlRiptide(base, redisURL, pages, conc, Extract, false)
+		r, err = crawlRiptide(base, redisURL, blobDir, pages, conc, Extract, false)
 	case "riptide+extract", "riptide+extract/redis":
-		r, err = crawlRiptide(base, redisURL, pages, conc, nil, true)
+		r, err = crawlRiptide(base, redisURL, blobDir, pages, conc, nil, true)
 	default:
 		return fmt.Errorf("unknown variant %q", variant)
 	}
@@ -172,7 +182,7 @@ func crawlColly(base string, conc int) (result, error) {
 	return result{Pages: pages.Load(), Stored: pages.Load(), WallMS: ms(time.Since(start))}, nil
 }
 
-func crawlRiptide(base, redisURL string, pages, conc int, extract spidertest.ExtractFunc, pipelined bool) (result, error) {
+func crawlRiptide(base, redisURL, blobDir string, pages, conc int, extract spidertest.ExtractFunc, pipelined bool) (result, error) {
 	ctx := context.Background()
 	st, err := store.Open(store.Options{URL: redisURL, Prefix: "bench" + spider.NewID()[:8] + ":"})
 	if err != nil {
@@ -192,7 +202,15 @@ func crawlRiptide(base, redisURL string, pages, conc int, extract spidertest.Ext
 	if pipelined {
 		crawler = spiderwire.PipelineCrawler{Pipeline: &pipeline.Pipeline{Fetcher: f, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	}
-	e, err := spider.New(spider.Deps{Runs: spiderrunswire.For(st), Crawler: crawler, Site: f,
+	var records blob.Store
+	if blobDir != "" {
+		d, err := blob.NewDir(blobDir)
+		if err != nil {
+			return result{}, err
+		}
+		records = blob.WithPrefix(d, spiderrunswire.RecordsPrefix)
+	}
+	e, err := spider.New(spider.Deps{Runs: spiderrunswire.For(st, records), Crawler: crawler, Site: f,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return result{}, err
@@ -230,7 +248,7 @@ func crawlRiptide(base, redisURL string, pages, conc int, extract spidertest.Ext
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func parent(pages, runs, conc int, variants []string) error {
+func parent(pages, runs, conc int, variants []string, blobRecords bool) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -279,13 +297,23 @@ func parent(pages, runs, conc int, variants []string) error {
 		}
 		for _, v := range order {
 			args := []string{"-role", "crawl", "-crawler", v, "-base", base, "-pages", strconv.Itoa(pages), "-concurrency", strconv.Itoa(conc)}
+			var blobDir string
 			if onRedis(v) {
 				args = append(args, "-redis-url", redisURL)
+				if blobRecords {
+					if blobDir, err = os.MkdirTemp("", "spider-bench-blob-"); err != nil {
+						return err
+					}
+					args = append(args, "-blob-dir", blobDir)
+				}
 			}
 			redisBefore := procCPU(redis)
 			cmd := exec.Command(self, args...)
 			cmd.Stderr = os.Stderr
 			b, err := cmd.Output()
+			if blobDir != "" {
+				_ = os.RemoveAll(blobDir)
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %v", v, err)
 			}
@@ -305,7 +333,36 @@ func parent(pages, runs, conc int, variants []string) error {
 		}
 	}
 	fmt.Print(table(all, variants, pages, runs, conc))
+	if redisURL != "" {
+		printRedisCost(redisURL)
+	}
 	return nil
+}
+
+// printRedisCost prints what the /redis variants cost redis-server over
+// all runs: bytes received and sent, and the commands that took the most
+// time (INFO commandstats).
+func printRedisCost(url string) {
+	st, err := store.Open(store.Options{URL: url})
+	if err != nil {
+		return
+	}
+	defer st.Close()
+	ctx := context.Background()
+	var b strings.Builder
+	for _, section := range []string{"stats", "cpu", "commandstats"} {
+		info, err := st.Client.Info(ctx, section).Result()
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(info, "\r\n") {
+			if strings.HasPrefix(line, "total_net_") || strings.HasPrefix(line, "used_cpu_sys:") || strings.HasPrefix(line, "used_cpu_user:") ||
+				strings.HasPrefix(line, "cmdstat_") {
+				b.WriteString(line + "\n")
+			}
+		}
+	}
+	fmt.Fprintf(os.Stderr, "\nredis-server, all /redis runs together:\n%s", b.String())
 }
 
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -16,7 +18,26 @@ const (
 	ArtifactsExpiryDays = 7
 	// AccessLogExpiryDays: who fetched which artifact, kept for audits.
 	AccessLogExpiryDays = 90
+	// SpiderRecordExpiryDays: large spider result records (spider/) are
+	// read as long as their run's results: a run lasts up to 7 days
+	// (max_duration_ms) and keeps its results up to 30 days after
+	// (result_ttl_ms), and lifecycle expiry rounds up to the next midnight
+	// UTC. Deleting a run deletes its records at once; records of runs
+	// that simply expire are removed here (docs/data-retention.md).
+	SpiderRecordExpiryDays = 7 + 30 + 1
 )
+
+// ArtifactPrefixes are the prefixes the functions write to the artifacts
+// bucket under (shared/wire: Process.Blob callers), each expiring after
+// ArtifactsExpiryDays. The rules are per prefix because S3 honours the
+// shortest of overlapping expiration rules: a bucket-wide 7-day rule would
+// remove spider records (SpiderRecordsPrefix) while their runs still list
+// them. A new prefix must be added here, or its objects never expire.
+var ArtifactPrefixes = []string{"artifacts/", "results/", "uploads/", "modules/"}
+
+// SpiderRecordsPrefix is where the spider keeps result records of 16 KiB
+// or more (shared/wire/spiderrunswire.RecordsPrefix).
+const SpiderRecordsPrefix = "spider/"
 
 // Artifacts is the bucket for render artifacts (screenshots, PDFs) too
 // large to return inline: the render function uploads them and returns
@@ -55,16 +76,28 @@ func NewArtifacts(scope constructs.Construct, id string) *Artifacts {
 	}))
 	// cdk-nag's S1 (access logging) counts a bucket that receives another
 	// bucket's access logs as compliant, so this one needs no suppression.
+	rules := []*awss3.LifecycleRule{{
+		Id: jsii.String("abort-incomplete-uploads"),
+		// Large PDFs may go up in parts; parts of a failed upload cost
+		// storage until aborted.
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+	}}
+	for _, prefix := range ArtifactPrefixes {
+		rules = append(rules, &awss3.LifecycleRule{
+			Id:         jsii.String("expire-" + strings.TrimSuffix(prefix, "/")),
+			Prefix:     jsii.String(prefix),
+			Expiration: awscdk.Duration_Days(jsii.Number(ArtifactsExpiryDays)),
+		})
+	}
+	rules = append(rules, &awss3.LifecycleRule{
+		Id:         jsii.String("expire-spider-records"),
+		Prefix:     jsii.String(SpiderRecordsPrefix),
+		Expiration: awscdk.Duration_Days(jsii.Number(SpiderRecordExpiryDays)),
+	})
 	bucket := awss3.NewBucket(c, jsii.String("Bucket"), private(&awss3.BucketProps{
 		ServerAccessLogsBucket: logs,
 		ServerAccessLogsPrefix: jsii.String("artifacts/"),
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Id:         jsii.String("expire-artifacts"),
-			Expiration: awscdk.Duration_Days(jsii.Number(ArtifactsExpiryDays)),
-			// Large PDFs may go up in parts; parts of a failed upload cost
-			// storage until aborted.
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-		}},
+		LifecycleRules:         &rules,
 	}))
 	return &Artifacts{Construct: c, Bucket: bucket, AccessLogs: logs}
 }
@@ -75,25 +108,42 @@ func NewArtifacts(scope constructs.Construct, id string) *Artifacts {
 // Without it a worker kept result pages in its own memory, where the
 // instance answering GET /workers/jobs/{id}/result could not see them.
 func (a *Artifacts) GrantJobResults(fn awslambda.Function) {
+	a.grantPrefix(fn, "results/", "JobResultPages",
+		"Result pages are named per job (not known at deploy time); the role may only touch the results/ prefix of the artifacts bucket.")
+}
+
+// GrantSpiderRecords lets fn write, read and delete large spider result
+// records (the spider/ prefix), and names the bucket in its environment:
+// with it the functions keep the pages' documents out of Redis
+// (shared/store/spiderruns). Every function that runs, reads or deletes
+// spider runs needs it: one without the bucket cannot read records
+// another wrote.
+func (a *Artifacts) GrantSpiderRecords(fn awslambda.Function) {
+	a.grantPrefix(fn, SpiderRecordsPrefix, "SpiderResultRecords",
+		"Result records are named per run and batch (not known at deploy time); the role may only touch the spider/ prefix of the artifacts bucket.")
+}
+
+// grantPrefix lets fn put, get, delete and list the objects under prefix.
+func (a *Artifacts) grantPrefix(fn awslambda.Function, prefix, sid, reason string) {
 	fn.AddEnvironment(jsii.String("RIPTIDE_ARTIFACTS_BUCKET"), a.Bucket.BucketName(), nil)
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("JobResultPages"),
+		Sid:       jsii.String(sid),
 		Effect:    awsiam.Effect_ALLOW,
 		Actions:   jsii.Strings("s3:PutObject", "s3:GetObject", "s3:DeleteObject"),
-		Resources: &[]*string{a.Bucket.ArnForObjects(jsii.String("results/*"))},
+		Resources: &[]*string{a.Bucket.ArnForObjects(jsii.String(prefix + "*"))},
 	}))
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("ListJobResultPages"),
+		Sid:        jsii.String("List" + sid),
 		Effect:     awsiam.Effect_ALLOW,
 		Actions:    jsii.Strings("s3:ListBucket"),
 		Resources:  &[]*string{a.Bucket.BucketArn()},
-		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{"results/*"}}},
+		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{prefix + "*"}}},
 	}))
 	bucketID := awscdk.Stack_Of(a.Bucket).GetLogicalId(a.Bucket.Node().DefaultChild().(awscdk.CfnElement))
 	suppress(fn.Role(), true, nagRule{
 		ID:        "AwsSolutions-IAM5",
-		Reason:    "Result pages are named per job (not known at deploy time); the role may only touch the results/ prefix of the artifacts bucket.",
-		AppliesTo: []string{"Resource::<" + *bucketID + ".Arn>/results/*"},
+		Reason:    reason,
+		AppliesTo: []string{"Resource::<" + *bucketID + ".Arn>/" + prefix + "*"},
 	})
 }
 

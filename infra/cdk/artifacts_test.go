@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -38,7 +39,7 @@ func TestArtifactsBucketIsPrivateEncryptedAndExpires(t *testing.T) {
 			t.Errorf("bucket %s: SSE %v, want AES256 (S3-managed)", id, alg)
 		}
 		rules, _ := dig(p, "LifecycleConfiguration", "Rules").([]any)
-		if len(rules) != 1 || dig(rules, 0, "ExpirationInDays") != days || dig(rules, 0, "Status") != "Enabled" {
+		if id == logs && (len(rules) != 1 || dig(rules, 0, "ExpirationInDays") != days || dig(rules, 0, "Status") != "Enabled") {
 			t.Errorf("bucket %s: lifecycle %v, want objects to expire after %v days", id, rules, days)
 		}
 		// Kept on stack deletion; emptied by nobody.
@@ -49,8 +50,34 @@ func TestArtifactsBucketIsPrivateEncryptedAndExpires(t *testing.T) {
 			t.Errorf("bucket %s: ACL %v / website %v, want neither", id, p["AccessControl"], p["WebsiteConfiguration"])
 		}
 	}
-	if r := dig(props(buckets[bucket]), "LifecycleConfiguration", "Rules", 0); dig(r, "AbortIncompleteMultipartUpload") == nil {
-		t.Errorf("artifacts lifecycle %v does not abort incomplete multipart uploads", r)
+	// The artifacts bucket: every prefix expires, spider records later than
+	// the rest, and no rule without a prefix expires objects (S3 would
+	// honour the shortest of overlapping rules and cut the spider records').
+	rules, _ := dig(props(buckets[bucket]), "LifecycleConfiguration", "Rules").([]any)
+	expiry := map[string]any{}
+	aborts := false
+	for _, r := range rules {
+		if dig(r, "Status") != "Enabled" {
+			t.Errorf("artifacts lifecycle rule %v is not enabled", r)
+		}
+		prefix, _ := dig(r, "Prefix").(string)
+		if days := dig(r, "ExpirationInDays"); days != nil {
+			if prefix == "" {
+				t.Errorf("artifacts lifecycle rule %v expires every prefix", r)
+			}
+			expiry[prefix] = days
+		}
+		aborts = aborts || (prefix == "" && dig(r, "AbortIncompleteMultipartUpload") != nil)
+	}
+	want := map[string]any{SpiderRecordsPrefix: float64(SpiderRecordExpiryDays)}
+	for _, prefix := range ArtifactPrefixes {
+		want[prefix] = float64(ArtifactsExpiryDays)
+	}
+	if fmt.Sprint(expiry) != fmt.Sprint(want) {
+		t.Errorf("artifacts expiry by prefix %v, want %v", expiry, want)
+	}
+	if !aborts {
+		t.Errorf("artifacts lifecycle %v does not abort incomplete multipart uploads", rules)
 	}
 	// No auto-delete custom resource (it would add a Node.js Lambda): the
 	// only custom resource is the migration, served by a table function.
@@ -101,21 +128,28 @@ func TestArtifactsBucketIsPrivateEncryptedAndExpires(t *testing.T) {
 
 // The render function puts and signs artifacts; the workers function keeps
 // job result pages under results/ (and lists them for a job's pages) and
-// the admin function deletes them with a tenant; no other function touches
-// the bucket.
+// the admin function deletes them with a tenant; the functions that run,
+// read or delete spider runs keep large result records under spider/; no
+// other function touches the bucket.
 func TestOnlyRenderFunctionUsesArtifactsBucket(t *testing.T) {
 	s := shared(t)
 	bucket, logs := artifactBuckets(t, s.rootJSON)
 	render := tableRenderFunction(t)
 	ids := functionIDs(t, s.rootJSON)
-	resultsAccess := struct{ actions, resources []string }{
-		[]string{"s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"},
-		[]string{"<GetAtt:" + bucket + ".Arn>", "<GetAtt:" + bucket + ".Arn>/results/*"},
+	readWrite := []string{"s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"}
+	spiderAccess := struct{ actions, resources []string }{
+		readWrite, []string{"<GetAtt:" + bucket + ".Arn>", "<GetAtt:" + bucket + ".Arn>/spider/*"},
+	}
+	resultsAndSpider := struct{ actions, resources []string }{
+		readWrite, []string{"<GetAtt:" + bucket + ".Arn>", "<GetAtt:" + bucket + ".Arn>/results/*", "<GetAtt:" + bucket + ".Arn>/spider/*"},
 	}
 	want := map[string]struct{ actions, resources []string }{
 		render.Name: {[]string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"}, []string{"<GetAtt:" + bucket + ".Arn>/*"}},
-		JobsWorker:  resultsAccess,
-		"admin":     resultsAccess,
+		JobsWorker:  resultsAndSpider,
+		"admin":     resultsAndSpider,
+		"spider":    spiderAccess,
+		"crawl":     spiderAccess,
+		"firecrawl": spiderAccess,
 	}
 	for name, stmts := range functionStatements(t, s.rootJSON) {
 		var actions, objects []string

@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,10 +37,11 @@ func TestChromiumLayerOnRenderFunctionOnly(t *testing.T) {
 			if fn["Layers"] != nil {
 				t.Errorf("function %s needs no Chromium but has layers %v", f.Name, fn["Layers"])
 			}
-			// The artifacts bucket is also where job result pages live
-			// (workers, and admin for a tenant's deletion; artifacts_test.go).
+			// The artifacts bucket is also where job result pages and large
+			// spider result records live (workers, admin for a tenant's
+			// deletion, and the spider's functions; artifacts_test.go).
 			for _, k := range []string{"RIPTIDE_CHROMIUM_PATH", "FONTCONFIG_PATH", "RIPTIDE_ARTIFACTS_BUCKET"} {
-				if k == "RIPTIDE_ARTIFACTS_BUCKET" && (f.Name == JobsWorker || f.Name == "admin") {
+				if k == "RIPTIDE_ARTIFACTS_BUCKET" && slices.Contains([]string{JobsWorker, "admin", "spider", "crawl", "firecrawl"}, f.Name) {
 					continue
 				}
 				if v, ok := env[k]; ok {

@@ -256,6 +256,16 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 			s.Jobs.WireTenantDeletion(admin)
 		}
 	}
+	// Large spider result records live in the artifacts bucket too: every
+	// function that runs, reads or deletes spider runs reaches them.
+	if s.Render != nil {
+		fns := append([]awslambda.Function{s.Functions.Get("spider"), s.Functions.Get("admin")}, spiderStarters(s.Functions)...)
+		for _, fn := range fns {
+			if fn != nil {
+				s.Render.Artifacts.GrantSpiderRecords(fn)
+			}
+		}
+	}
 	opsProps := &OpsProps{Functions: s.Functions, Schedule: p.BackupSchedule, DLQ: s.FailedInvocations}
 	if s.Render != nil {
 		opsProps.AccessLogs = s.Render.Artifacts.AccessLogs

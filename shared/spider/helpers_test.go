@@ -12,6 +12,7 @@ import (
 
 	"github.com/riptidecrawler/riptide/internal/spidertest"
 	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/store"
@@ -20,10 +21,12 @@ import (
 )
 
 // backends are the homes of a run's state: the in-memory store, the
-// embedded miniredis of `riptide serve` and a real redis-server (AWS,
-// REDIS_URL). Every engine test runs on each, so the Lua scripts and the
-// in-memory store cannot drift apart.
-var backends = []string{"memory", "embedded", "redis"}
+// embedded miniredis of `riptide serve`, a real redis-server (AWS,
+// REDIS_URL), and the same with every result record in a blob folder (a
+// deployment with a bucket; the threshold lowered to 1 byte so the small
+// test pages go there too). Every engine test runs on each, so the Lua
+// scripts and the in-memory store cannot drift apart.
+var backends = []string{"memory", "embedded", "redis", "redis+blob"}
 
 // eachBackend runs test once per backend, as subtests.
 func eachBackend(t *testing.T, test func(t *testing.T, backend string)) {
@@ -39,7 +42,7 @@ func openRuns(t testing.TB, backend string) spider.RunStore {
 		return spider.NewMemoryRunStore()
 	}
 	url := ""
-	if backend == "redis" {
+	if backend == "redis" || backend == "redis+blob" {
 		url = testenv.RedisURL(t)
 	}
 	// A prefix per test: CI shares one Redis between packages.
@@ -48,6 +51,13 @@ func openRuns(t testing.TB, backend string) spider.RunStore {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	if backend == "redis+blob" {
+		dir, err := blob.NewDir(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return spiderruns.New(s, spiderruns.WithBlobRecords(blob.WithPrefix(dir, "spider/"), 1))
+	}
 	return spiderruns.New(s)
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/spider"
 	"github.com/riptidecrawler/riptide/shared/store"
@@ -32,10 +33,19 @@ type Runs struct {
 	// records numbers the record keys this process writes; with the
 	// batch id in the key it makes them unique.
 	records atomic.Uint64
+	// blobs holds the largest result records when set (WithBlobRecords).
+	blobs   blob.Store
+	minBlob int
 }
 
 // New returns the spider run store of s.
-func New(s *store.Store) *Runs { return &Runs{s: s} }
+func New(s *store.Store, opts ...Option) *Runs {
+	r := &Runs{s: s}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
 
 var _ spider.RunStore = (*Runs)(nil)
 
@@ -50,7 +60,7 @@ type runKeys struct {
 	deep     string // set: URLs skipped for depth (counted once, may come back shallower)
 	hashes   string // set: content hashes of crawled pages
 	inflight string // hash: claimed URL -> "batch|reserved_bytes|score"
-	results  string // list: result records (JSON), or "@" + the key of a large one, in completion order
+	results  string // list: result records (JSON), or a reference to a large one (records.go), in completion order
 	base     string // prefix of the record keys: base + ":rec:<batch>:<n>" (string: one large record)
 }
 
@@ -277,7 +287,8 @@ func (r *Runs) Claim(ctx context.Context, id string, c spider.ClaimRequest) (spi
 // 64 KB argument costs an EVAL about 150 us before the script does
 // anything (a 1-byte one under 1 us), and appending a 64 KB list element
 // costs 350-900 us where SET of the same string costs 2-5 us. The spider
-// stores one such record per page.
+// stores one such record per page. With a blob store (WithBlobRecords) the
+// records of MinBlobRecord bytes or more go there instead (records.go).
 const maxListedRecord = 1 << 10
 
 // recordTTLSlack is added to the run's TTL on a record key when it is
@@ -297,21 +308,39 @@ func (r *Runs) Complete(ctx context.Context, id, batch string, p spider.PushPoli
 	for _, o := range outcomes {
 		n += 3 * len(o.Links)
 	}
-	// Large records first go to keys of their own, and the script lists
-	// their names: see maxListedRecord.
-	recKeys := make([]string, len(outcomes))
+	// Large records first go to keys or objects of their own, and the
+	// script lists their names: see maxListedRecord and MinBlobRecord.
+	refs := make([]string, len(outcomes))
+	var blobKeys []string
+	var blobData [][]byte
 	var sets redis.Pipeliner
 	for i, o := range outcomes {
-		if len(o.Result) > maxListedRecord {
+		switch {
+		case r.blobs != nil && len(o.Result) >= r.minBlob:
+			if blobKeys == nil {
+				blobKeys, blobData = make([]string, len(outcomes)), make([][]byte, len(outcomes))
+			}
+			blobKeys[i], blobData[i] = r.blobRecordKey(id, batch), o.Result
+			refs[i] = blobRecordRef + blobKeys[i]
+		case len(o.Result) > maxListedRecord:
 			if sets == nil {
 				sets = r.s.Client.Pipeline()
 			}
-			recKeys[i] = k.base + ":rec:" + batch + ":" + strconv.FormatUint(r.records.Add(1), 10)
-			sets.Set(ctx, recKeys[i], o.Result, p.TTL+recordTTLSlack)
+			key := k.base + ":rec:" + batch + ":" + strconv.FormatUint(r.records.Add(1), 10)
+			sets.Set(ctx, key, o.Result, p.TTL+recordTTLSlack)
+			refs[i] = redisRecordRef + key
+		}
+	}
+	written := slices.DeleteFunc(slices.Clone(refs), func(ref string) bool { return ref == "" })
+	if blobKeys != nil {
+		if err := r.putBlobRecords(ctx, blobKeys, blobData); err != nil {
+			_ = r.dropRecords(ctx, written)
+			return nil, err
 		}
 	}
 	if sets != nil {
 		if _, err := sets.Exec(ctx); err != nil {
+			_ = r.dropRecords(ctx, written)
 			return nil, err
 		}
 	}
@@ -319,13 +348,14 @@ func (r *Runs) Complete(ctx context.Context, id, batch string, p spider.PushPoli
 	args = append(args, batch, p.TTL.Milliseconds(), direction(p), len(outcomes))
 	for i, o := range outcomes {
 		var result any = o.Result
-		if recKeys[i] != "" {
-			result = "@" + recKeys[i]
+		if refs[i] != "" {
+			result = refs[i]
 		}
 		var errJSON []byte
 		if o.Error != nil {
 			var err error
 			if errJSON, err = json.Marshal(o.Error); err != nil {
+				_ = r.dropRecords(ctx, written)
 				return nil, fmt.Errorf("encode error: %w", err)
 			}
 		}
@@ -334,23 +364,21 @@ func (r *Runs) Complete(ctx context.Context, id, batch string, p spider.PushPoli
 	}
 	got, err := spiderComplete.Run(ctx, r.s.Client, keys, args...).Int64Slice()
 	if err != nil {
-		if sets != nil {
-			_ = r.s.Client.Del(ctx, slices.DeleteFunc(recKeys, func(k string) bool { return k == "" })...).Err()
-		}
+		_ = r.dropRecords(ctx, written)
 		return nil, err
 	}
 	out := make([]spider.Recorded, len(got))
 	var unused []string
 	for i, v := range got {
 		out[i] = spider.Recorded(v)
-		if recKeys[i] != "" && out[i] != spider.RecordStored {
-			unused = append(unused, recKeys[i]) // a stale or duplicate page's record
+		if refs[i] != "" && out[i] != spider.RecordStored {
+			unused = append(unused, refs[i]) // a stale or duplicate page's record
 		}
 	}
 	if len(unused) > 0 {
 		// The outcome is recorded; a record left behind would only expire
 		// later, so a failure here is not the caller's.
-		_ = r.s.Client.Del(ctx, unused...).Err()
+		_ = r.dropRecords(ctx, unused)
 	}
 	return out, nil
 }
@@ -416,36 +444,9 @@ func (r *Runs) Finish(ctx context.Context, id string, end spider.RunEnd, ttl tim
 	if _, err := pipe.Exec(ctx); err != nil {
 		return err
 	}
-	return r.eachRecordKey(ctx, k, func(p redis.Pipeliner, key string) { p.PExpire(ctx, key, ttl) })
-}
-
-// recordScan is how many results list entries one call reads when
-// walking the record keys.
-const recordScan = 1000
-
-// eachRecordKey queues do for every record key of the run's results list
-// and runs the queued commands, recordScan entries at a time.
-func (r *Runs) eachRecordKey(ctx context.Context, k runKeys, do func(p redis.Pipeliner, key string)) error {
-	for start := int64(0); ; start += recordScan {
-		entries, err := r.s.Client.LRange(ctx, k.results, start, start+recordScan-1).Result()
-		if err != nil {
-			return err
-		}
-		pipe := r.s.Client.Pipeline()
-		for _, e := range entries {
-			if key, ok := strings.CutPrefix(e, "@"); ok {
-				do(pipe, key)
-			}
-		}
-		if pipe.Len() > 0 {
-			if _, err := pipe.Exec(ctx); err != nil {
-				return err
-			}
-		}
-		if len(entries) < recordScan {
-			return nil
-		}
-	}
+	return r.eachRecordRef(ctx, k, func(refs []string) error {
+		return r.expireRecordKeys(ctx, refs, func(p redis.Pipeliner, key string) { p.PExpire(ctx, key, ttl) })
+	})
 }
 
 // Results implements spider.RunStore.
@@ -479,30 +480,49 @@ func (r *Runs) Results(ctx context.Context, id string, offset int64, limit int) 
 	}
 	entries := rcmd.Val()
 	rr.Records = make([][]byte, len(entries))
-	var refs []string
-	var at []int
+	var keys, objects []string
+	var keyAt, objectAt []int
 	for i, e := range entries {
-		if key, ok := strings.CutPrefix(e, "@"); ok {
-			refs, at = append(refs, key), append(at, i)
-			continue
+		if key, ok := strings.CutPrefix(e, redisRecordRef); ok {
+			keys, keyAt = append(keys, key), append(keyAt, i)
+		} else if key, ok := strings.CutPrefix(e, blobRecordRef); ok {
+			objects, objectAt = append(objects, key), append(objectAt, i)
+		} else {
+			rr.Records[i] = []byte(e)
 		}
-		rr.Records[i] = []byte(e)
 	}
-	if len(refs) == 0 {
-		return rr, nil
+	// Only a run that outlived its records (one paused past the record
+	// keys' TTL slack, or past the blob store's expiry) finds one gone.
+	expired := func(i int) error {
+		return fmt.Errorf("result record %d of run %s has expired", offset+int64(i), id)
 	}
-	vals, err := r.s.Client.MGet(ctx, refs...).Result()
-	if err != nil {
-		return nil, err
-	}
-	for j, v := range vals {
-		s, ok := v.(string)
-		if !ok {
-			// Only a run that outlived the record keys' TTL slack (one
-			// paused for days) gets here.
-			return nil, fmt.Errorf("result record %d of run %s has expired", offset+int64(at[j]), id)
+	if len(keys) > 0 {
+		vals, err := r.s.Client.MGet(ctx, keys...).Result()
+		if err != nil {
+			return nil, err
 		}
-		rr.Records[at[j]] = []byte(s)
+		for j, v := range vals {
+			s, ok := v.(string)
+			if !ok {
+				return nil, expired(keyAt[j])
+			}
+			rr.Records[keyAt[j]] = []byte(s)
+		}
+	}
+	if len(objects) > 0 {
+		if r.blobs == nil {
+			return nil, fmt.Errorf("result records of run %s are in a blob store this process does not have", id)
+		}
+		recs, missing, err := r.getBlobRecords(ctx, objects)
+		if err != nil {
+			return nil, err
+		}
+		if missing >= 0 {
+			return nil, expired(objectAt[missing])
+		}
+		for j, rec := range recs {
+			rr.Records[objectAt[j]] = rec
+		}
 	}
 	return rr, nil
 }
@@ -514,7 +534,7 @@ func (r *Runs) Delete(ctx context.Context, id string) error {
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return err
 	}
-	if err := r.eachRecordKey(ctx, k, func(p redis.Pipeliner, key string) { p.Del(ctx, key) }); err != nil {
+	if err := r.eachRecordRef(ctx, k, func(refs []string) error { return r.dropRecords(ctx, refs) }); err != nil {
 		return err
 	}
 	_, err = r.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {

@@ -221,9 +221,9 @@ func TestTenantExportAndDeleteLeaveNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	results := blobAt(t, blobDir, "results/")
-	owned := ownData(t, s, results, "acme-corp")
-	others := ownData(t, s, results, "beta")
+	results, records := blobAt(t, blobDir, "results/"), blobAt(t, blobDir, "spider/")
+	owned := ownData(t, s, results, records, "acme-corp")
+	others := ownData(t, s, results, records, "beta")
 
 	create := func(tenant string) (string, string) {
 		_, _, out := call(t, srv, bootstrap, "POST", "/api/v1/admin/keys",
@@ -277,6 +277,12 @@ func TestTenantExportAndDeleteLeaveNothing(t *testing.T) {
 	}
 	if pages, err := results.List(ctx, others.job+"/"); err != nil || len(pages) != 1 {
 		t.Errorf("the other tenant's result pages: %v %v", pages, err)
+	}
+	if recs, err := records.List(ctx, owned.run+"/"); err != nil || len(recs) != 0 {
+		t.Errorf("the tenant's spider result records after deletion: %v %v", recs, err)
+	}
+	if recs, err := records.List(ctx, others.run+"/"); err != nil || len(recs) != 1 {
+		t.Errorf("the other tenant's spider result records: %v %v", recs, err)
 	}
 	if code, _, _ := call(t, srv, acme1, "GET", "/api/v1/admin/keys", ""); code != 401 {
 		t.Fatalf("a deleted tenant's key still works: %d", code)
@@ -334,8 +340,9 @@ type tenantData struct{ job, schedule, session, cookie, run string }
 
 // ownData stores, as the owner keys.TenantOwner(tenant), what the API's
 // groups would: a finished job with an idempotency key and a result page,
-// a schedule, a session with a cookie, and a spider run.
-func ownData(t *testing.T, s *store.Store, results blob.Store, tenant string) tenantData {
+// a schedule, a session with a cookie, and a spider run with a page whose
+// record is in the blob store (records).
+func ownData(t *testing.T, s *store.Store, results, records blob.Store, tenant string) tenantData {
 	t.Helper()
 	ctx, now := context.Background(), time.Now()
 	owner := keys.TenantOwner(tenant)
@@ -365,9 +372,25 @@ func ownData(t *testing.T, s *store.Store, results blob.Store, tenant string) te
 		CreatedAt: now}}, nil); !ok || err != nil {
 		t.Fatalf("save cookie: %v %v", ok, err)
 	}
-	if err := spiderruns.New(s).Create(ctx, spider.NewRun{ID: d.run, Owner: owner, Gen: 1, Seeds: []string{"https://" + tenant + ".test/"},
-		TTL: time.Hour, Created: now}); err != nil {
+	rs := spiderruns.New(s, spiderruns.WithBlobRecords(records, 0))
+	seed := "https://" + tenant + ".test/"
+	pol := spider.PushPolicy{TTL: time.Hour}
+	if err := rs.Create(ctx, spider.NewRun{ID: d.run, Owner: owner, Gen: 1, Seeds: []string{seed}, TTL: time.Hour, Created: now}); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := rs.Push(ctx, d.run, pol, []spider.FoundLink{{URL: seed}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.Takeover(ctx, d.run, "b1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.Claim(ctx, d.run, spider.ClaimRequest{Batch: "b1", Want: 1, Now: now, PageBytes: 10}); err != nil {
+		t.Fatal(err)
+	}
+	page := []byte(`{"url":"` + seed + `","document":"` + strings.Repeat(tenant+" ", spiderruns.MinBlobRecord/len(tenant)) + `"}`)
+	if got, err := rs.Complete(ctx, d.run, "b1", pol, []spider.Outcome{{URL: seed, Kind: spider.OutcomeOK, ContentHash: "h", Result: page}}); err != nil ||
+		got[0] != spider.RecordStored {
+		t.Fatalf("complete: %v %v", got, err)
 	}
 	return d
 }

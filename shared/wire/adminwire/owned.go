@@ -23,7 +23,11 @@ func OwnedDataSources(ctx context.Context, p *wire.Process) ([]privacy.Source, e
 	if err != nil {
 		return nil, err
 	}
-	return []privacy.Source{jobsSource{js}, sessionsSource{sessionswire.Service(p)}, spiderRunsSource{spiderrunswire.Runs(p)}}, nil
+	runs, err := spiderrunswire.Runs(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return []privacy.Source{jobsSource{js}, sessionsSource{sessionswire.Service(p)}, spiderRunsSource{runs}}, nil
 }
 
 type jobsSource struct{ svc *jobs.Service }

@@ -50,8 +50,12 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 	if crawler == nil {
 		crawler = PipelineCrawler{Pipeline: pl}
 	}
+	runs, err := spiderrunswire.Runs(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	engine, err := spider.New(spider.Deps{
-		Runs: spiderrunswire.Runs(p), Crawler: crawler, Site: p.Fetcher(), Logger: p.Logger, Config: o.Config,
+		Runs: runs, Crawler: crawler, Site: p.Fetcher(), Logger: p.Logger, Config: o.Config,
 		Notifier: spider.NewWebhookSender(webhookSender(p)), Pages: p.Recorder,
 		// A run's pages beyond its seeds are charged to whoever started it,
 		// as its batches record them (docs/security.md, "Cost up front").
