@@ -33,7 +33,13 @@ const (
 // shortest of overlapping expiration rules: a bucket-wide 7-day rule would
 // remove spider records (SpiderRecordsPrefix) while their runs still list
 // them. A new prefix must be added here, or its objects never expire.
-var ArtifactPrefixes = []string{"artifacts/", "results/", "uploads/", "modules/"}
+var ArtifactPrefixes = []string{"artifacts/", "results/", "uploads/"}
+
+// ModulesPrefix is where uploaded WASM modules live, by sha256
+// (shared/wire/pipelinewire.WASM). No lifecycle rule: a registered module
+// stays until it is deleted through the API, as users expect of an
+// upload they refer to by id.
+const ModulesPrefix = "modules/"
 
 // SpiderRecordsPrefix is where the spider keeps result records of 16 KiB
 // or more (shared/wire/spiderrunswire.RecordsPrefix).
@@ -121,6 +127,32 @@ func (a *Artifacts) GrantJobResults(fn awslambda.Function) {
 func (a *Artifacts) GrantSpiderRecords(fn awslambda.Function) {
 	a.grantPrefix(fn, SpiderRecordsPrefix, "SpiderResultRecords",
 		"Result records are named per run and batch (not known at deploy time); the role may only touch the spider/ prefix of the artifacts bucket.")
+}
+
+// GrantModules names the bucket in fn's environment and lets it read WASM
+// modules: every function that runs extraction strategies finds a module
+// uploaded through another one. With manage (the strategies function) it
+// also uploads, lists and deletes them. Without the bucket each function
+// kept modules in its own memory, where no other instance saw them.
+func (a *Artifacts) GrantModules(fn awslambda.Function, manage bool) {
+	if manage {
+		a.grantPrefix(fn, ModulesPrefix, "WasmModules",
+			"Modules are named by their sha256 (not known at deploy time); the role may only touch the modules/ prefix of the artifacts bucket.")
+		return
+	}
+	fn.AddEnvironment(jsii.String("RIPTIDE_ARTIFACTS_BUCKET"), a.Bucket.BucketName(), nil)
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadWasmModules"),
+		Effect:    awsiam.Effect_ALLOW,
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: &[]*string{a.Bucket.ArnForObjects(jsii.String(ModulesPrefix + "*"))},
+	}))
+	bucketID := awscdk.Stack_Of(a.Bucket).GetLogicalId(a.Bucket.Node().DefaultChild().(awscdk.CfnElement))
+	suppress(fn.Role(), true, nagRule{
+		ID:        "AwsSolutions-IAM5",
+		Reason:    "Modules are named by their sha256 (not known at deploy time); the role may only read the modules/ prefix of the artifacts bucket.",
+		AppliesTo: []string{"Resource::<" + *bucketID + ".Arn>/" + ModulesPrefix + "*"},
+	})
 }
 
 // grantPrefix lets fn put, get, delete and list the objects under prefix.

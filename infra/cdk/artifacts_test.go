@@ -73,7 +73,8 @@ func TestArtifactsBucketIsPrivateEncryptedAndExpires(t *testing.T) {
 	for _, prefix := range ArtifactPrefixes {
 		want[prefix] = float64(ArtifactsExpiryDays)
 	}
-	if fmt.Sprint(expiry) != fmt.Sprint(want) {
+	// Uploaded WASM modules never expire (they are deleted through the API).
+	if fmt.Sprint(expiry) != fmt.Sprint(want) || expiry[ModulesPrefix] != nil {
 		t.Errorf("artifacts expiry by prefix %v, want %v", expiry, want)
 	}
 	if !aborts {
@@ -129,8 +130,9 @@ func TestArtifactsBucketIsPrivateEncryptedAndExpires(t *testing.T) {
 // The render function puts and signs artifacts; the workers function keeps
 // job result pages under results/ (and lists them for a job's pages) and
 // the admin function deletes them with a tenant; the functions that run,
-// read or delete spider runs keep large result records under spider/; no
-// other function touches the bucket.
+// read or delete spider runs keep large result records under spider/;
+// strategies manages WASM modules under modules/ and every function that
+// runs extraction reads them; no other function touches the bucket.
 func TestOnlyRenderFunctionUsesArtifactsBucket(t *testing.T) {
 	s := shared(t)
 	bucket, logs := artifactBuckets(t, s.rootJSON)
@@ -143,13 +145,24 @@ func TestOnlyRenderFunctionUsesArtifactsBucket(t *testing.T) {
 	resultsAndSpider := struct{ actions, resources []string }{
 		readWrite, []string{"<GetAtt:" + bucket + ".Arn>", "<GetAtt:" + bucket + ".Arn>/results/*", "<GetAtt:" + bucket + ".Arn>/spider/*"},
 	}
+	// Every function that runs extraction reads WASM modules (GetObject on
+	// modules/*); strategies manages them.
+	modules := "<GetAtt:" + bucket + ".Arn>/modules/*"
+	withModules := func(a struct{ actions, resources []string }) struct{ actions, resources []string } {
+		a.resources = append(slices.Clone(a.resources), modules)
+		slices.Sort(a.resources)
+		return a
+	}
 	want := map[string]struct{ actions, resources []string }{
-		render.Name: {[]string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"}, []string{"<GetAtt:" + bucket + ".Arn>/*"}},
-		JobsWorker:  resultsAndSpider,
-		"admin":     resultsAndSpider,
-		"spider":    spiderAccess,
-		"crawl":     spiderAccess,
-		"firecrawl": spiderAccess,
+		render.Name:  {[]string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"}, []string{"<GetAtt:" + bucket + ".Arn>/*", modules}},
+		JobsWorker:   withModules(resultsAndSpider),
+		"admin":      resultsAndSpider,
+		"spider":     withModules(spiderAccess),
+		"crawl":      withModules(spiderAccess),
+		"firecrawl":  withModules(spiderAccess),
+		"crawl-ws":   {[]string{"s3:GetObject"}, []string{modules}},
+		"deepsearch": {[]string{"s3:GetObject"}, []string{modules}},
+		"strategies": {readWrite, []string{"<GetAtt:" + bucket + ".Arn>", modules}},
 	}
 	for name, stmts := range functionStatements(t, s.rootJSON) {
 		var actions, objects []string

@@ -266,6 +266,18 @@ func NewRiptideStack(scope constructs.Construct, id string, props *RiptideStackP
 			}
 		}
 	}
+	// WASM modules are uploaded through strategies and run wherever
+	// extraction runs.
+	if s.Render != nil {
+		if fn := s.Functions.Get("strategies"); fn != nil {
+			s.Render.Artifacts.GrantModules(fn, true)
+		}
+		for _, name := range []string{"crawl", "crawl-ws", "render", "deepsearch", "spider", "workers", "firecrawl"} {
+			if fn := s.Functions.Get(name); fn != nil {
+				s.Render.Artifacts.GrantModules(fn, false)
+			}
+		}
+	}
 	opsProps := &OpsProps{Functions: s.Functions, Schedule: p.BackupSchedule, DLQ: s.FailedInvocations}
 	if s.Render != nil {
 		opsProps.AccessLogs = s.Render.Artifacts.AccessLogs
