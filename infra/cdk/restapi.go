@@ -282,11 +282,12 @@ func (r *RestAPI) addGatewayResponses() {
 }
 
 // GatewayUsagePlan is an API Gateway usage plan: requests per second and
-// burst for the keys attached to it, on this stage. It is the coarse outer
-// layer in front of the application's cost-counting limiter
-// (docs/security.md, "Rate limits and usage"): it counts requests only,
-// per second, and applies to a client whose RipTide key was also imported
-// as an API Gateway key and attached to the plan of the same name.
+// burst for the keys attached to it, on this stage. API Gateway applies a
+// plan only on methods that require a gateway key, and RipTide's methods
+// do not (authentication is the application's, for bearer and WebSocket
+// tokens), so the plans throttle nobody until that changes: the outer
+// layer today is the stage throttle and the WAF rule (docs/security.md,
+// "Rate limits and usage", says what making the plans bite needs).
 type GatewayUsagePlan struct {
 	Name          string
 	RatePerSecond float64
