@@ -89,3 +89,5 @@ require (
 )
 
 replace github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/santhosh-tekuri/jsonschema
+
+replace github.com/ledongthuc/pdf => ./third_party/ledongthuc/pdf

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +41,10 @@ type Options struct {
 	HTTPClient aws.HTTPClient
 	// MaxResponseBytes overrides DefaultMaxResponseBytes.
 	MaxResponseBytes int64
+	// Bucket, for S3 (Service.S3), is the bucket every call addresses:
+	// request paths are then object keys. The client addresses it
+	// virtual-hosted or path-style, as the SDK's S3 client does.
+	Bucket string
 }
 
 // defaultHTTPClient is the client of every Client whose configuration
@@ -85,8 +90,18 @@ func New(ctx context.Context, cfg aws.Config, svc Service, opts Options) (*Clien
 	if cfg.Credentials == nil {
 		return nil, fmt.Errorf("awsapi: no AWS credentials provider for %s", svc.ID)
 	}
+	if opts.Bucket != "" {
+		if !svc.S3 {
+			return nil, fmt.Errorf("awsapi: %s has no buckets", svc.ID)
+		}
+		endpoint = bucketEndpoint(endpoint, opts.Bucket)
+	}
+	signer := v4.NewSigner()
+	if svc.S3 {
+		signer = v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	}
 	c := &Client{service: svc, endpoint: endpoint, region: region, creds: cfg.Credentials,
-		http: cfg.HTTPClient, signer: v4.NewSigner(), maxBody: DefaultMaxResponseBytes, now: time.Now}
+		http: cfg.HTTPClient, signer: signer, maxBody: DefaultMaxResponseBytes, now: time.Now}
 	if opts.HTTPClient != nil {
 		c.http = opts.HTTPClient
 	}
@@ -235,6 +250,28 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Response, error) {
 // build makes the signed HTTP request of one attempt (each attempt is
 // signed anew: a signature is valid for minutes, a retry may come later).
 func (c *Client) build(ctx context.Context, req Request) (*http.Request, error) {
+	hreq, err := c.unsigned(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := c.creds.Retrieve(ctx)
+	if err != nil {
+		// Not a SendError: the credential chain has its own retries.
+		return nil, &CredentialsError{Service: c.service.ID, Err: err}
+	}
+	sum := sha256.Sum256(req.Body)
+	payloadHash := hex.EncodeToString(sum[:])
+	if c.service.S3 {
+		hreq.Header.Set("X-Amz-Content-Sha256", payloadHash) // S3 refuses a request without it
+	}
+	if err := c.signer.SignHTTP(ctx, creds, hreq, payloadHash, c.service.SigningName, c.region, c.now()); err != nil {
+		return nil, fmt.Errorf("awsapi: sign %s request: %w", c.service.ID, err)
+	}
+	return hreq, nil
+}
+
+// unsigned makes the HTTP request of req before signing.
+func (c *Client) unsigned(ctx context.Context, req Request) (*http.Request, error) {
 	u := *c.endpoint
 	u.RawPath = strings.TrimSuffix(c.endpoint.EscapedPath(), "/") + req.Path
 	p, err := url.PathUnescape(u.RawPath)
@@ -259,16 +296,59 @@ func (c *Client) build(ctx context.Context, req Request) (*http.Request, error) 
 		hreq.Header[k] = append([]string(nil), vs...)
 	}
 	hreq.Header.Set("User-Agent", "riptide-awsapi")
+	return hreq, nil
+}
+
+// Presign returns a URL that lets its holder make req without credentials
+// until expires has passed (S3's presigned GET and PUT): req's query plus
+// X-Amz-Expires and the SigV4 query parameters, the payload unsigned
+// (UNSIGNED-PAYLOAD), as the SDK's presign clients make them. Headers in
+// req.Header (Content-Type) are signed: whoever uses the URL must send
+// them with the same values. req.Body is ignored.
+func (c *Client) Presign(ctx context.Context, req Request, expires time.Duration) (string, error) {
+	if expires <= 0 {
+		return "", fmt.Errorf("awsapi: presign %s: expiry %v is not positive", c.service.ID, expires)
+	}
+	req.Body = nil
+	if req.Query == nil {
+		req.Query = url.Values{}
+	} else {
+		req.Query = cloneValues(req.Query)
+	}
+	req.Query.Set("X-Amz-Expires", strconv.FormatInt(int64(expires/time.Second), 10))
+	hreq, err := c.unsigned(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	hreq.Header.Del("User-Agent") // a browser or curl sends its own
 	creds, err := c.creds.Retrieve(ctx)
 	if err != nil {
-		// Not a SendError: the credential chain has its own retries.
-		return nil, &CredentialsError{Service: c.service.ID, Err: err}
+		return "", &CredentialsError{Service: c.service.ID, Err: err}
 	}
-	sum := sha256.Sum256(req.Body)
-	if err := c.signer.SignHTTP(ctx, creds, hreq, hex.EncodeToString(sum[:]), c.service.SigningName, c.region, c.now()); err != nil {
-		return nil, fmt.Errorf("awsapi: sign %s request: %w", c.service.ID, err)
+	signed, _, err := c.signer.PresignHTTP(ctx, creds, hreq, "UNSIGNED-PAYLOAD", c.service.SigningName, c.region, c.now())
+	if err != nil {
+		return "", fmt.Errorf("awsapi: presign %s request: %w", c.service.ID, err)
 	}
-	return hreq, nil
+	return signed, nil
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// PathGreedyLabel escapes a value for a greedy path label (an S3 object
+// key), as the SDK does: like PathLabel, except that "/" stays a path
+// separator ("a b/c:d" travels as a%20b/c%3Ad).
+func PathGreedyLabel(s string) string {
+	parts := strings.Split(s, "/")
+	for i, p := range parts {
+		parts[i] = PathLabel(p)
+	}
+	return strings.Join(parts, "/")
 }
 
 // PathLabel escapes a value for a path segment the way the SDK escapes

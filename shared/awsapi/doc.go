@@ -23,6 +23,10 @@
 //     Step Functions (shared/stepfn).
 //     Query-compatible services (SQS) also report their legacy query
 //     error code (Error.QueryCode), as the SDK does.
+//   - S3 (Service.S3, Options.Bucket): Do with S3's signing rules and XML
+//     errors, the bucket addressed virtual-hosted or path-style as the
+//     SDK's endpoint rules do, and Presign for presigned GET and PUT links
+//     (shared/blob/s3blob).
 //
 // The SDK's core module (credentials, signer, retry) is linked by every
 // function anyway; this package imports no service/* module, and a test

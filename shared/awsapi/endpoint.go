@@ -33,6 +33,12 @@ type Service struct {
 	// protocol and still speaks its error codes (SQS): requests carry
 	// X-Amzn-Query-Mode, errors X-Amzn-Query-Error (Error.QueryCode).
 	QueryCompatible bool
+	// S3 marks Amazon S3's REST-XML protocol and signing rules: the path is
+	// signed as sent (the SDK's DisableURIPathEscaping: keys are escaped
+	// once, not twice), the payload hash travels in X-Amz-Content-Sha256,
+	// errors are XML (<Error><Code>), and dual-stack endpoints are
+	// <prefix>[-fips].dualstack.<region>.<DNS suffix>.
+	S3 bool
 }
 
 // EndpointVar is the environment variable that sets this service's
@@ -103,7 +109,10 @@ func ResolveEndpoint(ctx context.Context, cfg aws.Config, svc Service, override,
 	if fips {
 		host += "-fips"
 	}
-	if dualStack {
+	switch {
+	case dualStack && svc.S3:
+		host += ".dualstack"
+	case dualStack:
 		suffix = p.dualStackSuffix
 	}
 	return &url.URL{Scheme: "https", Host: host + "." + region + "." + suffix}, nil

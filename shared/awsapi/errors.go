@@ -3,6 +3,7 @@ package awsapi
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/http"
@@ -88,6 +89,9 @@ func IsCode(err error, code string) bool {
 // query-compatible service the query code and fault from
 // X-Amzn-Query-Error ("AWS.SimpleQueueService.NonExistentQueue;Sender").
 func decodeError(svc Service, status int, h http.Header, body []byte) *Error {
+	if svc.S3 {
+		return decodeS3Error(svc, status, h, body)
+	}
 	e := &Error{Service: svc.ID, StatusCode: status, Header: h, RequestID: requestID(h)}
 	if svc.QueryCompatible {
 		e.QueryCode, e.Fault, _ = strings.Cut(h.Get("X-Amzn-Query-Error"), ";")
@@ -110,6 +114,32 @@ func decodeError(svc Service, status int, h http.Header, body []byte) *Error {
 	e.Message = info.Message
 	if !isJSON && len(trimmed) > 0 && trimmed[0] != '<' {
 		e.Message = shorten(string(trimmed), 200) // a proxy's text; an HTML page says nothing useful
+	}
+	return e
+}
+
+// decodeS3Error reads an S3 error response as the SDK's S3 client does:
+// <Error><Code>NoSuchKey</Code><Message>...</Message></Error>; a response
+// without a body (any HEAD, a 404 from HeadObject) gets the status text as
+// its code, without spaces ("NotFound", "Forbidden"), as the SDK names it.
+func decodeS3Error(svc Service, status int, h http.Header, body []byte) *Error {
+	e := &Error{Service: svc.ID, StatusCode: status, Header: h, RequestID: requestID(h)}
+	var info struct {
+		Code      string `xml:"Code"`
+		Message   string `xml:"Message"`
+		RequestID string `xml:"RequestId"`
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && xml.Unmarshal(trimmed, &info) == nil {
+		e.Code, e.Message = info.Code, info.Message
+		if e.RequestID == "" {
+			e.RequestID = info.RequestID
+		}
+	} else if len(trimmed) > 0 && trimmed[0] != '<' {
+		e.Message = shorten(string(trimmed), 200)
+	}
+	if e.Code == "" {
+		e.Code = strings.ReplaceAll(http.StatusText(status), " ", "")
 	}
 	return e
 }

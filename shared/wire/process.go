@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/awsenv"
 	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/blob/s3blob"
@@ -281,11 +281,7 @@ func (p *Process) Blob(ctx context.Context, prefix string) (blob.Store, error) {
 	base, err := Shared(p, "blob", func() (blob.Store, error) {
 		switch {
 		case p.Config.ArtifactsBucket != "":
-			client, err := p.s3Client(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return s3blob.New(client, p.Config.ArtifactsBucket, ""), nil
+			return p.s3Store(ctx, p.Config.ArtifactsBucket)
 		case p.Config.BlobDir != "":
 			return blob.NewDir(p.Config.BlobDir)
 		}
@@ -307,25 +303,19 @@ func (p *Process) AuditSink(ctx context.Context) (blob.Store, error) {
 }
 
 // BucketBlob returns the blob store of another bucket than the artifacts
-// one (the backup bucket), over the process's one S3 client.
+// one (the backup bucket), with the process's AWS configuration.
 func (p *Process) BucketBlob(ctx context.Context, bucket string) (blob.Store, error) {
 	return Shared(p, "blob.bucket."+bucket, func() (blob.Store, error) {
-		client, err := p.s3Client(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return s3blob.New(client, bucket, ""), nil
+		return p.s3Store(ctx, bucket)
 	})
 }
 
-func (p *Process) s3Client(ctx context.Context) (*s3.Client, error) {
-	return Shared(p, "s3.client", func() (*s3.Client, error) {
-		cfg, err := p.AWS(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return s3.NewFromConfig(cfg), nil
-	})
+func (p *Process) s3Store(ctx context.Context, bucket string) (blob.Store, error) {
+	cfg, err := p.AWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s3blob.New(ctx, cfg, bucket, "", awsapi.Options{})
 }
 
 // FetchersBuilt reports how many fetchers the process built (one: tests

@@ -18,12 +18,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/riptidecrawler/riptide/internal/fixture"
-	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/internal/motoaws"
 	pdfapi "github.com/riptidecrawler/riptide/shared/api/pdf"
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/blob/s3blob"
 	"github.com/riptidecrawler/riptide/shared/fetch"
@@ -247,15 +247,18 @@ func TestHealthAndUploadsWithoutLinks(t *testing.T) {
 // TestPresignedUploadThroughS3 uploads through a real presigned S3 PUT
 // (moto_server on loopback) and processes the file by its key.
 func TestPresignedUploadThroughS3(t *testing.T) {
-	endpoint := testenv.MotoURL(t)
-	client := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	cfg := motoaws.Config(t, "us-east-1")
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	ctx := context.Background()
 	bucket := "riptide-pdf-" + time.Now().Format("150405000000")
 	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
-	e := setup(t, true, s3blob.New(client, bucket, "blobs/"))
+	st, err := s3blob.New(context.Background(), cfg, bucket, "blobs/", awsapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := setup(t, true, st)
 	if h := decode[pdfapi.Health](t, e.do("GET", "/api/v1/pdf/health", "")); strings.Join(h.Capabilities.Sources, ",") != "data,url,upload" {
 		t.Fatalf("sources %v", h.Capabilities.Sources)
 	}

@@ -18,12 +18,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/riptidecrawler/riptide/internal/fixture"
+	"github.com/riptidecrawler/riptide/internal/motoaws"
 	"github.com/riptidecrawler/riptide/internal/testenv"
 	renderapi "github.com/riptidecrawler/riptide/shared/api/render"
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/blob/s3blob"
 	"github.com/riptidecrawler/riptide/shared/core"
@@ -275,14 +276,17 @@ func TestSessionCookiesCarryOver(t *testing.T) {
 }
 
 func TestLargeArtifactsGoToS3AsLinks(t *testing.T) {
-	endpoint := testenv.MotoURL(t)
-	client := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	cfg := motoaws.Config(t, "us-east-1")
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	bucket := "art-" + time.Now().Format("150405000000")
 	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
-	e := setup(t, s3blob.New(client, bucket, "artifacts/"))
+	st, err := s3blob.New(context.Background(), cfg, bucket, "artifacts/", awsapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := setup(t, st)
 	rec, out := post(e, `{"url":"`+e.site.URL("/static")+`","mode":"dynamic","artifacts":{"screenshot":{"full_page":true}}}`)
 	if rec.Code != 200 || out.Artifacts == nil || out.Artifacts.Screenshot == nil {
 		t.Fatalf("%d %s", rec.Code, rec.Body)

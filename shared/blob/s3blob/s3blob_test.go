@@ -1,7 +1,9 @@
-package s3blob_test
+package s3blob
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -9,31 +11,70 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/riptidecrawler/riptide/internal/testenv"
+	"github.com/riptidecrawler/riptide/internal/motoaws"
+	"github.com/riptidecrawler/riptide/shared/awsapi"
+	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/blob/blobtest"
-	"github.com/riptidecrawler/riptide/shared/blob/s3blob"
 )
 
-// TestS3AgainstMoto stores an object through the real S3 protocol
-// (moto_server on loopback) and downloads it through the presigned link.
+// TestS3AgainstMoto stores objects through the real S3 protocol
+// (moto_server on loopback), reads them back with the SDK's own S3 client
+// and the other way round, pages through a listing, and downloads and
+// uploads through presigned links.
 func TestS3AgainstMoto(t *testing.T) {
-	endpoint := testenv.MotoURL(t)
-	client := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	cfg := motoaws.Config(t, "us-east-1")
+	sdk := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	ctx := context.Background()
 	bucket := "riptide-artifacts-" + time.Now().Format("150405000000")
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+	if _, err := sdk.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
-	st := s3blob.New(client, bucket, "artifacts/")
+	st, err := New(ctx, cfg, bucket, "artifacts/", awsapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	blobtest.Run(t, st)
+
 	data := []byte("\x89PNG fake screenshot bytes")
 	if err := st.Put(ctx, "req1/screenshot.png", "image/png", data); err != nil {
 		t.Fatal(err)
 	}
+	// What the store wrote is what the SDK reads.
+	out, err := sdk.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("artifacts/req1/screenshot.png")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(out.Body)
+	out.Body.Close()
+	if !bytes.Equal(got, data) || aws.ToString(out.ContentType) != "image/png" {
+		t.Fatalf("SDK read %q %q", got, aws.ToString(out.ContentType))
+	}
+	// What the SDK wrote is what the store reads, with its metadata.
+	before := time.Now().Add(-time.Minute)
+	if _, err := sdk.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("artifacts/sdk/x.json"),
+		Body: strings.NewReader(`{"x":1}`), ContentType: aws.String("application/json")}); err != nil {
+		t.Fatal(err)
+	}
+	if got, obj, err := st.Get(ctx, "sdk/x.json"); err != nil || string(got) != `{"x":1}` || obj.ContentType != "application/json" ||
+		obj.Size != 7 || obj.Modified.Before(before) || obj.Modified.Location() != time.UTC {
+		t.Fatalf("store read %q %+v %v", got, obj, err)
+	}
+
+	// Listing crosses pages (max-keys 2 over 5 keys) and keeps keys in order.
+	for _, k := range []string{"p/1", "p/2", "p/3", "p/4", "p/5"} {
+		if err := st.Put(ctx, k, "text/plain", []byte(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.pageSize = 2
+	list, err := st.List(ctx, "p/")
+	st.pageSize = 0
+	if err != nil || len(list) != 5 || list[0].Key != "p/1" || list[4].Key != "p/5" || list[2].Size != 3 || list[0].Modified.IsZero() {
+		t.Fatalf("paged list: %+v %v", list, err)
+	}
+
 	link, err := st.DownloadLink(ctx, "req1/screenshot.png", time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -69,8 +110,15 @@ func TestS3AgainstMoto(t *testing.T) {
 		t.Fatalf("uploaded object: %q %+v %v", got, obj, err)
 	}
 	// A missing bucket is a clear error, not a link to nothing.
-	if err := s3blob.New(client, "no-such-bucket-riptide", "").Put(ctx, "k", "image/png", data); err == nil ||
-		!strings.Contains(err.Error(), "no-such-bucket-riptide") {
+	missing, err := New(ctx, cfg, "no-such-bucket-riptide", "", awsapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = missing.Put(ctx, "k", "image/png", data)
+	if err == nil || !strings.Contains(err.Error(), "no-such-bucket-riptide") || !awsapi.IsCode(err, "NoSuchBucket") {
 		t.Fatalf("missing bucket: %v", err)
+	}
+	if _, _, err := missing.Get(ctx, "k"); err == nil || errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("a missing bucket is not a missing key: %v", err)
 	}
 }
