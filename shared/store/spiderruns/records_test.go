@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/riptidecrawler/riptide/internal/motoaws"
+	"github.com/riptidecrawler/riptide/shared/awsapi"
 	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/blob/s3blob"
 	"github.com/riptidecrawler/riptide/shared/spider"
@@ -203,7 +204,11 @@ func TestBlobRecordsOnS3(t *testing.T) {
 	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
-	records := blob.WithPrefix(s3blob.New(client, bucket, ""), "spider/")
+	st, err := s3blob.New(ctx, cfg, bucket, "", awsapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := blob.WithPrefix(st, "spider/")
 	s := open(t, "redis")
 	rs := spiderruns.New(s, spiderruns.WithBlobRecords(records, 0))
 	id := spider.NewID()
