@@ -37,11 +37,12 @@ func TestChromiumLayerOnRenderFunctionOnly(t *testing.T) {
 			if fn["Layers"] != nil {
 				t.Errorf("function %s needs no Chromium but has layers %v", f.Name, fn["Layers"])
 			}
-			// The artifacts bucket is also where job result pages and large
-			// spider result records live (workers, admin for a tenant's
-			// deletion, and the spider's functions; artifacts_test.go).
+			// The artifacts bucket is also where job result pages, large
+			// spider result records and WASM modules live (workers, admin
+			// for a tenant's deletion, the spider's functions, and every
+			// function that runs extraction; artifacts_test.go).
 			for _, k := range []string{"RIPTIDE_CHROMIUM_PATH", "FONTCONFIG_PATH", "RIPTIDE_ARTIFACTS_BUCKET"} {
-				if k == "RIPTIDE_ARTIFACTS_BUCKET" && slices.Contains([]string{JobsWorker, "admin", "spider", "crawl", "firecrawl"}, f.Name) {
+				if k == "RIPTIDE_ARTIFACTS_BUCKET" && slices.Contains([]string{JobsWorker, "admin", "spider", "crawl", "firecrawl", "crawl-ws", "deepsearch", "strategies"}, f.Name) {
 					continue
 				}
 				if v, ok := env[k]; ok {
