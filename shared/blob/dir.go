@@ -52,19 +52,30 @@ func (d *Dir) Put(_ context.Context, key, contentType string, data []byte) error
 	if err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	fail := func(err error) error {
 		tmp.Close()
+		os.Remove(tmp.Name())
 		return fmt.Errorf("put %s: %w", key, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fail(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("put %s: %w", key, err)
+		return fail(err)
 	}
-	if err := os.WriteFile(p+ctypeSuffix, []byte(contentType), 0o640); err != nil {
-		return fmt.Errorf("put %s: %w", key, err)
+	// The content type lives in a file beside the object; an object put
+	// without one (the spider's records, thousands per run) costs one file
+	// create, not two, and loses a type an earlier put of the key had.
+	if contentType != "" {
+		err = os.WriteFile(p+ctypeSuffix, []byte(contentType), 0o640)
+	} else if err = os.Remove(p + ctypeSuffix); errors.Is(err, fs.ErrNotExist) {
+		err = nil
+	}
+	if err != nil {
+		return fail(err)
 	}
 	if err := os.Rename(tmp.Name(), p); err != nil {
-		return fmt.Errorf("put %s: %w", key, err)
+		return fail(err)
 	}
 	return nil
 }

@@ -95,7 +95,9 @@ func (r *Runs) putBlobRecords(ctx context.Context, keys []string, records [][]by
 		if keys[i] == "" {
 			return nil
 		}
-		if err := r.blobs.Put(ctx, keys[i], "application/json", records[i]); err != nil {
+		// No content type: records are read back by the store only, and
+		// the local folder store then creates one file per record, not two.
+		if err := r.blobs.Put(ctx, keys[i], "", records[i]); err != nil {
 			return fmt.Errorf("store result record: %w", err)
 		}
 		return nil
