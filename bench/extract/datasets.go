@@ -1,10 +1,8 @@
 package main
 
 import (
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +13,8 @@ import (
 
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
+
+	"github.com/riptidecrawler/riptide/internal/devsets"
 )
 
 // page is one dev-set entry, decoded to UTF-8 up front so that charset
@@ -117,7 +117,7 @@ func loadSegmentSet(dir string, limit int) (*dataset, error) {
 	pages := make([]*page, 0, len(ids))
 	for _, id := range ids {
 		t := truth[id]
-		body, err := readGzip(filepath.Join(dir, t.File))
+		body, err := devsets.Read(filepath.Join(dir, t.File))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", id, err)
 		}
@@ -207,7 +207,7 @@ func loadShingleSet(dir string, limit int) (*dataset, error) {
 	pages := make([]*page, 0, len(ids))
 	for _, id := range ids {
 		t := truth[id]
-		body, err := readGzip(filepath.Join(dir, "html", id+".html.gz"))
+		body, err := devsets.Read(filepath.Join(dir, "html", id+".html.gz"))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", id, err)
 		}
@@ -245,19 +245,6 @@ func sortedKeys[V any](m map[string]V, limit int) []string {
 		ids = ids[:limit]
 	}
 	return ids
-}
-
-func readGzip(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, err
-	}
-	return io.ReadAll(zr)
 }
 
 // toUTF8 does what the fetch layer does before extraction: bytes that are
