@@ -5,6 +5,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"strings"
 )
 
 // nagRule is one cdk-nag suppression: the rule, why it does not apply, and
@@ -35,7 +36,13 @@ func suppressions(rules []nagRule) *[]*cdknag.NagPackSuppression {
 		if len(r.AppliesTo) > 0 {
 			applies := make([]interface{}, len(r.AppliesTo))
 			for i, a := range r.AppliesTo {
-				applies[i] = a
+				if re, ok := strings.CutPrefix(a, "regex:"); ok {
+					// A finding whose resource names a logical id (a hash
+					// CDK computes) is matched by pattern.
+					applies[i] = &cdknag.RegexAppliesTo{Regex: jsii.String(re)}
+				} else {
+					applies[i] = a
+				}
 			}
 			s.AppliesTo = &applies
 		}

@@ -93,7 +93,7 @@ func TestRenderWiringRejectsBadTables(t *testing.T) {
 				fns = append(fns, routes.Function{Name: c, MemoryMB: 128, TimeoutSec: 3})
 			}
 		}
-		return append(fns, extra...)
+		return append(append(fns, authorizerFn), extra...)
 	}
 	rts := []routes.Route{{Op: "render.get", Group: "render", Method: "GET", Path: "/r"}}
 	for name, c := range map[string]struct {

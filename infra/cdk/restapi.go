@@ -7,10 +7,12 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/riptidecrawler/riptide/shared/gatewaykeys"
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
@@ -25,8 +27,9 @@ type RestAPIProps struct {
 	ThrottleBurst float64
 	LogRetention  awslogs.RetentionDays
 	// UsagePlans are API Gateway usage plans, one per rate-limit plan
-	// name: the outer, coarse layer (per API key, per second, at the
-	// gateway, before any Lambda runs). See GatewayUsagePlan.
+	// name: the outer, coarse layer (per caller, per second, at the
+	// gateway, before any Lambda but the authorizer runs). See
+	// GatewayUsagePlan.
 	UsagePlans []GatewayUsagePlan
 	// WAFRateLimit: requests per client IP per 5 minutes (WebACL).
 	WAFRateLimit int
@@ -63,9 +66,10 @@ func NewRestAPI(scope constructs.Construct, id string, props *RestAPIProps) (*Re
 		RestApiName:   jsii.String(*awscdk.Stack_Of(scope).StackName() + "-api"),
 		Description:   jsii.String("RipTide crawling and extraction API"),
 		EndpointTypes: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
-		// A usage plan finds its API key in X-API-Key, the header clients
-		// already send their RipTide key in.
-		ApiKeySourceType: awsapigateway.ApiKeySourceType_HEADER,
+		// A usage plan meters a request on the key the authorizer
+		// function names (one per RipTide caller: gatewaykeys), never on
+		// an x-api-key header a client chose.
+		ApiKeySourceType: awsapigateway.ApiKeySourceType_AUTHORIZER,
 		// Execution logs (ERROR level) need the account-wide API Gateway
 		// CloudWatch role; retained because other APIs of the account may
 		// rely on it after this stack is gone.
@@ -87,11 +91,15 @@ func NewRestAPI(scope constructs.Construct, id string, props *RestAPIProps) (*Re
 		},
 	})
 	r := &RestAPI{NestedStack: c, Api: restAPI}
-	if err := r.addRoutes(props); err != nil {
+	stackName := *awscdk.Stack_Of(scope).StackName()
+	meter, err := r.addMetering(stackName, props)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.addRoutes(props, meter); err != nil {
 		return nil, err
 	}
 	r.addGatewayResponses()
-	r.addUsagePlans(*awscdk.Stack_Of(scope).StackName(), props.UsagePlans)
 	r.WAF = NewWebACL(c, "Waf", *awscdk.Stack_Of(scope).StackName(), restAPI.DeploymentStage().StageArn(), props.WAFRateLimit, props.LogRetention)
 	r.WAFName = r.WAF.Name
 
@@ -99,7 +107,7 @@ func NewRestAPI(scope constructs.Construct, id string, props *RestAPIProps) (*Re
 	// and per-resource ones would be copied into each of its ~215 methods.
 	suppressStack(c,
 		nagRule{ID: "AwsSolutions-APIG2", Reason: "Requests are validated by the application (unknown fields, types, body limits) with RipTide's error shape; an API Gateway model would duplicate the route table and answer in another shape."},
-		nagRule{ID: "AwsSolutions-APIG4", Reason: "Authentication is done by the application (X-API-Key or Bearer key checked against the API keys secret), so public routes and error shapes stay the same in every home."},
+		nagRule{ID: "AwsSolutions-APIG4", Reason: "Authentication is done by the application (X-API-Key or Bearer key checked against the API keys secret), so public routes and error shapes stay the same in every home; authenticated routes have a Lambda authorizer that meters them on usage plans, and the ANY fallbacks (CORS preflights, 405s) are answered by the application without one."},
 		nagRule{ID: "AwsSolutions-COG4", Reason: "Clients authenticate with API keys checked by the application, not with Cognito user pools."},
 		nagRule{
 			ID:        "AwsSolutions-IAM4",
@@ -173,7 +181,7 @@ func (in *integrations) get(group string, stream bool) (awsapigateway.LambdaInte
 	return i, nil
 }
 
-func (r *RestAPI) addRoutes(props *RestAPIProps) error {
+func (r *RestAPI) addRoutes(props *RestAPIProps, meter *awsapigateway.MethodOptions) error {
 	in := &integrations{fns: props.Functions, cache: map[string]awsapigateway.LambdaIntegration{}}
 	type methodKey struct{ path, method string }
 	owner := map[methodKey]string{} // -> route op
@@ -183,6 +191,10 @@ func (r *RestAPI) addRoutes(props *RestAPIProps) error {
 	for _, rt := range props.Routes {
 		if rt.WebSocket {
 			continue // served by the WebSocket API
+		}
+		var opts *awsapigateway.MethodOptions
+		if !rt.Public {
+			opts = meter
 		}
 		integ, err := in.get(rt.Group, rt.Stream)
 		if err != nil {
@@ -207,7 +219,7 @@ func (r *RestAPI) addRoutes(props *RestAPIProps) error {
 				pathGroup[gp] = rt.Group
 				paths = append(paths, gp)
 			}
-			r.Api.Root().ResourceForPath(jsii.String(gp)).AddMethod(jsii.String(rt.Method), integ, nil)
+			r.Api.Root().ResourceForPath(jsii.String(gp)).AddMethod(jsii.String(rt.Method), integ, opts)
 		}
 	}
 	for _, gp := range paths {
@@ -268,7 +280,13 @@ func (r *RestAPI) addGatewayResponses() {
 		// API Gateway answers an unknown path with 403 "Missing
 		// Authentication Token"; it is a 404 in RipTide's terms.
 		{"NotFound", awsapigateway.ResponseType_MISSING_AUTHENTICATION_TOKEN(), 404, "not_found", "no route for this path", false},
-		{"Throttled", awsapigateway.ResponseType_THROTTLED(), 429, "rate_limited", "too many requests for this API stage", true},
+		{"Throttled", awsapigateway.ResponseType_THROTTLED(), 429, "rate_limited", "too many requests for this API stage or for your plan's gateway limit", true},
+		// The authorizer meters every authenticated request: if it fails
+		// (or names a key API Gateway does not know), the request was
+		// not refused by anyone's rule, so it is a retryable 503.
+		{"AuthorizerFailure", awsapigateway.ResponseType_AUTHORIZER_FAILURE(), 503, "dependency_error", "the request could not be metered (authorizer failed); try again", true},
+		{"AuthorizerConfiguration", awsapigateway.ResponseType_AUTHORIZER_CONFIGURATION_ERROR(), 503, "dependency_error", "the request could not be metered (authorizer misconfigured); try again", true},
+		{"InvalidUsageKey", awsapigateway.ResponseType_INVALID_API_KEY(), 503, "dependency_error", "the request could not be metered (unknown usage key); try again", true},
 		{"TooLarge", awsapigateway.ResponseType_REQUEST_TOO_LARGE(), 413, "payload_too_large", "request larger than API Gateway accepts (10 MB)", false},
 		{"Timeout", awsapigateway.ResponseType_INTEGRATION_TIMEOUT(), 504, "timeout_error", "the function did not answer within the gateway timeout; use the stream or async (job) form", true},
 		{"IntegrationFailure", awsapigateway.ResponseType_INTEGRATION_FAILURE(), 502, "dependency_error", "the function failed before answering", true},
@@ -282,12 +300,12 @@ func (r *RestAPI) addGatewayResponses() {
 }
 
 // GatewayUsagePlan is an API Gateway usage plan: requests per second and
-// burst for the keys attached to it, on this stage. API Gateway applies a
-// plan only on methods that require a gateway key, and RipTide's methods
-// do not (authentication is the application's, for bearer and WebSocket
-// tokens), so the plans throttle nobody until that changes: the outer
-// layer today is the stage throttle and the WAF rule (docs/security.md,
-// "Rate limits and usage", says what making the plans bite needs).
+// burst for each caller metered on it, on this stage. The authorizer
+// function meters every request of an authenticated route on a key of its
+// caller's own, attached to the usage plan of the caller's rate-limit plan
+// (gatewaykeys), so the plans throttle each caller at the gateway before
+// any function runs; the application's limits (per minute, per cost) stay
+// the precise layer behind them.
 type GatewayUsagePlan struct {
 	Name          string
 	RatePerSecond float64
@@ -295,20 +313,86 @@ type GatewayUsagePlan struct {
 }
 
 // DefaultUsagePlans are the usage plans of a stack that names none.
+// "anonymous" meters requests without a valid credential (all of them
+// together), which the application then refuses: a flood of them is
+// throttled at the gateway.
 var DefaultUsagePlans = []GatewayUsagePlan{
 	{Name: "default", RatePerSecond: 10, Burst: 20},
 	{Name: "pro", RatePerSecond: 50, Burst: 100},
+	{Name: gatewaykeys.AnonymousPlan, RatePerSecond: 5, Burst: 10},
 }
 
-func (r *RestAPI) addUsagePlans(stackName string, plans []GatewayUsagePlan) {
-	for _, p := range plans {
-		r.Api.AddUsagePlan(jsii.String("UsagePlan-"+p.Name), &awsapigateway.UsagePlanProps{
-			Name:        jsii.String(stackName + "-" + p.Name),
-			Description: jsii.String("RipTide plan " + p.Name + ": coarse per-key throttle in front of the application's limits"),
+// AuthorizerFunction is the function that meters REST requests.
+const AuthorizerFunction = "authorizer"
+
+// addMetering makes the usage plans, each with its shared fallback key,
+// and the request authorizer (the authorizer function, results not cached:
+// its identity can be X-API-Key or a bearer token, and API Gateway only
+// caches on identity sources every request carries); it returns the method
+// options of an authenticated route.
+func (r *RestAPI) addMetering(stackName string, props *RestAPIProps) (*awsapigateway.MethodOptions, error) {
+	fn := props.Functions.Get(AuthorizerFunction)
+	if fn == nil {
+		return nil, fmt.Errorf("no %s function in the function table: the usage plans would meter nobody", AuthorizerFunction)
+	}
+	names := make([]string, len(props.UsagePlans))
+	planARNs := []*string{}
+	for i, p := range props.UsagePlans {
+		names[i] = p.Name
+		plan := r.Api.AddUsagePlan(jsii.String("UsagePlan-"+p.Name), &awsapigateway.UsagePlanProps{
+			Name:        jsii.String(gatewaykeys.UsagePlanName(stackName, p.Name)),
+			Description: jsii.String("RipTide plan " + p.Name + ": per-caller throttle at the gateway, in front of the application's limits"),
 			Throttle:    &awsapigateway.ThrottleSettings{RateLimit: jsii.Number(p.RatePerSecond), BurstLimit: jsii.Number(p.Burst)},
 			ApiStages: &[]*awsapigateway.UsagePlanPerApiStage{{
 				Api: r.Api, Stage: r.Api.DeploymentStage(),
 			}},
 		})
+		// The plan's shared key: what its callers are metered on while
+		// the authorizer cannot make their own (control plane throttled).
+		shared := awsapigateway.NewApiKey(r.NestedStack, jsii.String("SharedKey-"+p.Name), &awsapigateway.ApiKeyProps{
+			ApiKeyName:  jsii.String(gatewaykeys.KeyName(stackName, gatewaykeys.SharedCaller(p.Name))),
+			Value:       jsii.String(gatewaykeys.KeyValue(stackName, gatewaykeys.SharedCaller(p.Name))),
+			Description: jsii.String("RipTide plan " + p.Name + ": shared fallback key of the authorizer"),
+			Enabled:     jsii.Bool(true),
+		})
+		plan.AddApiKey(shared, nil)
+		planARNs = append(planARNs, gatewayARN("/usageplans/"+*plan.UsagePlanId()+"/keys"), gatewayARN("/usageplans/"+*plan.UsagePlanId()+"/keys/*"))
 	}
+	fn.AddEnvironment(jsii.String("RIPTIDE_GATEWAY_STACK"), jsii.String(stackName), nil)
+	fn.AddEnvironment(jsii.String("RIPTIDE_GATEWAY_PLANS"), jsii.String(strings.Join(names, ",")), nil)
+	// In this nested stack, not on the function's default policy: the
+	// plans' ids live here, and the function must not wait for them.
+	policy := awsiam.NewPolicy(r.NestedStack, jsii.String("AuthorizerGatewayKeys"), &awsiam.PolicyProps{
+		Roles: &[]awsiam.IRole{fn.Role()},
+		Statements: &[]awsiam.PolicyStatement{
+			// CreateApiKey, GetApiKeys, GetUsagePlans: collection
+			// resources, which have no narrower ARN.
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions:   jsii.Strings("apigateway:GET", "apigateway:POST"),
+				Resources: &[]*string{gatewayARN("/apikeys"), gatewayARN("/usageplans")},
+			}),
+			// CreateUsagePlanKey, DeleteUsagePlanKey on this stack's plans.
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions:   jsii.Strings("apigateway:POST", "apigateway:DELETE"),
+				Resources: &planARNs,
+			}),
+		},
+	})
+	suppress(policy, true, nagRule{
+		ID: "AwsSolutions-IAM5",
+		Reason: "DeleteUsagePlanKey names the API key in the resource path (/usageplans/<plan>/keys/<key>); the keys are made per caller at run time, " +
+			"so the path ends in a wildcard, on this stack's usage plans only.",
+		AppliesTo: []string{`regex:/^Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::\/usageplans\/<ApiUsagePlan[A-Za-z0-9]+>\/keys\/\*$/`},
+	})
+	auth := awsapigateway.NewRequestAuthorizer(r.NestedStack, jsii.String("Metering"), &awsapigateway.RequestAuthorizerProps{
+		Handler:         props.Functions.Alias(AuthorizerFunction),
+		IdentitySources: &[]*string{},
+		ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(0)),
+	})
+	return &awsapigateway.MethodOptions{Authorizer: auth, AuthorizationType: awsapigateway.AuthorizationType_CUSTOM, ApiKeyRequired: jsii.Bool(true)}, nil
+}
+
+// gatewayARN is the ARN of an API Gateway control-plane resource path.
+func gatewayARN(path string) *string {
+	return jsii.String("arn:" + *awscdk.Aws_PARTITION() + ":apigateway:" + *awscdk.Aws_REGION() + "::" + path)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/riptidecrawler/riptide/shared/gatewaykeys"
 	"github.com/riptidecrawler/riptide/shared/routes"
 )
 
@@ -255,34 +256,144 @@ func TestStageLogsTracesAndThrottles(t *testing.T) {
 			}},
 		})
 	})
-	// Auth is the application's: no API Gateway keys (operators import a
-	// client's key into a usage plan) or authorizers.
-	for _, typ := range []string{"AWS::ApiGateway::ApiKey", "AWS::ApiGateway::Authorizer"} {
-		if n := len(resources(s.restJSON, typ)); n != 0 {
-			t.Errorf("%d %s resources, want none", n, typ)
-		}
-	}
 }
 
-// The outer layer: one usage plan per plan name, each throttling per key
-// on the stage, keys read from X-API-Key.
+var authorizerFn = routes.Function{Name: AuthorizerFunction, MemoryMB: 128, TimeoutSec: 3, Triggers: []string{"authorizer"}}
+
+// The outer layer: one usage plan per plan name, each throttling per
+// caller on the stage, with a shared fallback key; requests are metered on
+// the key the authorizer names, never on a header the client chose.
 func TestUsagePlansThrottlePerStageAndPlan(t *testing.T) {
 	s := shared(t)
 	check(t, "api key source", func() {
-		s.rest.HasResourceProperties(jsii.String("AWS::ApiGateway::RestApi"), map[string]any{"ApiKeySourceType": "HEADER"})
+		s.rest.HasResourceProperties(jsii.String("AWS::ApiGateway::RestApi"), map[string]any{"ApiKeySourceType": "AUTHORIZER"})
 	})
 	plans := resources(s.restJSON, "AWS::ApiGateway::UsagePlan")
 	if len(plans) != len(DefaultUsagePlans) {
 		t.Fatalf("%d usage plans, want %d", len(plans), len(DefaultUsagePlans))
 	}
+	keys := resources(s.restJSON, "AWS::ApiGateway::ApiKey")
+	planKeys := resources(s.restJSON, "AWS::ApiGateway::UsagePlanKey")
 	for _, p := range DefaultUsagePlans {
+		var planID string
+		for id, up := range plans {
+			if props(up)["UsagePlanName"] == gatewaykeys.UsagePlanName(testStackName, p.Name) {
+				planID = id
+			}
+		}
+		if planID == "" {
+			t.Errorf("no usage plan named %s", gatewaykeys.UsagePlanName(testStackName, p.Name))
+			continue
+		}
 		check(t, "usage plan "+p.Name, func() {
 			s.rest.HasResourceProperties(jsii.String("AWS::ApiGateway::UsagePlan"), map[string]any{
-				"UsagePlanName": assertions.Match_StringLikeRegexp(jsii.String("-" + p.Name + "$")),
+				"UsagePlanName": gatewaykeys.UsagePlanName(testStackName, p.Name),
 				"Throttle":      map[string]any{"RateLimit": p.RatePerSecond, "BurstLimit": p.Burst},
 				"ApiStages":     []any{map[string]any{"ApiId": assertions.Match_AnyValue(), "Stage": assertions.Match_AnyValue()}},
 			})
 		})
+		// The shared key the authorizer falls back to has the value it
+		// computes, and is in the plan.
+		want := gatewaykeys.KeyValue(testStackName, gatewaykeys.SharedCaller(p.Name))
+		var keyID string
+		for id, k := range keys {
+			if props(k)["Value"] == want && props(k)["Enabled"] == true {
+				keyID = id
+			}
+		}
+		found := false
+		for _, pk := range planKeys {
+			if ref(props(pk)["KeyId"]) == keyID && ref(props(pk)["UsagePlanId"]) == planID {
+				found = true
+			}
+		}
+		if keyID == "" || !found {
+			t.Errorf("plan %s: shared key %s missing or not in the plan (key %q)", p.Name, want, keyID)
+		}
+	}
+}
+
+// Every method of an authenticated route is metered by the authorizer
+// function and needs the key it names; public routes and the ANY
+// fallbacks are not (their answers are the application's, without a
+// key). The authorizer is not cached (its identity is X-API-Key or a
+// bearer token), knows the stack's plans, and may only touch API keys and
+// this stack's usage plans.
+func TestAuthenticatedMethodsAreMeteredByTheAuthorizer(t *testing.T) {
+	s := shared(t)
+	auths := resources(s.restJSON, "AWS::ApiGateway::Authorizer")
+	if len(auths) != 1 {
+		t.Fatalf("%d authorizers, want 1", len(auths))
+	}
+	var authID string
+	for id, a := range auths {
+		authID = id
+		p := props(a)
+		if p["Type"] != "REQUEST" || p["AuthorizerResultTtlInSeconds"] != float64(0) || (p["IdentitySource"] != nil && p["IdentitySource"] != "") {
+			t.Errorf("authorizer %v: want REQUEST, TTL 0, no identity source", p)
+		}
+		if uri := joined(p["AuthorizerUri"]); !strings.Contains(uri, "AuthorizerLive") || !strings.HasSuffix(uri, "/invocations") {
+			t.Errorf("authorizer URI %s", uri)
+		}
+	}
+	public := map[string]bool{}
+	for _, r := range routes.Routes() {
+		if r.Public && !r.WebSocket {
+			for _, p := range r.Paths() {
+				gp, _ := GatewayPath(p)
+				public[r.Method+" "+gp] = true
+			}
+		}
+	}
+	metered := 0
+	for id, m := range resources(s.restJSON, "AWS::ApiGateway::Method") {
+		p := props(m)
+		custom := p["AuthorizationType"] == "CUSTOM" && ref(p["AuthorizerId"]) == authID && p["ApiKeyRequired"] == true
+		if p["HttpMethod"] == "ANY" {
+			if p["AuthorizationType"] != "NONE" || p["ApiKeyRequired"] == true {
+				t.Errorf("ANY method %s is metered: CORS preflights would need a key", id)
+			}
+			continue
+		}
+		if custom {
+			metered++
+		}
+	}
+	want := 0
+	for key := range deployedMethods(t, s) {
+		if !strings.HasPrefix(key, "ANY ") && !public[key] {
+			want++
+		}
+	}
+	if metered != want || want == 0 {
+		t.Errorf("%d metered methods, want %d (every method of an authenticated route)", metered, want)
+	}
+	ids := functionIDs(t, s.rootJSON)
+	env := functionEnv(s.rootJSON, ids[AuthorizerFunction])
+	var names []string
+	for _, p := range DefaultUsagePlans {
+		names = append(names, p.Name)
+	}
+	if env["RIPTIDE_GATEWAY_STACK"] != testStackName || env["RIPTIDE_GATEWAY_PLANS"] != strings.Join(names, ",") {
+		t.Errorf("authorizer env %v", env)
+	}
+	var actions []string
+	for _, pol := range resources(s.restJSON, "AWS::IAM::Policy") {
+		for _, st := range dig(props(pol), "PolicyDocument", "Statement").([]any) {
+			st := st.(map[string]any)
+			for _, a := range st["Action"].([]any) {
+				actions = append(actions, a.(string))
+			}
+			for _, r := range st["Resource"].([]any) {
+				if res := joined(r); !strings.Contains(res, "::/apikeys") && !strings.Contains(res, "::/usageplans") {
+					t.Errorf("authorizer policy reaches %s", res)
+				}
+			}
+		}
+	}
+	slices.Sort(actions)
+	if !slices.Equal(slices.Compact(actions), []string{"apigateway:DELETE", "apigateway:GET", "apigateway:POST"}) {
+		t.Errorf("authorizer actions %v", actions)
 	}
 }
 
@@ -295,6 +406,13 @@ func TestGatewayErrorsUseRipTideShape(t *testing.T) {
 	nf := byType["MISSING_AUTHENTICATION_TOKEN"]
 	if nf == nil || nf["StatusCode"] != "404" {
 		t.Fatalf("unknown paths: %v, want a 404 gateway response", nf)
+	}
+	// The authorizer meters; its failure refuses nobody's request on a
+	// rule, so the client may retry.
+	for _, typ := range []string{"AUTHORIZER_FAILURE", "AUTHORIZER_CONFIGURATION_ERROR", "INVALID_API_KEY"} {
+		if g := byType[typ]; g == nil || g["StatusCode"] != "503" {
+			t.Errorf("%s: %v, want a retryable 503", typ, g)
+		}
 	}
 	for typ, g := range byType {
 		body := g["ResponseTemplates"].(map[string]any)["application/json"].(string)
@@ -330,7 +448,7 @@ func TestGatewayPath(t *testing.T) {
 // A route table the REST API cannot express fails the build, naming the route.
 func TestBadRouteTablesAreRejected(t *testing.T) {
 	dir := t.TempDir()
-	fns := []routes.Function{{Name: "a", MemoryMB: 128, TimeoutSec: 3}}
+	fns := []routes.Function{{Name: "a", MemoryMB: 128, TimeoutSec: 3}, authorizerFn}
 	if err := writeAssets(dir, fns); err != nil {
 		t.Fatal(err)
 	}
@@ -344,10 +462,15 @@ func TestBadRouteTablesAreRejected(t *testing.T) {
 			{Op: "a.two", Group: "a", Method: "GET", Path: "/b", Legacy: []string{"/a"}},
 		}, "routes a.one and a.two both serve GET /a"},
 		"inexpressible path": {[]routes.Route{{Op: "a.root", Group: "a", Method: "GET", Path: "/a/{$}"}}, "route a.root: path"},
+		"no authorizer":      {[]routes.Route{{Op: "a.get", Group: "a", Method: "GET", Path: "/a"}}, "no authorizer function in the function table"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			app := mustApp(t)
-			_, err := NewRiptideStack(app, "Bad", &RiptideStackProps{AssetDir: dir, Functions: fns, Routes: c.routes})
+			table := fns
+			if name == "no authorizer" {
+				table = fns[:1]
+			}
+			_, err := NewRiptideStack(app, "Bad", &RiptideStackProps{AssetDir: dir, Functions: table, Routes: c.routes})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error = %v, want one containing %q", err, c.want)
 			}

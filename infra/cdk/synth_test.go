@@ -105,6 +105,9 @@ func mustApp(t *testing.T) awscdk.App {
 }
 
 // shared returns the synthesized real stack, with cdk-nag applied.
+// testStackName is the name of the stack the shared synthesis makes.
+const testStackName = "Test"
+
 func shared(t *testing.T) *synthesized {
 	t.Helper()
 	synthOnce.Do(func() {
@@ -140,7 +143,7 @@ func shared(t *testing.T) *synthesized {
 			synthErr = err
 			return
 		}
-		s, err := NewRiptideStack(app, "Test", &RiptideStackProps{AssetDir: assetsDir, ChromiumLayer: layer})
+		s, err := NewRiptideStack(app, testStackName, &RiptideStackProps{AssetDir: assetsDir, ChromiumLayer: layer})
 		if err != nil {
 			synthErr = err
 			return

@@ -183,6 +183,7 @@ func smallTable() ([]routes.Function, []routes.Route) {
 	return []routes.Function{
 			{Name: "a", MemoryMB: 128, TimeoutSec: 3},
 			{Name: "ws", MemoryMB: 128, TimeoutSec: 30, Triggers: []string{"websocket"}},
+			{Name: AuthorizerFunction, MemoryMB: 128, TimeoutSec: 3, Triggers: []string{"authorizer"}},
 		}, []routes.Route{
 			{Op: "a.get", Group: "a", Method: "GET", Path: "/a"},
 		}

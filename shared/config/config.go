@@ -66,6 +66,8 @@ var Vars = []Var{
 	{"RIPTIDE_QUEUE_ARN", "", "ARN of `RIPTIDE_QUEUE_URL`: the target of EventBridge Scheduler schedules."},
 	{"RIPTIDE_QUEUE_HIGH_ARN", "", "ARN of `RIPTIDE_QUEUE_HIGH_URL`."},
 	{"RIPTIDE_SCHEDULE_GROUP", "", "EventBridge Scheduler group holding one schedule per user schedule (AWS). Empty: schedules fire from the in-process cron."},
+	{"RIPTIDE_GATEWAY_STACK", "", "Stack whose API Gateway usage plans and keys the authorizer function meters callers on (AWS; set by CDK): usage plans `<stack>-<plan>`, one key per caller (docs/security.md, \"API Gateway usage plans\")."},
+	{"RIPTIDE_GATEWAY_PLANS", "default", "Comma-separated plans the stack has usage plans for; a caller whose plan is not listed is metered on `default`, a request without a valid credential on `anonymous` when listed."},
 	{"RIPTIDE_SCHEDULER_ROLE_ARN", "", "Role EventBridge Scheduler assumes to send a schedule's job to the queue."},
 	{"RIPTIDE_JOB_WORKERS", "4", "Jobs run at once by the local worker pool of `riptide serve`."},
 	{"RIPTIDE_LEGACY_SUNSET", "2027-06-30", "Date (RFC 3339 date) announced in the `Sunset` header of legacy unprefixed paths."},
@@ -160,7 +162,10 @@ type Config struct {
 	QueueURL, QueueHighURL, DLQURL, DLQHighURL string
 	QueueARN, QueueHighARN                     string
 	ScheduleGroup, SchedulerRole               string
-	JobWorkers                                 int
+	// GatewayStack and GatewayPlans configure the authorizer function.
+	GatewayStack string
+	GatewayPlans []string
+	JobWorkers   int
 
 	// VendorKeysSecret is the ARN of the secret with search and LLM keys.
 	VendorKeysSecret string
@@ -254,6 +259,7 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.DLQURL, c.DLQHighURL = get("RIPTIDE_DLQ_URL"), get("RIPTIDE_DLQ_HIGH_URL")
 	c.QueueARN, c.QueueHighARN = get("RIPTIDE_QUEUE_ARN"), get("RIPTIDE_QUEUE_HIGH_ARN")
 	c.ScheduleGroup, c.SchedulerRole = get("RIPTIDE_SCHEDULE_GROUP"), get("RIPTIDE_SCHEDULER_ROLE_ARN")
+	c.GatewayStack, c.GatewayPlans = get("RIPTIDE_GATEWAY_STACK"), splitList(get("RIPTIDE_GATEWAY_PLANS"))
 	if c.JobWorkers, err = strconv.Atoi(get("RIPTIDE_JOB_WORKERS")); err != nil || c.JobWorkers < 1 || c.JobWorkers > 256 {
 		errs = append(errs, fmt.Sprintf("RIPTIDE_JOB_WORKERS: %q is not a worker count (1..256)", get("RIPTIDE_JOB_WORKERS")))
 	}

@@ -110,11 +110,16 @@ const noKeysMessage = "authentication is required but this server has no API key
 
 // CredentialFromRequest returns the API key sent with r: X-API-Key, else an
 // Authorization Bearer token.
-func CredentialFromRequest(r *http.Request) string {
-	if k := strings.TrimSpace(r.Header.Get("X-API-Key")); k != "" {
+func CredentialFromRequest(r *http.Request) string { return CredentialFromHeader(r.Header) }
+
+// CredentialFromHeader returns the API key in h: X-API-Key, else an
+// Authorization Bearer token (the API Gateway authorizer reads the same
+// headers the application does).
+func CredentialFromHeader(h http.Header) string {
+	if k := strings.TrimSpace(h.Get("X-API-Key")); k != "" {
 		return k
 	}
-	if a := r.Header.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+	if a := h.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
 		return strings.TrimSpace(a[7:])
 	}
 	return ""

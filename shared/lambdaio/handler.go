@@ -36,6 +36,11 @@ type Handler struct {
 	SQS func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 	// WebSocket handles API Gateway WebSocket API events.
 	WebSocket func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error)
+	// Authorizer meters API Gateway REST requests (a REQUEST Lambda
+	// authorizer): from the request's headers it returns the principal
+	// and the usage identifier key (gatewaykeys). Every request is
+	// allowed; access is the application's decision.
+	Authorizer func(ctx context.Context, header http.Header) (principal, usageKey string)
 	// Task handles any other JSON event: Step Functions task input,
 	// EventBridge scheduled events, direct invocations.
 	Task func(context.Context, json.RawMessage) (any, error)
@@ -48,6 +53,8 @@ func Start(h *Handler) {
 
 // eventProbe holds the fields that tell event shapes apart.
 type eventProbe struct {
+	Type           string `json:"type"`
+	MethodArn      string `json:"methodArn"`
 	Version        string `json:"version"`
 	HTTPMethod     string `json:"httpMethod"`
 	RequestContext struct {
@@ -65,12 +72,13 @@ type eventProbe struct {
 type Kind string
 
 const (
-	KindREST      Kind = "apigateway_rest"
-	KindHTTPAPI   Kind = "apigateway_http"
-	KindURL       Kind = "function_url"
-	KindWebSocket Kind = "apigateway_websocket"
-	KindSQS       Kind = "sqs"
-	KindTask      Kind = "task"
+	KindREST       Kind = "apigateway_rest"
+	KindHTTPAPI    Kind = "apigateway_http"
+	KindURL        Kind = "function_url"
+	KindWebSocket  Kind = "apigateway_websocket"
+	KindSQS        Kind = "sqs"
+	KindAuthorizer Kind = "apigateway_authorizer"
+	KindTask       Kind = "task"
 )
 
 // Classify tells which kind of event payload is.
@@ -80,6 +88,9 @@ func Classify(payload []byte) Kind {
 		return KindTask
 	}
 	switch {
+	case p.MethodArn != "" && p.Type == "REQUEST":
+		// Before REST: a REQUEST authorizer's event has httpMethod too.
+		return KindAuthorizer
 	case len(p.Records) > 0 && p.Records[0].EventSource == "aws:sqs":
 		return KindSQS
 	case p.RequestContext.ConnectionID != "" && p.RequestContext.EventType != "":
@@ -144,6 +155,15 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 			return nil, fmt.Errorf("decode WebSocket event: %w", err)
 		}
 		return h.WebSocket(ctx, ev)
+	case KindAuthorizer:
+		if h.Authorizer == nil {
+			break
+		}
+		var ev events.APIGatewayCustomAuthorizerRequestTypeRequest
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return nil, fmt.Errorf("decode authorizer event: %w", err)
+		}
+		return authorize(ctx, h.Authorizer, ev), nil
 	case KindSQS:
 		if h.SQS == nil {
 			break
@@ -167,6 +187,34 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 		return out, err
 	}
 	return nil, fmt.Errorf("%w: this function does not handle %s events", ErrUnsupportedEvent, kind)
+}
+
+// authorize answers an authorizer event: Allow on the method (the result
+// is not cached, so the policy covers this request only) with the usage
+// identifier key.
+func authorize(ctx context.Context, decide func(context.Context, http.Header) (string, string), ev events.APIGatewayCustomAuthorizerRequestTypeRequest) events.APIGatewayCustomAuthorizerResponse {
+	h := http.Header{}
+	for k, vs := range ev.MultiValueHeaders {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	for k, v := range ev.Headers {
+		if h.Get(k) == "" {
+			h.Set(k, v)
+		}
+	}
+	principal, key := decide(ctx, h)
+	return events.APIGatewayCustomAuthorizerResponse{
+		PrincipalID: principal,
+		PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{
+			Version: "2012-10-17",
+			Statement: []events.IAMPolicyStatement{{
+				Action: []string{"execute-api:Invoke"}, Effect: "Allow", Resource: []string{ev.MethodArn},
+			}},
+		},
+		UsageIdentifierKey: key,
+	}
 }
 
 func (h *Handler) streams(method, path string) bool {

@@ -238,10 +238,11 @@ func TestOtherEventKinds(t *testing.T) {
 func TestClassify(t *testing.T) {
 	cases := map[string]lambdaio.Kind{
 		`{"httpMethod":"GET","path":"/x"}`: lambdaio.KindREST,
-		`{"version":"2.0","requestContext":{"http":{"method":"GET"},"domainName":"a.execute-api.x.amazonaws.com"}}`: lambdaio.KindHTTPAPI,
-		`{"version":"2.0","requestContext":{"http":{"method":"GET"},"domainName":"a.lambda-url.x.on.aws"}}`:         lambdaio.KindURL,
-		`{"requestContext":{"eventType":"MESSAGE","connectionId":"c"}}`:                                             lambdaio.KindWebSocket,
-		`{"Records":[{"eventSource":"aws:sqs"}]}`:                                                                   lambdaio.KindSQS,
+		`{"version":"2.0","requestContext":{"http":{"method":"GET"},"domainName":"a.execute-api.x.amazonaws.com"}}`:    lambdaio.KindHTTPAPI,
+		`{"version":"2.0","requestContext":{"http":{"method":"GET"},"domainName":"a.lambda-url.x.on.aws"}}`:            lambdaio.KindURL,
+		`{"requestContext":{"eventType":"MESSAGE","connectionId":"c"}}`:                                                lambdaio.KindWebSocket,
+		`{"Records":[{"eventSource":"aws:sqs"}]}`:                                                                      lambdaio.KindSQS,
+		`{"type":"REQUEST","methodArn":"arn:aws:execute-api:eu-west-1:1:a/prod/GET/x","httpMethod":"GET","path":"/x"}`: lambdaio.KindAuthorizer,
 		`{"spider_id":"x"}`: lambdaio.KindTask,
 		`not json`:          lambdaio.KindTask,
 	}
@@ -249,5 +250,38 @@ func TestClassify(t *testing.T) {
 		if got := lambdaio.Classify([]byte(in)); got != want {
 			t.Errorf("Classify(%s) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// A REQUEST authorizer's event (which has httpMethod, like a proxy event)
+// goes to Authorizer with its headers, and the answer allows the method
+// with the usage identifier key.
+func TestAuthorizerEvent(t *testing.T) {
+	var got http.Header
+	h := &lambdaio.Handler{
+		HTTP: http.NotFoundHandler(),
+		Authorizer: func(_ context.Context, hd http.Header) (string, string) {
+			got = hd
+			return "rtk_a", "usage-key-0123456789abcdef"
+		},
+	}
+	arn := "arn:aws:execute-api:eu-west-1:111122223333:abc/prod/POST/api/v1/crawl"
+	out := invoke(t, h, events.APIGatewayCustomAuthorizerRequestTypeRequest{Type: "REQUEST", MethodArn: arn, HTTPMethod: "POST",
+		Path: "/api/v1/crawl", Headers: map[string]string{"x-api-key": "secret-key", "authorization": "Bearer t"}})
+	resp, ok := out.(events.APIGatewayCustomAuthorizerResponse)
+	if !ok {
+		t.Fatalf("answer %T, want an authorizer response", out)
+	}
+	if got.Get("X-API-Key") != "secret-key" || got.Get("Authorization") != "Bearer t" {
+		t.Fatalf("headers passed: %v", got)
+	}
+	st := resp.PolicyDocument.Statement
+	if resp.PrincipalID != "rtk_a" || resp.UsageIdentifierKey != "usage-key-0123456789abcdef" || len(st) != 1 ||
+		st[0].Effect != "Allow" || len(st[0].Resource) != 1 || st[0].Resource[0] != arn {
+		t.Fatalf("answer %+v", resp)
+	}
+	raw, _ := json.Marshal(resp)
+	if !strings.Contains(string(raw), `"usageIdentifierKey":"usage-key-0123456789abcdef"`) {
+		t.Fatalf("wire form %s", raw)
 	}
 }

@@ -44,6 +44,7 @@ func LookupFunction(name string) (Function, bool) {
 // get a little more so that they, not the gateway, report the timeout.
 var functions = []Function{
 	{Name: "health", Description: "Health, metrics and the OpenAPI document", MemoryMB: 256, TimeoutSec: 10},
+	{Name: "authorizer", Description: "API Gateway authorizer: meters each REST request on its caller's usage plan key", MemoryMB: 256, TimeoutSec: 10, Triggers: []string{"authorizer"}},
 	{Name: "crawl", Description: "Crawl and extract URLs (batch, NDJSON and SSE streams, extract)", MemoryMB: 1024, TimeoutSec: 300},
 	{Name: "crawl-ws", Description: "Crawl over the API Gateway WebSocket API ($connect auth, $default crawls and posts results back)", MemoryMB: 1024, TimeoutSec: 900, Triggers: []string{"websocket"}},
 	{Name: "render", Description: "Headless Chromium rendering", Arch: "x86_64", MemoryMB: 2048, TimeoutSec: 90, EphemeralMB: 2048, NeedsChromium: true},

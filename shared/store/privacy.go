@@ -11,7 +11,41 @@ import (
 // and key usage are handled by the key service itself; the audit trail is
 // exported but kept (docs/data-retention.md).
 func PrivacySources(s *Store) []privacy.Source {
-	return []privacy.Source{llmUsageSource{s}, rateLimitSource{s}, auditSource{NewAuditLog(s)}}
+	return []privacy.Source{llmUsageSource{s}, rateLimitSource{s}, gatewayKeySource{NewGatewayKeyMemo(s)}, auditSource{NewAuditLog(s)}}
+}
+
+// gatewayKeySource covers the authorizer's memo of each caller's API
+// Gateway key (which key, which plan). The API Gateway key itself, named
+// by the caller's id and holding nothing else, stays in API Gateway
+// (docs/data-retention.md).
+type gatewayKeySource struct{ m *GatewayKeyMemo }
+
+func (gatewayKeySource) Name() string { return "gateway_keys" }
+
+func (g gatewayKeySource) Export(ctx context.Context, sub privacy.Subject) (any, error) {
+	out := map[string]any{}
+	for _, p := range sub.Principals {
+		e, ok, err := g.m.Get(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out[p] = e
+		}
+	}
+	return out, nil
+}
+
+func (g gatewayKeySource) Delete(ctx context.Context, sub privacy.Subject) (int64, error) {
+	var n int64
+	for _, p := range sub.Principals {
+		d, err := g.m.s.Client.Del(ctx, g.m.key(p)).Result()
+		if err != nil {
+			return n, err
+		}
+		n += d
+	}
+	return n, nil
 }
 
 type llmUsageSource struct{ s *Store }

@@ -180,6 +180,22 @@ func taskEvents() map[string]map[string]any {
 			"cfn-migrate-update.json": migration("Update"),
 		},
 		"monitoring": {"task-evaluate-alerts.json": map[string]any{"riptide_task": "evaluate_alerts"}},
+		// API Gateway's REQUEST authorizer event for a crawl with the
+		// sample key (the shape the function's tests send). The function
+		// needs RIPTIDE_GATEWAY_STACK and an API Gateway control plane,
+		// which SAM local does not emulate.
+		"authorizer": {"request.json": events.APIGatewayCustomAuthorizerRequestTypeRequest{
+			Type:       "REQUEST",
+			MethodArn:  "arn:aws:execute-api:eu-west-1:111122223333:abcdef1234/prod/POST/api/v1/crawl",
+			Resource:   "/api/v1/crawl",
+			Path:       "/api/v1/crawl",
+			HTTPMethod: "POST",
+			Headers:    map[string]string{"X-API-Key": sampleKey, "Content-Type": "application/json"},
+			RequestContext: events.APIGatewayCustomAuthorizerRequestTypeRequestContext{
+				Path: "/prod/api/v1/crawl", AccountID: "111122223333", ResourceID: "abc123", Stage: "prod", RequestID: "00000000-0000-0000-0000-0000000000aa",
+				ResourcePath: "/api/v1/crawl", HTTPMethod: "POST", APIID: "abcdef1234",
+			},
+		}},
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/riptidecrawler/riptide/shared/audit"
 	"github.com/riptidecrawler/riptide/shared/blob"
 	"github.com/riptidecrawler/riptide/shared/config"
+	"github.com/riptidecrawler/riptide/shared/gatewaykeys"
 	"github.com/riptidecrawler/riptide/shared/jobs"
 	"github.com/riptidecrawler/riptide/shared/keys"
 	"github.com/riptidecrawler/riptide/shared/llm"
@@ -241,10 +242,15 @@ func TestTenantExportAndDeleteLeaveNothing(t *testing.T) {
 	if err := store.NewLLMUsage(s).Add(ctx, "rtk_"+acmeID1, llm.Usage{Requests: 1, InputTokens: 10, OutputTokens: 2}); err != nil {
 		t.Fatal(err)
 	}
+	// The authorizer function's memo of the key's API Gateway key (AWS).
+	if err := store.NewGatewayKeyMemo(s).Put(ctx, "rtk_"+acmeID1, gatewaykeys.Entry{KeyID: "gwk-" + acmeID1, Plan: "default"}); err != nil {
+		t.Fatal(err)
+	}
 
 	code, _, out := call(t, srv, bootstrap, "GET", "/api/v1/admin/tenants/acme-corp/export", "")
 	data, _ := out["data"].(map[string]any)
-	if code != 200 || len(out["keys"].([]any)) != 2 || data["llm_usage"].(map[string]any)["rtk_"+acmeID1] == nil || len(data["audit_entries"].([]any)) != 1 {
+	if code != 200 || len(out["keys"].([]any)) != 2 || data["llm_usage"].(map[string]any)["rtk_"+acmeID1] == nil || len(data["audit_entries"].([]any)) != 1 ||
+		data["gateway_keys"].(map[string]any)["rtk_"+acmeID1] == nil {
 		t.Fatalf("export: %d %v", code, out)
 	}
 	// What the tenant owns: its job and schedule, its session with its
@@ -268,7 +274,7 @@ func TestTenantExportAndDeleteLeaveNothing(t *testing.T) {
 	deleted, _ := out["deleted"].(map[string]any)
 	count := func(source string) float64 { n, _ := deleted[source].(float64); return n }
 	// jobs: 1 schedule + 1 job + 1 result page; one session; one run.
-	if code != 200 || out["keys_deleted"] != float64(2) || count("llm_usage") != 1 ||
+	if code != 200 || out["keys_deleted"] != float64(2) || count("llm_usage") != 1 || count("gateway_keys") != 1 ||
 		count("jobs") != 3 || count("sessions") != 1 || count("spider_runs") != 1 {
 		t.Fatalf("delete: %d %v", code, out)
 	}
