@@ -115,13 +115,75 @@ func TestServeSpendsURLsBeforeTheWork(t *testing.T) {
 	want("a fifth seed", code, body, 429, "rate_limited")
 }
 
-// TestServeChargesASpiderRunsPagesToItsCaller: an asynchronous run's pages
-// beyond its seed are charged to the caller's plan as the run records
-// them, as debt: after a run of 6 pages on a plan of 4 URLs, the caller's
-// next URL-spending call is refused until time repays it, while calls
-// that spend no URL (reading the run) still pass; the managed key's usage
-// counters count every page.
+// TestServeChargesASpiderRunsPagesToItsCaller: a 6-page run on a plan of
+// 4 URLs (burst) charges its 5 pages beyond the seed as they are recorded:
+// the caller ends in URL debt and its key counts 6 URLs.
 func TestServeChargesASpiderRunsPagesToItsCaller(t *testing.T) {
+	chargeSpiderPages(t, func(send sendFunc, token, seed string) {
+		code, body := send(token, "POST", "/api/v1/spider/crawl", map[string]any{"seed_urls": []string{seed},
+			"options": map[string]any{"max_pages": 10, "sitemap": "skip"}})
+		var started struct {
+			ID string `json:"spider_id"`
+		}
+		if code != 202 || json.Unmarshal([]byte(body), &started) != nil {
+			t.Fatalf("start: %d %s", code, body)
+		}
+		var status struct {
+			State   string `json:"status"`
+			Crawled int    `json:"pages_crawled"`
+		}
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			code, body = send(token, "GET", "/api/v1/spider/status?spider_id="+started.ID, nil)
+			if code != 200 || json.Unmarshal([]byte(body), &status) != nil {
+				t.Fatalf("status: %d %s", code, body)
+			}
+			if status.State == "completed" || time.Now().After(deadline) {
+				break
+			}
+		}
+		if status.State != "completed" || status.Crawled != 6 {
+			t.Fatalf("run: %s with %d pages, want completed with 6: %s", status.State, status.Crawled, body)
+		}
+	})
+}
+
+// TestServeChargesASpiderJobsPagesToItsCaller: the same run as a queued
+// spider job, which a worker starts after the request is gone: its pages
+// are charged to the caller who submitted the job.
+func TestServeChargesASpiderJobsPagesToItsCaller(t *testing.T) {
+	chargeSpiderPages(t, func(send sendFunc, token, seed string) {
+		code, body := send(token, "POST", "/api/v1/workers/jobs", map[string]any{"type": "spider", "urls": []string{seed},
+			"options": map[string]any{"max_pages": 10, "sitemap": "skip"}})
+		var job struct {
+			ID     string `json:"job_id"`
+			Status string `json:"status"`
+		}
+		if code != 202 || json.Unmarshal([]byte(body), &job) != nil {
+			t.Fatalf("submit: %d %s", code, body)
+		}
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			code, body = send(token, "GET", "/api/v1/workers/jobs/"+job.ID, nil)
+			if code != 200 || json.Unmarshal([]byte(body), &job) != nil {
+				t.Fatalf("job: %d %s", code, body)
+			}
+			if job.Status == "completed" || job.Status == "failed" || time.Now().After(deadline) {
+				break
+			}
+		}
+		if job.Status != "completed" || !strings.Contains(body, `"pages_crawled":6`) {
+			t.Fatalf("job: %s, want completed with 6 pages: %s", job.Status, body)
+		}
+	})
+}
+
+type sendFunc func(key, method, path string, body any) (int, string)
+
+// chargeSpiderPages serves a 6-page site, gives a fresh key a plan of 4
+// URLs (burst, 1 a minute), has run crawl it from its root and then checks
+// the charge: 1 seed spent up front and 5 pages after leave 2 URLs of
+// debt (the next URL-spending call is a 429) and 6 URLs on the key.
+func chargeSpiderPages(t *testing.T, run func(send sendFunc, token, seed string)) {
+	t.Helper()
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		body := "<html><head><title>Page " + r.URL.Path + "</title></head><body><article><p>" + strings.Repeat("Words about the page at "+r.URL.Path+". ", 30) + "</p>"
@@ -147,7 +209,7 @@ func TestServeChargesASpiderRunsPagesToItsCaller(t *testing.T) {
 		}
 		return callWith(t, method, base+path, string(b), http.Header{"X-Api-Key": {key}})
 	}
-	code, body := send("bootstrap-admin", "POST", "/api/v1/admin/keys", map[string]any{"name": "crawler", "scopes": []string{"spider", "read"}})
+	code, body := send("bootstrap-admin", "POST", "/api/v1/admin/keys", map[string]any{"name": "crawler", "scopes": []string{"spider", "jobs", "read"}})
 	var created struct {
 		Key struct {
 			ID string `json:"id"`
@@ -157,30 +219,7 @@ func TestServeChargesASpiderRunsPagesToItsCaller(t *testing.T) {
 	if code != 201 || json.Unmarshal([]byte(body), &created) != nil || created.Token == "" {
 		t.Fatalf("create key: %d %s", code, body)
 	}
-	code, body = send(created.Token, "POST", "/api/v1/spider/crawl", map[string]any{"seed_urls": []string{site.URL + "/"},
-		"options": map[string]any{"max_pages": 10, "sitemap": "skip"}})
-	var started struct {
-		ID string `json:"spider_id"`
-	}
-	if code != 202 || json.Unmarshal([]byte(body), &started) != nil {
-		t.Fatalf("start: %d %s", code, body)
-	}
-	var status struct {
-		State   string `json:"status"`
-		Crawled int    `json:"pages_crawled"`
-	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		code, body = send(created.Token, "GET", "/api/v1/spider/status?spider_id="+started.ID, nil)
-		if code != 200 || json.Unmarshal([]byte(body), &status) != nil {
-			t.Fatalf("status: %d %s", code, body)
-		}
-		if status.State == "completed" || time.Now().After(deadline) {
-			break
-		}
-	}
-	if status.State != "completed" || status.Crawled != 6 {
-		t.Fatalf("run: %s with %d pages, want completed with 6: %s", status.State, status.Crawled, body)
-	}
+	run(send, created.Token, site.URL+"/")
 	// 1 seed spent up front, 5 pages charged after: 4 - 6 = 2 URLs of debt.
 	code, body = send(created.Token, "POST", "/api/v1/spider/crawl", map[string]any{"seed_urls": []string{site.URL + "/p1"}})
 	if code != 429 || !strings.Contains(body, "rate_limited") {

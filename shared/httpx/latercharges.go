@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 
+	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/keys"
 	"github.com/riptidecrawler/riptide/shared/ratelimit"
 )
@@ -25,6 +26,11 @@ type payer struct {
 // caller and plan, and its managed key. "" when nobody does (no limit and
 // no managed key, or outside a request).
 func BillingOf(ctx context.Context) string {
+	// Work started by a job or a schedule's firing carries its payer
+	// (core.WithPayer): no request is there to ask.
+	if b := core.PayerOf(ctx); b != "" {
+		return b
+	}
 	ri := Info(ctx)
 	var p payer
 	if st := ri.limit; st != nil {

@@ -126,7 +126,11 @@ type Job struct {
 	Priority Priority `json:"priority"`
 	Input    Input    `json:"input"`
 	// Owner is the principal that submitted the job: only it sees the job.
-	Owner          string            `json:"owner,omitempty"`
+	Owner string `json:"owner,omitempty"`
+	// Billing says who pays for work the job starts that is charged as it
+	// happens (a spider job's pages beyond its seeds): opaque, from
+	// Service.BillingOf at submission or the schedule's. Never shown.
+	Billing        string            `json:"billing,omitempty"`
 	Retry          RetryPolicy       `json:"retry"`
 	TimeoutMS      int64             `json:"timeout_ms"`
 	ScheduledAt    *time.Time        `json:"scheduled_at,omitempty"`
@@ -190,7 +194,7 @@ type ResultInfo struct {
 // View is a job as its owner sees it: secrets removed.
 func (j *Job) View() *Job {
 	c := *j
-	c.Owner = ""
+	c.Owner, c.Billing = "", ""
 	if j.Webhook != nil {
 		w := *j.Webhook
 		w.Secret = ""

@@ -19,6 +19,9 @@ type Schedule struct {
 	ID    string `json:"id"`
 	Name  string `json:"name"`
 	Owner string `json:"owner,omitempty"`
+	// Billing says who pays for the schedule's firings (Service.BillingOf
+	// of the request that created or last changed it). Never shown.
+	Billing string `json:"billing,omitempty"`
 	// Expression as given; ExpressionKind says how it was read.
 	Expression     string         `json:"expression"`
 	ExpressionKind ExpressionKind `json:"expression_kind"`
@@ -38,7 +41,7 @@ type Schedule struct {
 // View is a schedule as its owner sees it.
 func (s *Schedule) View() *Schedule {
 	c := *s
-	c.Owner = ""
+	c.Owner, c.Billing = "", ""
 	c.Template.WebhookSecret = ""
 	return &c
 }

@@ -153,7 +153,7 @@ func (s *Service) CreateSchedule(ctx context.Context, owner string, spec Schedul
 	if len(existing) >= MaxSchedulesPerOwner {
 		return nil, core.Errorf(core.ErrConflict, "at most %d schedules per API key", MaxSchedulesPerOwner)
 	}
-	sc := &Schedule{ID: NewID(), Owner: owner, CreatedAt: now, UpdatedAt: now}
+	sc := &Schedule{ID: NewID(), Owner: owner, Billing: s.billing(ctx), CreatedAt: now, UpdatedAt: now}
 	if err := s.apply(ctx, sc, spec, now); err != nil {
 		return nil, err
 	}
@@ -217,6 +217,9 @@ func (s *Service) UpdateSchedule(ctx context.Context, owner, id string, spec Sch
 		return nil, err
 	}
 	sc.UpdatedAt = now
+	if b := s.billing(ctx); b != "" {
+		sc.Billing = b // the owner's plan as it is now
+	}
 	if err := s.Trigger.Put(ctx, sc); err != nil {
 		return nil, err
 	}

@@ -30,6 +30,29 @@ type Service struct {
 	Now func() time.Time
 	// Started is when this process started (metrics' uptime).
 	Started time.Time
+	// BillingOf says who pays for work submitted under ctx (the API's
+	// request: httpx.BillingOf); nil: nobody is recorded.
+	BillingOf func(ctx context.Context) string
+	// Meter charges the URLs of a schedule's firings, which no request
+	// pays for up front, to the schedule's payer; nil charges nothing.
+	Meter URLMeter
+}
+
+// URLMeter charges URLs fetched for work no request paid for up front
+// (httpx.LaterCharges: the payer's plan, as debt, and its key's counters).
+type URLMeter interface {
+	ChargePages(ctx context.Context, billing string, urls int)
+}
+
+// billing is who pays for work started under ctx.
+func (s *Service) billing(ctx context.Context) string {
+	if b := core.PayerOf(ctx); b != "" {
+		return b
+	}
+	if s.BillingOf != nil {
+		return s.BillingOf(ctx)
+	}
+	return ""
 }
 
 func (s *Service) now() time.Time {
@@ -87,7 +110,7 @@ func (s *Service) Submit(ctx context.Context, owner string, spec Spec) (*Submitt
 	}
 	out := &Submitted{}
 	j := &Job{
-		ID: NewID(), Type: spec.Type, Status: StateQueued, Priority: spec.Priority, Input: spec.Input, Owner: owner,
+		ID: NewID(), Type: spec.Type, Status: StateQueued, Priority: spec.Priority, Input: spec.Input, Owner: owner, Billing: s.billing(ctx),
 		Retry: *spec.Retry, TimeoutMS: spec.TimeoutMS, ScheduledAt: spec.ScheduledAt, IdempotencyKey: spec.IdempotencyKey,
 		Metadata: spec.Metadata, CreatedAt: now,
 	}
@@ -240,9 +263,15 @@ func (s *Service) FireSchedule(ctx context.Context, id string, at time.Time) (*J
 	}
 	md["scheduled_job_id"], md["scheduled_job_name"] = sc.ID, sc.Name
 	spec.Metadata = md
+	// The schedule's payer pays for the job, and now for its URLs: a
+	// firing has no request that spent them up front.
+	ctx = core.WithPayer(ctx, sc.Billing)
 	sub, err := s.Submit(ctx, sc.Owner, spec)
 	if err != nil {
 		return nil, err
+	}
+	if sub.Created && s.Meter != nil {
+		s.Meter.ChargePages(ctx, sc.Billing, spec.URLCount())
 	}
 	if sub.Created {
 		t := at.UTC()

@@ -265,7 +265,9 @@ func waitUntil(j *Job) time.Time {
 
 func (w *Worker) execute(ctx context.Context, d Delivery, j *Job, ex Executor) error {
 	s := w.Service
-	runCtx, cancelRun := context.WithCancelCause(ctx)
+	// Work the job starts and charges as it goes (a spider run's pages)
+	// is charged to whoever submitted it.
+	runCtx, cancelRun := context.WithCancelCause(core.WithPayer(ctx, j.Billing))
 	defer cancelRun(nil)
 	runCtx, cancelTimeout := context.WithTimeout(runCtx, j.Timeout())
 	defer cancelTimeout()

@@ -42,6 +42,16 @@ func (p *Process) HTTPOptions() httpx.Options {
 	return o
 }
 
+// LaterCharges charges work done after its request (a spider run's pages,
+// a schedule's firings) on the process's rate limiter and key counters.
+func (p *Process) LaterCharges() httpx.LaterCharges {
+	c := httpx.LaterCharges{Limiter: p.RateLimiter(), Logger: p.Logger}
+	if p.Keys != nil {
+		c.Usage = httpx.KeyUsage{Keys: p.Keys}
+	}
+	return c
+}
+
 // HTTPHandler mounts routes with handlers behind the middleware stack. It
 // is where a home starts serving HTTP, so it also announces an
 // authentication setup that lets everyone in or no one.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -590,5 +591,77 @@ func TestSchedulerFiringOnTheQueueSubmitsOnce(t *testing.T) {
 	got, _ := r.svc.GetSchedule(ctx, "a", sv.ID)
 	if got.RunCount != 1 || got.LastRunAt == nil || got.LastRunAt.Format(time.RFC3339) != at {
 		t.Errorf("schedule after the firing: %+v", got.Schedule)
+	}
+}
+
+// charges records what a schedule's firings charge (jobs.URLMeter; the
+// real one, httpx.LaterCharges, is tested with the rate limiter).
+type charges struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (c *charges) ChargePages(_ context.Context, billing string, urls int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.got = append(c.got, fmt.Sprintf("%s:%d", billing, urls))
+}
+
+type requestKey struct{}
+
+// A schedule remembers who created it; each firing charges its URLs to
+// that payer (no request spent them up front), and the job it submits runs
+// with that payer in its context, so work the job starts (a spider run) is
+// charged to it too. Neither the schedule's nor the job's view shows it.
+func TestScheduledFiringsAreChargedToTheSchedulesPayer(t *testing.T) {
+	r := newRig(t, time.Minute, 5)
+	meter := &charges{}
+	r.svc.Meter = meter
+	// The request's payer, as httpx.BillingOf would read it.
+	r.svc.BillingOf = func(ctx context.Context) string { s, _ := ctx.Value(requestKey{}).(string); return s }
+	seen := make(chan string, 4)
+	r.ex.run = func(ctx context.Context, _ *jobs.Run, _ int) (*jobs.Outcome, error) {
+		seen <- core.PayerOf(ctx)
+		return &jobs.Outcome{Success: true}, nil
+	}
+	now := time.Date(2026, 1, 1, 12, 0, 30, 0, time.UTC)
+	clock := &now
+	r.svc.Now = func() time.Time { return *clock }
+	expr, name := "rate(1 minute)", "paid"
+	reqCtx := context.WithValue(context.Background(), requestKey{}, "payer-A")
+	sv, err := r.svc.CreateSchedule(reqCtx, "a", jobs.ScheduleSpec{Name: &name, Expression: &expr,
+		Template: &jobs.Spec{Type: jobs.TypeSingleCrawl, Input: jobs.Input{URL: "http://127.0.0.1/"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(sv)
+	if strings.Contains(string(raw), "payer-A") {
+		t.Fatalf("the schedule's view shows its payer: %s", raw)
+	}
+	later := now.Add(61 * time.Second)
+	clock = &later
+	// The firing has no request: a background context, as the cron's.
+	if n, err := (&jobs.Cron{Service: r.svc}).Tick(context.Background()); n != 1 || err != nil {
+		t.Fatalf("fired %d (%v)", n, err)
+	}
+	if len(meter.got) != 1 || meter.got[0] != "payer-A:1" {
+		t.Fatalf("charges %v, want payer-A:1", meter.got)
+	}
+	got, _ := r.svc.GetSchedule(context.Background(), "a", sv.ID)
+	stored, err := r.store.Get(context.Background(), got.LastJobID)
+	if err != nil || stored.Billing != "payer-A" {
+		t.Fatalf("fired job's payer %q (%v)", stored.Billing, err)
+	}
+	if raw, _ := json.Marshal(stored.View()); strings.Contains(string(raw), "payer-A") {
+		t.Fatalf("the job's view shows its payer: %s", raw)
+	}
+	r.pool(t, 1)
+	select {
+	case p := <-seen:
+		if p != "payer-A" {
+			t.Fatalf("the job ran with payer %q, want payer-A", p)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the fired job did not run")
 	}
 }

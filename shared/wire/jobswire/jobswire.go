@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/riptidecrawler/riptide/shared/awsapi"
+	"github.com/riptidecrawler/riptide/shared/httpx"
 	"github.com/riptidecrawler/riptide/shared/jobs"
 	"github.com/riptidecrawler/riptide/shared/queue/ebscheduler"
 	"github.com/riptidecrawler/riptide/shared/store/jobstore"
@@ -25,7 +26,7 @@ func Base(ctx context.Context, p *wire.Process) (*jobs.Service, *jobstore.Store,
 		return nil, nil, err
 	}
 	svc := &jobs.Service{Store: st, Schedules: st, Results: results, Logger: p.Logger, Started: p.Started,
-		Trigger: jobs.LocalTrigger{Store: st}}
+		Trigger: jobs.LocalTrigger{Store: st}, BillingOf: httpx.BillingOf, Meter: p.LaterCharges()}
 	if p.Config.ScheduleGroup != "" {
 		awsCfg, err := p.AWS(ctx)
 		if err != nil {

@@ -59,7 +59,7 @@ func build(ctx context.Context, p *wire.Process, o Options) (*spider.Service, er
 		Notifier: spider.NewWebhookSender(webhookSender(p)), Pages: p.Recorder,
 		// A run's pages beyond its seeds are charged to whoever started it,
 		// as its batches record them (docs/security.md, "Cost up front").
-		BillingOf: httpx.BillingOf, Meter: laterCharges(p),
+		BillingOf: httpx.BillingOf, Meter: p.LaterCharges(),
 	})
 	if err != nil {
 		return nil, err
@@ -160,13 +160,3 @@ const WebhookSenderKey = "webhook.sender"
 
 // WebhookSender returns the process's webhook sender.
 func WebhookSender(p *wire.Process) *webhook.Sender { return webhookSender(p) }
-
-// laterCharges charges work done after its request on the process's rate
-// limiter and key counters.
-func laterCharges(p *wire.Process) httpx.LaterCharges {
-	c := httpx.LaterCharges{Limiter: p.RateLimiter(), Logger: p.Logger}
-	if p.Keys != nil {
-		c.Usage = httpx.KeyUsage{Keys: p.Keys}
-	}
-	return c
-}
