@@ -26,7 +26,8 @@ import (
 //     fields parse back unambiguously);
 //   - "&" + a blob key: a record that is a whole object of its own, key
 //     "<run id>/<batch>-<n>.json" (releases before batch objects; still
-//     read and deleted).
+//     read and deleted). Complete also names a whole batch object so when
+//     it drops one (dropRecords).
 const (
 	redisRecordRef     = "@"
 	batchRecordRef     = "%"

@@ -313,9 +313,10 @@ func (r *Runs) Complete(ctx context.Context, id, batch string, p spider.PushPoli
 	var refs []string
 	var object string
 	var objectData []byte
-	if r.blobs != nil {
+	inBlob := func(o spider.Outcome) bool { return r.blobs != nil && len(o.Result) >= r.minBlob }
+	if slices.ContainsFunc(outcomes, inBlob) {
 		object = r.blobBatchKey(id, batch)
-		objectData, refs = batchObject(object, outcomes, func(o spider.Outcome) bool { return len(o.Result) >= r.minBlob })
+		objectData, refs = batchObject(object, outcomes, inBlob)
 	}
 	if refs == nil {
 		refs = make([]string, len(outcomes))
