@@ -40,6 +40,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -78,7 +79,17 @@ func main() {
 	records := flag.String("records", "blob", "where the /redis variants keep large result records: blob (a temporary folder standing in for S3) or redis")
 	blobDir := flag.String("blob-dir", "", "internal: blob folder of a crawl child")
 	cpuProfile := flag.String("cpuprofile", "", "internal: write a crawl child's CPU profile here")
+	memProfile := flag.String("memprofile", "", "internal: write a crawl child's allocation profile here at its end")
 	flag.Parse()
+	if *memProfile != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			if f, err := os.Create(*memProfile); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil {

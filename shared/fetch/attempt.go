@@ -230,7 +230,10 @@ func readBody(r io.Reader, contentLength, limit int64) ([]byte, bool, error) {
 	var buf bytes.Buffer
 	switch {
 	case contentLength > 0:
-		buf.Grow(int(min(contentLength, limit) + 1))
+		// MinRead past the body, not 1: ReadFrom grows the buffer (to
+		// twice its size, copying the body) whenever less than MinRead is
+		// free before a read, and it reads once more to see the end.
+		buf.Grow(int(min(contentLength, limit) + bytes.MinRead))
 	case contentLength < 0:
 		// Unknown length (chunked): start at a typical page size instead of
 		// growing from 512 bytes.

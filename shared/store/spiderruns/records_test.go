@@ -2,9 +2,11 @@ package spiderruns_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,7 +50,8 @@ func sized(u string, n int) []byte {
 }
 
 // With a shared blob store, records of MinBlobRecord bytes or more are
-// objects under the run's id and the list names them with "&"; smaller
+// in one object per completion under the run's id and the list names
+// each with "%", the object, its offset and length; smaller
 // large records stay in Redis keys, small ones in the list. They read back
 // in order, outlive Finish, read as expired when gone, and go with Delete;
 // the records of stale and duplicate pages are not kept.
@@ -78,15 +81,16 @@ func TestLargeRecordsInTheBlobStore(t *testing.T) {
 		t.Fatalf("complete %v %v", got, err)
 	}
 	objs, err := records.List(ctx, id+"/")
-	if err != nil || len(objs) != 2 {
-		t.Fatalf("objects %+v %v, want the two stored records of at least %d bytes", objs, err, spiderruns.MinBlobRecord)
+	if err != nil || len(objs) != 1 || !strings.HasSuffix(objs[0].Key, ".jsonl") {
+		t.Fatalf("objects %+v %v, want one holding the records of at least %d bytes", objs, err, spiderruns.MinBlobRecord)
 	}
 	base := s.Key("spider", "{"+id+"}")
 	if keys := s.Client.Keys(ctx, base+":rec:*").Val(); len(keys) != 1 {
 		t.Fatalf("record keys %v, want the medium record's", keys)
 	}
 	list := s.Client.LRange(ctx, base+":results", 0, -1).Val()
-	if len(list) != 4 || list[0] != "&"+objs[0].Key || !strings.HasPrefix(list[2], "@") || list[3] != "&"+objs[1].Key {
+	if len(list) != 4 || list[0] != fmt.Sprintf("%%%s:0:%d", objs[0].Key, len(big("a"))) || !strings.HasPrefix(list[2], "@") ||
+		!strings.HasPrefix(list[3], "%"+objs[0].Key+":") {
 		t.Fatalf("results list %.100q", list)
 	}
 	want := [][]byte{big("a"), []byte(`{"u":"c"}`), medium, big("e")}
@@ -115,10 +119,13 @@ func TestLargeRecordsInTheBlobStore(t *testing.T) {
 	check(0, 10)
 
 	// An object that is gone reads as a record key that is gone.
-	if err := records.Delete(ctx, objs[1].Key); err != nil {
+	if err := records.Delete(ctx, objs[0].Key); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rs.Results(ctx, id, 0, 10); err == nil || !strings.Contains(err.Error(), "result record 3 of run "+id+" has expired") {
+	if _, err := rs.Results(ctx, id, 3, 10); err == nil || !strings.Contains(err.Error(), "result record 3 of run "+id+" has expired") {
+		t.Errorf("results with an object gone: %v", err)
+	}
+	if _, err := rs.Results(ctx, id, 0, 10); err == nil || !strings.Contains(err.Error(), "result record 0 of run "+id+" has expired") {
 		t.Errorf("results with an object gone: %v", err)
 	}
 	if err := rs.Delete(ctx, id); err != nil {
@@ -153,7 +160,7 @@ func TestBlobRecordWriteFails(t *testing.T) {
 		{URL: "a", Kind: spider.OutcomeOK, ContentHash: "h1", Result: sized("a", 4<<10)},
 		{URL: "b", Kind: spider.OutcomeOK, ContentHash: "h2", Result: sized("b", spiderruns.MinBlobRecord)},
 	})
-	if err == nil || !strings.Contains(err.Error(), "store result record") {
+	if err == nil || !strings.Contains(err.Error(), "store result records") {
 		t.Fatalf("complete with the blob store failing: %v", err)
 	}
 	base := s.Key("spider", "{"+id+"}")
@@ -194,8 +201,8 @@ func TestBlobRecordsWithoutABlobStore(t *testing.T) {
 	}
 }
 
-// The same on S3 (moto_server): records are objects of the bucket under
-// the store's prefix, read back and deleted with the run.
+// The same on S3 (moto_server): a completion's records are one object of
+// the bucket under the store's prefix, read back and deleted with the run.
 func TestBlobRecordsOnS3(t *testing.T) {
 	cfg := motoaws.Config(t, "us-east-1")
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
@@ -221,7 +228,7 @@ func TestBlobRecordsOnS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("spider/" + id + "/")})
-	if err != nil || len(out.Contents) != 2 {
+	if err != nil || len(out.Contents) != 1 {
 		t.Fatalf("objects in the bucket: %v %v", out, err)
 	}
 	r, err := rs.Results(ctx, id, 0, 10)
@@ -234,5 +241,195 @@ func TestBlobRecordsOnS3(t *testing.T) {
 	out, err = client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("spider/")})
 	if err != nil || len(out.Contents) != 0 {
 		t.Fatalf("objects after Delete: %v %v", out, err)
+	}
+}
+
+// countingStore counts the calls made to a blob store.
+type countingStore struct {
+	blob.Store
+	puts, gets, deletes atomic.Int64
+}
+
+func (c *countingStore) Put(ctx context.Context, key, contentType string, data []byte) error {
+	c.puts.Add(1)
+	return c.Store.Put(ctx, key, contentType, data)
+}
+
+func (c *countingStore) Get(ctx context.Context, key string) ([]byte, blob.Object, error) {
+	c.gets.Add(1)
+	return c.Store.Get(ctx, key)
+}
+
+func (c *countingStore) Delete(ctx context.Context, key string) error {
+	c.deletes.Add(1)
+	return c.Store.Delete(ctx, key)
+}
+
+// One completion writes one object however many large records it holds
+// (one file create or S3 PUT per group of pages, not per page); Results
+// reads each object its range touches once, and no other; Delete deletes
+// each object once, also when the results list's chunked walk splits an
+// object's records.
+func TestOneBlobObjectPerCompletion(t *testing.T) {
+	s := open(t, "redis")
+	d, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &countingStore{Store: d}
+	rs := spiderruns.New(s, spiderruns.WithBlobRecords(st, 0))
+	ctx := context.Background()
+	id := spider.NewID()
+	p := claimed(t, rs, id, "a", "b", "c", "d", "e", "f")
+	// Entries listed before: the second object's records straddle the
+	// first recordScan (1,000) entries the Delete walk reads.
+	base := s.Key("spider", "{"+id+"}")
+	filler := make([]any, 996)
+	for i := range filler {
+		filler[i] = `{"u":"earlier"}`
+	}
+	if err := s.Client.RPush(ctx, base+":results", filler...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	var want [][]byte
+	for _, group := range [][]string{{"a", "b", "c"}, {"d", "e", "f"}} {
+		var outcomes []spider.Outcome
+		for j, u := range group {
+			rec := sized(u, spiderruns.MinBlobRecord+j*1000)
+			outcomes = append(outcomes, spider.Outcome{URL: u, Kind: spider.OutcomeOK, ContentHash: "h" + u, Result: rec})
+			want = append(want, rec)
+		}
+		if got, err := rs.Complete(ctx, id, "b1", p, outcomes); err != nil || len(got) != 3 {
+			t.Fatalf("complete %v %v", got, err)
+		}
+	}
+	objs, err := d.List(ctx, id+"/")
+	if err != nil || len(objs) != 2 || st.puts.Load() != 2 {
+		t.Fatalf("%d puts, objects %+v %v: want one per completion", st.puts.Load(), objs, err)
+	}
+	read := func(offset int64, limit int, wantGets int64) {
+		t.Helper()
+		st.gets.Store(0)
+		r, err := rs.Results(ctx, id, offset, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, rec := range r.Records {
+			if at := int(offset) + i - len(filler); at >= 0 && string(rec) != string(want[at]) {
+				t.Errorf("record %d: %.30s, want %.30s", offset+int64(i), rec, want[at])
+			}
+		}
+		if n := st.gets.Load(); n != wantGets {
+			t.Errorf("results from %d, %d: %d object reads, want %d", offset, limit, n, wantGets)
+		}
+	}
+	read(996, 6, 2)
+	read(997, 2, 1)
+	read(999, 2, 1)
+	read(990, 7, 1)
+	read(0, 10, 0)
+	if err := rs.Delete(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if n := st.deletes.Load(); n != 2 {
+		t.Errorf("%d object deletes, want 2", n)
+	}
+	if left, _ := d.List(ctx, ""); len(left) != 0 {
+		t.Errorf("objects left: %+v", left)
+	}
+}
+
+// An object shared by stale or duplicate pages and a stored one stays
+// whole, so the stored record reads back; one holding only records the
+// run did not keep is deleted at once.
+func TestBlobObjectOfStaleAndDuplicatePages(t *testing.T) {
+	s := open(t, "redis")
+	d, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := spiderruns.New(s, spiderruns.WithBlobRecords(d, 0))
+	ctx := context.Background()
+	id := spider.NewID()
+	p := claimed(t, rs, id, "a", "b", "c")
+	big := func(u string) []byte { return sized(u, spiderruns.MinBlobRecord) }
+	got, err := rs.Complete(ctx, id, "b1", p, []spider.Outcome{
+		{URL: "stale", Kind: spider.OutcomeOK, ContentHash: "h0", Result: big("s")},
+		{URL: "a", Kind: spider.OutcomeOK, ContentHash: "h1", Result: big("a")},
+		{URL: "b", Kind: spider.OutcomeOK, ContentHash: "h1", Result: big("b")},
+	})
+	if err != nil || got[0] != spider.RecordStale || got[1] != spider.RecordStored || got[2] != spider.RecordDuplicate {
+		t.Fatalf("complete %v %v", got, err)
+	}
+	first, err := d.List(ctx, id+"/")
+	if err != nil || len(first) != 1 {
+		t.Fatalf("objects %+v %v", first, err)
+	}
+	// Only pages the run does not keep: their object goes.
+	got, err = rs.Complete(ctx, id, "b1", p, []spider.Outcome{
+		{URL: "stale2", Kind: spider.OutcomeOK, ContentHash: "h9", Result: big("t")},
+		{URL: "c", Kind: spider.OutcomeOK, ContentHash: "h1", Result: big("c")},
+	})
+	if err != nil || got[0] != spider.RecordStale || got[1] != spider.RecordDuplicate {
+		t.Fatalf("complete %v %v", got, err)
+	}
+	if objs, err := d.List(ctx, id+"/"); err != nil || len(objs) != 1 || objs[0].Key != first[0].Key {
+		t.Fatalf("objects %+v %v, want only %s", objs, err, first[0].Key)
+	}
+	r, err := rs.Results(ctx, id, 0, 10)
+	if err != nil || r.Total != 1 || string(r.Records[0]) != string(big("a")) {
+		t.Fatalf("results %v %+v", err, r)
+	}
+	if err := rs.Delete(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := d.List(ctx, ""); len(left) != 0 {
+		t.Errorf("objects left: %+v", left)
+	}
+}
+
+// Runs written by releases before batch objects list "&" + a key of one
+// object per record: they read back beside "%" entries and go with Delete.
+// A malformed reference is an error, not a wrong record.
+func TestOlderBlobRecordReferencesStillRead(t *testing.T) {
+	s := open(t, "redis")
+	d, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := spiderruns.New(s, spiderruns.WithBlobRecords(d, 0))
+	ctx := context.Background()
+	id := spider.NewID()
+	p := claimed(t, rs, id, "a")
+	old := sized("o", spiderruns.MinBlobRecord)
+	oldKey := id + "/b0-1.json"
+	if err := d.Put(ctx, oldKey, "", old); err != nil {
+		t.Fatal(err)
+	}
+	base := s.Key("spider", "{"+id+"}")
+	if err := s.Client.RPush(ctx, base+":results", "&"+oldKey).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.Complete(ctx, id, "b1", p, []spider.Outcome{{URL: "a", Kind: spider.OutcomeOK, ContentHash: "h1", Result: sized("a", spiderruns.MinBlobRecord)}}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := rs.Results(ctx, id, 0, 10)
+	if err != nil || len(r.Records) != 2 || string(r.Records[0]) != string(old) || string(r.Records[1]) != string(sized("a", spiderruns.MinBlobRecord)) {
+		t.Fatalf("results %v %+v", err, r)
+	}
+	if err := s.Client.RPush(ctx, base+":results", "%"+id+"/b1-9.jsonl:x:1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.Results(ctx, id, 2, 1); err == nil || !strings.Contains(err.Error(), "malformed") {
+		t.Errorf("malformed reference: %v", err)
+	}
+	if err := s.Client.RPop(ctx, base+":results").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.Delete(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := d.List(ctx, ""); len(left) != 0 {
+		t.Errorf("objects left: %+v", left)
 	}
 }

@@ -308,21 +308,22 @@ func (r *Runs) Complete(ctx context.Context, id, batch string, p spider.PushPoli
 	for _, o := range outcomes {
 		n += 3 * len(o.Links)
 	}
-	// Large records first go to keys or objects of their own, and the
+	// Large records first go to keys or an object of their own, and the
 	// script lists their names: see maxListedRecord and MinBlobRecord.
-	refs := make([]string, len(outcomes))
-	var blobKeys []string
-	var blobData [][]byte
+	var refs []string
+	var object string
+	var objectData []byte
+	inBlob := func(o spider.Outcome) bool { return r.blobs != nil && len(o.Result) >= r.minBlob }
+	if slices.ContainsFunc(outcomes, inBlob) {
+		object = r.blobBatchKey(id, batch)
+		objectData, refs = batchObject(object, outcomes, inBlob)
+	}
+	if refs == nil {
+		refs = make([]string, len(outcomes))
+	}
 	var sets redis.Pipeliner
 	for i, o := range outcomes {
-		switch {
-		case r.blobs != nil && len(o.Result) >= r.minBlob:
-			if blobKeys == nil {
-				blobKeys, blobData = make([]string, len(outcomes)), make([][]byte, len(outcomes))
-			}
-			blobKeys[i], blobData[i] = r.blobRecordKey(id, batch), o.Result
-			refs[i] = blobRecordRef + blobKeys[i]
-		case len(o.Result) > maxListedRecord:
+		if refs[i] == "" && len(o.Result) > maxListedRecord {
 			if sets == nil {
 				sets = r.s.Client.Pipeline()
 			}
@@ -332,15 +333,17 @@ func (r *Runs) Complete(ctx context.Context, id, batch string, p spider.PushPoli
 		}
 	}
 	written := slices.DeleteFunc(slices.Clone(refs), func(ref string) bool { return ref == "" })
-	if blobKeys != nil {
-		if err := r.putBlobRecords(ctx, blobKeys, blobData); err != nil {
-			_ = r.dropRecords(ctx, written)
-			return nil, err
+	if objectData != nil {
+		// No content type: records are read back by the store only, and
+		// the local folder store then creates one file, not two.
+		if err := r.blobs.Put(ctx, object, "", objectData); err != nil {
+			_ = r.dropRecords(ctx, written, nil)
+			return nil, fmt.Errorf("store result records: %w", err)
 		}
 	}
 	if sets != nil {
 		if _, err := sets.Exec(ctx); err != nil {
-			_ = r.dropRecords(ctx, written)
+			_ = r.dropRecords(ctx, written, nil)
 			return nil, err
 		}
 	}
@@ -355,7 +358,7 @@ func (r *Runs) Complete(ctx context.Context, id, batch string, p spider.PushPoli
 		if o.Error != nil {
 			var err error
 			if errJSON, err = json.Marshal(o.Error); err != nil {
-				_ = r.dropRecords(ctx, written)
+				_ = r.dropRecords(ctx, written, nil)
 				return nil, fmt.Errorf("encode error: %w", err)
 			}
 		}
@@ -364,21 +367,32 @@ func (r *Runs) Complete(ctx context.Context, id, batch string, p spider.PushPoli
 	}
 	got, err := spiderComplete.Run(ctx, r.s.Client, keys, args...).Int64Slice()
 	if err != nil {
-		_ = r.dropRecords(ctx, written)
+		_ = r.dropRecords(ctx, written, nil)
 		return nil, err
 	}
 	out := make([]spider.Recorded, len(got))
 	var unused []string
+	objectKept := false
 	for i, v := range got {
 		out[i] = spider.Recorded(v)
-		if refs[i] != "" && out[i] != spider.RecordStored {
-			unused = append(unused, refs[i]) // a stale or duplicate page's record
+		stored := out[i] == spider.RecordStored
+		switch {
+		case objectData != nil && strings.HasPrefix(refs[i], batchRecordRef):
+			objectKept = objectKept || stored
+		case refs[i] != "" && !stored:
+			unused = append(unused, refs[i]) // a stale or duplicate page's record key
 		}
+	}
+	if objectData != nil && !objectKept {
+		// Every record of the object was a stale or duplicate page's. An
+		// object holding one listed record stays whole: the bytes of the
+		// others go with it when the run is deleted or expires.
+		unused = append(unused, blobRecordRef+object)
 	}
 	if len(unused) > 0 {
 		// The outcome is recorded; a record left behind would only expire
 		// later, so a failure here is not the caller's.
-		_ = r.dropRecords(ctx, unused)
+		_ = r.dropRecords(ctx, unused, nil)
 	}
 	return out, nil
 }
@@ -480,13 +494,16 @@ func (r *Runs) Results(ctx context.Context, id string, offset int64, limit int) 
 	}
 	entries := rcmd.Val()
 	rr.Records = make([][]byte, len(entries))
-	var keys, objects []string
+	var keys []string
+	var objects []blobSlice
 	var keyAt, objectAt []int
 	for i, e := range entries {
 		if key, ok := strings.CutPrefix(e, redisRecordRef); ok {
 			keys, keyAt = append(keys, key), append(keyAt, i)
-		} else if key, ok := strings.CutPrefix(e, blobRecordRef); ok {
-			objects, objectAt = append(objects, key), append(objectAt, i)
+		} else if s, ok, err := parseBlobRef(e); err != nil {
+			return nil, fmt.Errorf("result record %d of run %s: %w", offset+int64(i), id, err)
+		} else if ok {
+			objects, objectAt = append(objects, s), append(objectAt, i)
 		} else {
 			rr.Records[i] = []byte(e)
 		}
@@ -513,15 +530,12 @@ func (r *Runs) Results(ctx context.Context, id string, offset int64, limit int) 
 		if r.blobs == nil {
 			return nil, fmt.Errorf("result records of run %s are in a blob store this process does not have", id)
 		}
-		recs, missing, err := r.getBlobRecords(ctx, objects)
+		missing, err := r.readBlobRecords(ctx, objects, objectAt, rr.Records)
 		if err != nil {
 			return nil, err
 		}
 		if missing >= 0 {
-			return nil, expired(objectAt[missing])
-		}
-		for j, rec := range recs {
-			rr.Records[objectAt[j]] = rec
+			return nil, expired(missing)
 		}
 	}
 	return rr, nil
@@ -534,7 +548,10 @@ func (r *Runs) Delete(ctx context.Context, id string) error {
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return err
 	}
-	if err := r.eachRecordRef(ctx, k, func(refs []string) error { return r.dropRecords(ctx, refs) }); err != nil {
+	// Records of one object sit side by side in the list, but a chunk of
+	// the walk may end between them: the object is deleted once.
+	deleted := map[string]struct{}{}
+	if err := r.eachRecordRef(ctx, k, func(refs []string) error { return r.dropRecords(ctx, refs, deleted) }); err != nil {
 		return err
 	}
 	_, err = r.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {

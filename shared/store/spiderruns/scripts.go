@@ -120,8 +120,10 @@ return out
 // (robots, content type, cancelled at the deadline) and counts the reason
 // if not empty.
 //
-// A result is the record itself (JSON) or "@" + the string key Complete
-// set a large record in before the call (Runs.Complete says why).
+// A result is the record itself (JSON) or a reference to where Complete
+// put a large record before the call: "@" + a string key, or "%" + the
+// blob object and the record's place in it (records.go; Runs.Complete
+// says why).
 //
 // KEYS meta inflight results hashes seen deep frontier info
 // ARGV batch ttl dir count, then per record: url outcome reason bytes hash
