@@ -46,7 +46,7 @@ func TestServeSpendsURLsBeforeTheWork(t *testing.T) {
 
 	t.Setenv("REDIS_URL", "")
 	t.Setenv("RIPTIDE_AUTH", "")
-	t.Setenv("RIPTIDE_API_KEYS", "key-jobs,key-deep,key-fire,key-spider,key-batch")
+	t.Setenv("RIPTIDE_API_KEYS", "key-jobs,key-deep,key-fire,key-spider,key-batch,key-async")
 	t.Setenv("RIPTIDE_ALLOW_CIDRS", "127.0.0.0/8")
 	t.Setenv("SEARXNG_URL", searx.URL)
 	t.Setenv("RIPTIDE_RATE_PLANS", `{"default": {"*": {"requests": 1000, "urls": {"per_minute": 1, "burst": 4}}}}`)
@@ -113,6 +113,15 @@ func TestServeSpendsURLsBeforeTheWork(t *testing.T) {
 	want("spider with 4 seeds", code, body, 202, "spider_id")
 	code, body = send("key-spider", "POST", "/api/v1/spider/crawl", map[string]any{"seed_urls": urls(1)})
 	want("a fifth seed", code, body, 429, "rate_limited")
+
+	// An async crawl: a batch with a bad URL spends nothing, then 4 URLs
+	// are accepted and a fifth is refused.
+	code, body = send("key-async", "POST", "/api/v1/crawl", map[string]any{"async": true, "urls": []string{site.URL("/a"), "ftp://x/"}})
+	want("async crawl with a bad URL", code, body, 400, "invalid_url")
+	code, body = send("key-async", "POST", "/api/v1/crawl", map[string]any{"async": true, "urls": urls(4)})
+	want("async crawl of 4", code, body, 202, "job_id")
+	code, body = send("key-async", "POST", "/api/v1/crawl", map[string]any{"async": true, "urls": urls(1)})
+	want("a fifth async URL", code, body, 429, "rate_limited")
 }
 
 // TestServeChargesASpiderRunsPagesToItsCaller: a 6-page run on a plan of

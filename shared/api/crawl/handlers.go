@@ -45,6 +45,10 @@ type TokenIssuer interface {
 // ctx. It answers the 202 body; a body with a Location() method gives the
 // answer its Location header.
 type JobSubmitter interface {
+	// CheckCrawl validates the batch as SubmitCrawl would, storing
+	// nothing: the handler spends the URLs between the two, so a mistaken
+	// batch costs nothing.
+	CheckCrawl(ctx context.Context, urls []string, options json.RawMessage) error
 	SubmitCrawl(ctx context.Context, urls []string, options json.RawMessage) (body any, err error)
 }
 
@@ -95,10 +99,6 @@ func (d Deps) batch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if (req.Async || len(req.URLs) > pipeline.MaxURLs) && !req.Options.UseSpider && (d.Jobs != nil || req.Async) {
-		if err := spendURLs(r, len(req.URLs)); err != nil {
-			httpx.WriteError(w, r, err)
-			return
-		}
 		d.async(w, r, req)
 		return
 	}
@@ -179,6 +179,16 @@ func (d Deps) async(w http.ResponseWriter, r *http.Request, req Request) {
 	}
 	opts, err := json.Marshal(req.Options.Options)
 	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	// Checked before the URLs are spent: a batch refused for its own
+	// mistake costs nothing.
+	if err := d.Jobs.CheckCrawl(r.Context(), req.URLs, opts); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := spendURLs(r, len(req.URLs)); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

@@ -178,6 +178,12 @@ func SQSHandler(w *jobs.Worker, highARN string) func(context.Context, events.SQS
 // crawl group's async form).
 type CrawlSubmitter struct{ Service *jobs.Service }
 
+// CheckCrawl implements crawlapi.JobSubmitter.
+func (c CrawlSubmitter) CheckCrawl(ctx context.Context, urls []string, options json.RawMessage) error {
+	spec := jobs.Spec{Type: jobs.TypeBatchCrawl, Input: jobs.Input{URLs: urls, Options: options}}
+	return c.Service.Validate(ctx, &spec)
+}
+
 // SubmitCrawl implements crawlapi.JobSubmitter for the caller of ctx.
 func (c CrawlSubmitter) SubmitCrawl(ctx context.Context, urls []string, options json.RawMessage) (any, error) {
 	sub, err := c.Service.Submit(ctx, httpx.Owner(ctx), jobs.Spec{Type: jobs.TypeBatchCrawl, Input: jobs.Input{URLs: urls, Options: options}})
