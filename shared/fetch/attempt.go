@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -227,17 +228,15 @@ func (f *Fetcher) attempt(ctx context.Context, u *url.URL, c *call) (*attemptRes
 
 // readBody reads at most limit bytes; truncated says more was available.
 func readBody(r io.Reader, contentLength, limit int64) ([]byte, bool, error) {
+	if contentLength < 0 {
+		return readUnknownLength(io.LimitReader(r, limit+1), limit)
+	}
 	var buf bytes.Buffer
-	switch {
-	case contentLength > 0:
+	if contentLength > 0 {
 		// MinRead past the body, not 1: ReadFrom grows the buffer (to
 		// twice its size, copying the body) whenever less than MinRead is
 		// free before a read, and it reads once more to see the end.
 		buf.Grow(int(min(contentLength, limit) + bytes.MinRead))
-	case contentLength < 0:
-		// Unknown length (chunked): start at a typical page size instead of
-		// growing from 512 bytes.
-		buf.Grow(int(min(64<<10, limit+1)))
 	}
 	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
 	b := buf.Bytes()
@@ -245,6 +244,51 @@ func readBody(r io.Reader, contentLength, limit int64) ([]byte, bool, error) {
 		return b[:limit], true, nil
 	}
 	return b, false, err
+}
+
+// bodyChunk is the unit a body of unknown length is read in.
+const bodyChunk = 32 << 10
+
+var bodyChunks = sync.Pool{New: func() any { b := make([]byte, bodyChunk); return &b }}
+
+// readUnknownLength reads a body without a Content-Length (chunked, which
+// is how most dynamic pages arrive) into pooled chunks and copies them
+// once into a slice of the body's size. A growing buffer instead
+// allocated 64 KB, then 128 KB and more, copying the body at each step.
+func readUnknownLength(r io.Reader, limit int64) ([]byte, bool, error) {
+	var chunks []*[]byte
+	defer func() {
+		for _, c := range chunks {
+			bodyChunks.Put(c)
+		}
+	}()
+	total, last := 0, 0
+	var err error
+	for {
+		c := bodyChunks.Get().(*[]byte)
+		chunks = append(chunks, c)
+		var n int
+		n, err = io.ReadFull(r, *c)
+		total, last = total+n, n
+		if err != nil {
+			break
+		}
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = nil
+	}
+	out := make([]byte, 0, total)
+	for i, c := range chunks {
+		if i < len(chunks)-1 {
+			out = append(out, *c...)
+		} else {
+			out = append(out, (*c)[:last]...)
+		}
+	}
+	if int64(len(out)) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, err
 }
 
 // sameSite reports whether host b is host a or one of its subdomains, the

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 )
 
 // Challenge vendors reported by DetectChallenge.
@@ -77,8 +79,15 @@ func DetectChallenge(status int, header http.Header, body []byte) (Challenge, bo
 	if len(body) > limit {
 		body = body[:limit]
 	}
-	lowerBody := lowerASCII(body)
-	title := pageTitle(string(lowerBody))
+	// Every page is scanned, so the lowered copy comes from a pool and the
+	// title is read through a string view of it (cloned: the buffer goes
+	// back to the pool): two fewer allocations of up to the scan limit a
+	// page.
+	lp := lowerPool.Get().(*[]byte)
+	defer lowerPool.Put(lp)
+	lowerBody := lowerInto((*lp)[:0], body)
+	*lp = lowerBody
+	title := strings.Clone(pageTitle(unsafe.String(unsafe.SliceData(lowerBody), len(lowerBody))))
 	found := challengeMarkerSet().find(lowerBody)
 	has := func(s ...string) string {
 		for _, m := range s {
@@ -172,17 +181,20 @@ func DetectChallenge(status int, header http.Header, body []byte) (Challenge, bo
 	return Challenge{}, false
 }
 
-// lowerASCII lowercases ASCII letters only: every marker is ASCII, and
-// bytes.ToLower's Unicode path is several times slower on real pages.
-func lowerASCII(b []byte) []byte {
-	out := make([]byte, len(b))
-	for i, c := range b {
+// lowerPool holds the buffers DetectChallenge lowers a page's head into.
+var lowerPool = sync.Pool{New: func() any { b := make([]byte, 0, okStatusScanBytes); return &b }}
+
+// lowerInto appends b with ASCII letters lowered to dst. ASCII only: every
+// marker is ASCII, and bytes.ToLower's Unicode path is several times
+// slower on real pages.
+func lowerInto(dst, b []byte) []byte {
+	for _, c := range b {
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		out[i] = c
+		dst = append(dst, c)
 	}
-	return out
+	return dst
 }
 
 func captchaVendor(widget string) string {

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -29,3 +30,33 @@ func TestReadBodyOfKnownLengthFitsItsBuffer(t *testing.T) {
 		t.Fatalf("limit: %d bytes, truncated %v, %v", len(b), truncated, err)
 	}
 }
+
+// A body of unknown length (chunked) is read into a slice of its own size,
+// whatever its size against the read unit, and a body over its limit is
+// cut there and says so. A reader that fails mid-body returns what came and
+// the error.
+func TestReadBodyOfUnknownLengthFitsItsSize(t *testing.T) {
+	for _, n := range []int{0, 1, bodyChunk - 1, bodyChunk, bodyChunk + 1, 80_000, 3*bodyChunk + 7} {
+		body := strings.Repeat("z", n)
+		b, truncated, err := readBody(struct{ io.Reader }{strings.NewReader(body)}, -1, 1<<20)
+		if err != nil || truncated || string(b) != body {
+			t.Fatalf("n=%d: %d bytes, truncated %v, %v", n, len(b), truncated, err)
+		}
+		if cap(b) != n {
+			t.Errorf("n=%d: buffer of %d bytes, want %d", n, cap(b), n)
+		}
+	}
+	b, truncated, err := readBody(strings.NewReader(strings.Repeat("y", 100_000)), -1, 70_000)
+	if err != nil || !truncated || len(b) != 70_000 {
+		t.Fatalf("limit: %d bytes, truncated %v, %v", len(b), truncated, err)
+	}
+	boom := errors.New("connection reset")
+	b, _, err = readBody(io.MultiReader(strings.NewReader(strings.Repeat("w", 40_000)), errReader{boom}), -1, 1<<20)
+	if !errors.Is(err, boom) || len(b) != 40_000 {
+		t.Fatalf("failing reader: %d bytes, %v", len(b), err)
+	}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
