@@ -15,11 +15,17 @@ import (
 // initCostly are calls that do real work (parse, compile, hash) when they
 // initialise a package-level variable, on every cold start of every
 // function that links the package, whether or not a request ever needs
-// the result: by import path, the functions of that package.
-var initCostly = map[string][]string{
+// the result: by import path, the package's name and its functions.
+var initCostly = map[string]struct {
+	name  string
+	funcs []string
+}{
 	// A compiled regexp is tens of allocations and 5-40 µs each; most of
 	// ours validate a rarely used input (a plan name, a country code).
-	"regexp": {"MustCompile", "Compile", "MustCompilePOSIX", "CompilePOSIX"},
+	"regexp": {"regexp", []string{"MustCompile", "Compile", "MustCompilePOSIX", "CompilePOSIX"}},
+	// A script's SHA1, hex-encoded: four allocations each, and the
+	// stores hold dozens, most of which a given function never runs.
+	"github.com/redis/go-redis/v9": {"redis", []string{"NewScript"}},
 }
 
 // TestFunctionsDoNoCostlyWorkAtPackageInit: no package of this module that
@@ -71,10 +77,11 @@ func costlyInitCalls(f *ast.File) []initCall {
 	local := map[string]string{} // name in this file -> import path
 	for _, imp := range f.Imports {
 		p, _ := strconv.Unquote(imp.Path.Value)
-		if _, ok := initCostly[p]; !ok {
+		c, ok := initCostly[p]
+		if !ok {
 			continue
 		}
-		name := p[strings.LastIndex(p, "/")+1:]
+		name := c.name
 		if imp.Name != nil {
 			name = imp.Name.Name
 		}
@@ -96,7 +103,7 @@ func costlyInitCalls(f *ast.File) []initCall {
 			if sel, ok := n.Fun.(*ast.SelectorExpr); ok {
 				if id, ok := sel.X.(*ast.Ident); ok {
 					if p, ok := local[id.Name]; ok {
-						for _, fn := range initCostly[p] {
+						for _, fn := range initCostly[p].funcs {
 							if sel.Sel.Name == fn {
 								found = append(found, initCall{n.Pos(), id.Name + "." + fn})
 							}
