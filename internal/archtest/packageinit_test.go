@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,12 +29,19 @@ var initCostly = map[string]struct {
 	"github.com/redis/go-redis/v9": {"redis", []string{"NewScript"}},
 }
 
+// mapFree are packages whose sets are switch functions: a package-level
+// map literal that the program can reach is built at package init
+// (extract's fourteen tag and word sets were 54 allocations and 23 KB at
+// every cold start of each function that extracts).
+var mapFree = []string{"shared/extract"}
+
 // TestFunctionsDoNoCostlyWorkAtPackageInit: no package of this module that
 // a Lambda function links initialises a package-level variable with a
 // call of initCostly, directly or in a function literal called in place,
 // nor makes one in an init function. Build it on first use instead
 // (sync.OnceValue), as shared/jobs and shared/monitor do
-// (docs/cold-start.md, "What stays out of package init"). Calls behind a
+// (docs/cold-start.md, "What stays out of package init"); and no package
+// of mapFree has a package-level map literal. Calls behind a
 // named function (var x = build()) are not followed: the inittrace sums
 // in docs/cold-start.md catch those.
 func TestFunctionsDoNoCostlyWorkAtPackageInit(t *testing.T) {
@@ -56,6 +64,11 @@ func TestFunctionsDoNoCostlyWorkAtPackageInit(t *testing.T) {
 			for _, call := range costlyInitCalls(f) {
 				t.Errorf("%s:%d: %s at package init: every cold start of a function linking %s pays for it; build it on first use (sync.OnceValue)",
 					filepath.ToSlash(rel), fset.Position(call.pos).Line, call.name, parts[0])
+			}
+			if slices.Contains(mapFree, strings.TrimPrefix(parts[0], module+"/")) {
+				for _, pos := range packageMaps(f) {
+					t.Errorf("%s:%d: a package-level map is built at every cold start of every function; make the set a switch function", filepath.ToSlash(rel), fset.Position(pos).Line)
+				}
 			}
 		}
 	}
@@ -128,6 +141,26 @@ func costlyInitCalls(f *ast.File) []initCall {
 		case *ast.FuncDecl:
 			if d.Recv == nil && d.Name.Name == "init" && d.Body != nil {
 				ast.Inspect(d.Body, visit)
+			}
+		}
+	}
+	return found
+}
+
+// packageMaps returns where f initialises a package-level variable with a
+// map literal.
+func packageMaps(f *ast.File) []token.Pos {
+	var found []token.Pos
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.VAR {
+			for _, s := range g.Specs {
+				for _, v := range s.(*ast.ValueSpec).Values {
+					if lit, ok := v.(*ast.CompositeLit); ok {
+						if _, ok := lit.Type.(*ast.MapType); ok {
+							found = append(found, lit.Pos())
+						}
+					}
+				}
 			}
 		}
 	}

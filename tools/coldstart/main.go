@@ -225,13 +225,19 @@ links one of the packages taken out for that reason:
 regexp (` + "`regexp.MustCompile`" + ` and kin) or hashes a Lua script (` + "`redis.NewScript`" + `) in a
 package-level variable's initialiser or an ` + "`init`" + ` function: they are built on first use
 (` + "`sync.OnceValue`" + `). Ten regexps (plan names, XML charset declarations, search parameters, LLM
-field names, ...) and the stores' 26 scripts were made lazy. With the tokenizer, every function's
-package init lost 137-691 allocations (` + "`GODEBUG=inittrace=1`" + ` sums, 41 interleaved runs per binary
-on this 2-core machine at load 3-9, before -> after): crawl 1,934 -> 1,559 allocations, 478 ->
-402 KB, 2.59 -> 2.22 ms median; deepsearch 2,216 -> 1,525, 502 -> 403 KB, 2.34 -> 2.29 ms;
-workers 1,931 -> 1,559, 477 -> 402 KB, 2.18 -> 2.08 ms; spider 1,865 -> 1,519, 2.96 -> 2.45 ms;
-health 2,653 -> 2,516, 3.23 -> 3.06 ms. The peer's package init is 0.70 ms and 276 allocations
-here, 4.39 ms in the table above: the time moves with the machine, the allocation counts do not.
+field names, ...) and the stores' 26 scripts were made lazy. It also fails on a package-level map
+literal in ` + "`shared/extract`" + `, whose fourteen tag and word sets (54 allocations, 23 KB in every
+function that extracts) are switch functions now: static code, and no slower (extraction
+benchmarks in the same run: equal allocations, equal CPU per dev-set page).
+
+With the tokenizer, every function's package init lost 139-745 allocations
+(` + "`GODEBUG=inittrace=1`" + ` sums, 31 interleaved runs per binary on this 2-core machine at load
+1.4-3, before -> after): crawl 1,934 -> 1,505 allocations, 478 -> 379 KB, 2.70 -> 2.39 ms
+median (x0.89); deepsearch 2,216 -> 1,471, 502 -> 380 KB, 2.85 -> 2.51 ms (x0.88); workers
+1,931 -> 1,505, 477 -> 379 KB, 2.35 -> 1.99 ms (x0.85); spider 1,866 -> 1,466, 2.16 -> 1.74 ms
+(x0.81); health 2,654 -> 2,461, 2.99 -> 2.95 ms. The peer's package init is 0.70 ms and 276
+allocations here, 4.39 ms in the table above: the time moves with the machine, the allocation
+counts do not.
 
 Measured and left in (crawl, per package):
 
@@ -244,9 +250,6 @@ Measured and left in (crawl, per package):
   probe (it lists /sys/kernel/mm/hugepages). Changing either means a copy of wazero (3 MB of
   source).
 - golang.org/x/net/html's entity map (2,231 entries, 127 KB, ~0.2-0.3 ms): not vendored.
-- ` + "`shared/extract`" + `'s word and tag sets (77 allocations, 24 KB, ~0.1 ms) are maps built at package
-  init; ` + "`switch`" + ` functions would make them static, but they sit on extraction's hot path
-  (` + "`[]byte`" + ` class names looked up as strings), so that change needs the extraction benchmarks.
 - chromedp's key table (233 allocations, 31 KB, ~0.07 ms) and jsonschema's (159 allocations,
   ~0.05 ms): upstream package-level maps.
 `
