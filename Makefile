@@ -175,6 +175,7 @@ FUZZ_OIDC ?= 150000x
 FUZZ_AUTH ?= 40000x
 FUZZ_HEADINGS ?= 60000x
 FUZZ_SPLIT ?= 30000x
+FUZZ_TOKENS ?= 30000x
 ifdef FUZZTIME
 FUZZ_URLNORM := $(FUZZTIME)
 FUZZ_EXTRACT := $(FUZZTIME)
@@ -183,6 +184,7 @@ FUZZ_OIDC := $(FUZZTIME)
 FUZZ_AUTH := $(FUZZTIME)
 FUZZ_HEADINGS := $(FUZZTIME)
 FUZZ_SPLIT := $(FUZZTIME)
+FUZZ_TOKENS := $(FUZZTIME)
 endif
 fuzz: ## run every fuzz target briefly (an execution budget each; FUZZTIME overrides)
 	$(GO) test ./shared/urlnorm/ -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZ_URLNORM)
@@ -192,6 +194,7 @@ fuzz: ## run every fuzz target briefly (an execution budget each; FUZZTIME overr
 	$(GO) test ./shared/httpx/ -run '^$$' -fuzz FuzzAuthCredentialParsing -fuzztime $(FUZZ_AUTH)
 	$(GO) test ./shared/chunk/ -run '^$$' -fuzz FuzzHeadingsMatchGoldmark -fuzztime $(FUZZ_HEADINGS)
 	$(GO) test ./shared/chunk/ -run '^$$' -fuzz FuzzSplit -fuzztime $(FUZZ_SPLIT)
+	$(GO) test ./shared/chunk/ -run '^$$' -fuzz FuzzTokensMatchTiktoken -fuzztime $(FUZZ_TOKENS)
 
 # The PDF corpus (shared/pdf/testdata) is committed: tests never need
 # Chromium or qpdf. This target remakes it: the HTML fixtures printed by

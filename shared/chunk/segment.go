@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -55,14 +56,15 @@ func endsWithAbbreviation(s string) bool {
 	return abbreviations[strings.ToLower(word)]
 }
 
-// blankLine separates paragraphs.
-var blankLine = regexp.MustCompile(`\n[ \t]*\n\s*`)
+// blankLine separates paragraphs; compiled on first use, not at every
+// cold start of the functions that link chunk.
+var blankLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\n[ \t]*\n\s*`) })
 
 // paragraphBounds returns the start of every paragraph (the blank lines
 // after a paragraph belong to it).
 func paragraphBounds(text string) []int {
 	bounds := []int{0}
-	for _, m := range blankLine.FindAllStringIndex(text, -1) {
+	for _, m := range blankLine().FindAllStringIndex(text, -1) {
 		if m[1] < len(text) && m[1] > bounds[len(bounds)-1] {
 			bounds = append(bounds, m[1])
 		}

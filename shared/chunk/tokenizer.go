@@ -8,15 +8,19 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"sync"
+	"unicode"
 	"unicode/utf8"
-
-	tiktoken "github.com/pkoukk/tiktoken-go"
 )
 
 // TokenizerName names the tokenizer every token count uses: OpenAI's
-// cl100k_base BPE (GPT-4, GPT-3.5, text-embedding-3), run by
-// github.com/pkoukk/tiktoken-go.
+// cl100k_base BPE (GPT-4, GPT-3.5, text-embedding-3). The tokens are
+// those of github.com/pkoukk/tiktoken-go (TestTokensMatchTiktoken), which
+// this package does not link: its regexp2 pre-tokenizer cost every
+// function that links chunk ~50 allocations of package init (regexp2's
+// Unicode tables) at each cold start, allocated per match in proportion to
+// the input (quadratic on long texts) and dominated chunking time.
 const TokenizerName = "cl100k_base"
 
 // cl100kRanks is cl100k_base's mergeable ranks in a compact form: for each
@@ -28,15 +32,6 @@ const TokenizerName = "cl100k_base"
 //go:embed cl100k.bin.gz
 var cl100kRanks []byte
 
-// The cl100k_base special tokens and pre-tokenizer pattern, as in
-// tiktoken-go's encoding.go. Special tokens are never produced here
-// (EncodeOrdinary): "<|endoftext|>" in a page is ordinary text.
-var (
-	cl100kSpecial = map[string]int{"<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259,
-		"<|fim_suffix|>": 100260, "<|endofprompt|>": 100276}
-	cl100kPattern = `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
-)
-
 // tokenizer is loaded on first use (tens of milliseconds: 100k ranks),
 // never at package init.
 var tokenizer = sync.OnceValues(func() (*bpe, error) {
@@ -44,20 +39,11 @@ var tokenizer = sync.OnceValues(func() (*bpe, error) {
 	if err != nil {
 		return nil, err
 	}
-	core, err := tiktoken.NewCoreBPE(ranks, cl100kSpecial, cl100kPattern)
-	if err != nil {
-		return nil, err
-	}
-	special := map[string]any{}
-	for k := range cl100kSpecial {
-		special[k] = true
-	}
-	enc := &tiktoken.Encoding{Name: TokenizerName, PatStr: cl100kPattern, MergeableRanks: ranks, SpecialTokens: cl100kSpecial}
 	lengths := make([]int, len(ranks))
 	for tok, rank := range ranks {
 		lengths[rank] = len(tok)
 	}
-	return &bpe{tk: tiktoken.NewTiktoken(core, enc, special), lengths: lengths}, nil
+	return &bpe{ranks: ranks, lengths: lengths}, nil
 })
 
 func decodeRanks(gz []byte) (map[string]int, error) {
@@ -84,8 +70,8 @@ func decodeRanks(gz []byte) (map[string]int, error) {
 }
 
 type bpe struct {
-	tk      *tiktoken.Tiktoken
-	lengths []int // byte length of each ordinary token
+	ranks   map[string]int // ordinary token -> rank (its id)
+	lengths []int          // byte length of each ordinary token
 }
 
 // count returns the number of tokens of s.
@@ -96,39 +82,231 @@ func (b *bpe) count(s string) int {
 	return len(b.encode(s))
 }
 
-// pieceBytes is the size of the pieces encode hands to the tokenizer:
-// tiktoken-go's regexp2 pre-tokenizer allocates per match in proportion to
-// the input, so long inputs are quadratic; pieces keep it linear.
-const pieceBytes = 2048
-
-// encode tokenizes s in pieces cut where the cl100k pre-tokenizer always
-// starts a new piece anyway (a space between a letter or digit and a
-// letter: the space belongs to the next word), so the tokens are those of
-// the whole text.
+// encode returns the ordinary tokens of s (special tokens such as
+// "<|endoftext|>" are never produced: in a page they are ordinary text).
+// Like tiktoken-go, which matches on runes, it reads each invalid UTF-8
+// byte as U+FFFD.
 func (b *bpe) encode(s string) []int {
-	var out []int
+	if !utf8.ValidString(s) {
+		s = string([]rune(s))
+	}
+	out := make([]int, 0, len(s)/4+1)
 	for len(s) > 0 {
-		cut := len(s)
-		if len(s) > 2*pieceBytes {
-			cut = 0
-			for i := pieceBytes; i < len(s)-1 && i < 4*pieceBytes; i++ {
-				if s[i] == ' ' && isASCIIAlnum(s[i-1]) && isASCIILetter(s[i+1]) {
-					cut = i
-					break
-				}
-			}
-			if cut == 0 {
-				cut = len(s)
-			}
+		n := cl100kPiece(s)
+		if r, ok := b.ranks[s[:n]]; ok {
+			out = append(out, r)
+		} else {
+			out = b.merge(s[:n], out)
 		}
-		out = append(out, b.tk.EncodeOrdinary(s[:cut])...)
-		s = s[cut:]
+		s = s[n:]
 	}
 	return out
 }
 
-func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-func isASCIIAlnum(c byte) bool  { return isASCIILetter(c) || c >= '0' && c <= '9' }
+// merge appends the tokens of piece, a pre-tokenizer piece that is not a
+// token itself: byte pair encoding merges, again and again, the adjacent
+// pair of parts whose concatenation has the lowest rank (the leftmost of
+// equal ones), starting from single bytes, until no pair is a token.
+func (b *bpe) merge(piece string, out []int) []int {
+	// parts[i].start is where part i starts; parts[i].rank the rank of
+	// parts i and i+1 together (math.MaxInt: not a token). The last entry
+	// only marks the end.
+	type part struct{ start, rank int }
+	parts := make([]part, len(piece)+1)
+	for i := range parts {
+		parts[i] = part{i, math.MaxInt}
+	}
+	// rank is the rank of the bytes from part i to the end of part i+1+skip.
+	rank := func(i, skip int) int {
+		if i+skip+2 < len(parts) {
+			if r, ok := b.ranks[piece[parts[i].start:parts[i+skip+2].start]]; ok {
+				return r
+			}
+		}
+		return math.MaxInt
+	}
+	for i := 0; i+2 < len(parts); i++ {
+		parts[i].rank = rank(i, 0)
+	}
+	for len(parts) > 1 {
+		low, at := math.MaxInt, -1
+		for i := 0; i+1 < len(parts); i++ {
+			if parts[i].rank < low {
+				low, at = parts[i].rank, i
+			}
+		}
+		if at < 0 {
+			break
+		}
+		// Parts at and at+1 become one: its pairs with its neighbours get
+		// new ranks before part at+1 goes.
+		parts[at].rank = rank(at, 1)
+		if at > 0 {
+			parts[at-1].rank = rank(at-1, 1)
+		}
+		parts = append(parts[:at+1], parts[at+2:]...)
+	}
+	for i := 0; i+1 < len(parts); i++ {
+		out = append(out, b.ranks[piece[parts[i].start:parts[i+1].start]])
+	}
+	return out
+}
+
+// cl100kPiece returns the byte length of the piece cl100k_base's
+// pre-tokenizer cuts at the start of s (non-empty, valid UTF-8). The
+// pattern is
+//
+//	(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+//
+// matched leftmost-first with backtracking (regexp2, as tiktoken-go
+// does; \s is unicode.IsSpace, \p{L} unicode.IsLetter, \p{N}
+// unicode.IsNumber). Each alternative is a few lines of code here, without
+// a regexp engine; TestTokensMatchTiktoken and FuzzTokensMatchTiktoken
+// hold it to the regexp.
+func cl100kPiece(s string) int {
+	r, n := utf8.DecodeRuneInString(s)
+	// '(?i:s|t|re|ve|m|ll|d)
+	if r == '\'' {
+		if l := contraction(s[1:]); l > 0 {
+			return 1 + l
+		}
+	}
+	// [^\r\n\p{L}\p{N}]?\p{L}+
+	if isLetter(r) {
+		return n + letters(s[n:])
+	}
+	if r != '\r' && r != '\n' && !isNumber(r) {
+		if l := letters(s[n:]); l > 0 {
+			return n + l
+		}
+	}
+	// \p{N}{1,3}
+	if isNumber(r) {
+		i := n
+		for k := 1; k < 3 && i < len(s); k++ {
+			r2, m := utf8.DecodeRuneInString(s[i:])
+			if !isNumber(r2) {
+				break
+			}
+			i += m
+		}
+		return i
+	}
+	// ' ?[^\s\p{L}\p{N}]+[\r\n]*'
+	i := 0
+	if r == ' ' {
+		i = 1
+	}
+	if j := i + symbols(s[i:]); j > i {
+		for j < len(s) && (s[j] == '\r' || s[j] == '\n') {
+			j++
+		}
+		return j
+	}
+	// r is white space here: the rest is whitespace alternatives on the
+	// run of white space from the start.
+	ws, lastNL := 0, -1
+	for ws < len(s) {
+		r2, m := utf8.DecodeRuneInString(s[ws:])
+		if !unicode.IsSpace(r2) {
+			break
+		}
+		if r2 == '\r' || r2 == '\n' {
+			lastNL = ws
+		}
+		ws += m
+	}
+	// \s*[\r\n]+: backtracks from the whole run to its last line break.
+	if lastNL >= 0 {
+		return lastNL + 1
+	}
+	// \s+(?!\S): the whole run at the end of s, else all but its last
+	// character (which stands before the next word).
+	if ws == len(s) {
+		return ws
+	}
+	_, last := utf8.DecodeLastRuneInString(s[:ws])
+	if ws-last > 0 {
+		return ws - last
+	}
+	// \s+: a single space before a word or symbol.
+	return ws
+}
+
+// contraction returns the length of s's prefix matched by
+// (?i:s|t|re|ve|m|ll|d) (regexp2 compares unicode.ToLower of the input),
+// or 0.
+func contraction(s string) int {
+	lower := func(i int) (rune, int) {
+		if i >= len(s) {
+			return -1, 0
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		return unicode.ToLower(r), n
+	}
+	c, n := lower(0)
+	switch c {
+	case 's', 't', 'm', 'd':
+		return n
+	case 'r', 'v', 'l':
+		want := 'e'
+		if c == 'l' {
+			want = 'l'
+		}
+		if c2, n2 := lower(n); c2 == want {
+			return n + n2
+		}
+	}
+	return 0
+}
+
+// letters returns the length of s's prefix of letters (\p{L}*).
+func letters(s string) int {
+	i := 0
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+				return i
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsLetter(r) {
+			return i
+		}
+		i += n
+	}
+	return i
+}
+
+// symbols returns the length of s's prefix of characters that are neither
+// white space, letters nor numbers ([^\s\p{L}\p{N}]*).
+func symbols(s string) int {
+	i := 0
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) || isLetter(r) || isNumber(r) {
+			return i
+		}
+		i += n
+	}
+	return i
+}
+
+func isLetter(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
+	}
+	return unicode.IsLetter(r)
+}
+
+func isNumber(r rune) bool {
+	if r < utf8.RuneSelf {
+		return '0' <= r && r <= '9'
+	}
+	return unicode.IsNumber(r)
+}
 
 // boundaries returns the byte offset where each token of s starts, plus
 // len(s) at the end; offsets are moved forward to rune boundaries, since a

@@ -10,70 +10,98 @@ import (
 
 // blockTags are the elements that start a new paragraph of text. Unknown
 // (custom) elements are treated as blocks too: splitting a paragraph in two
-// costs less than gluing two paragraphs together.
-var blockTags = map[atom.Atom]bool{
-	atom.Html: true, atom.Body: true, atom.Address: true, atom.Article: true, atom.Aside: true,
-	atom.Blockquote: true, atom.Center: true, atom.Dd: true, atom.Details: true, atom.Dialog: true,
-	atom.Dir: true, atom.Div: true, atom.Dl: true, atom.Dt: true, atom.Fieldset: true,
-	atom.Figcaption: true, atom.Figure: true, atom.Footer: true, atom.Form: true, atom.H1: true,
-	atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true, atom.Header: true,
-	atom.Hgroup: true, atom.Hr: true, atom.Li: true, atom.Main: true, atom.Menu: true, atom.Nav: true,
-	atom.Ol: true, atom.P: true, atom.Pre: true, atom.Section: true, atom.Summary: true,
-	atom.Table: true, atom.Tbody: true, atom.Td: true, atom.Tfoot: true, atom.Th: true,
-	atom.Thead: true, atom.Tr: true, atom.Ul: true, atom.Caption: true, atom.Legend: true,
-	atom.Br: true, atom.Img: false, atom.Video: true, atom.Audio: true, atom.Picture: false,
+// costs less than gluing two paragraphs together. Images and pictures are
+// not blocks.
+//
+// This package's tag and word sets are switch functions, not maps: static
+// code instead of maps built at package init on every cold start of every
+// function that links extract, and faster to look up. Those asked about
+// class names take the []byte: switch string(k) does not allocate, where
+// a string argument converted at the call would for names over 32 bytes.
+func blockTags(k atom.Atom) bool {
+	switch k {
+	case
+		atom.Html, atom.Body, atom.Address, atom.Article, atom.Aside,
+		atom.Blockquote, atom.Center, atom.Dd, atom.Details, atom.Dialog,
+		atom.Dir, atom.Div, atom.Dl, atom.Dt, atom.Fieldset,
+		atom.Figcaption, atom.Figure, atom.Footer, atom.Form, atom.H1,
+		atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Header,
+		atom.Hgroup, atom.Hr, atom.Li, atom.Main, atom.Menu, atom.Nav,
+		atom.Ol, atom.P, atom.Pre, atom.Section, atom.Summary,
+		atom.Table, atom.Tbody, atom.Td, atom.Tfoot, atom.Th,
+		atom.Thead, atom.Tr, atom.Ul, atom.Caption, atom.Legend,
+		atom.Br, atom.Video, atom.Audio:
+		return true
+	}
+	return false
 }
 
 // dropTags never hold main content.
-var dropTags = map[atom.Atom]bool{
-	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Svg: true,
-	atom.Math: true, atom.Iframe: true, atom.Object: true, atom.Embed: true, atom.Canvas: true,
-	atom.Input: true, atom.Select: true, atom.Textarea: true, atom.Button: true, atom.Option: true,
-	atom.Nav: true, atom.Aside: true, atom.Footer: true, atom.Dialog: true, atom.Menu: true,
-	atom.Head: true, atom.Title: true, atom.Meta: true, atom.Link: true, atom.Base: true,
-	atom.Label: true, atom.Map: true, atom.Area: true, atom.Frameset: true, atom.Frame: true,
-	atom.Applet: true, atom.Datalist: true, atom.Output: true, atom.Progress: true, atom.Meter: true,
-	// Raw text elements whose text is markup for browsers without frames
-	// or plugins, never prose.
-	atom.Noframes: true, atom.Noembed: true,
+func dropTags(k atom.Atom) bool {
+	switch k {
+	case
+		atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg,
+		atom.Math, atom.Iframe, atom.Object, atom.Embed, atom.Canvas,
+		atom.Input, atom.Select, atom.Textarea, atom.Button, atom.Option,
+		atom.Nav, atom.Aside, atom.Footer, atom.Dialog, atom.Menu,
+		atom.Head, atom.Title, atom.Meta, atom.Link, atom.Base,
+		atom.Label, atom.Map, atom.Area, atom.Frameset, atom.Frame,
+		atom.Applet, atom.Datalist, atom.Output, atom.Progress, atom.Meter,
+		// Raw text elements whose text is markup for browsers without frames
+		// or plugins, never prose.
+		atom.Noframes, atom.Noembed:
+		return true
+	}
+	return false
 }
 
 // boilerRoles are ARIA landmark roles of page furniture.
-var boilerRoles = map[string]bool{
-	"navigation": true, "banner": true, "contentinfo": true, "complementary": true,
-	"search": true, "menu": true, "menubar": true, "dialog": true, "alertdialog": true,
-	"toolbar": true, "tooltip": true,
+func boilerRoles(k string) bool {
+	switch k {
+	case
+		"navigation", "banner", "contentinfo", "complementary",
+		"search", "menu", "menubar", "dialog", "alertdialog",
+		"toolbar", "tooltip":
+		return true
+	}
+	return false
 }
 
 // boilerWords are class/id names, or parts of them between '-' and '_',
 // that mark page furniture. Matching whole words (not substrings) keeps
-// "header" from matching "ad" and "thread" from matching "read".
-var boilerWords = map[string]bool{
-	"footer": true, "sidebar": true, "aside": true,
-	"comment": true, "comments": true, "commentlist": true, "disqus": true, "respond": true,
-	"reply": true, "replies": true,
-	"share": true, "sharing": true, "shares": true, "sharer": true, "social": true, "sociable": true,
-	"socials": true, "addthis": true, "sharethis": true, "shariff": true,
-	"related": true, "relatedposts": true, "recommended": true, "recommendations": true,
-	"popular": true, "trending": true, "mostread": true, "more": false,
-	"newsletter": true, "subscribe": true, "subscription": true, "signup": true, "login": true,
-	"cookie": true, "cookies": true, "consent": true, "gdpr": true,
-	"nav": true, "navbar": true, "navigation": true, "menu": true, "submenu": true, "subnav": true,
-	"breadcrumb": true, "breadcrumbs": true, "pagination": true, "pager": true,
-	"banner": true, "masthead": true,
-	"ad": true, "ads": true, "advert": true, "adverts": true, "advertisement": true, "advertising": true,
-	"adsense": true, "dfp": true, "sponsor": true, "sponsored": true, "promo": true, "promotion": true,
-	"outbrain": true, "taboola": true, "criteo": true,
-	"popup": true, "modal": true, "overlay": true, "lightbox": true,
-	"tags": true, "tagcloud": true, "tag": true, "categories": true,
-	"toolbar": true, "tools": true, "print": false, "skip": true,
-	"author": true, "byline": true, "bio": true, "authorbox": true,
-	"meta": true, "metadata": true, "postmeta": true, "entrymeta": true, "timestamp": true,
-	"rating": true, "ratings": true, "breaking": false, "ticker": true,
-	"noprint":      true,
-	"screenreader": true, "visuallyhidden": true,
-	"header": false, "sitemap": true, "copyright": true, "legal": true,
-	"paywall": true, "premium": true, "donate": true, "donation": true,
+// "header" from matching "ad" and "thread" from matching "read". "more",
+// "print", "breaking" and "header" are deliberately not among them.
+func boilerWords(k []byte) bool {
+	switch string(k) {
+	case
+		"footer", "sidebar", "aside",
+		"comment", "comments", "commentlist", "disqus", "respond",
+		"reply", "replies",
+		"share", "sharing", "shares", "sharer", "social", "sociable",
+		"socials", "addthis", "sharethis", "shariff",
+		"related", "relatedposts", "recommended", "recommendations",
+		"popular", "trending", "mostread",
+		"newsletter", "subscribe", "subscription", "signup", "login",
+		"cookie", "cookies", "consent", "gdpr",
+		"nav", "navbar", "navigation", "menu", "submenu", "subnav",
+		"breadcrumb", "breadcrumbs", "pagination", "pager",
+		"banner", "masthead",
+		"ad", "ads", "advert", "adverts", "advertisement", "advertising",
+		"adsense", "dfp", "sponsor", "sponsored", "promo", "promotion",
+		"outbrain", "taboola", "criteo",
+		"popup", "modal", "overlay", "lightbox",
+		"tags", "tagcloud", "tag", "categories",
+		"toolbar", "tools", "skip",
+		"author", "byline", "bio", "authorbox",
+		"meta", "metadata", "postmeta", "entrymeta", "timestamp",
+		"rating", "ratings", "ticker",
+		"noprint",
+		"screenreader", "visuallyhidden",
+		"sitemap", "copyright", "legal",
+		"paywall", "premium", "donate", "donation":
+		return true
+	}
+	return false
 }
 
 // boilerSubstrings catch furniture words glued into longer class names
@@ -106,48 +134,61 @@ func hasBoilerSubstring(name []byte) bool {
 
 // exactClasses are whole class names of furniture and of elements hidden on every screen
 // size (Bootstrap's "hidden-xs" only hides on small screens, so parts of
-// names do not count here).
-var exactClasses = map[string]bool{
-	// Page builders (Elementor, WPBakery) call every block a widget, so
-	// only these whole names mark furniture.
-	"widgets": true, "widget-area": true, "widget_text": true, "sidebar-widget": true,
-	// Captions and photo credits set apart from the figure (figcaption is
-	// dropped by tag). "caption" alone is also a type size in design
-	// systems ("caption-s"), so only these names count.
-	"wp-caption-text": true, "image-caption": true, "img-caption": true, "photo-caption": true,
-	"caption-text": true, "media-caption": true, "figure-caption": true, "credit": true,
-	"credits": true, "photo-credit": true, "image-credit": true, "img-credit": true,
-
-	"hidden": true, "hide": true, "d-none": false, "sr-only": true, "visually-hidden": true,
-	"screen-reader-text": true, "screen-reader-only": true, "invisible": true, "is-hidden": true,
+// names do not count here). Bootstrap's "d-none" is deliberately not one.
+func exactClasses(k []byte) bool {
+	switch string(k) {
+	case
+		// Page builders (Elementor, WPBakery) call every block a widget, so
+		// only these whole names mark furniture.
+		"widgets", "widget-area", "widget_text", "sidebar-widget",
+		// Captions and photo credits set apart from the figure (figcaption is
+		// dropped by tag). "caption" alone is also a type size in design
+		// systems ("caption-s"), so only these names count.
+		"wp-caption-text", "image-caption", "img-caption", "photo-caption",
+		"caption-text", "media-caption", "figure-caption", "credit",
+		"credits", "photo-credit", "image-credit", "img-credit",
+		"hidden", "hide", "sr-only", "visually-hidden",
+		"screen-reader-text", "screen-reader-only", "invisible", "is-hidden":
+		return true
+	}
+	return false
 }
 
 // contentWords are class/id names that mark the article body; they win over
 // furniture words on the same element ("post-content comments-open").
-var contentWords = map[string]bool{
-	"entry-content": true, "post-content": true, "post-body": true, "post-text": true,
-	"article-body": true, "article-content": true, "article-text": true, "articlebody": true,
-	"articletext": true, "articlecontent": true, "story-body": true, "story-content": true,
-	"storycontent": true, "entry-body": true, "post-entry": true, "postcontent": true,
-	"main-content": true, "maincontent": true, "content-body": true, "body-text": true,
-	"article--body-x": false,
-	"hentry":          true, "h-entry": true, "entry": true, "post": true, "article": true,
-	"content": true, "main": true, "story": true, "text": true, "blog-post": true,
-	"single-post": true, "post-single": true, "page-content": true, "text-content": true,
-	"field-body": true, "fulltext": true, "rich-text": true, "richtext": true, "prose": true,
+func contentWords(k []byte) bool {
+	switch string(k) {
+	case
+		"entry-content", "post-content", "post-body", "post-text",
+		"article-body", "article-content", "article-text", "articlebody",
+		"articletext", "articlecontent", "story-body", "story-content",
+		"storycontent", "entry-body", "post-entry", "postcontent",
+		"main-content", "maincontent", "content-body", "body-text",
+		"hentry", "h-entry", "entry", "post", "article",
+		"content", "main", "story", "text", "blog-post",
+		"single-post", "post-single", "page-content", "text-content",
+		"field-body", "fulltext", "rich-text", "richtext", "prose":
+		return true
+	}
+	return false
 }
 
 // bodyWords name the element that holds the article text itself (not the
 // page region around it).
-var bodyWords = map[string]bool{
-	"entry-content": true, "post-content": true, "post-body": true, "post-text": true,
-	"article-body": true, "article-content": true, "article-text": true, "articlebody": true,
-	"articletext": true, "articlecontent": true, "story-body": true, "story-content": true,
-	"storycontent": true, "entry-body": true, "post-entry": true, "postcontent": true,
-	"article--body": true, "article--content": true, "c-article-body": true, "postentry": true,
-	"post-inner": true, "body-text": true, "field-name-body": true, "node-body": true, "news-text": true,
-	"article-text-body": true, "td-post-content": true, "single-content": true, "blog-content": true,
-	"mw-parser-output": true, // MediaWiki (Wikipedia, Fandom) article text
+func bodyWords(k []byte) bool {
+	switch string(k) {
+	case
+		"entry-content", "post-content", "post-body", "post-text",
+		"article-body", "article-content", "article-text", "articlebody",
+		"articletext", "articlecontent", "story-body", "story-content",
+		"storycontent", "entry-body", "post-entry", "postcontent",
+		"article--body", "article--content", "c-article-body", "postentry",
+		"post-inner", "body-text", "field-name-body", "node-body", "news-text",
+		"article-text-body", "td-post-content", "single-content", "blog-content",
+		"mw-parser-output": // MediaWiki (Wikipedia, Fandom) article text
+		return true
+	}
+	return false
 }
 
 // classify sets the drop, boiler, strong and block flags of every element.
@@ -163,7 +204,7 @@ func (t *tree) classify() {
 		if n.tag == 0 {
 			n.block = true
 		} else {
-			n.block = blockTags[n.tag]
+			n.block = blockTags(n.tag)
 		}
 		if n.tag == atom.Noscript {
 			// Tracking pixels, "enable JavaScript" notices and lazy-image
@@ -174,7 +215,7 @@ func (t *tree) classify() {
 				n.drop = true
 				continue
 			}
-		} else if dropTags[n.tag] || isHidden(n) {
+		} else if dropTags(n.tag) || isHidden(n) {
 			n.drop = true
 			continue
 		}
@@ -193,7 +234,7 @@ func (t *tree) classify() {
 			n.articleBody = true
 		}
 		if role := strings.ToLower(n.attr("role")); role != "" {
-			if boilerRoles[role] {
+			if boilerRoles(role) {
 				n.boiler = true
 			}
 			if role == "main" || role == "article" {
@@ -376,7 +417,7 @@ func classWords(v string) (neg, pos, body bool) {
 			}
 			name[k] = c
 		}
-		if bodyWords[string(name)] {
+		if bodyWords(name) {
 			body = true
 		}
 		// A BEM modifier ("section--ads") describes a variant of the block,
@@ -384,25 +425,25 @@ func classWords(v string) (neg, pos, body bool) {
 		if k := bytes.Index(name, []byte("--")); k > 0 {
 			name = name[:k]
 		}
-		if exactClasses[string(name)] {
+		if exactClasses(name) {
 			neg = true
 			continue
 		}
-		if contentWords[string(name)] {
+		if contentWords(name) {
 			pos = true
 			continue
 		}
 		if neg {
 			continue
 		}
-		if boilerWords[string(name)] {
+		if boilerWords(name) {
 			neg = true
 			continue
 		}
 		start := 0
 		for k := 0; k <= len(name); k++ {
 			if k == len(name) || name[k] == '-' {
-				if k > start && boilerWords[string(name[start:k])] {
+				if k > start && boilerWords(name[start:k]) {
 					neg = true
 					break
 				}

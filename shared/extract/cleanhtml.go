@@ -12,20 +12,32 @@ import (
 
 // cleanTags are the elements kept in clean HTML; everything else is
 // unwrapped (its content kept, the tag dropped).
-var cleanTags = map[atom.Atom]bool{
-	atom.P: true, atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
-	atom.Ul: true, atom.Ol: true, atom.Li: true, atom.Dl: true, atom.Dt: true, atom.Dd: true,
-	atom.Blockquote: true, atom.Pre: true, atom.Code: true, atom.Em: true, atom.Strong: true,
-	atom.B: true, atom.I: true, atom.U: true, atom.S: true, atom.Del: true, atom.Ins: true, atom.Sub: true,
-	atom.Sup: true, atom.Mark: true, atom.Small: true, atom.Abbr: true, atom.Cite: true, atom.Q: true,
-	atom.Kbd: true, atom.Samp: true, atom.Var: true, atom.Time: true,
-	atom.A: true, atom.Img: true, atom.Br: true, atom.Hr: true,
-	atom.Table: true, atom.Thead: true, atom.Tbody: true, atom.Tfoot: true, atom.Tr: true, atom.Td: true,
-	atom.Th: true, atom.Caption: true, atom.Figure: true, atom.Figcaption: true,
-	atom.Video: true, atom.Audio: true, atom.Source: true,
+func cleanTags(k atom.Atom) bool {
+	switch k {
+	case
+		atom.P, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
+		atom.Ul, atom.Ol, atom.Li, atom.Dl, atom.Dt, atom.Dd,
+		atom.Blockquote, atom.Pre, atom.Code, atom.Em, atom.Strong,
+		atom.B, atom.I, atom.U, atom.S, atom.Del, atom.Ins, atom.Sub,
+		atom.Sup, atom.Mark, atom.Small, atom.Abbr, atom.Cite, atom.Q,
+		atom.Kbd, atom.Samp, atom.Var, atom.Time,
+		atom.A, atom.Img, atom.Br, atom.Hr,
+		atom.Table, atom.Thead, atom.Tbody, atom.Tfoot, atom.Tr, atom.Td,
+		atom.Th, atom.Caption, atom.Figure, atom.Figcaption,
+		atom.Video, atom.Audio, atom.Source:
+		return true
+	}
+	return false
 }
 
-var voidTags = map[atom.Atom]bool{atom.Img: true, atom.Br: true, atom.Hr: true, atom.Source: true}
+func voidTags(k atom.Atom) bool {
+	switch k {
+	case
+		atom.Img, atom.Br, atom.Hr, atom.Source:
+		return true
+	}
+	return false
+}
 
 // renderCleanHTML serialises kept nodes with a small set of tags and only
 // the attributes that carry meaning (href, src, alt, title, spans, datetime,
@@ -57,8 +69,8 @@ func renderCleanHTML(root *node, base *url.URL, keepFn func(*node) bool) string 
 			b.WriteString("</code></pre>")
 			return hasNonSpace(code)
 		}
-		emit := cleanTags[n.tag] && depth < 256
-		if emit && voidTags[n.tag] {
+		emit := cleanTags(n.tag) && depth < 256
+		if emit && voidTags(n.tag) {
 			b.WriteString("<" + n.name)
 			writeCleanAttrs(&b, n, base)
 			b.WriteString(">")

@@ -14,21 +14,26 @@ import (
 // furnitureLabels are whole lines that are controls, not content: share
 // buttons, back-to-top links, print and mail links. Matched against the
 // entire line, so a sentence mentioning Facebook is never affected.
-var furnitureLabels = map[string]bool{
-	"top": true, "back to top": true, "to top": true, "go to top": true, "scroll to top": true,
-	"nach oben": true, "zurück nach oben": true, "zum seitenanfang": true, "seitenanfang": true,
-	"haut de page": true, "retour en haut": true, "volver arriba": true, "ir arriba": true,
-	"torna su": true, "torna all'inizio": true, "naar boven": true, "do góry": true,
-	"share": true, "share this": true, "share this article": true, "share this story": true,
-	"share this post": true, "share article": true, "share on facebook": true, "share on twitter": true,
-	"share on linkedin": true, "share via email": true, "share via e-mail": true, "copy link": true,
-	"teilen": true, "artikel teilen": true, "beitrag teilen": true, "link kopieren": true,
-	"partager": true, "partager cet article": true, "compartir": true, "compartir artículo": true,
-	"condividi": true, "delen": true, "udostępnij": true,
-	"tweet": true, "email": true, "e-mail": true, "mail": true, "print": true, "drucken": true,
-	"imprimer": true, "imprimir": true, "stampa": true,
-	"facebook": true, "twitter": true, "x": true, "linkedin": true, "whatsapp": true, "pinterest": true,
-	"reddit": true, "telegram": true, "xing": true, "flipboard": true, "threads": true, "bluesky": true,
+func furnitureLabels(k string) bool {
+	switch k {
+	case
+		"top", "back to top", "to top", "go to top", "scroll to top",
+		"nach oben", "zurück nach oben", "zum seitenanfang", "seitenanfang",
+		"haut de page", "retour en haut", "volver arriba", "ir arriba",
+		"torna su", "torna all'inizio", "naar boven", "do góry",
+		"share", "share this", "share this article", "share this story",
+		"share this post", "share article", "share on facebook", "share on twitter",
+		"share on linkedin", "share via email", "share via e-mail", "copy link",
+		"teilen", "artikel teilen", "beitrag teilen", "link kopieren",
+		"partager", "partager cet article", "compartir", "compartir artículo",
+		"condividi", "delen", "udostępnij",
+		"tweet", "email", "e-mail", "mail", "print", "drucken",
+		"imprimer", "imprimir", "stampa",
+		"facebook", "twitter", "x", "linkedin", "whatsapp", "pinterest",
+		"reddit", "telegram", "xing", "flipboard", "threads", "bluesky":
+		return true
+	}
+	return false
 }
 
 // followPrefixes open "Follow <Site> on ..." lines.
@@ -42,7 +47,7 @@ func isFurnitureLine(text string) bool {
 	}
 	t := strings.ToLower(strings.TrimSpace(text))
 	t = strings.Trim(t, " :.!|·•↑^▲⬆")
-	if furnitureLabels[t] {
+	if furnitureLabels(t) {
 		return true
 	}
 	if len(t) <= 40 {
@@ -57,33 +62,43 @@ func isFurnitureLine(text string) bool {
 
 // dateLabels are the labels in front of a date line ("Updated:",
 // "Veröffentlicht am"); the words are matched after lower-casing.
-var dateWords = map[string]bool{
-	"updated": true, "published": true, "posted": true, "last": true, "modified": true, "on": true,
-	"at": true, "am": true, "pm": true, "um": true, "uhr": true, "h": true, "de": true, "del": true,
-	"le": true, "à": true, "a": true, "las": true, "of": true, "the": true, "and": true, "und": true,
-	"aktualisiert": true, "veröffentlicht": true, "veröffentlichung": true, "erstellt": true,
-	"zuletzt": true, "geändert": true, "stand": true, "publié": true, "mis": true, "jour": true,
-	"publicado": true, "actualizado": true, "pubblicato": true, "aggiornato": true, "il": true,
-	"publicação": true, "atualizado": true, "gepubliceerd": true, "bijgewerkt": true, "op": true,
-	"opublikowano": true, "zaktualizowano": true, "dnia": true, "date": true, "datum": true,
-	"cet": true, "cest": true, "utc": true, "gmt": true, "est": true, "edt": true, "pst": true, "pdt": true,
-	"bst": true, "mez": true, "mesz": true, "ist": true, "et": true,
+func dateWords(k string) bool {
+	switch k {
+	case
+		"updated", "published", "posted", "last", "modified", "on",
+		"at", "am", "pm", "um", "uhr", "h", "de", "del",
+		"le", "à", "a", "las", "of", "the", "and", "und",
+		"aktualisiert", "veröffentlicht", "veröffentlichung", "erstellt",
+		"zuletzt", "geändert", "stand", "publié", "mis", "jour",
+		"publicado", "actualizado", "pubblicato", "aggiornato", "il",
+		"publicação", "atualizado", "gepubliceerd", "bijgewerkt", "op",
+		"opublikowano", "zaktualizowano", "dnia", "date", "datum",
+		"cet", "cest", "utc", "gmt", "est", "edt", "pst", "pdt",
+		"bst", "mez", "mesz", "ist", "et":
+		return true
+	}
+	return false
 }
 
 // monthPrefixes are the first three letters of month names (and weekday
 // names) in the languages of the lists above.
-var monthPrefixes = map[string]bool{
-	"jan": true, "feb": true, "mar": true, "apr": true, "may": true, "jun": true, "jul": true,
-	"aug": true, "sep": true, "oct": true, "nov": true, "dec": true, "mär": true, "mai": true,
-	"okt": true, "dez": true, "fév": true, "fev": true, "avr": true, "jui": true, "aoû": true,
-	"aou": true, "déc": true, "ene": true, "abr": true, "ago": true, "dic": true, "gen": true,
-	"giu": true, "lug": true, "set": true, "ott": true, "out": true, "dez.": true, "maa": true,
-	"mrt": true, "sty": true, "lut": true, "kwi": true, "maj": true, "cze": true, "lip": true,
-	"sie": true, "wrz": true, "paź": true, "lis": true, "gru": true,
-	"mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true, "sun": true,
-	"mon.": true, "die": true, "mit": true, "don": true, "fre": true, "sam": true, "son": true,
-	"lun": true, "mer": true, "jeu": true, "ven": true, "dim": true, "mié": true, "jue": true,
-	"vie": true, "sáb": true, "dom": true,
+func monthPrefixes(k string) bool {
+	switch k {
+	case
+		"jan", "feb", "mar", "apr", "may", "jun", "jul",
+		"aug", "sep", "oct", "nov", "dec", "mär", "mai",
+		"okt", "dez", "fév", "fev", "avr", "jui", "aoû",
+		"aou", "déc", "ene", "abr", "ago", "dic", "gen",
+		"giu", "lug", "set", "ott", "out", "dez.", "maa",
+		"mrt", "sty", "lut", "kwi", "maj", "cze", "lip",
+		"sie", "wrz", "paź", "lis", "gru",
+		"mon", "tue", "wed", "thu", "fri", "sat", "sun",
+		"mon.", "die", "mit", "don", "fre", "sam", "son",
+		"lun", "mer", "jeu", "ven", "dim", "mié", "jue",
+		"vie", "sáb", "dom":
+		return true
+	}
+	return false
 }
 
 // isDateLine reports a line that holds a date (and perhaps a time and a
@@ -108,8 +123,8 @@ func isDateLine(text string) bool {
 				return false
 			}
 			numbers++
-		case dateWords[w]:
-		case len([]rune(w)) >= 3 && monthPrefixes[string([]rune(w)[:3])]:
+		case dateWords(w):
+		case len([]rune(w)) >= 3 && monthPrefixes(string([]rune(w)[:3])):
 			months++
 		default:
 			return false

@@ -43,9 +43,14 @@ type GateSignals struct {
 // state assignments.
 const stateScriptHead = 4 << 10
 
-var mountIDs = map[string]bool{
-	"root": true, "app": true, "__next": true, "__nuxt": true, "___gatsby": true, "svelte": true,
-	"react-root": true, "app-root": true, "main-app": true, "application": true,
+func mountIDs(k string) bool {
+	switch k {
+	case
+		"root", "app", "__next", "__nuxt", "___gatsby", "svelte",
+		"react-root", "app-root", "main-app", "application":
+		return true
+	}
+	return false
 }
 
 // Gate decides whether the page needs a headless browser, from the same
@@ -94,7 +99,7 @@ func (p *Page) computeGate() GateResult {
 			}
 		}
 		if n.h.Type == html.ElementNode {
-			if mountIDs[strings.ToLower(n.attr("id"))] && n.textLen < 50 && len(n.kids) <= 3 {
+			if mountIDs(strings.ToLower(n.attr("id"))) && n.textLen < 50 && len(n.kids) <= 3 {
 				s.EmptyMountPoint = true
 			}
 			if n.hasAttr("data-reactroot") || n.hasAttr("ng-version") || n.hasAttr("data-v-app") ||

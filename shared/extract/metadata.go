@@ -158,12 +158,19 @@ func (m *metadata) addJSONLD(raw string) {
 	m.ld.visit(v, 0)
 }
 
-var articleTypes = map[string]bool{
-	"article": true, "newsarticle": true, "blogposting": true, "reportagenewsarticle": true,
-	"analysisnewsarticle": true, "opinionnewsarticle": true, "scholarlyarticle": true,
-	"techarticle": true, "webpage": false, "socialmediaposting": true, "liveblogposting": true,
-	"review": true, "recipe": true, "howto": true, "qapage": false, "discussionforumposting": true,
-	"creativework": true, "report": true, "backgroundnewsarticle": true, "medicalwebpage": true,
+// articleTypes are the JSON-LD @types (lowercased) of article-like objects;
+// "webpage" and "qapage" are deliberately not among them.
+func articleTypes(k string) bool {
+	switch k {
+	case
+		"article", "newsarticle", "blogposting", "reportagenewsarticle",
+		"analysisnewsarticle", "opinionnewsarticle", "scholarlyarticle",
+		"techarticle", "socialmediaposting", "liveblogposting",
+		"review", "recipe", "howto", "discussionforumposting",
+		"creativework", "report", "backgroundnewsarticle", "medicalwebpage":
+		return true
+	}
+	return false
 }
 
 // visit walks a JSON-LD value and keeps the first facts of the first
@@ -183,7 +190,7 @@ func (f *ldFacts) visit(v any, depth int) {
 		}
 		isArticle := false
 		for _, t := range JSONLDTypes(x["@type"]) {
-			if articleTypes[strings.ToLower(t)] {
+			if articleTypes(strings.ToLower(t)) {
 				isArticle = true
 			}
 		}

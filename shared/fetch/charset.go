@@ -5,6 +5,7 @@ import (
 	"mime"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -119,7 +120,7 @@ func detectCharset(body []byte, contentType, mediaType string, truncated bool) (
 		}
 	}
 	if isXMLType(mediaType) || (mediaType == "text/html" && bytes.HasPrefix(head, []byte("<?xml"))) {
-		if m := xmlDeclEncoding.FindSubmatch(head); m != nil {
+		if m := xmlDeclEncoding().FindSubmatch(head); m != nil {
 			if enc, name := lookupCharset(string(m[1])); enc != nil {
 				return enc, name, CharsetFromXMLDecl
 			}
@@ -162,7 +163,12 @@ func lookupCharset(label string) (encoding.Encoding, string) {
 	return enc, name
 }
 
-var xmlDeclEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
+// xmlDeclEncoding is compiled on first use: only XML bodies without a
+// charset in their Content-Type need it, and package init runs at every
+// cold start.
+var xmlDeclEncoding = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
+})
 
 // metaCharset finds the charset a document declares in <meta charset> or
 // <meta http-equiv="Content-Type" content="...; charset=...">.

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Quota is one dimension's budget: PerMinute units refill over every
@@ -55,11 +56,12 @@ type Plans map[string]Plan
 // planName with the length check in ValidPlanName is
 // ^[a-z0-9][a-z0-9_-]{0,39}$ without the 39 copies a bounded repeat
 // compiles to (hundreds of allocations at every cold start).
-var planName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+// Compiled on first use: most cold starts never validate a plan name.
+var planName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`) })
 
 // ValidPlanName reports whether name can name a plan (lowercase letters,
 // digits, '-' and '_', at most 40).
-func ValidPlanName(name string) bool { return len(name) <= 40 && planName.MatchString(name) }
+func ValidPlanName(name string) bool { return len(name) <= 40 && planName().MatchString(name) }
 
 // DefaultPlans are the plans when RIPTIDE_RATE_PLANS does not replace
 // them: one "default" plan with requestsPerMinute shared by every group

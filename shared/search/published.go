@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -26,7 +27,11 @@ var dateLayouts = []string{
 	"2 January 2006",
 }
 
-var relativeRE = regexp.MustCompile(`^(\d+|an?)\s+(second|sec|minute|min|hour|hr|day|week|month|year)s?\s+ago$`)
+// relativeRE is compiled on first use, not at every cold start of the
+// functions that link search.
+var relativeRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\d+|an?)\s+(second|sec|minute|min|hour|hr|day|week|month|year)s?\s+ago$`)
+})
 
 // parsePublished reads a vendor's publication date; relative forms ("3
 // days ago") are resolved against now. Unreadable values give nil: a
@@ -45,7 +50,7 @@ func parsePublished(s string, now time.Time) *time.Time {
 			return &t
 		}
 	}
-	m := relativeRE.FindStringSubmatch(strings.ToLower(s))
+	m := relativeRE().FindStringSubmatch(strings.ToLower(s))
 	if m == nil {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -48,8 +49,9 @@ const (
 var (
 	freshnessValues = []Freshness{FreshnessDay, FreshnessWeek, FreshnessMonth, FreshnessYear}
 	safeValues      = []SafeSearch{SafeOff, SafeModerate, SafeStrict}
-	countryRE       = regexp.MustCompile(`^[a-z]{2}$`)
-	languageRE      = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{2,8})?$`)
+	// Compiled on first use (a search), not at every cold start.
+	countryRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}$`) })
+	languageRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{2,8})?$`) })
 )
 
 // EnumValues list each enum's values for the API's JSON Schemas.
@@ -99,11 +101,11 @@ func (q Query) Normalize(prefix string) (Query, error) {
 		bad("limit", "must be between 1 and %d", MaxLimit)
 	}
 	q.Country = strings.ToLower(strings.TrimSpace(q.Country))
-	if q.Country != "" && !countryRE.MatchString(q.Country) {
+	if q.Country != "" && !countryRE().MatchString(q.Country) {
 		bad("country", "must be an ISO 3166-1 alpha-2 code such as \"us\" or \"de\"")
 	}
 	q.Language = strings.ToLower(strings.TrimSpace(q.Language))
-	if q.Language != "" && !languageRE.MatchString(q.Language) {
+	if q.Language != "" && !languageRE().MatchString(q.Language) {
 		bad("language", "must be an ISO 639-1 code such as \"en\", optionally with a region (\"pt-br\")")
 	}
 	if q.Freshness != FreshnessAny && !slices.Contains(freshnessValues, q.Freshness) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 //go:embed detect.html
@@ -88,11 +89,15 @@ func (r Report) Check(name string) (Check, bool) {
 	return Check{}, false
 }
 
-var reportRe = regexp.MustCompile(`(?s)<pre id="riptide-stealth-report">(.*?)</pre>`)
+// reportRe is compiled on first use (a stealth check), not at every cold
+// start of the functions that link stealth.
+var reportRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?s)<pre id="riptide-stealth-report">(.*?)</pre>`)
+})
 
 // ParseReport reads the report from the final HTML of the detection page.
 func ParseReport(finalHTML string) (Report, error) {
-	m := reportRe.FindStringSubmatch(finalHTML)
+	m := reportRe().FindStringSubmatch(finalHTML)
 	if m == nil {
 		return Report{}, fmt.Errorf("stealth: the detection page wrote no report (did its script run to the end?)")
 	}

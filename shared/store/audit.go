@@ -116,19 +116,21 @@ func (a *AuditLog) anchorKey() string { return a.s.Key("audit", "anchor") }
 // auditRangeScript reads entries by sequence number, offset by the anchor
 // in the same step (a trim between the two reads would shift the list).
 // Sequence numbers at or below the anchor are gone: it starts after it.
-var auditRangeScript = redis.NewScript(`local a = redis.call("GET", KEYS[2])
+var auditRangeScript = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`local a = redis.call("GET", KEYS[2])
 local base = 0
 if a then base = tonumber(string.match(a, "^(%d+)")) end
 local start = tonumber(ARGV[1]) - 1 - base
 if start < 0 then start = 0 end
 return redis.call("LRANGE", KEYS[1], start, start + tonumber(ARGV[2]) - 1)`)
+})
 
 // Range implements audit.Log: from is a sequence number.
 func (a *AuditLog) Range(ctx context.Context, from int64, n int) ([]audit.Raw, error) {
 	if from < 1 || n <= 0 {
 		return nil, nil
 	}
-	vals, err := auditRangeScript.Run(ctx, a.s.Client, []string{a.Key(), a.anchorKey()}, from, n).StringSlice()
+	vals, err := auditRangeScript().Run(ctx, a.s.Client, []string{a.Key(), a.anchorKey()}, from, n).StringSlice()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 
@@ -69,8 +70,10 @@ func readThrough(ctx context.Context, c redis.Cmdable, key string) (int64, error
 }
 
 // raiseThroughScript moves the watermark up, never down.
-var raiseThroughScript = redis.NewScript(`local cur = tonumber(redis.call("GET", KEYS[1]) or "0")
+var raiseThroughScript = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`local cur = tonumber(redis.call("GET", KEYS[1]) or "0")
 if tonumber(ARGV[1]) > cur then redis.call("SET", KEYS[1], ARGV[1]) end return 0`)
+})
 
 // auditIndexMigration (1 -> 2) builds the index from the trail; its down
 // step deletes it.
@@ -120,7 +123,7 @@ func (a *AuditLog) buildIndex(ctx context.Context) error {
 			last = r.Entry.Seq
 		}
 		// EVAL, not EVALSHA: a pipeline cannot fall back on NOSCRIPT.
-		raiseThroughScript.Eval(ctx, pipe, []string{a.indexedThrough()}, last)
+		raiseThroughScript().Eval(ctx, pipe, []string{a.indexedThrough()}, last)
 		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("index audit entries %d..%d: %w", through+1, last, err)
 		}

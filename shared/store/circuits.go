@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -57,7 +58,8 @@ func NewCircuitsAt(s *Store, p fetch.BreakerPolicy, now func() time.Time) *Circu
 // probe (this caller), -1 open, -2 a probe is in flight.
 //
 // KEYS circuit; ARGV now_ms probe_ttl_ms
-var scriptAllow = redis.NewScript(`
+var scriptAllow = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local v = redis.call('HMGET', KEYS[1], 'failures', 'open_until', 'probe_until')
 local failures = tonumber(v[1] or '0') or 0
 local openUntil = tonumber(v[2] or '0') or 0
@@ -68,12 +70,14 @@ if tonumber(v[3] or '0') > now then return {-2, failures, 0} end
 redis.call('HSET', KEYS[1], 'probe_until', string.format('%d', now + tonumber(ARGV[2])))
 return {1, failures, 0}
 `)
+})
 
 // scriptRecordFailure counts a failure and opens the circuit at the
 // threshold or when the failure was the probe's.
 //
 // KEYS circuit; ARGV now_ms probe threshold cooldown_ms keep_ms
-var scriptRecordFailure = redis.NewScript(`
+var scriptRecordFailure = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local f = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 if ARGV[2] == '1' or f >= tonumber(ARGV[3]) then
   redis.call('HSET', KEYS[1], 'open_until', string.format('%d', tonumber(ARGV[1]) + tonumber(ARGV[4])), 'probe_until', '0')
@@ -81,6 +85,7 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return f
 `)
+})
 
 func (c *Circuits) key(host string) string { return c.s.Key("circuit", "{"+host+"}") }
 
@@ -89,7 +94,7 @@ func (c *Circuits) Allow(ctx context.Context, host string) (fetch.Ticket, error)
 	if c.policy.FailureThreshold < 0 {
 		return fetch.Ticket{}, nil
 	}
-	v, err := scriptAllow.Run(ctx, c.s.Client, []string{c.key(host)}, c.now().UnixMilli(), c.ProbeTTL.Milliseconds()).Int64Slice()
+	v, err := scriptAllow().Run(ctx, c.s.Client, []string{c.key(host)}, c.now().UnixMilli(), c.ProbeTTL.Milliseconds()).Int64Slice()
 	if err != nil || len(v) != 3 {
 		if ctx.Err() == nil {
 			c.warn("circuit breaker: Redis unavailable, requests go ahead unchecked", err)
@@ -121,7 +126,7 @@ func (c *Circuits) Record(ctx context.Context, host string, t fetch.Ticket, o fe
 		// Failures are forgotten some time after the last one, so a host
 		// failing once a day never trips the breaker.
 		keep := c.policy.Cooldown + 10*time.Minute
-		err = scriptRecordFailure.Run(ctx, c.s.Client, []string{c.key(host)}, c.now().UnixMilli(), boolArg(t.Probe),
+		err = scriptRecordFailure().Run(ctx, c.s.Client, []string{c.key(host)}, c.now().UnixMilli(), boolArg(t.Probe),
 			c.policy.FailureThreshold, c.policy.Cooldown.Milliseconds(), keep.Milliseconds()).Err()
 	case fetch.OutcomeNeutral:
 		if t.Probe {

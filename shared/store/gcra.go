@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -37,7 +38,8 @@ func NewGCRA(s *Store) *GCRA { return &GCRA{s: s} }
 // tolerance (burst × interval), need, take. It returns allowed, now and
 // each cell's TAT before the decision (never earlier than now). Keys that
 // a decision moves expire when their cell is full again.
-var gcraScript = redis.NewScript(`
+var gcraScript = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local now = tonumber(ARGV[1])
 if not now then
   local t = redis.call('TIME')
@@ -68,6 +70,7 @@ end
 local out = {allowed, string.format('%.3f', now)}
 for i = 1, #KEYS do out[i + 2] = string.format('%.3f', tat[i]) end
 return out`)
+})
 
 // Spend implements ratelimit.Store.
 func (g *GCRA) Spend(ctx context.Context, caller string, cells []ratelimit.Cell) (ratelimit.Outcome, error) {
@@ -86,7 +89,7 @@ func (g *GCRA) Spend(ctx context.Context, caller string, cells []ratelimit.Cell)
 		keys[i] = g.s.Key("ratelimit", caller, scope, c.Dim.String())
 		args = append(args, fmtMs(c.Interval), fmtMs(c.Tolerance), fmtMs(c.Need), fmtMs(c.Take))
 	}
-	res, err := gcraScript.Run(ctx, g.s.Client, keys, args...).Slice()
+	res, err := gcraScript().Run(ctx, g.s.Client, keys, args...).Slice()
 	if err != nil {
 		return out, fmt.Errorf("rate limit: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,7 +57,8 @@ func NewHostLimiter(s *Store, logger *slog.Logger) *HostLimiter {
 // starting (0: at once).
 //
 // KEYS leases next; ARGV token now_ms lease_ms limit delay_ms
-var scriptAcquire = redis.NewScript(`
+var scriptAcquire = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local now = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local limit = tonumber(ARGV[4])
@@ -73,6 +75,7 @@ if booked > now then
 end
 return start - now
 `)
+})
 
 func (l *HostLimiter) keys(host string) []string {
 	// The hash tag keeps both keys of a host in one cluster slot.
@@ -88,7 +91,7 @@ func (l *HostLimiter) Acquire(ctx context.Context, host string, p fetch.Politene
 	keys := l.keys(host)
 	limit := p.PerHostConcurrency
 	for {
-		wait, err := scriptAcquire.Run(ctx, l.s.Client, keys, token, l.now().UnixMilli(), l.LeaseTTL.Milliseconds(),
+		wait, err := scriptAcquire().Run(ctx, l.s.Client, keys, token, l.now().UnixMilli(), l.LeaseTTL.Milliseconds(),
 			limit, p.PerHostDelay.Milliseconds()).Int64()
 		if err != nil {
 			if ctx.Err() != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -197,12 +198,18 @@ type schemaLock struct {
 
 var (
 	// releaseScript deletes the lock only if this runner still holds it.
-	releaseScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+	releaseScript = sync.OnceValue(func() *redis.Script {
+		return redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+	})
 	// renewScript extends the lock only if this runner still holds it.
-	renewScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`)
+	renewScript = sync.OnceValue(func() *redis.Script {
+		return redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`)
+	})
 	// setVersionScript records a version only while the lock is held, so
 	// a runner that lost its lock cannot overwrite its successor's record.
-	setVersionScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("SET", KEYS[2], ARGV[2]) end return false`)
+	setVersionScript = sync.OnceValue(func() *redis.Script {
+		return redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("SET", KEYS[2], ARGV[2]) end return false`)
+	})
 )
 
 func (s *Store) acquireSchemaLock(ctx context.Context, ttl, wait time.Duration) (*schemaLock, error) {
@@ -243,7 +250,7 @@ func (l *schemaLock) hold(ctx context.Context, f func(context.Context) error) er
 			case <-done:
 				return
 			case <-t.C:
-				n, err := renewScript.Run(ctx, l.s.Client, []string{l.key}, l.token, l.ttl.Milliseconds()).Int()
+				n, err := renewScript().Run(ctx, l.s.Client, []string{l.key}, l.token, l.ttl.Milliseconds()).Int()
 				if err == nil && n == 0 {
 					cancel(ErrMigrationLockLost)
 					return
@@ -261,7 +268,7 @@ func (l *schemaLock) hold(ctx context.Context, f func(context.Context) error) er
 }
 
 func (l *schemaLock) setVersion(ctx context.Context, v int) error {
-	err := setVersionScript.Run(ctx, l.s.Client, []string{l.key, l.s.Key("schema_version")}, l.token, v).Err()
+	err := setVersionScript().Run(ctx, l.s.Client, []string{l.key, l.s.Key("schema_version")}, l.token, v).Err()
 	if errors.Is(err, redis.Nil) {
 		return ErrMigrationLockLost
 	}
@@ -269,7 +276,7 @@ func (l *schemaLock) setVersion(ctx context.Context, v int) error {
 }
 
 func (l *schemaLock) release(ctx context.Context) {
-	_ = releaseScript.Run(ctx, l.s.Client, []string{l.key}, l.token).Err()
+	_ = releaseScript().Run(ctx, l.s.Client, []string{l.key}, l.token).Err()
 }
 
 // randomToken identifies one lock holder.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -27,10 +28,12 @@ func NewRateLimiter(s *Store, limit int, window time.Duration) *RateLimiter {
 	return &RateLimiter{s: s, Limit: limit, Window: window, Now: time.Now}
 }
 
-var incrWithTTL = redis.NewScript(`
+var incrWithTTL = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`)
+})
 
 // Take implements httpx.RateLimiter.
 func (rl *RateLimiter) Take(ctx context.Context, caller string) (core.RateDecision, error) {
@@ -48,7 +51,7 @@ func (rl *RateLimiter) TakeLimit(ctx context.Context, caller string, limit int) 
 	start := now.UnixMilli() / w * w
 	reset := time.UnixMilli(start + w)
 	key := rl.s.Key("ratelimit", caller, strconv.FormatInt(start, 10))
-	n, err := incrWithTTL.Run(ctx, rl.s.Client, []string{key}, 2*w).Int()
+	n, err := incrWithTTL().Run(ctx, rl.s.Client, []string{key}, 2*w).Int()
 	if err != nil {
 		return core.RateDecision{}, fmt.Errorf("rate limit: %w", err)
 	}

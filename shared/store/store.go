@@ -2,6 +2,10 @@
 // (TLS and auth for ElastiCache), otherwise an in-process miniredis so that
 // `riptide serve` needs no setup. Every key lives under one prefix and the
 // layout is versioned by a schema key (docs/storage.md).
+//
+// Its Lua scripts are hashed (redis.NewScript) on first use, not at
+// package init, which every cold start of every function linking the
+// package pays (docs/cold-start.md).
 package store
 
 import (

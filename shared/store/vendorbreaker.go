@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -38,14 +39,16 @@ func (b *VendorBreaker) OpenUntil(ctx context.Context, name string) (time.Time, 
 	return time.UnixMilli(ms), nil
 }
 
-var incrExpire = redis.NewScript(`
+var incrExpire = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local n = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return n`)
+})
 
 // Failure implements vendorhttp.BreakerState.
 func (b *VendorBreaker) Failure(ctx context.Context, name string, window time.Duration) (int, error) {
-	n, err := incrExpire.Run(ctx, b.s.Client, []string{b.key(name, "failures")}, window.Milliseconds()).Int()
+	n, err := incrExpire().Run(ctx, b.s.Client, []string{b.key(name, "failures")}, window.Milliseconds()).Int()
 	if err != nil {
 		return 0, fmt.Errorf("breaker: %w", err)
 	}

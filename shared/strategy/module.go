@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"sync"
 
 	"github.com/riptidecrawler/riptide/shared/core"
 )
@@ -47,11 +48,12 @@ func WASM(runner ModuleRunner) Definition {
 
 // sha256Hex with the length check in ValidModuleID is ^[0-9a-f]{64}$
 // without the 64 copies a bounded repeat compiles to.
-var sha256Hex = regexp.MustCompile(`^[0-9a-f]+$`)
+// Compiled on first use, not at every cold start.
+var sha256Hex = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]+$`) })
 
 // ValidModuleID reports whether s can be a WASM module's id: the sha256
 // of its bytes in 64 lowercase hex digits.
-func ValidModuleID(s string) bool { return len(s) == 64 && sha256Hex.MatchString(s) }
+func ValidModuleID(s string) bool { return len(s) == 64 && sha256Hex().MatchString(s) }
 
 type wasmParams struct {
 	Module  string          `json:"module"`

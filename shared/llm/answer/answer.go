@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/riptidecrawler/riptide/shared/llm"
 	"github.com/riptidecrawler/riptide/shared/search"
@@ -82,11 +83,12 @@ func (a Answerer) Answer(ctx context.Context, query string, sources []search.Sou
 	return search.Answer{Text: out.Text, Citations: valid, Usage: &u}, nil
 }
 
-var markerRE = regexp.MustCompile(`\[(\d{1,2})\]`)
+// markerRE is compiled on first use (an answer), not at every cold start.
+var markerRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\[(\d{1,2})\]`) })
 
 func markers(text string) []int {
 	var out []int
-	for _, m := range markerRE.FindAllStringSubmatch(text, -1) {
+	for _, m := range markerRE().FindAllStringSubmatch(text, -1) {
 		n, _ := strconv.Atoi(m[1])
 		out = append(out, n)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/riptidecrawler/riptide/shared/core"
 )
@@ -11,9 +12,10 @@ import (
 // fieldRE and the length check in validField say the same as
 // ^[A-Za-z_][A-Za-z0-9_]{0,63}$; a bounded repeat compiles to 63 copies
 // of the class, about 700 allocations at every cold start.
-var fieldRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// It is compiled on first use, not at every cold start.
+var fieldRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
-func validField(name string) bool { return len(name) <= 64 && fieldRE.MatchString(name) }
+func validField(name string) bool { return len(name) <= 64 && fieldRE().MatchString(name) }
 
 // SchemaFromFields builds a schema from a field list, for callers who do
 // not write JSON Schema: "title", "price:number", "tags:string[]". Types are

@@ -3,6 +3,10 @@
 // (an in-process queue with SQS's semantics, persisted in Redis so a
 // restart of `riptide serve` loses no queued job). It implements the
 // ports of shared/jobs; docs/storage.md lists its keys.
+//
+// Its Lua scripts are hashed (redis.NewScript) on first use, not at
+// package init, which every cold start of every function linking the
+// package pays (docs/cold-start.md).
 package jobstore
 
 import (
@@ -15,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -117,7 +122,8 @@ func (st *Store) Create(ctx context.Context, j *jobs.Job, window time.Duration) 
 // deleteJob removes a job and its index entries, uncounting the state
 // stored at that moment; the idempotency key only while it still names
 // this job (a later submission may own it by now).
-var deleteJob = redis.NewScript(`
+var deleteJob = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 redis.call('DEL', KEYS[1])
@@ -126,6 +132,7 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('HINCRBY', KEYS[4], cjson.decode(raw).status, -1)
 if KEYS[5] ~= KEYS[1] and redis.call('GET', KEYS[5]) == ARGV[1] then redis.call('DEL', KEYS[5]) end
 return 1`)
+})
 
 // Delete implements jobs.Store.
 func (st *Store) Delete(ctx context.Context, j *jobs.Job) error {
@@ -141,7 +148,7 @@ func (st *Store) Delete(ctx context.Context, j *jobs.Job) error {
 		idem = st.key("idem", idemKey(cur.Owner, cur.IdempotencyKey))
 	}
 	keys := []string{st.jobKey(j.ID), st.key("owner", cur.Owner), st.key("waiting"), st.key("counts"), idem}
-	if err := deleteJob.Run(ctx, st.c, keys, j.ID).Err(); err != nil {
+	if err := deleteJob().Run(ctx, st.c, keys, j.ID).Err(); err != nil {
 		return dep(err, "delete job")
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -71,7 +72,8 @@ func (q *Queue) Send(ctx context.Context, p jobs.Priority, body []byte, delay ti
 // takes up to ARGV[2] visible ones, high priority first. A message
 // already received MaxReceives times moves to the DLQ instead (with the
 // reason of its last failure, or of its lost visibility).
-var receive = redis.NewScript(`
+var receive = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local now, max, vis, maxrc, mp = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local readyOf = {high = KEYS[1], normal = KEYS[2], low = KEYS[3]}
 local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1000)
@@ -108,13 +110,14 @@ for i = 1, 3 do
   end
 end
 return out`)
+})
 
 // Receive implements jobs.Queue: it long-polls up to wait.
 func (q *Queue) Receive(ctx context.Context, maxN int, wait time.Duration) ([]jobs.Delivery, error) {
 	deadline := time.Now().Add(wait)
 	keys := []string{q.ready(jobs.PriorityHigh), q.ready(jobs.PriorityNormal), q.ready(jobs.PriorityLow), q.k("inflight"), q.k("dlq")}
 	for {
-		res, err := receive.Run(ctx, q.st.c, keys, q.st.Now().UnixMilli(), max(1, maxN), q.Visibility.Milliseconds(), q.MaxReceives, q.msgPrefix()).Slice()
+		res, err := receive().Run(ctx, q.st.c, keys, q.st.Now().UnixMilli(), max(1, maxN), q.Visibility.Milliseconds(), q.MaxReceives, q.msgPrefix()).Slice()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -143,39 +146,45 @@ func (q *Queue) Receive(ctx context.Context, maxN int, wait time.Duration) ([]jo
 
 // ack deletes a message if the receipt is still the current one (a
 // message redelivered to another worker is that worker's to delete).
-var ack = redis.NewScript(`
+var ack = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 if redis.call('HGET', KEYS[2], 'receipt') ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[2])
 return 1`)
+})
 
 // Delete implements jobs.Queue.
 func (q *Queue) Delete(ctx context.Context, d jobs.Delivery) error {
-	return dep(ack.Run(ctx, q.st.c, []string{q.k("inflight"), q.msgPrefix() + d.ID}, d.ID, d.Receipt).Err(), "delete message")
+	return dep(ack().Run(ctx, q.st.c, []string{q.k("inflight"), q.msgPrefix() + d.ID}, d.ID, d.Receipt).Err(), "delete message")
 }
 
-var release = redis.NewScript(`
+var release = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 if redis.call('HGET', KEYS[2], 'receipt') ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], 'error', ARGV[4])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 return 1`)
+})
 
 // Release implements jobs.Queue.
 func (q *Queue) Release(ctx context.Context, d jobs.Delivery, delay time.Duration, reason string) error {
 	at := q.st.Now().Add(max(0, delay)).UnixMilli()
-	err := release.Run(ctx, q.st.c, []string{q.k("inflight"), q.msgPrefix() + d.ID, q.ready(d.Priority)}, d.ID, d.Receipt, at, reason).Err()
+	err := release().Run(ctx, q.st.c, []string{q.k("inflight"), q.msgPrefix() + d.ID, q.ready(d.Priority)}, d.ID, d.Receipt, at, reason).Err()
 	return dep(err, "release message")
 }
 
-var extend = redis.NewScript(`
+var extend = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 if redis.call('HGET', KEYS[2], 'receipt') ~= ARGV[2] then return 0 end
 return redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])`)
+})
 
 // Extend implements jobs.Queue.
 func (q *Queue) Extend(ctx context.Context, d jobs.Delivery, by time.Duration) error {
 	at := q.st.Now().Add(by).UnixMilli()
-	return dep(extend.Run(ctx, q.st.c, []string{q.k("inflight"), q.msgPrefix() + d.ID}, d.ID, d.Receipt, at).Err(), "extend message")
+	return dep(extend().Run(ctx, q.st.c, []string{q.k("inflight"), q.msgPrefix() + d.ID}, d.ID, d.Receipt, at).Err(), "extend message")
 }
 
 // Stats implements jobs.Queue.
@@ -242,7 +251,8 @@ func (q *Queue) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error
 	return out, nil
 }
 
-var redrive = redis.NewScript(`
+var redrive = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
 local readyOf = {high = KEYS[2], normal = KEYS[3], low = KEYS[4]}
 for _, id in ipairs(ids) do
@@ -255,11 +265,12 @@ for _, id in ipairs(ids) do
   end
 end
 return #ids`)
+})
 
 // Redrive implements jobs.Queue: every DLQ message goes back to its
 // queue with a fresh receive count.
 func (q *Queue) Redrive(ctx context.Context) (int, error) {
-	n, err := redrive.Run(ctx, q.st.c, []string{q.k("dlq"), q.ready(jobs.PriorityHigh), q.ready(jobs.PriorityNormal), q.ready(jobs.PriorityLow)},
+	n, err := redrive().Run(ctx, q.st.c, []string{q.k("dlq"), q.ready(jobs.PriorityHigh), q.ready(jobs.PriorityNormal), q.ready(jobs.PriorityLow)},
 		q.st.Now().UnixMilli(), q.msgPrefix()).Int()
 	if err != nil {
 		return 0, dep(err, "redrive")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -92,14 +93,16 @@ func (st *Store) SetDue(ctx context.Context, id string, t time.Time) error {
 }
 
 // claimDue pops due members atomically: each due time goes to one caller.
-var claimDue = redis.NewScript(`
+var claimDue = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
 for i = 1, #due, 2 do redis.call('ZREM', KEYS[1], due[i]) end
 return due`)
+})
 
 // ClaimDue implements jobs.ScheduleStore.
 func (st *Store) ClaimDue(ctx context.Context, now time.Time, limit int) ([]jobs.DueSchedule, error) {
-	res, err := claimDue.Run(ctx, st.c, []string{st.key("schedules_due")}, now.UnixMilli(), limit).StringSlice()
+	res, err := claimDue().Run(ctx, st.c, []string{st.key("schedules_due")}, now.UnixMilli(), limit).StringSlice()
 	if err != nil {
 		return nil, dep(err, "due schedules")
 	}

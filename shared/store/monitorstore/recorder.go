@@ -4,6 +4,10 @@
 // kept 24 hours; the alert rules and the last evaluation's states. It is
 // the Redis adapter of monitor.Recorder, monitor.Source,
 // monitor.RuleStore and monitor.AlertStore.
+//
+// Its Lua scripts are hashed (redis.NewScript) on first use, not at
+// package init, which every cold start of every function linking the
+// package pays (docs/cold-start.md).
 package monitorstore
 
 import (

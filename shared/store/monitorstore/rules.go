@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -71,12 +72,14 @@ func (r Rules) Rules(ctx context.Context) ([]monitor.Rule, error) {
 
 // putScript writes a rule only if it exists (update) or only if it does
 // not (create), atomically.
-var putScript = redis.NewScript(`
+var putScript = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local exists = redis.call('HEXISTS', KEYS[1], ARGV[1])
 if ARGV[3] == 'create' and exists == 1 then return 0 end
 if ARGV[3] == 'update' and exists == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1`)
+})
 
 // PutRule creates (create: conflict if the name exists) or replaces
 // (not_found if it does not) a rule.
@@ -92,7 +95,7 @@ func (r Rules) PutRule(ctx context.Context, rule monitor.Rule, create bool) erro
 	if create {
 		mode = "create"
 	}
-	ok, err := putScript.Run(ctx, r.s.Client, []string{r.key()}, rule.Name, b, mode).Int()
+	ok, err := putScript().Run(ctx, r.s.Client, []string{r.key()}, rule.Name, b, mode).Int()
 	if err != nil {
 		return fmt.Errorf("write alert rule: %w", err)
 	}

@@ -2,6 +2,10 @@
 // (sessions.Store): one hash per session holding its record and its
 // cookies, expiring with the session, and an index per API key for
 // listing. The embedded miniredis of `riptide serve` runs the same code.
+//
+// Its Lua scripts are hashed (redis.NewScript) on first use, not at
+// package init, which every cold start of every function linking the
+// package pays (docs/cold-start.md).
 package sessionstore
 
 import (
@@ -12,6 +16,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -126,7 +131,8 @@ func sessionOf(id string, h map[string]string) (*sessions.Session, error) {
 // touchScript moves a session's expiry atomically, so that a crawl's
 // sliding renewal never undoes an extend running beside it: the new
 // expiry is max(expires + add, at_least), refused past max (0: none).
-var touchScript = redis.NewScript(`
+var touchScript = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local cur = redis.call('HGET', KEYS[1], 'expires')
 if not cur then return -1 end
 local e = tonumber(cur) + tonumber(ARGV[1])
@@ -136,6 +142,7 @@ redis.call('HSET', KEYS[1], 'expires', e, 'last_used', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'uses', ARGV[5])
 redis.call('PEXPIREAT', KEYS[1], e)
 return e`)
+})
 
 // Touch implements sessions.Store.
 func (st *Store) Touch(ctx context.Context, id string, t sessions.Touch) (*sessions.Session, error) {
@@ -146,7 +153,7 @@ func (st *Store) Touch(ctx context.Context, id string, t sessions.Touch) (*sessi
 	if !t.Max.IsZero() {
 		max = ms(t.Max)
 	}
-	n, err := touchScript.Run(ctx, st.s.Client, []string{st.key(id)}, t.Add.Milliseconds(), atLeast, max, ms(t.LastUsed), t.Uses).Int64()
+	n, err := touchScript().Run(ctx, st.s.Client, []string{st.key(id)}, t.Add.Milliseconds(), atLeast, max, ms(t.LastUsed), t.Uses).Int64()
 	if err != nil {
 		return nil, err
 	}
@@ -176,12 +183,14 @@ func (st *Store) Touch(ctx context.Context, id string, t sessions.Touch) (*sessi
 // plain HSET on an expired session would bring back a hash with no
 // expiry. ARGV: number of fields to set, then field/value pairs, then
 // fields to delete.
-var saveScript = redis.NewScript(`
+var saveScript = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local n = tonumber(ARGV[1])
 for i = 2, 2 * n, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 for i = 2 * n + 2, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
 return 1`)
+})
 
 // SaveCookies implements sessions.Store.
 func (st *Store) SaveCookies(ctx context.Context, id string, set []sessions.Cookie, removed []string) (bool, error) {
@@ -196,7 +205,7 @@ func (st *Store) SaveCookies(ctx context.Context, id string, set []sessions.Cook
 	for _, r := range removed {
 		args = append(args, cookiePrefix+r)
 	}
-	n, err := saveScript.Run(ctx, st.s.Client, []string{st.key(id)}, args...).Int()
+	n, err := saveScript().Run(ctx, st.s.Client, []string{st.key(id)}, args...).Int()
 	return n == 1, err
 }
 

@@ -202,7 +202,7 @@ func (r *Runs) Push(ctx context.Context, id string, p spider.PushPolicy, links [
 		args := make([]any, 0, 3+3*n)
 		args = append(args, direction(p), p.TTL.Milliseconds(), n)
 		args = appendLinks(args, links[:n])
-		got, err := spiderPush.Run(ctx, r.s.Client, keys, args...).Int()
+		got, err := spiderPush().Run(ctx, r.s.Client, keys, args...).Int()
 		if err != nil {
 			return added, err
 		}
@@ -254,13 +254,13 @@ func parseInfo(v string) (depth int, referrer string) {
 // Takeover implements spider.RunStore.
 func (r *Runs) Takeover(ctx context.Context, id, batch string) (int, error) {
 	k := r.keys(id)
-	return spiderTakeover.Run(ctx, r.s.Client, []string{k.meta, k.inflight, k.frontier}, batch).Int()
+	return spiderTakeover().Run(ctx, r.s.Client, []string{k.meta, k.inflight, k.frontier}, batch).Int()
 }
 
 // Claim implements spider.RunStore.
 func (r *Runs) Claim(ctx context.Context, id string, c spider.ClaimRequest) (spider.Claim, error) {
 	k := r.keys(id)
-	res, err := spiderClaim.Run(ctx, r.s.Client, []string{k.meta, k.frontier, k.info, k.inflight},
+	res, err := spiderClaim().Run(ctx, r.s.Client, []string{k.meta, k.frontier, k.info, k.inflight},
 		c.Batch, c.Want, c.Now.UnixMilli(), c.PageBytes).StringSlice()
 	if err != nil {
 		return spider.Claim{}, err
@@ -365,7 +365,7 @@ func (r *Runs) Complete(ctx context.Context, id, batch string, p spider.PushPoli
 		args = append(args, o.URL, outcomeNames[o.Kind], o.Reason, o.Bytes, o.ContentHash, result, o.Depth, errJSON, o.KnownDupLinks, len(o.Links))
 		args = appendLinks(args, o.Links)
 	}
-	got, err := spiderComplete.Run(ctx, r.s.Client, keys, args...).Int64Slice()
+	got, err := spiderComplete().Run(ctx, r.s.Client, keys, args...).Int64Slice()
 	if err != nil {
 		_ = r.dropRecords(ctx, written, nil)
 		return nil, err
@@ -404,7 +404,7 @@ func (r *Runs) Transition(ctx context.Context, id, to string, now time.Time, fro
 	for _, f := range from {
 		args = append(args, f)
 	}
-	got, err := spiderTransition.Run(ctx, r.s.Client, []string{r.keys(id).meta}, args...).Text()
+	got, err := spiderTransition().Run(ctx, r.s.Client, []string{r.keys(id).meta}, args...).Text()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
 	}

@@ -1,11 +1,17 @@
 package spiderruns
 
-import "github.com/redis/go-redis/v9"
+import (
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // The Lua scripts of Runs. Each touches only the keys of one run,
 // which share a Redis Cluster slot through the {id} hash tag, and runs
 // atomically: that is what keeps a run's budgets exact while batches in
-// several processes claim and record pages at once.
+// several processes claim and record pages at once. Each is hashed
+// (redis.NewScript) on first use, not at package init: a cold start of a
+// function that never runs a spider does not pay for them.
 
 // spiderPushLua enqueues links. Arguments from `start`, in triples: url,
 // base priority, tag. Tag "q:<info>" enqueues the URL unless seen (score =
@@ -52,9 +58,11 @@ end
 `
 
 // spiderPush: KEYS meta seen deep frontier info; ARGV dir ttl n triples...
-var spiderPush = redis.NewScript(spiderPushLua + `
+var spiderPush = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(spiderPushLua + `
 return push(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], tonumber(ARGV[1]), ARGV[2], ARGV, 4, tonumber(ARGV[3]))
 `)
+})
 
 // spiderClaim pops up to ARGV[2] URLs for batch ARGV[1], reserving the
 // budget for each before anyone crawls it: a page slot (reserved <=
@@ -66,7 +74,8 @@ return push(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], tonumber(ARGV[1]), ARGV
 // "budget" (which one), "empty" (frontier empty).
 //
 // KEYS meta frontier info inflight; ARGV batch want now_ms page_bytes
-var spiderClaim = redis.NewScript(`
+var spiderClaim = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local meta = KEYS[1]
 local st = redis.call('HGET', meta, 'state')
 if st ~= 'running' then return {'state', st or ''} end
@@ -109,6 +118,7 @@ for i = 1, #popped, 2 do
 end
 return out
 `)
+})
 
 // spiderComplete records the outcomes of claimed URLs (several per call:
 // pages finishing together are recorded in one round trip), each
@@ -128,7 +138,8 @@ return out
 // KEYS meta inflight results hashes seen deep frontier info
 // ARGV batch ttl dir count, then per record: url outcome reason bytes hash
 // result depth last_error known_dup_links nlinks, link triples...
-var spiderComplete = redis.NewScript(spiderPushLua + `
+var spiderComplete = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(spiderPushLua + `
 local meta = KEYS[1]
 local function complete1(batch, url, outcome, reason, bytesArg, hash, result, depthArg, lastErr, knownDups, ttl, dir, args, linkStart, nlinks)
   local v = redis.call('HGET', KEYS[2], url)
@@ -183,6 +194,7 @@ for r = 1, n do
 end
 return out
 `)
+})
 
 // spiderTakeover makes batch ARGV[1] the owner of the run and puts every
 // URL still claimed by an earlier batch (one that crashed or timed out)
@@ -190,7 +202,8 @@ return out
 // works at a time, so anything in flight at this point is orphaned.
 //
 // KEYS meta inflight frontier; ARGV batch
-var spiderTakeover = redis.NewScript(`
+var spiderTakeover = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local meta = KEYS[1]
 redis.call('HSET', meta, 'batch', ARGV[1])
 local all = redis.call('HGETALL', KEYS[2])
@@ -209,6 +222,7 @@ end
 redis.call('DEL', KEYS[2])
 return n
 `)
+})
 
 // spiderTransition moves the run's state from one of ARGV[2..] to ARGV[1]
 // and returns the state it found (the caller learns whether it moved by
@@ -216,7 +230,8 @@ return n
 // the duration deadline by the time spent paused.
 //
 // KEYS meta; ARGV new now_ms allowed...
-var spiderTransition = redis.NewScript(`
+var spiderTransition = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return false end
 for i = 3, #ARGV do
@@ -235,3 +250,4 @@ for i = 3, #ARGV do
 end
 return st
 `)
+})
