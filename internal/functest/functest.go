@@ -65,7 +65,12 @@ func DriveEventsWith(t *testing.T, function string, newHandler NewHandler, extra
 	t.Helper()
 	// A blob folder: the worker's backup task writes there when no bucket
 	// is configured.
-	env := map[string]string{"RIPTIDE_API_KEYS": SampleKey, "RIPTIDE_LOG_LEVEL": "warn", "RIPTIDE_BLOB_DIR": t.TempDir()}
+	// AWS_LAMBDA_FUNCTION_NAME: the function is wired as in Lambda, where
+	// nothing runs between invocations. Without it the workers function
+	// starts `riptide serve`'s job pool, which ran the sample event's job
+	// after the test and wrote into the blob folder while it was removed.
+	env := map[string]string{"RIPTIDE_API_KEYS": SampleKey, "RIPTIDE_LOG_LEVEL": "warn", "RIPTIDE_BLOB_DIR": t.TempDir(),
+		"AWS_LAMBDA_FUNCTION_NAME": "riptide-" + function}
 	for k, v := range extra {
 		env[k] = v
 	}
