@@ -59,6 +59,7 @@ func main() {
 	ctx := context.Background()
 	redisURL, stop := startRedis()
 	defer stop()
+	cleanup = stop
 	// The peer first: the floor of this machine, measured in the same run.
 	peer, err := measure(ctx, root, riePath, "peer", "./tools/coldstart/peer", "health", *runs, redisURL)
 	if err != nil {
@@ -334,7 +335,12 @@ func startRedis() (string, func()) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// cleanup runs before fail exits (deferred calls do not): the
+// redis-server startRedis started must not outlive a failed run.
+var cleanup = func() {}
+
 func fail(err error) {
+	cleanup()
 	fmt.Fprintln(os.Stderr, "coldstart:", err)
 	os.Exit(1)
 }
