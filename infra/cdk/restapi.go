@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -334,6 +335,11 @@ func (r *RestAPI) addMetering(stackName string, props *RestAPIProps) (*awsapigat
 	fn := props.Functions.Get(AuthorizerFunction)
 	if fn == nil {
 		return nil, fmt.Errorf("no %s function in the function table: the usage plans would meter nobody", AuthorizerFunction)
+	}
+	if !slices.ContainsFunc(props.UsagePlans, func(p GatewayUsagePlan) bool { return p.Name == gatewaykeys.DefaultPlan }) {
+		// Callers of a plan the stack has no usage plan for are metered
+		// on default's.
+		return nil, fmt.Errorf("usage plans: one must be named %q", gatewaykeys.DefaultPlan)
 	}
 	names := make([]string, len(props.UsagePlans))
 	planARNs := []*string{}

@@ -463,14 +463,18 @@ func TestBadRouteTablesAreRejected(t *testing.T) {
 		}, "routes a.one and a.two both serve GET /a"},
 		"inexpressible path": {[]routes.Route{{Op: "a.root", Group: "a", Method: "GET", Path: "/a/{$}"}}, "route a.root: path"},
 		"no authorizer":      {[]routes.Route{{Op: "a.get", Group: "a", Method: "GET", Path: "/a"}}, "no authorizer function in the function table"},
+		"no default plan":    {[]routes.Route{{Op: "a.get", Group: "a", Method: "GET", Path: "/a"}}, `usage plans: one must be named "default"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			app := mustApp(t)
-			table := fns
-			if name == "no authorizer" {
+			table, plans := fns, DefaultUsagePlans
+			switch name {
+			case "no authorizer":
 				table = fns[:1]
+			case "no default plan":
+				plans = []GatewayUsagePlan{{Name: "pro", RatePerSecond: 1, Burst: 1}}
 			}
-			_, err := NewRiptideStack(app, "Bad", &RiptideStackProps{AssetDir: dir, Functions: table, Routes: c.routes})
+			_, err := NewRiptideStack(app, "Bad", &RiptideStackProps{AssetDir: dir, Functions: table, Routes: c.routes, UsagePlans: plans})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error = %v, want one containing %q", err, c.want)
 			}
