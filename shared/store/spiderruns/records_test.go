@@ -176,10 +176,7 @@ func TestBlobRecordWriteFails(t *testing.T) {
 // process without one: it says so rather than losing them silently.
 func TestBlobRecordsWithoutABlobStore(t *testing.T) {
 	s := open(t, "redis")
-	d, err := blob.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := blobDir(t)
 	rs := spiderruns.New(s, spiderruns.WithBlobRecords(d, 0))
 	ctx := context.Background()
 	id := spider.NewID()
@@ -272,10 +269,7 @@ func (c *countingStore) Delete(ctx context.Context, key string) error {
 // object's records.
 func TestOneBlobObjectPerCompletion(t *testing.T) {
 	s := open(t, "redis")
-	d, err := blob.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := blobDir(t)
 	st := &countingStore{Store: d}
 	rs := spiderruns.New(s, spiderruns.WithBlobRecords(st, 0))
 	ctx := context.Background()
@@ -344,10 +338,7 @@ func TestOneBlobObjectPerCompletion(t *testing.T) {
 // run did not keep is deleted at once.
 func TestBlobObjectOfStaleAndDuplicatePages(t *testing.T) {
 	s := open(t, "redis")
-	d, err := blob.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := blobDir(t)
 	rs := spiderruns.New(s, spiderruns.WithBlobRecords(d, 0))
 	ctx := context.Background()
 	id := spider.NewID()
@@ -393,10 +384,7 @@ func TestBlobObjectOfStaleAndDuplicatePages(t *testing.T) {
 // A malformed reference is an error, not a wrong record.
 func TestOlderBlobRecordReferencesStillRead(t *testing.T) {
 	s := open(t, "redis")
-	d, err := blob.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := blobDir(t)
 	rs := spiderruns.New(s, spiderruns.WithBlobRecords(d, 0))
 	ctx := context.Background()
 	id := spider.NewID()
@@ -432,4 +420,14 @@ func TestOlderBlobRecordReferencesStillRead(t *testing.T) {
 	if left, _ := d.List(ctx, ""); len(left) != 0 {
 		t.Errorf("objects left: %+v", left)
 	}
+}
+
+// blobDir is a blob folder of the test's own, standing in for S3.
+func blobDir(t *testing.T) *blob.Dir {
+	t.Helper()
+	d, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
