@@ -6,9 +6,13 @@ import (
 	"testing"
 )
 
-func TestMarshalResultSplicesTheDocument(t *testing.T) {
+func TestAppendResultSplicesTheDocument(t *testing.T) {
 	res := &Result{URL: "http://a.example/", Status: 200, Document: json.RawMessage(`{"title":"T","text":"x \u003c y"}`)}
-	b, err := marshalResult(res)
+	b, err := appendResult([]byte("stale"), res)
+	if err == nil && !strings.HasPrefix(string(b), "stale") {
+		t.Fatalf("appendResult must append to the buffer it is given: %s", b)
+	}
+	b = b[len("stale"):]
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,7 +23,7 @@ func TestMarshalResultSplicesTheDocument(t *testing.T) {
 	if back.URL != res.URL || back.Status != 200 || string(back.Document) != string(res.Document) {
 		t.Fatalf("round trip: %s", b)
 	}
-	plain, _ := marshalResult(&Result{URL: "u"})
+	plain, _ := appendResult(nil, &Result{URL: "u"})
 	if !json.Valid(plain) || strings.Contains(string(plain), "document") {
 		t.Fatalf("no document: %s", plain)
 	}

@@ -37,7 +37,8 @@ type RunStore interface {
 	Claim(ctx context.Context, id string, c ClaimRequest) (Claim, error)
 	// Complete records the outcomes of claimed URLs, each atomically with
 	// pushing its links, and says what became of each (RecordStored,
-	// RecordDuplicate, RecordStale), in order.
+	// RecordDuplicate, RecordStale), in order. It must not keep an
+	// outcome's Result past its return: the caller reuses the buffer.
 	Complete(ctx context.Context, id, batch string, p PushPolicy, outcomes []Outcome) ([]Recorded, error)
 	// Transition moves the run's state to `to` if it is one of from, and
 	// returns the state it found (empty: no such run). Pausing records

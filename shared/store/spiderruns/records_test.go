@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -69,14 +70,22 @@ func TestLargeRecordsInTheBlobStore(t *testing.T) {
 	p := claimed(t, rs, id, "a", "b", "c", "d", "e")
 	big := func(u string) []byte { return sized(u, spiderruns.MinBlobRecord) }
 	medium := sized("d", 4<<10) // over 1 KiB, under the blob threshold: a Redis key
-	got, err := rs.Complete(ctx, id, "b1", p, []spider.Outcome{
+	outcomes := []spider.Outcome{
 		{URL: "a", Kind: spider.OutcomeOK, ContentHash: "h1", Result: big("a")},
 		{URL: "b", Kind: spider.OutcomeOK, ContentHash: "h1", Result: big("b")}, // duplicate content: not stored
 		{URL: "c", Kind: spider.OutcomeFailed, Result: []byte(`{"u":"c"}`)},
-		{URL: "d", Kind: spider.OutcomeOK, ContentHash: "h2", Result: medium},
+		{URL: "d", Kind: spider.OutcomeOK, ContentHash: "h2", Result: slices.Clone(medium)},
 		{URL: "e", Kind: spider.OutcomeOK, ContentHash: "h3", Result: big("e")},
 		{URL: "stale", Kind: spider.OutcomeOK, Result: big("s")}, // never claimed: not stored
-	})
+	}
+	got, err := rs.Complete(ctx, id, "b1", p, outcomes)
+	// The spider reuses its record buffers once Complete returns
+	// (spider.RunStore): nothing stored may still point into them.
+	for _, o := range outcomes {
+		for i := range o.Result {
+			o.Result[i] = '#'
+		}
+	}
 	if err != nil || len(got) != 6 || got[1] != spider.RecordDuplicate || got[5] != spider.RecordStale {
 		t.Fatalf("complete %v %v", got, err)
 	}
