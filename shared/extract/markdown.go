@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"net/url"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 type mdWriter struct {
 	base *url.URL
 	keep func(*node) bool
+	para []byte // paragraphs being built (appendBlocks)
 }
 
 func renderMarkdown(root *node, base *url.URL, keepFn func(*node) bool) string {
@@ -35,13 +37,39 @@ func (w *mdWriter) blocks(kids []*node, depth int) string {
 // same list rather than joined on their own, so a paragraph is copied once
 // however deep the wrappers nest.
 func (w *mdWriter) appendBlocks(out *[]string, kids []*node, depth int) {
-	var para strings.Builder
+	// A paragraph is built in w.para from start on, shared by the nested
+	// calls (they begin after a flush, or, from inline, append after this
+	// paragraph and truncate back): one buffer per page instead of a
+	// growing builder per paragraph. A paragraph of one piece (a <p> with
+	// one text node, the common case) is that piece, trimmed, not a copy.
+	start := len(w.para)
+	defer func() { w.para = w.para[:start] }()
+	var only string
+	pieces := 0
 	flush := func() {
-		s := strings.TrimSpace(para.String())
-		para.Reset()
+		var s string
+		if pieces == 1 {
+			s = strings.TrimSpace(only)
+		} else if pieces > 1 {
+			s = strings.TrimSpace(string(w.para[start:]))
+		}
+		w.para, only, pieces = w.para[:start], "", 0
 		if s != "" {
 			*out = append(*out, s)
 		}
+	}
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		if pieces == 1 {
+			w.para = append(w.para, only...)
+		}
+		if pieces++; pieces == 1 {
+			only = s
+			return
+		}
+		w.para = append(w.para, s...)
 	}
 	for _, k := range kids {
 		if !w.keep(k) {
@@ -49,12 +77,12 @@ func (w *mdWriter) appendBlocks(out *[]string, kids []*node, depth int) {
 		}
 		if k.isText() || !k.block || k.tag == atom.Br {
 			if k.tag == atom.Br {
-				if strings.TrimSpace(para.String()) != "" {
-					para.WriteString("  \n")
+				if pieces == 1 && strings.TrimSpace(only) != "" || pieces > 1 && len(bytes.TrimSpace(w.para[start:])) > 0 {
+					add("  \n")
 				}
 				continue
 			}
-			para.WriteString(w.inline(k))
+			add(w.inline(k))
 			continue
 		}
 		flush()
