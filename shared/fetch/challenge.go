@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unsafe"
 )
 
 // Challenge vendors reported by DetectChallenge.
@@ -79,19 +78,13 @@ func DetectChallenge(status int, header http.Header, body []byte) (Challenge, bo
 	if len(body) > limit {
 		body = body[:limit]
 	}
-	// Every page is scanned, so the lowered copy comes from a pool and the
-	// title is read through a string view of it (cloned: the buffer goes
-	// back to the pool): two fewer allocations of up to the scan limit a
-	// page.
-	lp := lowerPool.Get().(*[]byte)
-	defer lowerPool.Put(lp)
-	lowerBody := lowerInto((*lp)[:0], body)
-	*lp = lowerBody
-	title := strings.Clone(pageTitle(unsafe.String(unsafe.SliceData(lowerBody), len(lowerBody))))
-	found := challengeMarkerSet().find(lowerBody)
+	// Every page is scanned: the markers are matched and the title found
+	// in any case on the body as it is, without a lowered copy.
+	title := pageTitle(body)
+	found := challengeMarkerSet().find(body)
 	has := func(s ...string) string {
 		for _, m := range s {
-			if found[m] {
+			if found.has(m) {
 				return m
 			}
 		}
@@ -175,13 +168,17 @@ func DetectChallenge(status int, header http.Header, body []byte) (Challenge, bo
 	if blockStatus {
 		return Challenge{captchaVendor(widget), "captcha wall on HTTP " + strconv.Itoa(status) + " (" + widget + phrase + ")"}, true
 	}
-	if visibleTextLen(lowerBody, smallPageText) < smallPageText {
+	lp := lowerPool.Get().(*[]byte)
+	defer lowerPool.Put(lp)
+	*lp = lowerInto((*lp)[:0], body)
+	if visibleTextLen(*lp, smallPageText) < smallPageText {
 		return Challenge{captchaVendor(widget), "captcha wall (title " + `"` + title + `"` + ")"}, true
 	}
 	return Challenge{}, false
 }
 
-// lowerPool holds the buffers DetectChallenge lowers a page's head into.
+// lowerPool holds the buffers DetectChallenge lowers a page's head into
+// when it has to measure its visible text (a captcha widget was found).
 var lowerPool = sync.Pool{New: func() any { b := make([]byte, 0, okStatusScanBytes); return &b }}
 
 // lowerInto appends b with ASCII letters lowered to dst. ASCII only: every
@@ -214,22 +211,51 @@ func titleSaysCheck(title string) bool {
 	return false
 }
 
-// pageTitle returns the (lowercased) document title, unescaped and trimmed.
-func pageTitle(lower string) string {
-	i := strings.Index(lower, "<title")
+// pageTitle returns the lowercased document title, unescaped and trimmed;
+// the tags are matched in any case.
+func pageTitle(body []byte) string {
+	i := indexFold(body, "<title")
 	if i < 0 {
 		return ""
 	}
-	j := strings.IndexByte(lower[i:], '>')
+	j := bytes.IndexByte(body[i:], '>')
 	if j < 0 {
 		return ""
 	}
-	rest := lower[i+j+1:]
-	k := strings.Index(rest, "</title")
+	rest := body[i+j+1:]
+	k := indexFold(rest[:min(len(rest), 1024+len("</title"))], "</title")
 	if k < 0 || k > 1024 {
 		return ""
 	}
-	return strings.Join(strings.Fields(html.UnescapeString(rest[:k])), " ")
+	return strings.Join(strings.Fields(html.UnescapeString(string(lowerInto(nil, rest[:k])))), " ")
+}
+
+// indexFold is the index of the first lower-case ASCII needle in b, in any
+// ASCII case; -1 when absent.
+func indexFold(b []byte, needle string) int {
+	first, upper := needle[0], needle[0]
+	if first >= 'a' && first <= 'z' {
+		upper = first - ('a' - 'A')
+	}
+	for i := 0; i+len(needle) <= len(b); i++ {
+		if first == upper {
+			// Not a letter: skip to it at memchr speed.
+			j := bytes.IndexByte(b[i:], first)
+			if j < 0 {
+				return -1
+			}
+			i += j
+			if i+len(needle) > len(b) {
+				return -1
+			}
+		} else if c := b[i]; c != first && c != upper {
+			continue
+		}
+		if bytes.EqualFold(b[i:i+len(needle)], []byte(needle)) {
+			return i
+		}
+	}
+	return -1
 }
 
 // visibleTextLen estimates how much text a reader would see: characters

@@ -55,6 +55,8 @@ func TestDetectChallenge(t *testing.T) {
 		{"aws waf challenge script", 202, nil, `<html><head><script src="https://abc.token.awswaf.com/abc/challenge.js"></script></head><body><script>AwsWafIntegration.getToken()</script></body></html>`, VendorAWSWAF},
 		{"generic recaptcha wall", 200, nil, "recaptcha-wall.html", VendorCaptcha},
 		{"google unusual traffic 429", 429, nil, "google-sorry.html", VendorCaptcha},
+		{"cloudflare title and markers in upper case", 0, nil, `<HTML><HEAD><TITLE>Just A Moment...</TITLE></HEAD><BODY><SCRIPT>WINDOW._CF_CHL_OPT={}</SCRIPT></BODY></HTML>`, VendorCloudflare},
+		{"cloudflare title alone, upper-case tags", 503, h("Server", "cloudflare"), `<HTML><HEAD><TITLE>Just a moment...</TITLE></HEAD><BODY></BODY></HTML>`, VendorCloudflare},
 		{"hcaptcha on 403", 403, nil, `<html><body><h1>Checking</h1><script src="https://hcaptcha.com/1/api.js"></script><div class="h-captcha"></div></body></html>`, VendorCaptcha},
 
 		// Negatives: ordinary pages, including ones that talk about or embed

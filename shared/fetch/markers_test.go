@@ -49,13 +49,43 @@ func TestEveryDetectorMarkerIsInTheSet(t *testing.T) {
 func FuzzMarkerSetAgreesWithContains(f *testing.F) {
 	f.Add("xx window._cf_chl_opt yy access denied sec-cpt-if")
 	f.Add("chchlchallenge_px-cpx-c")
+	f.Add("Window._CF_chl_opt ACCESS Denied Sec-CPT-If")
 	m := challengeMarkerSet()
 	f.Fuzz(func(t *testing.T, text string) {
 		found := m.find([]byte(text))
+		lower := string(lowerInto(nil, []byte(text)))
 		for _, mk := range challengeMarkers {
-			if found[mk] != strings.Contains(text, mk) {
-				t.Fatalf("marker %q: set says %v, Contains says %v in %q", mk, found[mk], !found[mk], text)
+			if found.has(mk) != strings.Contains(lower, mk) {
+				t.Fatalf("marker %q: set says %v, Contains (ASCII case folded) says %v in %q", mk, found.has(mk), !found.has(mk), text)
 			}
 		}
 	})
+}
+
+// A long text is scanned in four pieces at once: a marker across a cut,
+// at either end or anywhere, in any case, is found, and nothing else is.
+func TestMarkerSetFindsMarkersAcrossTheCuts(t *testing.T) {
+	m := challengeMarkerSet()
+	for _, size := range []int{1024, 1031, 4099} {
+		q := size / 4
+		for _, mk := range challengeMarkers {
+			for _, cut := range []int{0, q, 2 * q, 3 * q, size - len(mk)} {
+				for back := range len(mk) + 1 {
+					at := cut - back
+					if at < 0 || at+len(mk) > size {
+						continue
+					}
+					text := []byte(strings.Repeat("x", size))
+					copy(text[at:], strings.ToUpper(mk[:len(mk)/2])+mk[len(mk)/2:])
+					found := m.find(text)
+					lower := string(lowerInto(nil, text))
+					for _, other := range challengeMarkers {
+						if found.has(other) != strings.Contains(lower, other) {
+							t.Fatalf("size %d, %q at %d: marker %q found=%v", size, mk, at, other, found.has(other))
+						}
+					}
+				}
+			}
+		}
+	}
 }
