@@ -294,6 +294,9 @@ func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts O
 	if err != nil {
 		return err
 	}
+	// The documents made from the page hold no part of it: its working
+	// memory serves the next page (a spider extracts one after another).
+	defer func() { page.Release() }()
 	done = p.phase(r, monitor.PhaseGate)
 	gate := page.Gate()
 	gated := done()
@@ -316,6 +319,7 @@ func (p *Pipeline) html(ctx context.Context, body []byte, pageURL string, opts O
 			return err
 		}
 		done = p.phase(r, monitor.PhaseExtract)
+		page.Release()
 		page, err = extract.Parse(ctx, []byte(rendered.HTML), rendered.FinalURL, extractLimit(opts))
 		r.Timings.ExtractMS += done().Milliseconds()
 		if err != nil {
