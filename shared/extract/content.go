@@ -58,6 +58,9 @@ const (
 	// siblingMin (one prose block's worth).
 	siblingShare = 0.2
 	siblingMin   = 80
+	// creditMax: longest block (runes) that may be a photo credit or a
+	// caption carrying one.
+	creditMax = 150
 )
 
 // blockGoodness scores the text an element holds directly.
@@ -329,6 +332,10 @@ func trimEdges(main *node) {
 		}
 		text := ownText(b)
 		switch {
+		case b.ownLen <= creditMax && !inDataStructure(b, main) && isCreditLine(text):
+			// Checked before the prose case: a caption that ends in its
+			// photo credit is punctuated like prose.
+			b.cut = true
 		case started && isCallToAction(text):
 			b.cut = true
 		case prose || b.ownLen > 80 || inDataStructure(b, main):

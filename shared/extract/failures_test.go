@@ -303,3 +303,26 @@ func TestReadabilityIsTheSecondOpinion(t *testing.T) {
 		t.Errorf("extraction_method = %q, want %q\n%s", d.ExtractionMethod, MethodReadability, d.Text)
 	}
 }
+
+// Photo credits without a class: a caption ending in "© Agency", a lone
+// "Foto: ..." line, a "(Credit: ...)" paragraph. They name who took a
+// picture the text does not show (extraction-dev 29232d44eab38979,
+// 9192fc0f8f69a682, c1a124170b91eb63). A sentence about copyright and a
+// code block with "image:" stay.
+func TestPhotoCreditsAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Ski season opens</title></head><body><article>
+<h1>Ski season opens on the glacier</h1>
+<div><img src="/skier.jpg"><p>The champion on the first run of the season. © AFP / Jane Roe</p></div>
+<p>The first lifts on the glacier opened on Saturday, two weeks earlier than last year, after a cold October left enough snow on the upper slopes.</p>
+<p>Foto: Max Muster</p>
+<p>Operators expect a busy season: hotel bookings in the valley are up by a tenth, and the new gondola doubles the number of skiers per hour.</p>
+<p>(Credit: John Doe / Mountain Agency)</p>
+<p>The lift company holds the copyright to its trail map, which it now publishes under an open licence so that apps can show the slopes.</p>
+<pre>services:
+  db:
+    image: postgres:18</pre>
+<p>Avalanche warnings remain in force above 3,000 metres until the new snow has settled, the regional warning service said on Friday.</p>
+</article></body></html>`, "https://snow.test/opening")
+	wantIn(t, "text", d.Text, "first lifts on the glacier", "new gondola", "holds the copyright", "image: postgres:18", "Avalanche warnings")
+	wantNotIn(t, "text", d.Text, "AFP / Jane Roe", "Max Muster", "Mountain Agency")
+}

@@ -203,3 +203,34 @@ func hasKeptTag(n *node, tag atom.Atom) bool {
 	}
 	return false
 }
+
+// creditLabels open a photo or source credit line: "Foto: dpa", "(Credit:
+// Jane Doe / Agency)", "Bildquelle: ...". Matched after lower-casing,
+// before the first colon.
+func creditLabels(k string) bool {
+	switch k {
+	case
+		"foto", "fotos", "bild", "bilder", "bildquelle", "photo", "photos",
+		"photo credit", "photo credits", "credit", "credits", "image", "image credit",
+		"image source", "quelle", "crédito", "créditos", "crédit", "crédits",
+		"fuente", "fonte", "zdjęcie", "fot":
+		return true
+	}
+	return false
+}
+
+// isCreditLine reports a short block that is a photo credit, or a caption
+// that carries one: it holds a copyright sign, or opens with a credit
+// label and a colon. A credit names the photographer or agency of an
+// image the text does not show; it is never part of the article's prose.
+func isCreditLine(text string) bool {
+	if strings.Contains(text, "©") {
+		return true
+	}
+	t := strings.TrimLeft(strings.ToLower(text), " ([")
+	i := strings.IndexAny(t, ":.")
+	if i <= 0 || i > 14 {
+		return false
+	}
+	return creditLabels(strings.TrimSpace(t[:i]))
+}
