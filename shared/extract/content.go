@@ -61,6 +61,9 @@ const (
 	// creditMax: longest block (runes) that may be a photo credit or a
 	// caption carrying one.
 	creditMax = 150
+	// feedbackMax: longest block (runes) that may be a question to the
+	// reader about the page ("Was this article helpful?").
+	feedbackMax = 100
 )
 
 // blockGoodness scores the text an element holds directly.
@@ -335,6 +338,9 @@ func trimEdges(main *node) {
 		case b.ownLen <= creditMax && !inDataStructure(b, main) && isCreditLine(text):
 			// Checked before the prose case: a caption that ends in its
 			// photo credit is punctuated like prose.
+			b.cut = true
+		case b.ownLen <= feedbackMax && isFeedbackQuestion(text):
+			// Before the prose case too: the question is punctuated.
 			b.cut = true
 		case started && isCallToAction(text):
 			b.cut = true

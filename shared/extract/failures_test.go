@@ -326,3 +326,20 @@ func TestPhotoCreditsAreCut(t *testing.T) {
 	wantIn(t, "text", d.Text, "first lifts on the glacier", "new gondola", "holds the copyright", "image: postgres:18", "Avalanche warnings")
 	wantNotIn(t, "text", d.Text, "AFP / Jane Roe", "Max Muster", "Mountain Agency")
 }
+
+// A rating widget's question about the page itself ("Wie bewerten Sie
+// diesen Artikel?", extraction-dev c1f92eb72456901a, 234f692114344946) is
+// cut; a question in the text about something else stays.
+func TestFeedbackQuestionsAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Blog length</title></head><body><article>
+<h1>How long should a blog post be?</h1>
+<p>Search engines do not count words, but readers notice when a post ends before it has answered the question that brought them to the page.</p>
+<h2>How long should a blog post be?</h2>
+<p>Long enough to answer the question fully, and no longer: for most how-to topics that is between one and two thousand words, with examples.</p>
+<p>Shorter posts work for news and announcements, where the reader wants the facts and a link to the details, not a tutorial.</p>
+<div><p>Wie bewerten Sie diesen Artikel?</p><p>Was this article helpful?</p></div>
+<p>Editors should check the length against the competing pages before publishing, and cut what repeats what the reader already knows.</p>
+</article></body></html>`, "https://blog.test/length")
+	wantIn(t, "text", d.Text, "How long should a blog post be?", "Long enough to answer", "Editors should check")
+	wantNotIn(t, "text", d.Text, "diesen Artikel", "Was this article helpful")
+}

@@ -104,3 +104,43 @@ func isCallToAction(text string) bool {
 	}
 	return false
 }
+
+// pageSelfReferences name the page itself ("this article", "diesen
+// Artikel"). Each starts with a space so that only whole words match in
+// the space-padded, lower-cased line.
+var pageSelfReferences = []string{
+	" this article", " this post", " this page", " this story", " this recipe",
+	" diesen artikel", " dieser artikel", " der artikel", " den artikel", " dem artikel",
+	" diesen beitrag", " dieser beitrag", " der beitrag", " den beitrag", " dem beitrag",
+	" diese seite", " dieses rezept", " cet article", " l'article", " l’article", " cette page",
+	" este artículo", " el artículo", " esta página", " esta nota", " esta receta",
+	" questo articolo", " l'articolo", " questa pagina", " este artigo", " o artigo",
+	" dit artikel", " deze pagina", " ten artykuł", " ta strona",
+}
+
+// isFeedbackQuestion reports a short question to the reader about the
+// page itself: "Was this article helpful?", "Wie bewerten Sie diesen
+// Artikel?", "Möchten Sie den Artikel teilen?". It belongs to a rating or
+// share widget, not to the text. Questions about anything else (an FAQ's
+// "How long should a blog post be?") do not name the page.
+func isFeedbackQuestion(text string) bool {
+	t := strings.TrimRight(text, " *")
+	if !strings.HasSuffix(t, "?") || len(t) > 120 {
+		return false
+	}
+	t = " " + strings.ToLower(t)
+	for _, s := range pageSelfReferences {
+		if i := strings.Index(t, s); i >= 0 {
+			if j := i + len(s); j == len(t) || !isWordByte(t[j]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isWordByte reports an ASCII letter or digit, or a byte of a multi-byte
+// UTF-8 rune (a letter in the languages above).
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80
+}
