@@ -2,6 +2,7 @@ package extract
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -259,7 +260,8 @@ func keep(n *node) bool {
 //   - short calls to action (subscribe, donate, download the app) after the
 //     article has started;
 //   - every non-prose block after the last prose block ("share", "tags",
-//     "0 comments");
+//     "0 comments"), except the author's short closing paragraphs (a
+//     paragraph without links that ends like a sentence);
 //   - leading link lines and short labels before the first prose block
 //     (breadcrumbs, dates, categories), headings excepted.
 func trimEdges(main *node) {
@@ -363,6 +365,9 @@ func trimEdges(main *node) {
 		if inDataStructure(b, main) {
 			continue // a trailing table or code block is content, not furniture
 		}
+		if b.tag == atom.P && b.ownLinkLen == 0 && endsSentence(ownText(b)) {
+			continue // a short closing paragraph of the author, not a label
+		}
 		b.cut = true
 	}
 	for _, b := range blocks {
@@ -377,6 +382,21 @@ func trimEdges(main *node) {
 			b.cut = true
 		}
 	}
+}
+
+// endsSentence reports text that ends like a finished sentence, a smiley or
+// an emoji: the closing words of a post ("Viel Spaß beim Nachbacken!",
+// "das gefällt mir 😉"). Labels and names ("Kontakt", "Mehr Themen:",
+// "Jane Doe") do not.
+func endsSentence(s string) bool {
+	s = strings.TrimSpace(s)
+	for _, e := range []string{".", "!", "…", ":)", ";)", ":-)", ";-)", "=)", "<3"} {
+		if strings.HasSuffix(s, e) {
+			return true
+		}
+	}
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r >= 0x1F300 && r <= 0x1FAFF || r >= 0x2600 && r <= 0x27BF
 }
 
 // inDataStructure reports whether b is (inside) a table cell, a caption or

@@ -343,3 +343,21 @@ func TestFeedbackQuestionsAreCut(t *testing.T) {
 	wantIn(t, "text", d.Text, "How long should a blog post be?", "Long enough to answer", "Editors should check")
 	wantNotIn(t, "text", d.Text, "diesen Artikel", "Was this article helpful")
 }
+
+// The author's short closing paragraphs after the last long one stay
+// (extraction-dev 4fb4b2021addbbdf, d7eb4b3c731ded47); labels, names and
+// link lines there still go.
+func TestShortClosingParagraphsStay(t *testing.T) {
+	d := extractString(t, `<html><head><title>Wakeboard contest</title></head><body><article>
+<h1>Contest on the floating ramp</h1>
+<p>On the 19th of August the lake hosts the captains' contest again: a floating mini ramp, twenty riders and a jury that judges style over height.</p>
+<p>Registration opens at ten in the morning on the beach, the first heats start at noon and the final is planned for five in the afternoon.</p>
+<p>Be there or be square!</p>
+<p>Das gefällt mir 😉</p>
+<p>Mehr Themen:</p>
+<p>Jane Roe</p>
+<p><a href="/a">Other contests</a></p>
+</article></body></html>`, "https://lake.test/contest")
+	wantIn(t, "text", d.Text, "first heats start", "Be there or be square!", "Das gefällt mir 😉")
+	wantNotIn(t, "text", d.Text, "Mehr Themen", "Jane Roe", "Other contests")
+}
