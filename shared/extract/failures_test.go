@@ -322,9 +322,10 @@ func TestPhotoCreditsAreCut(t *testing.T) {
   db:
     image: postgres:18</pre>
 <p>Avalanche warnings remain in force above 3,000 metres until the new snow has settled, the regional warning service said on Friday.</p>
+<p>Beitragsbild: Titelseite der Bergzeitung, Ausriss.</p>
 </article></body></html>`, "https://snow.test/opening")
 	wantIn(t, "text", d.Text, "first lifts on the glacier", "new gondola", "holds the copyright", "image: postgres:18", "Avalanche warnings")
-	wantNotIn(t, "text", d.Text, "AFP / Jane Roe", "Max Muster", "Mountain Agency")
+	wantNotIn(t, "text", d.Text, "AFP / Jane Roe", "Max Muster", "Mountain Agency", "Bergzeitung")
 }
 
 // A rating widget's question about the page itself ("Wie bewerten Sie

@@ -213,7 +213,9 @@ func creditLabels(k string) bool {
 		"foto", "fotos", "bild", "bilder", "bildquelle", "photo", "photos",
 		"photo credit", "photo credits", "credit", "credits", "image", "image credit",
 		"image source", "quelle", "crédito", "créditos", "crédit", "crédits",
-		"fuente", "fonte", "zdjęcie", "fot":
+		"fuente", "fonte", "zdjęcie", "fot", "titelbild", "beitragsbild", "headerbild",
+		"bildnachweis", "bildnachweise", "fotonachweis", "fotocredit", "fotocredits",
+		"photocredit", "photocredits", "crédits photos", "crédit photo", "copyright":
 		return true
 	}
 	return false
@@ -229,7 +231,7 @@ func isCreditLine(text string) bool {
 	}
 	t := strings.TrimLeft(strings.ToLower(text), " ([")
 	i := strings.IndexAny(t, ":.")
-	if i <= 0 || i > 14 {
+	if i <= 0 || i > 16 {
 		return false
 	}
 	return creditLabels(strings.TrimSpace(t[:i]))
