@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/text/unicode/norm"
 )
 
 // node mirrors one element or text node of the parsed page with the
@@ -154,7 +155,7 @@ func (t *tree) add(h *html.Node, parent *node, depth int) *node {
 			}
 		}
 	case html.TextNode:
-		n.text = h.Data
+		n.text = nfc(h.Data)
 	}
 	if depth >= maxDepth {
 		return n
@@ -468,4 +469,18 @@ func (t *tree) resetSelection() {
 		n.skip = false
 		n.out = false
 	}
+}
+
+// nfc returns s in Unicode normalization form C. Pages mix precomposed and
+// decomposed forms of the same letters (a combining diaeresis after "u",
+// Bengali's precomposed "য়"); the text we return is in the canonical form
+// that search indexes and string comparison expect. ASCII text, most of
+// every page, is returned without looking further.
+func nfc(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return norm.NFC.String(s)
+		}
+	}
+	return s
 }

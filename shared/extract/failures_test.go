@@ -362,3 +362,16 @@ func TestShortClosingParagraphsStay(t *testing.T) {
 	wantIn(t, "text", d.Text, "first heats start", "Be there or be square!", "Das gefällt mir 😉")
 	wantNotIn(t, "text", d.Text, "Mehr Themen", "Jane Roe", "Other contests")
 }
+
+// Text comes out in Unicode normalization form C: a page that writes "ü"
+// as "u" plus a combining diaeresis, or Bengali "য়" precomposed
+// (extraction-dev 2c48c85acef7cbf0, a275a2b2a9f93e98), gives the same text
+// as one that writes them the canonical way.
+func TestTextIsNFC(t *testing.T) {
+	d := extractString(t, "<html><head><title>Babyschalen</title></head><body><article><h1>Babyschalen im Test</h1>"+
+		"<p>Besonders bei Babyschalen sollte gepru\u0308ft werden, ob sie zum Auto passen: nicht jede Schale sitzt in jedem Sitz fest genug, und das Gurtschloss muss erreichbar bleiben.</p>"+
+		"<p>\u0995\u09c1\u09b7\u09cd\u099f\u09bf\u09df\u09be in the second paragraph, which is long enough to be prose on its own and ends with a full stop.</p>"+
+		"</article></body></html>", "https://baby.test/schalen")
+	wantIn(t, "text", d.Text, "sollte geprüft werden", "\u0995\u09c1\u09b7\u09cd\u099f\u09bf\u09af\u09bc\u09be")
+	wantIn(t, "markdown", d.Markdown, "sollte geprüft werden")
+}
