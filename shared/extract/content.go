@@ -346,12 +346,14 @@ func trimEdges(main *node) {
 			b.cut = true
 		case started && isCallToAction(text):
 			b.cut = true
-		case prose || b.ownLen > 80 || inDataStructure(b, main):
-		case isFurnitureLine(text):
-			b.cut = true
-		case !started && isDateLine(text):
+		case !started && !inDataStructure(b, main) && isDateLine(text):
 			// A date or "Updated:" line before the body proper (it may
 			// follow the standfirst); in the body a date is content.
+			// Before the prose case: "Published: 2. February 2022" has
+			// the punctuation of a sentence.
+			b.cut = true
+		case prose || b.ownLen > 80 || inDataStructure(b, main):
+		case isFurnitureLine(text):
 			b.cut = true
 		}
 	}

@@ -375,3 +375,20 @@ func TestTextIsNFC(t *testing.T) {
 	wantIn(t, "text", d.Text, "sollte geprüft werden", "\u0995\u09c1\u09b7\u09cd\u099f\u09bf\u09af\u09bc\u09be")
 	wantIn(t, "markdown", d.Markdown, "sollte geprüft werden")
 }
+
+// A date line before the body that reads like a sentence ("Veröffentlichung:
+// 2. Februar 2022", extraction-dev 028622dd071cfb92; "Publikacja:
+// 04.05.2021", d664a9dd4988e67e; "asked Feb 6, 2014 at 20:37",
+// c9ba9616d67464d5) is cut like any other date line; a date in the body stays.
+func TestPunctuatedDateLinesBeforeTheBodyAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Vorverkauf</title></head><body><article>
+<h1>Kleiner Vorverkauf für Liga-Heimspiele gestartet</h1>
+<p>Veröffentlichung: 2. Februar 2022</p>
+<p>Publikacja: 04.05.2021</p>
+<p>Der Verein hat den Vorverkauf für die nächsten drei Heimspiele gestartet, zunächst für Dauerkarteninhaber und Mitglieder, ab Montag für alle. Karten gibt es online und an der Geschäftsstelle, die dafür ihre Öffnungszeiten verlängert; ermäßigte Karten nur dort.</p>
+<p>Am 2. Februar 2022.</p>
+<p>Wegen der geltenden Regeln dürfen höchstens zweitausend Zuschauer in die Halle, die Plätze werden mit Abstand vergeben.</p>
+</article></body></html>`, "https://verein.test/vorverkauf")
+	wantIn(t, "text", d.Text, "Vorverkauf für die nächsten", "Am 2. Februar 2022.", "zweitausend Zuschauer")
+	wantNotIn(t, "text", d.Text, "Veröffentlichung:", "Publikacja")
+}

@@ -73,6 +73,7 @@ func dateWords(k string) bool {
 		"publicado", "actualizado", "pubblicato", "aggiornato", "il",
 		"publicação", "atualizado", "gepubliceerd", "bijgewerkt", "op",
 		"opublikowano", "zaktualizowano", "dnia", "date", "datum",
+		"publikacja", "aktualizacja", "asked", "answered", "edited",
 		"cet", "cest", "utc", "gmt", "est", "edt", "pst", "pdt",
 		"bst", "mez", "mesz", "ist", "et":
 		return true
