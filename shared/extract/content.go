@@ -352,6 +352,8 @@ func trimEdges(main *node) {
 			// Before the prose case: "Published: 2. February 2022" has
 			// the punctuation of a sentence.
 			b.cut = true
+		case !started && !inDataStructure(b, main) && isBreadcrumbLine(text):
+			b.cut = true
 		case prose || b.ownLen > 80 || inDataStructure(b, main):
 		case isFurnitureLine(text):
 			b.cut = true

@@ -392,3 +392,17 @@ func TestPunctuatedDateLinesBeforeTheBodyAreCut(t *testing.T) {
 	wantIn(t, "text", d.Text, "Vorverkauf für die nächsten", "Am 2. Februar 2022.", "zweitausend Zuschauer")
 	wantNotIn(t, "text", d.Text, "Veröffentlichung:", "Publikacja")
 }
+
+// A breadcrumb line before the body whose links are a small part of it
+// (the unlinked title at the end is long: extraction-dev 096ca4147db2bdee)
+// is cut; a product line with pipes and an arrow in the body stay.
+func TestBreadcrumbLinesBeforeTheBodyAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Jahrestagung</title></head><body><article>
+<div>&gt; <a href="/blog">Blog</a> &gt; <a href="/blog/laender">Aus den Ländern</a> &gt; Digitalpolitische Jahrestagung 2015 der Stiftung in Stuttgart</div>
+<p>Three sizes of fire pits | Ranger 15" | Bonfire 19.5" | Yukon 27"</p>
+<p>Die Jahrestagung brachte Fachleute aus Verwaltung, Wirtschaft und Zivilgesellschaft zusammen, um über die digitale Agenda des Landes zu sprechen. Im Mittelpunkt standen offene Daten, Breitband und die Frage, wer die Infrastruktur bezahlt.</p>
+<p>Am Nachmittag ging es in Arbeitsgruppen weiter: Schule → Hochschule → Beruf war das Motto der Gruppe Bildung, die Ergebnisse werden im Frühjahr veröffentlicht.</p>
+</article></body></html>`, "https://gruen.test/tagung")
+	wantIn(t, "text", d.Text, "Three sizes of fire pits | Ranger", "Die Jahrestagung brachte", "Schule → Hochschule → Beruf")
+	wantNotIn(t, "text", d.Text, "Aus den Ländern")
+}

@@ -3,6 +3,7 @@ package extract
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html/atom"
 )
@@ -236,4 +237,24 @@ func isCreditLine(text string) bool {
 		return false
 	}
 	return creditLabels(strings.TrimSpace(t[:i]))
+}
+
+// isBreadcrumbLine reports a line of three or more parts joined by one kind
+// of separator, all but the last short: "Home > Blog > Title of the post",
+// "News » Health » Fitness". Sentences seldom use these separators twice. A
+// pipe does not count: product lines use it ("Three sizes | 15" | 19"").
+func isBreadcrumbLine(text string) bool {
+	for _, sep := range []string{"»", "›", ">", "→"} {
+		if strings.Count(text, sep) < 2 {
+			continue
+		}
+		parts := strings.Split(text, sep)
+		for _, p := range parts[:len(parts)-1] {
+			if utf8.RuneCountInString(strings.TrimSpace(p)) > 40 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
