@@ -355,7 +355,7 @@ func trimEdges(main *node) {
 		case !started && !inDataStructure(b, main) && isBreadcrumbLine(text):
 			b.cut = true
 		case prose || b.ownLen > 80 || inDataStructure(b, main):
-		case isFurnitureLine(text):
+		case isFurnitureLine(text) || isBoxHeading(text):
 			b.cut = true
 		}
 	}

@@ -406,3 +406,23 @@ func TestBreadcrumbLinesBeforeTheBodyAreCut(t *testing.T) {
 	wantIn(t, "text", d.Text, "Three sizes of fire pits | Ranger", "Die Jahrestagung brachte", "Schule → Hochschule → Beruf")
 	wantNotIn(t, "text", d.Text, "Aus den Ländern")
 }
+
+// The heading of a furniture box in the middle of a container ("Zum
+// Weiterlesen", "Mehr zu Klima und Konsum": extraction-dev
+// e83cc2476f2a90d7, dfdfe1e39ffecffa, f56276666e96247b) is cut even where
+// it does not end the article; a sentence or a label with its value that
+// starts the same way stays.
+func TestFurnitureBoxHeadingsAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Klima und Konsum</title></head><body><article>
+<h1>Weniger kaufen, besser leben</h1>
+<p>Wer weniger kauft, spart nicht nur Geld: Jede Jacke, die nicht produziert wird, spart Wasser, Energie und Transportwege, und das summiert sich über ein Jahr zu einer beachtlichen Menge an Emissionen.</p>
+<h3>Mehr zu Klima und Konsum</h3>
+<ul><li><a href="/a">Fast Fashion und das Klima</a></li><li><a href="/b">Reparieren statt wegwerfen</a></li></ul>
+<p>Read more about how repair cafés work and where to find one near you.</p>
+<p>Recommended: a repair kit with needles, thread and patches</p>
+<h3>Zum Weiterlesen:</h3>
+<p>Die Initiative hat eine Liste mit Reparaturcafés veröffentlicht, die jede Woche aktualisiert wird und inzwischen mehr als dreihundert Adressen in allen Bundesländern enthält, von Flensburg bis Passau.</p>
+</article></body></html>`, "https://klima.test/konsum")
+	wantIn(t, "text", d.Text, "Wer weniger kauft", "Read more about how repair", "Recommended: a repair kit", "Liste mit Reparaturcafés")
+	wantNotIn(t, "text", d.Text, "Mehr zu Klima", "Zum Weiterlesen")
+}

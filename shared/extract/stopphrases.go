@@ -144,3 +144,41 @@ func isFeedbackQuestion(text string) bool {
 func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80
 }
+
+// boxHeadings are headings of furniture boxes that do not end the article
+// when they appear (the box may sit between paragraphs, and what follows
+// it is often the article again): "Zum Weiterlesen", "Vous aimerez aussi",
+// "Top Themen der Redaktion".
+var boxHeadings = []string{
+	"more like this", "recommended for you", "popular posts", "trending", "editor's picks",
+	"zum weiterlesen", "weitere informationen", "noch mehr", "top themen", "neueste artikel",
+	"neueste beiträge", "schon gelesen", "passend dazu", "lesetipp", "das thema könnte",
+	"diese artikel könnten", "vous aimerez", "voir aussi", "à lire également", "también te puede",
+	"te recomendamos", "otras noticias", "ti potrebbe interessare", "più letti",
+}
+
+// isBoxHeading reports a short line that is the heading of a furniture box:
+// a section stop ("Related articles", "Mehr zum Thema") or one of
+// boxHeadings, followed by at most three more words. Only the line itself
+// is cut here; whether the rest of the container goes too is decided by
+// isSectionStop and the share of prose before it. A sentence ("Read more
+// about how ... .") or a label with its value ("Recommended: Bank account
+// numbers") is not a heading.
+func isBoxHeading(text string) bool {
+	if len(text) > 80 {
+		return false
+	}
+	t := strings.ToLower(strings.TrimSpace(text))
+	t = strings.TrimRight(t, ":…!» ")
+	if strings.HasSuffix(t, ".") || strings.Contains(t, ":") {
+		return false
+	}
+	for _, list := range [][]string{sectionStops, boxHeadings} {
+		for _, s := range list {
+			if strings.HasPrefix(t, s) && len(strings.Fields(t[len(s):])) <= 3 {
+				return true
+			}
+		}
+	}
+	return false
+}
