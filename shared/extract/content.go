@@ -65,6 +65,9 @@ const (
 	// feedbackMax: longest block (runes) that may be a question to the
 	// reader about the page ("Was this article helpful?").
 	feedbackMax = 100
+	// disclosureMax: longest block (runes) before the body that may be an
+	// advertising disclosure ("Anzeige, enthält Affiliate Links").
+	disclosureMax = 120
 )
 
 // blockGoodness scores the text an element holds directly.
@@ -351,6 +354,10 @@ func trimEdges(main *node) {
 			// follow the standfirst); in the body a date is content.
 			// Before the prose case: "Published: 2. February 2022" has
 			// the punctuation of a sentence.
+			b.cut = true
+		case !started && b.ownLen <= disclosureMax && isAdDisclosure(text):
+			// Before the prose case: "*Werbung. Dieser Beitrag enthält
+			// Werbung für X." is punctuated.
 			b.cut = true
 		case !started && !inDataStructure(b, main) && isBreadcrumbLine(text):
 			b.cut = true

@@ -426,3 +426,20 @@ func TestFurnitureBoxHeadingsAreCut(t *testing.T) {
 	wantIn(t, "text", d.Text, "Wer weniger kauft", "Read more about how repair", "Recommended: a repair kit", "Liste mit Reparaturcafés")
 	wantNotIn(t, "text", d.Text, "Mehr zu Klima", "Zum Weiterlesen")
 }
+
+// An advertising disclosure above the article ("Anzeige, enthält Affiliate
+// Links", extraction-dev cfa8f1cf5fce4906; "*Werbung. Dieser Beitrag
+// enthält Werbung für ...", ea5d6dd429a98679) is cut; "Bild anzeigen" and
+// the word in the body stay.
+func TestAdDisclosuresBeforeTheBodyAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Bademode</title></head><body><article>
+<h1>Faire Bademode im Test</h1>
+<p>Anzeige, enthält Affiliate Links</p>
+<p>*Werbung. Dieser Beitrag enthält Werbung für ein Label.</p>
+<p>Bild anzeigen</p>
+<p>Faire Bademode ist in den letzten Jahren vielfältiger geworden: Viele Labels nähen aus recycelten Fischernetzen, drucken mit wasserbasierten Farben und zahlen den Näherinnen existenzsichernde Löhne, was sich im Preis bemerkbar macht.</p>
+<p>Die Werbung der großen Marken verspricht dasselbe, doch nur wenige legen ihre Lieferketten offen.</p>
+</article></body></html>`, "https://bade.test/fair")
+	wantIn(t, "text", d.Text, "Bild anzeigen", "Faire Bademode ist", "Die Werbung der großen Marken")
+	wantNotIn(t, "text", d.Text, "Affiliate Links", "enthält Werbung")
+}

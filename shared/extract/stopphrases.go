@@ -1,6 +1,9 @@
 package extract
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // sectionStops are the headings that open a page's furniture inside an
 // article container: related stories, the next story, newsletter and share
@@ -178,6 +181,30 @@ func isBoxHeading(text string) bool {
 			if strings.HasPrefix(t, s) && len(strings.Fields(t[len(s):])) <= 3 {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// disclosureWords mark an advertising disclosure above an article:
+// "Anzeige", "*Werbung", "contains affiliate links", "Sponsored".
+func disclosureWords(k string) bool {
+	switch k {
+	case "affiliate", "werbung", "anzeige", "sponsored", "gesponsert", "advertorial",
+		"advertisement", "publicidad", "publicité", "pubblicità", "reklama":
+		return true
+	}
+	return false
+}
+
+// isAdDisclosure reports a short block holding one of disclosureWords as a
+// word of its own ("Bild anzeigen" is not one).
+func isAdDisclosure(text string) bool {
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r)
+	}) {
+		if disclosureWords(w) {
+			return true
 		}
 	}
 	return false
