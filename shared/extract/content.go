@@ -325,6 +325,15 @@ func trimEdges(main *node) {
 		}
 	}
 
+	// A labelled publication date is the page's own metadata anywhere,
+	// unless the container lists several (a listing's "Updated ..." per
+	// item is content).
+	pubDates := 0
+	for _, b := range blocks {
+		if b.ownLen <= 80 && isPublicationDateLine(ownText(b)) {
+			pubDates++
+		}
+	}
 	started := false
 	last := -1
 	for i, b := range blocks {
@@ -349,10 +358,10 @@ func trimEdges(main *node) {
 			b.cut = true
 		case started && isCallToAction(text):
 			b.cut = true
-		case !started && !inDataStructure(b, main) && isDateLine(text):
+		case !inDataStructure(b, main) && (pubDates <= 2 && isPublicationDateLine(text) || !started && isDateLine(text)):
 			// A date or "Updated:" line before the body proper (it may
-			// follow the standfirst); in the body a date is content.
-			// Before the prose case: "Published: 2. February 2022" has
+			// follow the standfirst); in the body a date is content,
+			// unless a label says it is the page's own. Before the prose case: "Published: 2. February 2022" has
 			// the punctuation of a sentence.
 			b.cut = true
 		case !started && b.ownLen <= disclosureMax && isAdDisclosure(text):

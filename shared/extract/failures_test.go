@@ -443,3 +443,27 @@ func TestAdDisclosuresBeforeTheBodyAreCut(t *testing.T) {
 	wantIn(t, "text", d.Text, "Bild anzeigen", "Faire Bademode ist", "Die Werbung der großen Marken")
 	wantNotIn(t, "text", d.Text, "Affiliate Links", "enthält Werbung")
 }
+
+// A labelled publication date inside the body ("Aktualisiert am
+// 17.01.2021.", extraction-dev a77761f003dd0310; "Pubblicato il 19
+// Febbraio 2020 Ultima modifica ...", fddbd334b9cb331a) is page metadata
+// and is cut; a listing whose every item carries "Updated <date>" keeps
+// them (extraction-modern 2934), and an unlabelled date in the body stays.
+func TestPublicationDatesInTheBodyAreCut(t *testing.T) {
+	long := "Die Gemeinde hat beschlossen, den Spielplatz am Bach zu erneuern: neue Geräte, ein Sonnensegel und eine Wasserpumpe, die im Sommer von den Kindern selbst bedient werden kann, sollen bis zum Herbst fertig sein. Die Kosten trägt zur Hälfte das Land."
+	d := extractString(t, `<html><head><title>Spielplatz</title></head><body><article><h1>Neuer Spielplatz am Bach</h1>
+<p>`+long+`</p><p>Am 3. Mai 2021.</p><p>`+long+`</p><p>Aktualisiert am 17.01.2021.</p></article></body></html>`, "https://gemeinde.test/spielplatz")
+	wantIn(t, "text", d.Text, "Am 3. Mai 2021.")
+	wantNotIn(t, "text", d.Text, "Aktualisiert am")
+
+	var b strings.Builder
+	b.WriteString(`<html><head><title>Tools</title></head><body><main><h1>Best note apps</h1>`)
+	for i, day := range []string{"March 2, 2026", "February 27, 2026", "March 5, 2026"} {
+		fmt.Fprintf(&b, `<div><h2>App number %d</h2><p>Updated %s</p><p>%s</p></div>`, i+1, day, long)
+	}
+	b.WriteString(`</main></body></html>`)
+	d = extractString(t, b.String(), "https://tools.test/notes")
+	// (The first item's date comes before the body proper, where every
+	// date line goes.)
+	wantIn(t, "text", d.Text, "Updated February 27, 2026", "Updated March 5, 2026")
+}

@@ -75,6 +75,7 @@ func dateWords(k string) bool {
 		"publicação", "atualizado", "gepubliceerd", "bijgewerkt", "op",
 		"opublikowano", "zaktualizowano", "dnia", "date", "datum",
 		"publikacja", "aktualizacja", "asked", "answered", "edited",
+		"publiziert", "ultima", "modifica",
 		"cet", "cest", "utc", "gmt", "est", "edt", "pst", "pdt",
 		"bst", "mez", "mesz", "ist", "et":
 		return true
@@ -255,6 +256,35 @@ func isBreadcrumbLine(text string) bool {
 			}
 		}
 		return true
+	}
+	return false
+}
+
+// publicationLabels are the dateWords that say the date is the page's own
+// (published, updated), not a date the text talks about.
+func publicationLabels(k string) bool {
+	switch k {
+	case
+		"updated", "published", "posted", "modified", "aktualisiert", "veröffentlicht",
+		"publiziert", "erstellt", "geändert", "publié", "publicado", "actualizado",
+		"pubblicato", "aggiornato", "publicação", "atualizado", "gepubliceerd", "bijgewerkt",
+		"opublikowano", "zaktualizowano", "publikacja", "aktualizacja":
+		return true
+	}
+	return false
+}
+
+// isPublicationDateLine reports a date line with a label saying it is the
+// page's publication or update date: "Aktualisiert am 17.01.2021.",
+// "Publiziert: 03.04.2020, 12:35". It is page metadata wherever it sits.
+func isPublicationDateLine(text string) bool {
+	if !isDateLine(text) {
+		return false
+	}
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if publicationLabels(w) {
+			return true
+		}
 	}
 	return false
 }
