@@ -65,6 +65,9 @@ const (
 	// feedbackMax: longest block (runes) that may be a question to the
 	// reader about the page ("Was this article helpful?").
 	feedbackMax = 100
+	// postMetaMax: longest block (runes) that may be a blog's post
+	// metadata line (categories, tags, permalink).
+	postMetaMax = 400
 	// disclosureMax: longest block (runes) before the body that may be an
 	// advertising disclosure ("Anzeige, enthält Affiliate Links").
 	disclosureMax = 120
@@ -344,10 +347,20 @@ func trimEdges(main *node) {
 				started = true
 			}
 		}
-		if b.ownLen > ctaMax {
+		if b.ownLen > postMetaMax {
 			continue
 		}
 		text := ownText(b)
+		if isPostMetaLine(text) {
+			// Checked first: the line can be as long as a paragraph
+			// ("Der Beitrag wurde am ... veröffentlicht und unter ...
+			// abgelegt").
+			b.cut = true
+			continue
+		}
+		if b.ownLen > ctaMax {
+			continue
+		}
 		switch {
 		case b.ownLen <= creditMax && !inDataStructure(b, main) && isCreditLine(text):
 			// Checked before the prose case: a caption that ends in its

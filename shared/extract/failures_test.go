@@ -467,3 +467,21 @@ func TestPublicationDatesInTheBodyAreCut(t *testing.T) {
 	// date line goes.)
 	wantIn(t, "text", d.Text, "Updated February 27, 2026", "Updated March 5, 2026")
 }
+
+// A blog post's metadata line inside the container ("This entry was posted
+// in News. Bookmark the permalink.", extraction-dev 6c1c51d6bbee7177;
+// "Erstellt am ... und abgelegt unter Linux", 1332e04683b9b252;
+// "Veröffentlicht in Body & Fitness", 100dec7c6932f772) is cut; a sentence
+// that mentions posting stays.
+func TestPostMetadataLinesAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Rsync</title></head><body><article>
+<h1>Backups with rsync over ssh</h1>
+<p>Veröffentlicht in <a href="/c/linux">Linux</a></p>
+<p>Rsync copies only what changed, which makes nightly backups of a home directory fast even over a slow line; over ssh the copy is encrypted and needs no daemon on the server, only a key that is allowed to run rsync and nothing else.</p>
+<p>The video of the talk was posted in 2019 and still shows the setup step by step.</p>
+<p>Erstellt am Dienstag 6. Mai 2014 um 23:30 und abgelegt unter <a href="/c/linux">Linux</a>, <a href="/c/tut">Tutorials</a>. Kommentare zu diesem Eintrag im <a href="/feed">RSS 2.0 Feed</a>.</p>
+<p>This entry was posted in <a href="/c/news">News</a>. Bookmark the <a href="/p/1">permalink</a>.</p>
+</article></body></html>`, "https://blog.test/rsync")
+	wantIn(t, "text", d.Text, "Rsync copies only what changed", "was posted in 2019")
+	wantNotIn(t, "text", d.Text, "Veröffentlicht in", "abgelegt unter", "permalink")
+}

@@ -209,3 +209,33 @@ func isAdDisclosure(text string) bool {
 	}
 	return false
 }
+
+// postMetaPrefixes open the metadata line of a blog post: its categories
+// and tags. postMetaPhrases appear inside one ("This entry was posted in
+// News. Bookmark the permalink.", "... und abgelegt unter Linux").
+var (
+	postMetaPrefixes = []string{
+		"posted in", "filed under", "veröffentlicht in", "abgelegt unter", "tags:", "tagged:",
+		"tagged with", "kategorie:", "kategorien:", "category:", "categories:", "schlagwörter:",
+		"schlagworte:", "stichwörter:", "catégorie:", "catégories:", "categoría:", "categorías:",
+		"categoria:", "categorie:", "etiquetas:", "kategoria:", "tagi:",
+	}
+	postMetaPhrases = []string{"permalink", "this entry was posted", "und abgelegt unter", "| tags:"}
+)
+
+// isPostMetaLine reports a blog post's metadata line: categories, tags,
+// the permalink.
+func isPostMetaLine(text string) bool {
+	t := strings.ToLower(strings.TrimSpace(text))
+	for _, p := range postMetaPrefixes {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	for _, p := range postMetaPhrases {
+		if strings.Contains(t, p) {
+			return true
+		}
+	}
+	return false
+}
