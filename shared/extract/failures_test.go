@@ -485,3 +485,19 @@ func TestPostMetadataLinesAreCut(t *testing.T) {
 	wantIn(t, "text", d.Text, "Rsync copies only what changed", "was posted in 2019")
 	wantNotIn(t, "text", d.Text, "Veröffentlicht in", "abgelegt unter", "permalink")
 }
+
+// Paywall and membership offers between paragraphs ("Instant access to the
+// full article PDF.", extraction-dev 25b80b3fa597994e; "... und erhalten
+// Sie exklusive Angebote!", 181ce2789ea83edb) are calls to action; a
+// how-to step that tells the reader to log in is not.
+func TestPaywallOffersAreCut(t *testing.T) {
+	long := "The certificate program has four required courses and two electives; most students finish it in a year while working, and every course can be taken online or in the evening on campus, with the same instructors and the same exams. "
+	d := extractString(t, `<html><head><title>Certificate</title></head><body><article><h1>How to enrol</h1>
+<p>`+long+`</p>
+<p>Instant access to the full article PDF.</p>
+<p>Pay the fee: log in to the student portal, go to My Applications and select Pay.</p>
+<p>Hazte miembro y disfruta de beneficios exclusivos.</p>
+<p>`+long+`</p></article></body></html>`, "https://school.test/enrol")
+	wantIn(t, "text", d.Text, "four required courses", "log in to the student portal")
+	wantNotIn(t, "text", d.Text, "Instant access", "Hazte miembro")
+}

@@ -92,6 +92,11 @@ var callsToAction = []string{
 	"unterstützen sie", "unterstütze", "jetzt spenden", "anzeige",
 	"abonnez-vous", "inscrivez-vous", "suscríbete", "apóyanos", "únete", "iscriviti", "abbonati",
 	"assine", "inscreva-se", "zapisz się", "subskryp", "wesprzyj",
+	// membership and paywall offers ("log in to" is not one: how-tos and
+	// documentation tell readers to log in)
+	"hazte miembro", "hazte socio",
+	"cancela cuando", "cancel anytime", "jederzeit kündbar", "instant access", "online access",
+	"exklusive angebote", "exclusive offers",
 }
 
 // isCallToAction reports whether a short block is an appeal to the reader.
