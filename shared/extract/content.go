@@ -351,7 +351,7 @@ func trimEdges(main *node) {
 			continue
 		}
 		text := ownText(b)
-		if isPostMetaLine(text) {
+		if !inCode(b, main) && isPostMetaLine(text) {
 			// Checked first: the line can be as long as a paragraph
 			// ("Der Beitrag wurde am ... veröffentlicht und unter ...
 			// abgelegt").
@@ -438,6 +438,18 @@ func inDataStructure(b, main *node) bool {
 	for n := b; n != nil && n != main; n = n.parent {
 		switch n.tag {
 		case atom.Td, atom.Th, atom.Caption, atom.Pre:
+			return true
+		}
+	}
+	return false
+}
+
+// inCode reports whether b is (inside) preformatted text or code within
+// main: "tags:" there is a line of YAML, not a blog's tag list.
+func inCode(b, main *node) bool {
+	for n := b; n != nil && n != main; n = n.parent {
+		switch n.tag {
+		case atom.Pre, atom.Code:
 			return true
 		}
 	}

@@ -481,8 +481,9 @@ func TestPostMetadataLinesAreCut(t *testing.T) {
 <p>The video of the talk was posted in 2019 and still shows the setup step by step.</p>
 <p>Erstellt am Dienstag 6. Mai 2014 um 23:30 und abgelegt unter <a href="/c/linux">Linux</a>, <a href="/c/tut">Tutorials</a>. Kommentare zu diesem Eintrag im <a href="/feed">RSS 2.0 Feed</a>.</p>
 <p>This entry was posted in <a href="/c/news">News</a>. Bookmark the <a href="/p/1">permalink</a>.</p>
+<pre>tags: [backup, ssh]</pre>
 </article></body></html>`, "https://blog.test/rsync")
-	wantIn(t, "text", d.Text, "Rsync copies only what changed", "was posted in 2019")
+	wantIn(t, "text", d.Text, "Rsync copies only what changed", "was posted in 2019", "tags: [backup, ssh]")
 	wantNotIn(t, "text", d.Text, "Veröffentlicht in", "abgelegt unter", "permalink")
 }
 
