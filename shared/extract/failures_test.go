@@ -502,3 +502,21 @@ func TestPaywallOffersAreCut(t *testing.T) {
 	wantIn(t, "text", d.Text, "four required courses", "log in to the student portal")
 	wantNotIn(t, "text", d.Text, "Instant access", "Hazte miembro")
 }
+
+// Control labels inside the container ("Quellen ausblenden", "Externer
+// Inhalt", "Zum Shop", "(Noch keine Bewertungen)": extraction-dev
+// 4bfd0a2a4dcf4ab3, e30aaf64b9c13208, 6e94a849dc7db4a7, d1c42d250ed2af89)
+// are cut as whole lines; a sentence with the same words stays.
+func TestControlLabelsAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Studie</title></head><body><article><h1>Neue Studie zu Mooren</h1>
+<p>Moore speichern doppelt so viel Kohlenstoff wie alle Wälder der Erde zusammen, obwohl sie nur drei Prozent der Landfläche bedecken; trockengelegt geben sie ihn als Kohlendioxid wieder ab.</p>
+<p>Externer Inhalt</p>
+<p>Zum Shop</p>
+<p>(Noch keine Bewertungen)</p>
+<p>Die Forscher wollen die Quellen ausblenden, die nur geschätzte Werte liefern, und nur Messreihen auswerten.</p>
+<p>Quellen ausblenden</p>
+<p>Wiedervernässte Moore nehmen nach einigen Jahren wieder Kohlenstoff auf, zeigen die Messungen an zwölf Standorten in Norddeutschland.</p>
+</article></body></html>`, "https://moor.test/studie")
+	wantIn(t, "text", d.Text, "Moore speichern", "Die Forscher wollen die Quellen ausblenden", "Wiedervernässte Moore")
+	wantNotIn(t, "text", d.Text, "Externer Inhalt", "Zum Shop", "Noch keine Bewertungen", "Quellen ausblenden\n")
+}

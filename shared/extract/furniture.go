@@ -31,7 +31,11 @@ func furnitureLabels(k string) bool {
 		"tweet", "email", "e-mail", "mail", "print", "drucken",
 		"imprimer", "imprimir", "stampa",
 		"facebook", "twitter", "x", "linkedin", "whatsapp", "pinterest",
-		"reddit", "telegram", "xing", "flipboard", "threads", "bluesky":
+		"reddit", "telegram", "xing", "flipboard", "threads", "bluesky",
+		// comment, rating, source and embed controls
+		"comment", "reply", "kommentieren", "antworten", "répondre", "responder", "rispondi",
+		"no ratings yet", "noch keine bewertungen", "quellen ausblenden", "quellen einblenden",
+		"externer inhalt", "zum shop":
 		return true
 	}
 	return false
@@ -47,7 +51,7 @@ func isFurnitureLine(text string) bool {
 		return false
 	}
 	t := strings.ToLower(strings.TrimSpace(text))
-	t = strings.Trim(t, " :.!|·•↑^▲⬆")
+	t = strings.Trim(t, " :.!|·•↑^▲⬆()")
 	if furnitureLabels(t) {
 		return true
 	}
