@@ -331,9 +331,15 @@ func trimEdges(main *node) {
 	// A labelled publication date is the page's own metadata anywhere,
 	// unless the container lists several (a listing's "Updated ..." per
 	// item is content).
+	// The own text of every block short enough for a line rule, built once.
+	texts := make([]string, len(blocks))
 	pubDates := 0
-	for _, b := range blocks {
-		if b.ownLen <= 80 && isPublicationDateLine(ownText(b)) {
+	for i, b := range blocks {
+		if b.ownLen > postMetaMax {
+			continue
+		}
+		texts[i] = ownText(b)
+		if b.ownLen <= 80 && isPublicationDateLine(texts[i]) {
 			pubDates++
 		}
 	}
@@ -350,7 +356,7 @@ func trimEdges(main *node) {
 		if b.ownLen > postMetaMax {
 			continue
 		}
-		text := ownText(b)
+		text := texts[i]
 		if !inCode(b, main) && isPostMetaLine(text) {
 			// Checked first: the line can be as long as a paragraph
 			// ("Der Beitrag wurde am ... veröffentlicht und unter ...
@@ -374,8 +380,9 @@ func trimEdges(main *node) {
 		case !inDataStructure(b, main) && (pubDates <= 2 && isPublicationDateLine(text) || !started && isDateLine(text)):
 			// A date or "Updated:" line before the body proper (it may
 			// follow the standfirst); in the body a date is content,
-			// unless a label says it is the page's own. Before the prose case: "Published: 2. February 2022" has
-			// the punctuation of a sentence.
+			// unless a label says it is the page's own. Before the
+			// prose case: "Published: 2. February 2022" has the
+			// punctuation of a sentence.
 			b.cut = true
 		case !started && b.ownLen <= disclosureMax && isAdDisclosure(text):
 			// Before the prose case: "*Werbung. Dieser Beitrag enthält
