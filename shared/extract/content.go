@@ -368,6 +368,10 @@ func trimEdges(main *node) {
 			continue
 		}
 		switch {
+		case b.ownLinkLen > 0 && endsWithReadMore(text):
+			// A teaser's excerpt with its "Read more" link (prose by
+			// its length and punctuation).
+			b.cut = true
 		case b.ownLen <= creditMax && !inDataStructure(b, main) && isCreditLine(text):
 			// Checked before the prose case: a caption that ends in its
 			// photo credit is punctuated like prose.

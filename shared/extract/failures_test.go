@@ -520,3 +520,17 @@ func TestControlLabelsAreCut(t *testing.T) {
 	wantIn(t, "text", d.Text, "Moore speichern", "Die Forscher wollen die Quellen ausblenden", "Wiedervernässte Moore")
 	wantNotIn(t, "text", d.Text, "Externer Inhalt", "Zum Shop", "Noch keine Bewertungen", "Quellen ausblenden\n")
 }
+
+// A teaser excerpt that ends with its "Weiterlesen" link (extraction-dev
+// 53853154f5424c14) is cut; a sentence that ends with "read more" as
+// words and no link stays.
+func TestReadMoreExcerptsAreCut(t *testing.T) {
+	long := "The island's harbour was rebuilt after the storm with money from the regional fund, and the ferry now docks at all tides, which has brought back the day visitors that the cafés and the museum depend on in summer. "
+	d := extractString(t, `<html><head><title>Harbour</title></head><body><article><h1>The harbour reopens</h1>
+<p>`+long+`</p>
+<p>Summer is holiday time, and the model is enjoying the Greek island with her friends. See for yourself! <a href="/other">Weiterlesen</a></p>
+<p>`+long+`Visitors who want to read more can borrow the harbour master's chronicle at the museum.</p>
+</article></body></html>`, "https://island.test/harbour")
+	wantIn(t, "text", d.Text, "rebuilt after the storm", "want to read more can borrow")
+	wantNotIn(t, "text", d.Text, "Summer is holiday time", "Weiterlesen")
+}

@@ -244,3 +244,24 @@ func isPostMetaLine(text string) bool {
 	}
 	return false
 }
+
+// readMoreLinks end the excerpt of a teaser for another page ("... am
+// Weiterlesen …", "... Read more »"). A bare "more" is not one: "learn
+// more" and "and more" end sentences of articles and product pages
+// (extraction-modern lost shingles on six pages with it).
+var readMoreLinks = []string{
+	"weiterlesen", "read more", "continue reading", "lire la suite", "leer más", "mehr lesen",
+	"weiter lesen", "leggi tutto", "czytaj dalej", "read the full story",
+}
+
+// endsWithReadMore reports a block of some length that ends with a "read
+// more" label: the excerpt of a teaser, not the article.
+func endsWithReadMore(text string) bool {
+	t := strings.ToLower(strings.TrimRight(text, " …»›→.>"))
+	for _, s := range readMoreLinks {
+		if strings.HasSuffix(t, s) && len(t) > len(s)+20 {
+			return true
+		}
+	}
+	return false
+}
