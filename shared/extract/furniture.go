@@ -112,8 +112,8 @@ func monthPrefixes(k string) bool {
 // label) and nothing else: "Updated: 11.04.2020, 10:27", "17 April 2012 •
 // 2:54pm", "opublikowano: 7 kwietnia 2021".
 func isDateLine(text string) bool {
-	if len(text) > 80 {
-		return false
+	if len(text) > 80 || strings.IndexAny(text, "0123456789") < 0 {
+		return false // every date has a number
 	}
 	numbers, months := 0, 0
 	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
