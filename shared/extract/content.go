@@ -2,6 +2,7 @@ package extract
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -58,6 +59,18 @@ const (
 	// siblingMin (one prose block's worth).
 	siblingShare = 0.2
 	siblingMin   = 80
+	// creditMax: longest block (runes) that may be a photo credit or a
+	// caption carrying one.
+	creditMax = 150
+	// feedbackMax: longest block (runes) that may be a question to the
+	// reader about the page ("Was this article helpful?").
+	feedbackMax = 100
+	// postMetaMax: longest block (runes) that may be a blog's post
+	// metadata line (categories, tags, permalink).
+	postMetaMax = 400
+	// disclosureMax: longest block (runes) before the body that may be an
+	// advertising disclosure ("Anzeige, enthält Affiliate Links").
+	disclosureMax = 120
 )
 
 // blockGoodness scores the text an element holds directly.
@@ -253,7 +266,8 @@ func keep(n *node) bool {
 //   - short calls to action (subscribe, donate, download the app) after the
 //     article has started;
 //   - every non-prose block after the last prose block ("share", "tags",
-//     "0 comments");
+//     "0 comments"), except the author's short closing paragraphs (a
+//     paragraph without links that ends like a sentence);
 //   - leading link lines and short labels before the first prose block
 //     (breadcrumbs, dates, categories), headings excepted.
 func trimEdges(main *node) {
@@ -314,6 +328,21 @@ func trimEdges(main *node) {
 		}
 	}
 
+	// A labelled publication date is the page's own metadata anywhere,
+	// unless the container lists several (a listing's "Updated ..." per
+	// item is content).
+	// The own text of every block short enough for a line rule, built once.
+	texts := make([]string, len(blocks))
+	pubDates := 0
+	for i, b := range blocks {
+		if b.ownLen > postMetaMax {
+			continue
+		}
+		texts[i] = ownText(b)
+		if b.ownLen <= 80 && isPublicationDateLine(texts[i]) {
+			pubDates++
+		}
+	}
 	started := false
 	last := -1
 	for i, b := range blocks {
@@ -324,19 +353,49 @@ func trimEdges(main *node) {
 				started = true
 			}
 		}
+		if b.ownLen > postMetaMax {
+			continue
+		}
+		text := texts[i]
+		if !inCode(b, main) && isPostMetaLine(text) {
+			// Checked first: the line can be as long as a paragraph
+			// ("Der Beitrag wurde am ... veröffentlicht und unter ...
+			// abgelegt").
+			b.cut = true
+			continue
+		}
 		if b.ownLen > ctaMax {
 			continue
 		}
-		text := ownText(b)
 		switch {
+		case b.ownLinkLen > 0 && endsWithReadMore(text):
+			// A teaser's excerpt with its "Read more" link (prose by
+			// its length and punctuation).
+			b.cut = true
+		case b.ownLen <= creditMax && !inDataStructure(b, main) && isCreditLine(text):
+			// Checked before the prose case: a caption that ends in its
+			// photo credit is punctuated like prose.
+			b.cut = true
+		case b.ownLen <= feedbackMax && isFeedbackQuestion(text):
+			// Before the prose case too: the question is punctuated.
+			b.cut = true
 		case started && isCallToAction(text):
 			b.cut = true
-		case prose || b.ownLen > 80 || inDataStructure(b, main):
-		case isFurnitureLine(text):
-			b.cut = true
-		case !started && isDateLine(text):
+		case !inDataStructure(b, main) && (pubDates <= 2 && isPublicationDateLine(text) || !started && isDateLine(text)):
 			// A date or "Updated:" line before the body proper (it may
-			// follow the standfirst); in the body a date is content.
+			// follow the standfirst); in the body a date is content,
+			// unless a label says it is the page's own. Before the
+			// prose case: "Published: 2. February 2022" has the
+			// punctuation of a sentence.
+			b.cut = true
+		case !started && b.ownLen <= disclosureMax && isAdDisclosure(text):
+			// Before the prose case: "*Werbung. Dieser Beitrag enthält
+			// Werbung für X." is punctuated.
+			b.cut = true
+		case !started && !inDataStructure(b, main) && isBreadcrumbLine(text):
+			b.cut = true
+		case prose || b.ownLen > 80 || inDataStructure(b, main):
+		case isFurnitureLine(text) || isBoxHeading(text):
 			b.cut = true
 		}
 	}
@@ -349,6 +408,9 @@ func trimEdges(main *node) {
 		}
 		if inDataStructure(b, main) {
 			continue // a trailing table or code block is content, not furniture
+		}
+		if b.tag == atom.P && b.ownLinkLen == 0 && endsSentence(ownText(b)) {
+			continue // a short closing paragraph of the author, not a label
 		}
 		b.cut = true
 	}
@@ -366,12 +428,39 @@ func trimEdges(main *node) {
 	}
 }
 
+// endsSentence reports text that ends like a finished sentence, a smiley or
+// an emoji: the closing words of a post ("Viel Spaß beim Nachbacken!",
+// "das gefällt mir 😉"). Labels and names ("Kontakt", "Mehr Themen:",
+// "Jane Doe") do not.
+func endsSentence(s string) bool {
+	s = strings.TrimSpace(s)
+	for _, e := range []string{".", "!", "…", ":)", ";)", ":-)", ";-)", "=)", "<3"} {
+		if strings.HasSuffix(s, e) {
+			return true
+		}
+	}
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r >= 0x1F300 && r <= 0x1FAFF || r >= 0x2600 && r <= 0x27BF
+}
+
 // inDataStructure reports whether b is (inside) a table cell, a caption or
 // preformatted text within main: short, non-prose blocks that are content.
 func inDataStructure(b, main *node) bool {
 	for n := b; n != nil && n != main; n = n.parent {
 		switch n.tag {
 		case atom.Td, atom.Th, atom.Caption, atom.Pre:
+			return true
+		}
+	}
+	return false
+}
+
+// inCode reports whether b is (inside) preformatted text or code within
+// main: "tags:" there is a line of YAML, not a blog's tag list.
+func inCode(b, main *node) bool {
+	for n := b; n != nil && n != main; n = n.parent {
+		switch n.tag {
+		case atom.Pre, atom.Code:
 			return true
 		}
 	}

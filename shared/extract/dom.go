@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/text/unicode/norm"
 )
 
 // node mirrors one element or text node of the parsed page with the
@@ -188,6 +189,9 @@ func (t *tree) add(h *html.Node, parent *node, depth int) *node {
 		}
 	case html.TextNode:
 		n.text = h.Data
+		if parent == nil || parent.tag != atom.Script && parent.tag != atom.Style {
+			n.text = nfc(h.Data)
+		}
 	}
 	if depth >= maxDepth {
 		return n
@@ -501,4 +505,24 @@ func (t *tree) resetSelection() {
 		n.skip = false
 		n.out = false
 	}
+}
+
+// nfc returns s in Unicode normalization form C. Pages mix precomposed and
+// decomposed forms of the same letters (a combining diaeresis after "u",
+// Bengali's precomposed "য়"); the text we return is in the canonical form
+// that search indexes and string comparison expect. The ASCII prefix, all
+// of most text nodes, is skipped once; scripts and styles are not text.
+func nfc(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			if i > 0 {
+				i-- // an ASCII letter before a combining mark composes with it
+			}
+			if norm.NFC.QuickSpanString(s[i:]) == len(s)-i {
+				return s
+			}
+			return norm.NFC.String(s)
+		}
+	}
+	return s
 }

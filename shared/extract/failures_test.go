@@ -303,3 +303,234 @@ func TestReadabilityIsTheSecondOpinion(t *testing.T) {
 		t.Errorf("extraction_method = %q, want %q\n%s", d.ExtractionMethod, MethodReadability, d.Text)
 	}
 }
+
+// Photo credits without a class: a caption ending in "© Agency", a lone
+// "Foto: ..." line, a "(Credit: ...)" paragraph. They name who took a
+// picture the text does not show (extraction-dev 29232d44eab38979,
+// 9192fc0f8f69a682, c1a124170b91eb63). A sentence about copyright and a
+// code block with "image:" stay.
+func TestPhotoCreditsAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Ski season opens</title></head><body><article>
+<h1>Ski season opens on the glacier</h1>
+<div><img src="/skier.jpg"><p>The champion on the first run of the season. © AFP / Jane Roe</p></div>
+<p>The first lifts on the glacier opened on Saturday, two weeks earlier than last year, after a cold October left enough snow on the upper slopes.</p>
+<p>Foto: Max Muster</p>
+<p>Operators expect a busy season: hotel bookings in the valley are up by a tenth, and the new gondola doubles the number of skiers per hour.</p>
+<p>(Credit: John Doe / Mountain Agency)</p>
+<p>The lift company holds the copyright to its trail map, which it now publishes under an open licence so that apps can show the slopes.</p>
+<pre>services:
+  db:
+    image: postgres:18</pre>
+<p>Avalanche warnings remain in force above 3,000 metres until the new snow has settled, the regional warning service said on Friday.</p>
+<p>Beitragsbild: Titelseite der Bergzeitung, Ausriss.</p>
+</article></body></html>`, "https://snow.test/opening")
+	wantIn(t, "text", d.Text, "first lifts on the glacier", "new gondola", "holds the copyright", "image: postgres:18", "Avalanche warnings")
+	wantNotIn(t, "text", d.Text, "AFP / Jane Roe", "Max Muster", "Mountain Agency", "Bergzeitung")
+}
+
+// A rating widget's question about the page itself ("Wie bewerten Sie
+// diesen Artikel?", extraction-dev c1f92eb72456901a, 234f692114344946) is
+// cut; a question in the text about something else stays.
+func TestFeedbackQuestionsAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Blog length</title></head><body><article>
+<h1>How long should a blog post be?</h1>
+<p>Search engines do not count words, but readers notice when a post ends before it has answered the question that brought them to the page.</p>
+<h2>How long should a blog post be?</h2>
+<p>Long enough to answer the question fully, and no longer: for most how-to topics that is between one and two thousand words, with examples.</p>
+<p>Shorter posts work for news and announcements, where the reader wants the facts and a link to the details, not a tutorial.</p>
+<div><p>Wie bewerten Sie diesen Artikel?</p><p>Was this article helpful?</p></div>
+<p>Editors should check the length against the competing pages before publishing, and cut what repeats what the reader already knows.</p>
+</article></body></html>`, "https://blog.test/length")
+	wantIn(t, "text", d.Text, "How long should a blog post be?", "Long enough to answer", "Editors should check")
+	wantNotIn(t, "text", d.Text, "diesen Artikel", "Was this article helpful")
+}
+
+// The author's short closing paragraphs after the last long one stay
+// (extraction-dev 4fb4b2021addbbdf, d7eb4b3c731ded47); labels, names and
+// link lines there still go.
+func TestShortClosingParagraphsStay(t *testing.T) {
+	d := extractString(t, `<html><head><title>Wakeboard contest</title></head><body><article>
+<h1>Contest on the floating ramp</h1>
+<p>On the 19th of August the lake hosts the captains' contest again: a floating mini ramp, twenty riders and a jury that judges style over height.</p>
+<p>Registration opens at ten in the morning on the beach, the first heats start at noon and the final is planned for five in the afternoon.</p>
+<p>Be there or be square!</p>
+<p>Das gefällt mir 😉</p>
+<p>Mehr Themen:</p>
+<p>Jane Roe</p>
+<p><a href="/a">Other contests</a></p>
+</article></body></html>`, "https://lake.test/contest")
+	wantIn(t, "text", d.Text, "first heats start", "Be there or be square!", "Das gefällt mir 😉")
+	wantNotIn(t, "text", d.Text, "Mehr Themen", "Jane Roe", "Other contests")
+}
+
+// Text comes out in Unicode normalization form C: a page that writes "ü"
+// as "u" plus a combining diaeresis, or Bengali "য়" precomposed
+// (extraction-dev 2c48c85acef7cbf0, a275a2b2a9f93e98), gives the same text
+// as one that writes them the canonical way.
+func TestTextIsNFC(t *testing.T) {
+	d := extractString(t, "<html><head><title>Babyschalen</title></head><body><article><h1>Babyschalen im Test</h1>"+
+		"<p>Besonders bei Babyschalen sollte gepru\u0308ft werden, ob sie zum Auto passen: nicht jede Schale sitzt in jedem Sitz fest genug, und das Gurtschloss muss erreichbar bleiben.</p>"+
+		"<p>\u0995\u09c1\u09b7\u09cd\u099f\u09bf\u09df\u09be in the second paragraph, which is long enough to be prose on its own and ends with a full stop.</p>"+
+		"</article></body></html>", "https://baby.test/schalen")
+	wantIn(t, "text", d.Text, "sollte geprüft werden", "\u0995\u09c1\u09b7\u09cd\u099f\u09bf\u09af\u09bc\u09be")
+	wantIn(t, "markdown", d.Markdown, "sollte geprüft werden")
+}
+
+// A date line before the body that reads like a sentence ("Veröffentlichung:
+// 2. Februar 2022", extraction-dev 028622dd071cfb92; "Publikacja:
+// 04.05.2021", d664a9dd4988e67e; "asked Feb 6, 2014 at 20:37",
+// c9ba9616d67464d5) is cut like any other date line; a date in the body stays.
+func TestPunctuatedDateLinesBeforeTheBodyAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Vorverkauf</title></head><body><article>
+<h1>Kleiner Vorverkauf für Liga-Heimspiele gestartet</h1>
+<p>Veröffentlichung: 2. Februar 2022</p>
+<p>Publikacja: 04.05.2021</p>
+<p>Der Verein hat den Vorverkauf für die nächsten drei Heimspiele gestartet, zunächst für Dauerkarteninhaber und Mitglieder, ab Montag für alle. Karten gibt es online und an der Geschäftsstelle, die dafür ihre Öffnungszeiten verlängert; ermäßigte Karten nur dort.</p>
+<p>Am 2. Februar 2022.</p>
+<p>Wegen der geltenden Regeln dürfen höchstens zweitausend Zuschauer in die Halle, die Plätze werden mit Abstand vergeben.</p>
+</article></body></html>`, "https://verein.test/vorverkauf")
+	wantIn(t, "text", d.Text, "Vorverkauf für die nächsten", "Am 2. Februar 2022.", "zweitausend Zuschauer")
+	wantNotIn(t, "text", d.Text, "Veröffentlichung:", "Publikacja")
+}
+
+// A breadcrumb line before the body whose links are a small part of it
+// (the unlinked title at the end is long: extraction-dev 096ca4147db2bdee)
+// is cut; a product line with pipes and an arrow in the body stay.
+func TestBreadcrumbLinesBeforeTheBodyAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Jahrestagung</title></head><body><article>
+<div>&gt; <a href="/blog">Blog</a> &gt; <a href="/blog/laender">Aus den Ländern</a> &gt; Digitalpolitische Jahrestagung 2015 der Stiftung in Stuttgart</div>
+<p>Three sizes of fire pits | Ranger 15" | Bonfire 19.5" | Yukon 27"</p>
+<p>Die Jahrestagung brachte Fachleute aus Verwaltung, Wirtschaft und Zivilgesellschaft zusammen, um über die digitale Agenda des Landes zu sprechen. Im Mittelpunkt standen offene Daten, Breitband und die Frage, wer die Infrastruktur bezahlt.</p>
+<p>Am Nachmittag ging es in Arbeitsgruppen weiter: Schule → Hochschule → Beruf war das Motto der Gruppe Bildung, die Ergebnisse werden im Frühjahr veröffentlicht.</p>
+</article></body></html>`, "https://gruen.test/tagung")
+	wantIn(t, "text", d.Text, "Three sizes of fire pits | Ranger", "Die Jahrestagung brachte", "Schule → Hochschule → Beruf")
+	wantNotIn(t, "text", d.Text, "Aus den Ländern")
+}
+
+// The heading of a furniture box in the middle of a container ("Zum
+// Weiterlesen", "Mehr zu Klima und Konsum": extraction-dev
+// e83cc2476f2a90d7, dfdfe1e39ffecffa, f56276666e96247b) is cut even where
+// it does not end the article; a sentence or a label with its value that
+// starts the same way stays.
+func TestFurnitureBoxHeadingsAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Klima und Konsum</title></head><body><article>
+<h1>Weniger kaufen, besser leben</h1>
+<p>Wer weniger kauft, spart nicht nur Geld: Jede Jacke, die nicht produziert wird, spart Wasser, Energie und Transportwege, und das summiert sich über ein Jahr zu einer beachtlichen Menge an Emissionen.</p>
+<h3>Mehr zu Klima und Konsum</h3>
+<ul><li><a href="/a">Fast Fashion und das Klima</a></li><li><a href="/b">Reparieren statt wegwerfen</a></li></ul>
+<p>Read more about how repair cafés work and where to find one near you.</p>
+<p>Recommended: a repair kit with needles, thread and patches</p>
+<h3>Zum Weiterlesen:</h3>
+<p>Die Initiative hat eine Liste mit Reparaturcafés veröffentlicht, die jede Woche aktualisiert wird und inzwischen mehr als dreihundert Adressen in allen Bundesländern enthält, von Flensburg bis Passau.</p>
+</article></body></html>`, "https://klima.test/konsum")
+	wantIn(t, "text", d.Text, "Wer weniger kauft", "Read more about how repair", "Recommended: a repair kit", "Liste mit Reparaturcafés")
+	wantNotIn(t, "text", d.Text, "Mehr zu Klima", "Zum Weiterlesen")
+}
+
+// An advertising disclosure above the article ("Anzeige, enthält Affiliate
+// Links", extraction-dev cfa8f1cf5fce4906; "*Werbung. Dieser Beitrag
+// enthält Werbung für ...", ea5d6dd429a98679) is cut; "Bild anzeigen" and
+// the word in the body stay.
+func TestAdDisclosuresBeforeTheBodyAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Bademode</title></head><body><article>
+<h1>Faire Bademode im Test</h1>
+<p>Anzeige, enthält Affiliate Links</p>
+<p>*Werbung. Dieser Beitrag enthält Werbung für ein Label.</p>
+<p>Bild anzeigen</p>
+<p>Faire Bademode ist in den letzten Jahren vielfältiger geworden: Viele Labels nähen aus recycelten Fischernetzen, drucken mit wasserbasierten Farben und zahlen den Näherinnen existenzsichernde Löhne, was sich im Preis bemerkbar macht.</p>
+<p>Die Werbung der großen Marken verspricht dasselbe, doch nur wenige legen ihre Lieferketten offen.</p>
+</article></body></html>`, "https://bade.test/fair")
+	wantIn(t, "text", d.Text, "Bild anzeigen", "Faire Bademode ist", "Die Werbung der großen Marken")
+	wantNotIn(t, "text", d.Text, "Affiliate Links", "enthält Werbung")
+}
+
+// A labelled publication date inside the body ("Aktualisiert am
+// 17.01.2021.", extraction-dev a77761f003dd0310; "Pubblicato il 19
+// Febbraio 2020 Ultima modifica ...", fddbd334b9cb331a) is page metadata
+// and is cut; a listing whose every item carries "Updated <date>" keeps
+// them (extraction-modern 2934), and an unlabelled date in the body stays.
+func TestPublicationDatesInTheBodyAreCut(t *testing.T) {
+	long := "Die Gemeinde hat beschlossen, den Spielplatz am Bach zu erneuern: neue Geräte, ein Sonnensegel und eine Wasserpumpe, die im Sommer von den Kindern selbst bedient werden kann, sollen bis zum Herbst fertig sein. Die Kosten trägt zur Hälfte das Land."
+	d := extractString(t, `<html><head><title>Spielplatz</title></head><body><article><h1>Neuer Spielplatz am Bach</h1>
+<p>`+long+`</p><p>Am 3. Mai 2021.</p><p>`+long+`</p><p>Aktualisiert am 17.01.2021.</p></article></body></html>`, "https://gemeinde.test/spielplatz")
+	wantIn(t, "text", d.Text, "Am 3. Mai 2021.")
+	wantNotIn(t, "text", d.Text, "Aktualisiert am")
+
+	var b strings.Builder
+	b.WriteString(`<html><head><title>Tools</title></head><body><main><h1>Best note apps</h1>`)
+	for i, day := range []string{"March 2, 2026", "February 27, 2026", "March 5, 2026"} {
+		fmt.Fprintf(&b, `<div><h2>App number %d</h2><p>Updated %s</p><p>%s</p></div>`, i+1, day, long)
+	}
+	b.WriteString(`</main></body></html>`)
+	d = extractString(t, b.String(), "https://tools.test/notes")
+	// (The first item's date comes before the body proper, where every
+	// date line goes.)
+	wantIn(t, "text", d.Text, "Updated February 27, 2026", "Updated March 5, 2026")
+}
+
+// A blog post's metadata line inside the container ("This entry was posted
+// in News. Bookmark the permalink.", extraction-dev 6c1c51d6bbee7177;
+// "Erstellt am ... und abgelegt unter Linux", 1332e04683b9b252;
+// "Veröffentlicht in Body & Fitness", 100dec7c6932f772) is cut; a sentence
+// that mentions posting stays.
+func TestPostMetadataLinesAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Rsync</title></head><body><article>
+<h1>Backups with rsync over ssh</h1>
+<p>Veröffentlicht in <a href="/c/linux">Linux</a></p>
+<p>Rsync copies only what changed, which makes nightly backups of a home directory fast even over a slow line; over ssh the copy is encrypted and needs no daemon on the server, only a key that is allowed to run rsync and nothing else.</p>
+<p>The video of the talk was posted in 2019 and still shows the setup step by step.</p>
+<p>Erstellt am Dienstag 6. Mai 2014 um 23:30 und abgelegt unter <a href="/c/linux">Linux</a>, <a href="/c/tut">Tutorials</a>. Kommentare zu diesem Eintrag im <a href="/feed">RSS 2.0 Feed</a>.</p>
+<p>This entry was posted in <a href="/c/news">News</a>. Bookmark the <a href="/p/1">permalink</a>.</p>
+<pre>tags: [backup, ssh]</pre>
+</article></body></html>`, "https://blog.test/rsync")
+	wantIn(t, "text", d.Text, "Rsync copies only what changed", "was posted in 2019", "tags: [backup, ssh]")
+	wantNotIn(t, "text", d.Text, "Veröffentlicht in", "abgelegt unter", "permalink")
+}
+
+// Paywall and membership offers between paragraphs ("Instant access to the
+// full article PDF.", extraction-dev 25b80b3fa597994e; "... und erhalten
+// Sie exklusive Angebote!", 181ce2789ea83edb) are calls to action; a
+// how-to step that tells the reader to log in is not.
+func TestPaywallOffersAreCut(t *testing.T) {
+	long := "The certificate program has four required courses and two electives; most students finish it in a year while working, and every course can be taken online or in the evening on campus, with the same instructors and the same exams. "
+	d := extractString(t, `<html><head><title>Certificate</title></head><body><article><h1>How to enrol</h1>
+<p>`+long+`</p>
+<p>Instant access to the full article PDF.</p>
+<p>Pay the fee: log in to the student portal, go to My Applications and select Pay.</p>
+<p>Hazte miembro y disfruta de beneficios exclusivos.</p>
+<p>`+long+`</p></article></body></html>`, "https://school.test/enrol")
+	wantIn(t, "text", d.Text, "four required courses", "log in to the student portal")
+	wantNotIn(t, "text", d.Text, "Instant access", "Hazte miembro")
+}
+
+// Control labels inside the container ("Quellen ausblenden", "Externer
+// Inhalt", "Zum Shop", "(Noch keine Bewertungen)": extraction-dev
+// 4bfd0a2a4dcf4ab3, e30aaf64b9c13208, 6e94a849dc7db4a7, d1c42d250ed2af89)
+// are cut as whole lines; a sentence with the same words stays.
+func TestControlLabelsAreCut(t *testing.T) {
+	d := extractString(t, `<html><head><title>Studie</title></head><body><article><h1>Neue Studie zu Mooren</h1>
+<p>Moore speichern doppelt so viel Kohlenstoff wie alle Wälder der Erde zusammen, obwohl sie nur drei Prozent der Landfläche bedecken; trockengelegt geben sie ihn als Kohlendioxid wieder ab.</p>
+<p>Externer Inhalt</p>
+<p>Zum Shop</p>
+<p>(Noch keine Bewertungen)</p>
+<p>Die Forscher wollen die Quellen ausblenden, die nur geschätzte Werte liefern, und nur Messreihen auswerten.</p>
+<p>Quellen ausblenden</p>
+<p>Wiedervernässte Moore nehmen nach einigen Jahren wieder Kohlenstoff auf, zeigen die Messungen an zwölf Standorten in Norddeutschland.</p>
+</article></body></html>`, "https://moor.test/studie")
+	wantIn(t, "text", d.Text, "Moore speichern", "Die Forscher wollen die Quellen ausblenden", "Wiedervernässte Moore")
+	wantNotIn(t, "text", d.Text, "Externer Inhalt", "Zum Shop", "Noch keine Bewertungen", "Quellen ausblenden\n")
+}
+
+// A teaser excerpt that ends with its "Weiterlesen" link (extraction-dev
+// 53853154f5424c14) is cut; a sentence that ends with "read more" as
+// words and no link stays.
+func TestReadMoreExcerptsAreCut(t *testing.T) {
+	long := "The island's harbour was rebuilt after the storm with money from the regional fund, and the ferry now docks at all tides, which has brought back the day visitors that the cafés and the museum depend on in summer. "
+	d := extractString(t, `<html><head><title>Harbour</title></head><body><article><h1>The harbour reopens</h1>
+<p>`+long+`</p>
+<p>Summer is holiday time, and the model is enjoying the Greek island with her friends. See for yourself! <a href="/other">Weiterlesen</a></p>
+<p>`+long+`Visitors who want to read more can borrow the harbour master's chronicle at the museum.</p>
+</article></body></html>`, "https://island.test/harbour")
+	wantIn(t, "text", d.Text, "rebuilt after the storm", "want to read more can borrow")
+	wantNotIn(t, "text", d.Text, "Summer is holiday time", "Weiterlesen")
+}

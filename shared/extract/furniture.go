@@ -3,6 +3,7 @@ package extract
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html/atom"
 )
@@ -30,7 +31,11 @@ func furnitureLabels(k string) bool {
 		"tweet", "email", "e-mail", "mail", "print", "drucken",
 		"imprimer", "imprimir", "stampa",
 		"facebook", "twitter", "x", "linkedin", "whatsapp", "pinterest",
-		"reddit", "telegram", "xing", "flipboard", "threads", "bluesky":
+		"reddit", "telegram", "xing", "flipboard", "threads", "bluesky",
+		// comment, rating, source and embed controls
+		"comment", "reply", "kommentieren", "antworten", "répondre", "responder", "rispondi",
+		"no ratings yet", "noch keine bewertungen", "quellen ausblenden", "quellen einblenden",
+		"externer inhalt", "zum shop":
 		return true
 	}
 	return false
@@ -46,7 +51,7 @@ func isFurnitureLine(text string) bool {
 		return false
 	}
 	t := strings.ToLower(strings.TrimSpace(text))
-	t = strings.Trim(t, " :.!|·•↑^▲⬆")
+	t = strings.Trim(t, " :.!|·•↑^▲⬆()")
 	if furnitureLabels(t) {
 		return true
 	}
@@ -73,6 +78,8 @@ func dateWords(k string) bool {
 		"publicado", "actualizado", "pubblicato", "aggiornato", "il",
 		"publicação", "atualizado", "gepubliceerd", "bijgewerkt", "op",
 		"opublikowano", "zaktualizowano", "dnia", "date", "datum",
+		"publikacja", "aktualizacja", "asked", "answered", "edited",
+		"publiziert", "ultima", "modifica",
 		"cet", "cest", "utc", "gmt", "est", "edt", "pst", "pdt",
 		"bst", "mez", "mesz", "ist", "et":
 		return true
@@ -105,8 +112,8 @@ func monthPrefixes(k string) bool {
 // label) and nothing else: "Updated: 11.04.2020, 10:27", "17 April 2012 •
 // 2:54pm", "opublikowano: 7 kwietnia 2021".
 func isDateLine(text string) bool {
-	if len(text) > 80 {
-		return false
+	if len(text) > 80 || strings.IndexAny(text, "0123456789") < 0 {
+		return false // every date has a number
 	}
 	numbers, months := 0, 0
 	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
@@ -198,6 +205,88 @@ func hasKeptTag(n *node, tag atom.Atom) bool {
 	}
 	for _, k := range n.kids {
 		if !k.isText() && keep(k) && hasKeptTag(k, tag) {
+			return true
+		}
+	}
+	return false
+}
+
+// creditLabels open a photo or source credit line: "Foto: dpa", "(Credit:
+// Jane Doe / Agency)", "Bildquelle: ...". Matched after lower-casing,
+// before the first colon.
+func creditLabels(k string) bool {
+	switch k {
+	case
+		"foto", "fotos", "bild", "bilder", "bildquelle", "photo", "photos",
+		"photo credit", "photo credits", "credit", "credits", "image", "image credit",
+		"image source", "quelle", "crédito", "créditos", "crédit", "crédits",
+		"fuente", "fonte", "zdjęcie", "fot", "titelbild", "beitragsbild", "headerbild",
+		"bildnachweis", "bildnachweise", "fotonachweis", "fotocredit", "fotocredits",
+		"photocredit", "photocredits", "crédits photos", "crédit photo", "copyright":
+		return true
+	}
+	return false
+}
+
+// isCreditLine reports a short block that is a photo credit, or a caption
+// that carries one: it holds a copyright sign, or opens with a credit
+// label and a colon. A credit names the photographer or agency of an
+// image the text does not show; it is never part of the article's prose.
+func isCreditLine(text string) bool {
+	if strings.Contains(text, "©") {
+		return true
+	}
+	t := strings.TrimLeft(strings.ToLower(text), " ([")
+	i := strings.IndexAny(t, ":.")
+	if i <= 0 || i > 16 {
+		return false
+	}
+	return creditLabels(strings.TrimSpace(t[:i]))
+}
+
+// isBreadcrumbLine reports a line of three or more parts joined by one kind
+// of separator, all but the last short: "Home > Blog > Title of the post",
+// "News » Health » Fitness". Sentences seldom use these separators twice. A
+// pipe does not count: product lines use it ("Three sizes | 15" | 19"").
+func isBreadcrumbLine(text string) bool {
+	for _, sep := range []string{"»", "›", ">", "→"} {
+		if strings.Count(text, sep) < 2 {
+			continue
+		}
+		parts := strings.Split(text, sep)
+		for _, p := range parts[:len(parts)-1] {
+			if utf8.RuneCountInString(strings.TrimSpace(p)) > 40 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// publicationLabels are the dateWords that say the date is the page's own
+// (published, updated), not a date the text talks about.
+func publicationLabels(k string) bool {
+	switch k {
+	case
+		"updated", "published", "posted", "modified", "aktualisiert", "veröffentlicht",
+		"publiziert", "erstellt", "geändert", "publié", "publicado", "actualizado",
+		"pubblicato", "aggiornato", "publicação", "atualizado", "gepubliceerd", "bijgewerkt",
+		"opublikowano", "zaktualizowano", "publikacja", "aktualizacja":
+		return true
+	}
+	return false
+}
+
+// isPublicationDateLine reports a date line with a label saying it is the
+// page's publication or update date: "Aktualisiert am 17.01.2021.",
+// "Publiziert: 03.04.2020, 12:35". It is page metadata wherever it sits.
+func isPublicationDateLine(text string) bool {
+	if !isDateLine(text) {
+		return false
+	}
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if publicationLabels(w) {
 			return true
 		}
 	}
