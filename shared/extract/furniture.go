@@ -112,7 +112,7 @@ func monthPrefixes(k string) bool {
 // label) and nothing else: "Updated: 11.04.2020, 10:27", "17 April 2012 •
 // 2:54pm", "opublikowano: 7 kwietnia 2021".
 func isDateLine(text string) bool {
-	if len(text) > 80 || strings.IndexAny(text, "0123456789") < 0 {
+	if len(text) > 80 || !strings.ContainsAny(text, "0123456789") {
 		return false // every date has a number
 	}
 	numbers, months := 0, 0
