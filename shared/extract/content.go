@@ -333,6 +333,7 @@ func trimEdges(main *node) {
 	// item is content).
 	// The own text of every block short enough for a line rule, built once.
 	texts := make([]string, len(blocks))
+	pubDate := make([]bool, len(blocks))
 	pubDates := 0
 	for i, b := range blocks {
 		if b.ownLen > postMetaMax {
@@ -340,8 +341,15 @@ func trimEdges(main *node) {
 		}
 		texts[i] = ownText(b)
 		if b.ownLen <= 80 && isPublicationDateLine(texts[i]) {
+			pubDate[i] = true
 			pubDates++
 		}
+	}
+	textOf := func(i int) string {
+		if blocks[i].ownLen > postMetaMax {
+			return ownText(blocks[i]) // not built above
+		}
+		return texts[i]
 	}
 	started := false
 	last := -1
@@ -381,7 +389,7 @@ func trimEdges(main *node) {
 			b.cut = true
 		case started && isCallToAction(text):
 			b.cut = true
-		case !inDataStructure(b, main) && (pubDates <= 2 && isPublicationDateLine(text) || !started && isDateLine(text)):
+		case !inDataStructure(b, main) && (pubDates <= 2 && pubDate[i] || !started && isDateLine(text)):
 			// A date or "Updated:" line before the body proper (it may
 			// follow the standfirst); in the body a date is content,
 			// unless a label says it is the page's own. Before the
@@ -402,14 +410,14 @@ func trimEdges(main *node) {
 	if last < 0 {
 		return
 	}
-	for _, b := range blocks[last+1:] {
+	for i, b := range blocks[last+1:] {
 		if b.tag == atom.Li && b.ownLinkLen*10 < b.ownLen*3 && b.ownLen >= 8 {
 			continue
 		}
 		if inDataStructure(b, main) {
 			continue // a trailing table or code block is content, not furniture
 		}
-		if b.tag == atom.P && b.ownLinkLen == 0 && endsSentence(ownText(b)) {
+		if b.tag == atom.P && b.ownLinkLen == 0 && endsSentence(textOf(last+1+i)) {
 			continue // a short closing paragraph of the author, not a label
 		}
 		b.cut = true
