@@ -226,6 +226,12 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(req.Body) > 0 {
+		lease := &bodyLease{data: req.Body}
+		defer lease.end()
+		hreq.Body = lease.reader()
+		hreq.GetBody = func() (io.ReadCloser, error) { return lease.reader(), nil }
+	}
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -246,6 +252,52 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Response, error) {
 	}
 	return &Response{StatusCode: hresp.StatusCode, Header: hresp.Header, Body: body, RequestID: requestID(hresp.Header)}, nil
 }
+
+// bodyLease lends a request's body to the HTTP transport for one attempt.
+// net/http may go on reading a request body after the response has come
+// back (a server that answers before reading the whole body leaves the
+// transport's writer mid-body), while callers reuse their slice once Do
+// returns (the spider's record objects come from a pool): ending the lease
+// cuts such late reads off, so Do never keeps req.Body after it returns.
+type bodyLease struct {
+	mu    sync.Mutex
+	data  []byte
+	ended bool
+}
+
+var errBodyLeaseEnded = errors.New("awsapi: request body read after Do returned")
+
+func (l *bodyLease) reader() io.ReadCloser { return &leasedBody{lease: l} }
+
+// end makes every reader of the lease fail from now on; a read in progress
+// finishes first.
+func (l *bodyLease) end() {
+	l.mu.Lock()
+	l.ended, l.data = true, nil
+	l.mu.Unlock()
+}
+
+// leasedBody reads a lease's data from the start.
+type leasedBody struct {
+	lease *bodyLease
+	off   int
+}
+
+func (b *leasedBody) Read(p []byte) (int, error) {
+	b.lease.mu.Lock()
+	defer b.lease.mu.Unlock()
+	if b.lease.ended {
+		return 0, errBodyLeaseEnded
+	}
+	if b.off >= len(b.lease.data) {
+		return 0, io.EOF
+	}
+	n := copy(p, b.lease.data[b.off:])
+	b.off += n
+	return n, nil
+}
+
+func (b *leasedBody) Close() error { return nil }
 
 // build makes the signed HTTP request of one attempt (each attempt is
 // signed anew: a signature is valid for minutes, a retry may come later).

@@ -368,3 +368,47 @@ func TestConcurrentCallsReuseTheirConnections(t *testing.T) {
 		t.Fatalf("connections opened: %d for the first burst of 8, %d after the second (want 8 and no more)", first, opened.Load())
 	}
 }
+
+// lateReader is an http.RoundTripper that answers 403 at once and reads
+// the request body afterwards, as net/http's contract allows ("may [close
+// the body] in a separate goroutine even after RoundTrip returns"; its
+// HTTP/1 writer is mid-body when a server answers early).
+type lateReader struct {
+	readNow chan struct{}
+	read    chan []byte
+}
+
+func (l *lateReader) RoundTrip(r *http.Request) (*http.Response, error) {
+	go func() {
+		<-l.readNow
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		l.read <- b
+	}()
+	return &http.Response{StatusCode: http.StatusForbidden, Request: r,
+		Header: http.Header{"X-Amzn-Errortype": {"AccessDeniedException"}},
+		Body:   io.NopCloser(strings.NewReader(`{"message":"access denied"}`))}, nil
+}
+
+// TestDoDoesNotReadTheBodyAfterItReturns: callers reuse their body slice
+// once Do returns (the spider's pooled record objects), so a transport
+// reading the body late must not see what was written there afterwards.
+func TestDoDoesNotReadTheBodyAfterItReturns(t *testing.T) {
+	rt := &lateReader{readNow: make(chan struct{}), read: make(chan []byte, 1)}
+	cfg := testConfig(nil)
+	cfg.HTTPClient = &http.Client{Transport: rt}
+	c := newClient(t, cfg, awsapi.Options{Endpoint: "http://127.0.0.1:1"})
+	body := []byte(strings.Repeat("a", 1<<16))
+	_, err := c.Do(context.Background(), awsapi.Request{Method: http.MethodPut, Path: "/object", Body: body})
+	var ae *awsapi.Error
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusForbidden || ae.Code != "AccessDeniedException" {
+		t.Fatalf("error %v, want the 403", err)
+	}
+	for i := range body {
+		body[i] = 'Z' // the caller reuses its buffer
+	}
+	close(rt.readNow)
+	if late := <-rt.read; strings.Contains(string(late), "Z") {
+		t.Fatalf("the transport read %d bytes written after Do returned", strings.Count(string(late), "Z"))
+	}
+}

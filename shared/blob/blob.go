@@ -28,6 +28,9 @@ type Object struct {
 // Store keeps objects by key. Keys are slash-separated paths of
 // [A-Za-z0-9._-] segments (ValidKey); adapters refuse others.
 type Store interface {
+	// Put stores data under key. It keeps no reference to data once it
+	// returns: callers reuse their buffers (the spider's record objects
+	// come from a pool).
 	Put(ctx context.Context, key, contentType string, data []byte) error
 	Get(ctx context.Context, key string) ([]byte, Object, error)
 	Delete(ctx context.Context, key string) error

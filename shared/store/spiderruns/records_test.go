@@ -440,3 +440,54 @@ func blobDir(t *testing.T) *blob.Dir {
 	}
 	return d
 }
+
+// Completions running at once (batches of several runs on one instance)
+// build their objects in pooled buffers: each object must hold its own
+// records, whatever another completion wrote into a buffer afterwards.
+func TestConcurrentCompletionsKeepTheirOwnObjects(t *testing.T) {
+	s := open(t, "redis")
+	rs := spiderruns.New(s, spiderruns.WithBlobRecords(blob.NewMemory(), 0))
+	ctx := context.Background()
+	const runs, groups = 6, 8
+	ids := make([]string, runs)
+	errs := make(chan error, runs)
+	for r := range runs {
+		ids[r] = spider.NewID()
+		var urls []string
+		for g := range groups {
+			urls = append(urls, fmt.Sprintf("r%dg%da", r, g), fmt.Sprintf("r%dg%db", r, g))
+		}
+		p := claimed(t, rs, ids[r], urls...)
+		go func() {
+			for g := range groups {
+				var outcomes []spider.Outcome
+				for _, u := range urls[2*g : 2*g+2] {
+					outcomes = append(outcomes, spider.Outcome{URL: u, Kind: spider.OutcomeOK, ContentHash: u,
+						Result: sized(u, spiderruns.MinBlobRecord/len(u)+r*100)})
+				}
+				if got, err := rs.Complete(ctx, ids[r], "b1", p, outcomes); err != nil || len(got) != 2 {
+					errs <- fmt.Errorf("run %d group %d: %v %v", r, g, got, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range runs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for r, id := range ids {
+		res, err := rs.Results(ctx, id, 0, 100)
+		if err != nil || len(res.Records) != 2*groups {
+			t.Fatalf("run %d: %v, %d records", r, err, len(res.Records))
+		}
+		for i, rec := range res.Records {
+			u := fmt.Sprintf("r%dg%d%c", r, i/2, 'a'+i%2)
+			if want := sized(u, spiderruns.MinBlobRecord/len(u)+r*100); string(rec) != string(want) {
+				t.Fatalf("run %d record %d: %.40s..., want %.40s...", r, i, rec, want)
+			}
+		}
+	}
+}
