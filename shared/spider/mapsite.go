@@ -185,6 +185,9 @@ func (e *Engine) Map(ctx context.Context, rawURL string, o MapOptions) (*MapResu
 					if err != nil || page == nil {
 						return
 					}
+					if page.Release != nil {
+						defer page.Release()
+					}
 					if fu, err := url.Parse(page.FinalURL); depth == 0 && err == nil && page.FinalURL != "" && fu.Host != "" {
 						sc.addSeedHost(fu.Host) // the site moved: map where it went
 					}

@@ -80,6 +80,11 @@ type Page struct {
 	Chunking   json.RawMessage
 	// Truncated says the body was cut at MaxBytes.
 	Truncated bool
+	// Release, when set, is called once the spider has copied Document,
+	// Extraction and Chunking into the page's result record and holds no
+	// reference to them: the crawler may then reuse their memory for its
+	// next page. The spider calls it at most once per page.
+	Release func()
 }
 
 // Link is one outgoing link of a page.

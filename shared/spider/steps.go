@@ -206,6 +206,11 @@ func (w *batchWork) crawl(it ClaimedURL) error {
 	var bytes int64
 	if page != nil {
 		bytes = min(page.Bytes, it.MaxBytes)
+		if page.Release != nil {
+			// Every path below has encoded the result record (a copy of
+			// the document) or dropped the page by the time crawl returns.
+			defer page.Release()
+		}
 	}
 	if cerr != nil && w.ctx.Err() != nil {
 		// Cancelled at the run's deadline: the slot is released, the run
