@@ -1,7 +1,6 @@
 package fetch
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -19,11 +18,13 @@ import (
 
 // attemptResult is one HTTP exchange.
 type attemptResult struct {
-	status    int
-	proto     string
-	header    http.Header
-	location  string // set for a redirect that should be followed
-	body      []byte // content-decoded, at most maxBody bytes
+	status   int
+	proto    string
+	header   http.Header
+	location string // set for a redirect that should be followed
+	body     []byte // content-decoded, at most maxBody bytes
+	// pooled is body's buffer from bodyBuffers, when body is in one.
+	pooled    *[]byte
 	truncated bool
 	wireBytes int64
 	remote    string
@@ -211,84 +212,91 @@ func (f *Fetcher) attempt(ctx context.Context, u *url.URL, c *call) (*attemptRes
 		return res, nil
 	}
 
-	wire, wireTruncated, err := readBody(hres.Body, hres.ContentLength, c.maxBody)
+	wire, pooled, wireTruncated, err := readBody(hres.Body, hres.ContentLength, c.maxBody)
 	res.wireBytes = int64(len(wire))
 	if err != nil {
+		releaseBody(pooled)
 		fl := classify(actx, what+fmt.Sprintf(" (reading the body after %d bytes)", len(wire)), err)
 		return nil, &fl
 	}
 	body, truncated, err := decodeContent(hres.Header.Get("Content-Encoding"), wire, wireTruncated, c.maxBody)
 	if err != nil {
+		releaseBody(pooled)
 		ce := core.AsError(err)
 		return nil, &failure{err: &core.Error{Type: ce.Type, Message: what + ": " + ce.Message, Cause: ce.Cause}}
+	}
+	if sameArray(body, wire) {
+		res.pooled = pooled
+	} else {
+		releaseBody(pooled) // decoded into a slice of its own
 	}
 	res.body, res.truncated = body, truncated
 	return res, nil
 }
 
-// readBody reads at most limit bytes; truncated says more was available.
-func readBody(r io.Reader, contentLength, limit int64) ([]byte, bool, error) {
-	if contentLength < 0 {
-		return readUnknownLength(io.LimitReader(r, limit+1), limit)
-	}
-	var buf bytes.Buffer
+// readBody reads at most limit bytes into a buffer from bodyBuffers;
+// truncated says more was available. pooled is the pool entry whose
+// backing array b is (Response.Release hands it back).
+func readBody(r io.Reader, contentLength, limit int64) (b []byte, pooled *[]byte, truncated bool, err error) {
+	pooled = bodyBuffers.Get().(*[]byte)
+	b = (*pooled)[:0]
+	// One byte past the body, so the read that finds the end does not
+	// grow the buffer; a body of unknown length (chunked, how most
+	// dynamic pages arrive) starts from a pooled buffer's own size.
+	want := int64(bodyChunk)
 	if contentLength > 0 {
-		// MinRead past the body, not 1: ReadFrom grows the buffer (to
-		// twice its size, copying the body) whenever less than MinRead is
-		// free before a read, and it reads once more to see the end.
-		buf.Grow(int(min(contentLength, limit) + bytes.MinRead))
+		want = min(contentLength, limit) + 1
 	}
-	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
-	b := buf.Bytes()
-	if int64(len(b)) > limit {
-		return b[:limit], true, nil
+	if int64(cap(b)) < want {
+		b = make([]byte, 0, want)
 	}
-	return b, false, err
-}
-
-// bodyChunk is the unit a body of unknown length is read in.
-const bodyChunk = 32 << 10
-
-var bodyChunks = sync.Pool{New: func() any { b := make([]byte, bodyChunk); return &b }}
-
-// readUnknownLength reads a body without a Content-Length (chunked, which
-// is how most dynamic pages arrive) into pooled chunks and copies them
-// once into a slice of the body's size. A growing buffer instead
-// allocated 64 KB, then 128 KB and more, copying the body at each step.
-func readUnknownLength(r io.Reader, limit int64) ([]byte, bool, error) {
-	var chunks []*[]byte
-	defer func() {
-		for _, c := range chunks {
-			bodyChunks.Put(c)
-		}
-	}()
-	total, last := 0, 0
-	var err error
+	lr := io.LimitReader(r, limit+1)
 	for {
-		c := bodyChunks.Get().(*[]byte)
-		chunks = append(chunks, c)
-		var n int
-		n, err = io.ReadFull(r, *c)
-		total, last = total+n, n
-		if err != nil {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // the runtime's growth: about 1.25-2x
+		}
+		n, rerr := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if rerr != nil {
+			if !errors.Is(rerr, io.EOF) {
+				err = rerr
+			}
 			break
 		}
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		err = nil
+	*pooled = b
+	if int64(len(b)) > limit {
+		return b[:limit], pooled, true, nil
 	}
-	out := make([]byte, 0, total)
-	for i, c := range chunks {
-		if i < len(chunks)-1 {
-			out = append(out, *c...)
-		} else {
-			out = append(out, (*c)[:last]...)
-		}
+	return b, pooled, false, err
+}
+
+// bodyChunk is the first buffer size of a body of unknown length.
+const bodyChunk = 32 << 10
+
+// bodyBuffers holds the buffers bodies are read into. A page's body lives
+// from its fetch to the end of its extraction; a caller that is done with
+// it (the pipeline) hands the buffer back with Response.Release, so a
+// spider reads page after page into the same few buffers instead of
+// allocating each body's size (an eighth of what a spider run allocated).
+var bodyBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBody: a rare huge body's buffer is left to the collector rather
+// than kept for pages that never need it.
+const maxPooledBody = 2 << 20
+
+// releaseBody hands a body buffer back to bodyBuffers.
+func releaseBody(pooled *[]byte) {
+	if pooled != nil && cap(*pooled) <= maxPooledBody {
+		*pooled = (*pooled)[:0]
+		bodyBuffers.Put(pooled)
 	}
-	if int64(len(out)) > limit {
-		return out[:limit], true, nil
-	}
-	return out, false, err
+}
+
+// sameArray reports whether a and b are slices of one backing array cut
+// from its front or back only (b[3:], b[:n]): both end where it ends.
+func sameArray(a, b []byte) bool {
+	return cap(a) > 0 && cap(b) > 0 && &a[:cap(a)][cap(a)-1] == &b[:cap(b)][cap(b)-1]
 }
 
 // sameSite reports whether host b is host a or one of its subdomains, the

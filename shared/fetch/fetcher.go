@@ -288,6 +288,8 @@ type Response struct {
 	// Challenge is set when the page is a bot wall (Fetch then also
 	// returns a blocked_by_target error).
 	Challenge *Challenge
+	// pooled is Body's buffer from bodyBuffers, when Body is in one.
+	pooled *[]byte
 }
 
 // call is the state of one Fetch.
@@ -620,5 +622,22 @@ func (f *Fetcher) buildResponse(c *call, fr *followResult) *Response {
 	} else {
 		resp.Body = res.body
 	}
+	if res.pooled != nil && sameArray(resp.Body, *res.pooled) {
+		resp.pooled = res.pooled
+	} else {
+		releaseBody(res.pooled) // converted into a slice of its own
+	}
 	return resp
+}
+
+// Release hands the body's memory back for the next fetch to read into.
+// Call it only when nothing made from Body still refers to it (strings
+// converted from it are copies and may stay); Body is nil afterwards. A
+// response that is never released is left to the collector.
+func (r *Response) Release() {
+	if r == nil {
+		return
+	}
+	releaseBody(r.pooled)
+	r.pooled, r.Body = nil, nil
 }

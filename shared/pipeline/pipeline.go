@@ -226,6 +226,9 @@ func (p *Pipeline) process(ctx context.Context, target string, opts Options, lea
 	}
 	resp, err := p.Fetcher.Fetch(ctx, req)
 	r.Timings.FetchMS = done().Milliseconds()
+	// Everything made from the body below (document, raw HTML, structured
+	// fields) is a copy: its buffer serves the next fetch.
+	defer resp.Release()
 	if resp != nil {
 		r.FinalURL = resp.FinalURL
 		r.Status = resp.Status
