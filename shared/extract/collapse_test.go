@@ -49,3 +49,33 @@ func FuzzAppendCollapsed(f *testing.F) {
 	f.Add("a  b\u00a0c", false)
 	f.Fuzz(func(t *testing.T, s string, spaced bool) { checkCollapse(t, s, spaced) })
 }
+
+// checkWordCollapse: counting words as they are collapsed (addCollapsed)
+// agrees with collapsing into the counter (appendCollapsed), part after
+// part, so words may span parts as they span text nodes.
+func checkWordCollapse(t *testing.T, parts []string, spaced bool) {
+	var direct, ref wordSink
+	refSpaced := spaced
+	for i, s := range parts {
+		spaced = direct.addCollapsed(s, spaced)
+		refSpaced = appendCollapsed(&ref, s, refSpaced)
+		if direct != ref || spaced != refSpaced {
+			t.Fatalf("after part %d of %q: counted %+v spaced %v, collapsing gives %+v spaced %v", i, parts, direct, spaced, ref, refSpaced)
+		}
+	}
+}
+
+func TestWordCountWhileCollapsing(t *testing.T) {
+	for _, parts := range [][]string{
+		{""}, {"one two  three"}, {"soft\u00adhy", "phen\u00a0x\u200by"}, {"it's a well-", "known \ufefffact"},
+		{"\xff\xfe bad", "bytes"}, {"日本語の", "テキスト and ไทย"}, {"  lead", " ", "trail  "}, {"a\u2060b", "-c", " - d"},
+	} {
+		checkWordCollapse(t, parts, false)
+		checkWordCollapse(t, parts, true)
+	}
+}
+
+func FuzzWordCountWhileCollapsing(f *testing.F) {
+	f.Add("a  b\u00a0c", "d\u00ade", false)
+	f.Fuzz(func(t *testing.T, a, b string, spaced bool) { checkWordCollapse(t, []string{a, b}, spaced) })
+}

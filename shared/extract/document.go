@@ -119,19 +119,57 @@ func (c *wordSink) add(s string) {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		switch {
-		case isWordRune(r):
-			if !c.in {
-				c.n++
-				c.in = true
-			}
-		case isSpacelessScript(r):
+		c.addRune(r)
+	}
+}
+
+func (c *wordSink) addRune(r rune) {
+	switch {
+	case isWordRune(r):
+		if !c.in {
 			c.n++
-			c.in = false
-		default:
-			c.in = false
+			c.in = true
+		}
+	case isSpacelessScript(r):
+		c.n++
+		c.in = false
+	default:
+		c.in = false
+	}
+}
+
+// addCollapsed counts the words appendCollapsed(c, s, spaced) would write,
+// in one pass over s instead of two, and returns the same spaced:
+// whitespace, U+00A0 and U+200B end a word; U+00AD, U+FEFF and U+2060
+// vanish (a soft hyphen inside a word leaves one word); an invalid byte is
+// U+FFFD. appendCollapsed writes a space only where none was written last,
+// and a space written last has already ended the word, so ending it again
+// changes nothing.
+func (c *wordSink) addCollapsed(s string, spaced bool) bool {
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			i++
+			if byteClass[b] == byteSpace {
+				c.in, spaced = false, true
+			} else {
+				c.addASCII(b)
+				spaced = false
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch r {
+		case '\u00a0', '\u200b':
+			c.in, spaced = false, true
+		case '\u00ad', '\ufeff', '\u2060':
+		default: // utf8.RuneError for an invalid byte: the U+FFFD written
+			c.addRune(r)
+			spaced = false
 		}
 	}
+	return spaced
 }
 
 // asciiWord marks the ASCII bytes that are part of a word: letters,

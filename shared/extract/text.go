@@ -61,7 +61,7 @@ func (w *textWriter) writeText(s string) {
 			_, _ = w.words.WriteString(s)
 			w.spaced = strings.HasSuffix(s, " ")
 		} else {
-			w.spaced = appendCollapsed(w.words, s, w.spaced)
+			w.spaced = w.words.addCollapsed(s, w.spaced)
 		}
 		return
 	}
