@@ -126,11 +126,11 @@ type Job struct {
 	Priority Priority `json:"priority"`
 	Input    Input    `json:"input"`
 	// Owner is the principal that submitted the job: only it sees the job.
-	Owner string `json:"owner,omitempty"`
+	Owner string `json:"owner,omitempty" jsonschema:"-"`
 	// Billing says who pays for work the job starts that is charged as it
 	// happens (a spider job's pages beyond its seeds): opaque, from
 	// Service.BillingOf at submission or the schedule's. Never shown.
-	Billing        string            `json:"billing,omitempty"`
+	Billing        string            `json:"billing,omitempty" jsonschema:"-"`
 	Retry          RetryPolicy       `json:"retry"`
 	TimeoutMS      int64             `json:"timeout_ms"`
 	ScheduledAt    *time.Time        `json:"scheduled_at,omitempty"`

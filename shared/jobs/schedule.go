@@ -18,10 +18,10 @@ import (
 type Schedule struct {
 	ID    string `json:"id"`
 	Name  string `json:"name"`
-	Owner string `json:"owner,omitempty"`
+	Owner string `json:"owner,omitempty" jsonschema:"-"`
 	// Billing says who pays for the schedule's firings (Service.BillingOf
 	// of the request that created or last changed it). Never shown.
-	Billing string `json:"billing,omitempty"`
+	Billing string `json:"billing,omitempty" jsonschema:"-"`
 	// Expression as given; ExpressionKind says how it was read.
 	Expression     string         `json:"expression"`
 	ExpressionKind ExpressionKind `json:"expression_kind"`

@@ -41,7 +41,8 @@ func SchemaOf(t reflect.Type, enums map[reflect.Type][]string, strict bool) map[
 // fields it needs); in output mode every field encoding/json always
 // writes (no omitempty) is required, and a pointer written as null is
 // nullable. Named struct types become components through ref, unless
-// inline is set.
+// inline is set. A field tagged jsonschema:"-" is stored with its value
+// but cleared before any response (a job's owner): it is left out.
 type schemaGen struct {
 	enums  map[reflect.Type][]string
 	input  bool
@@ -120,8 +121,8 @@ func (g *schemaGen) object(t reflect.Type, open map[reflect.Type]bool) map[strin
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
 		name, opts, _ := strings.Cut(tag, ",")
-		if tag == "-" {
-			continue
+		if tag == "-" || f.Tag.Get("jsonschema") == "-" {
+			continue // jsonschema:"-": stored with the value, never in a response
 		}
 		if f.Anonymous && name == "" && derefKind(f.Type) == reflect.Struct {
 			embedded = append(embedded, f)
