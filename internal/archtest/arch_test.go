@@ -24,7 +24,7 @@ var engines = []string{
 	"shared/spider", "shared/render", "shared/extract", "shared/fetch", "shared/pipeline",
 	"shared/pdf", "shared/tables", "shared/chunk", "shared/wasm", "shared/strategy",
 	"shared/search", "shared/llm", "shared/jobs", "shared/monitor", "shared/urlnorm", "shared/stealth", "shared/core",
-	"shared/keys", "shared/audit", "shared/privacy", "shared/sessions", "shared/ratelimit", "shared/rotation",
+	"shared/keys", "shared/audit", "shared/privacy", "shared/sessions", "shared/ratelimit", "shared/rotation", "shared/bufpool",
 }
 
 // forbiddenInEngines are modules an engine must not link, even indirectly.

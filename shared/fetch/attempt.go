@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riptidecrawler/riptide/shared/bufpool"
 	"github.com/riptidecrawler/riptide/shared/core"
 )
 
@@ -215,20 +216,20 @@ func (f *Fetcher) attempt(ctx context.Context, u *url.URL, c *call) (*attemptRes
 	wire, pooled, wireTruncated, err := readBody(hres.Body, hres.ContentLength, c.maxBody)
 	res.wireBytes = int64(len(wire))
 	if err != nil {
-		releaseBody(pooled)
+		bodyBuffers.Put(pooled)
 		fl := classify(actx, what+fmt.Sprintf(" (reading the body after %d bytes)", len(wire)), err)
 		return nil, &fl
 	}
 	body, truncated, err := decodeContent(hres.Header.Get("Content-Encoding"), wire, wireTruncated, c.maxBody)
 	if err != nil {
-		releaseBody(pooled)
+		bodyBuffers.Put(pooled)
 		ce := core.AsError(err)
 		return nil, &failure{err: &core.Error{Type: ce.Type, Message: what + ": " + ce.Message, Cause: ce.Cause}}
 	}
 	if sameArray(body, wire) {
 		res.pooled = pooled
 	} else {
-		releaseBody(pooled) // decoded into a slice of its own
+		bodyBuffers.Put(pooled) // decoded into a slice of its own
 	}
 	res.body, res.truncated = body, truncated
 	return res, nil
@@ -238,13 +239,13 @@ func (f *Fetcher) attempt(ctx context.Context, u *url.URL, c *call) (*attemptRes
 // truncated says more was available. pooled is the pool entry whose
 // backing array b is (Response.Release hands it back).
 func readBody(r io.Reader, contentLength, limit int64) (b []byte, pooled *[]byte, truncated bool, err error) {
-	pooled = bodyBuffers.Get().(*[]byte)
-	b = (*pooled)[:0]
+	pooled = bodyBuffers.Get()
+	b = *pooled
 	// One byte past the body, so the read that finds the end does not
 	// grow the buffer; a body of unknown length (chunked, how most
 	// dynamic pages arrive) starts from a pooled buffer's own size.
 	want := int64(bodyChunk)
-	if contentLength > 0 {
+	if contentLength >= 0 {
 		want = min(contentLength, limit) + 1
 	}
 	if int64(cap(b)) < want {
@@ -279,19 +280,7 @@ const bodyChunk = 32 << 10
 // it (the pipeline) hands the buffer back with Response.Release, so a
 // spider reads page after page into the same few buffers instead of
 // allocating each body's size (an eighth of what a spider run allocated).
-var bodyBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
-// maxPooledBody: a rare huge body's buffer is left to the collector rather
-// than kept for pages that never need it.
-const maxPooledBody = 2 << 20
-
-// releaseBody hands a body buffer back to bodyBuffers.
-func releaseBody(pooled *[]byte) {
-	if pooled != nil && cap(*pooled) <= maxPooledBody {
-		*pooled = (*pooled)[:0]
-		bodyBuffers.Put(pooled)
-	}
-}
+var bodyBuffers = bufpool.New(2 << 20)
 
 // sameArray reports whether a and b are slices of one backing array cut
 // from its front or back only (b[3:], b[:n]): both end where it ends.

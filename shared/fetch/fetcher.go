@@ -625,7 +625,7 @@ func (f *Fetcher) buildResponse(c *call, fr *followResult) *Response {
 	if res.pooled != nil && sameArray(resp.Body, *res.pooled) {
 		resp.pooled = res.pooled
 	} else {
-		releaseBody(res.pooled) // converted into a slice of its own
+		bodyBuffers.Put(res.pooled) // converted into a slice of its own
 	}
 	return resp
 }
@@ -638,6 +638,6 @@ func (r *Response) Release() {
 	if r == nil {
 		return
 	}
-	releaseBody(r.pooled)
+	bodyBuffers.Put(r.pooled)
 	r.pooled, r.Body = nil, nil
 }

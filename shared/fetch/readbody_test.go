@@ -61,7 +61,7 @@ func TestReleasedBodiesAreReused(t *testing.T) {
 		if err != nil || string(b) != body {
 			t.Fatalf("%d bytes, %v", len(b), err)
 		}
-		releaseBody(pooled)
+		bodyBuffers.Put(pooled)
 	}
 	read()
 	var before, after runtime.MemStats

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riptidecrawler/riptide/shared/bufpool"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/fetch"
 )
@@ -307,9 +308,9 @@ func (w *batchWork) complete(it ClaimedURL, kind OutcomeKind, reason string, res
 	o := Outcome{URL: it.URL, Kind: kind, Reason: reason, Bytes: bytes, ContentHash: hash, Depth: it.Depth, Error: perr, Links: links}
 	var buf *[]byte
 	if res != nil {
-		buf = resultBuffers.Get().(*[]byte)
+		buf = resultBuffers.Get()
 		var err error
-		if o.Result, err = appendResult((*buf)[:0], res); err != nil {
+		if o.Result, err = appendResult(*buf, res); err != nil {
 			resultBuffers.Put(buf)
 			return core.Wrap(core.ErrInternal, err, "encode result")
 		}
@@ -319,8 +320,8 @@ func (w *batchWork) complete(it ClaimedURL, kind OutcomeKind, reason string, res
 	err := <-c.done
 	// Complete has returned and does not keep records (RunStore), so the
 	// buffer serves the next page.
-	if buf != nil && cap(o.Result) <= maxPooledResult {
-		*buf = o.Result[:0]
+	if buf != nil {
+		*buf = o.Result
 		resultBuffers.Put(buf)
 	}
 	return err
@@ -330,11 +331,7 @@ func (w *batchWork) complete(it ClaimedURL, kind OutcomeKind, reason string, res
 // A record lives from its page's end to the store call that records it, a
 // few milliseconds; reusing its buffer saves an allocation of the document's
 // size (20-300 KB) per page, an eighth of what a spider run allocated.
-var resultBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
-// maxPooledResult: a rare huge record's buffer is left to the collector
-// rather than kept for pages that never need it.
-const maxPooledResult = 1 << 20
+var resultBuffers = bufpool.New(1 << 20)
 
 // completion is one page's outcome waiting to be recorded.
 type completion struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/riptidecrawler/riptide/shared/blob"
+	"github.com/riptidecrawler/riptide/shared/bufpool"
 	"github.com/riptidecrawler/riptide/shared/spider"
 )
 
@@ -158,10 +159,7 @@ func batchObject(buf []byte, key string, outcomes []spider.Outcome, inBlob func(
 // no reference); reusing its buffer saves an allocation of 16 pages'
 // records (0.5-3 MB) per call, an eighth of what a spider run on Redis
 // allocated.
-var objectBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
-// maxPooledObject: a rare huge object's buffer is left to the collector.
-const maxPooledObject = 8 << 20
+var objectBuffers = bufpool.New(8 << 20)
 
 // each runs do(i) for i in [0, n), blobParallel at a time, and returns the
 // first error.

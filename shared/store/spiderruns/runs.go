@@ -316,13 +316,11 @@ func (r *Runs) Complete(ctx context.Context, id, batch string, p spider.PushPoli
 	inBlob := func(o spider.Outcome) bool { return r.blobs != nil && len(o.Result) >= r.minBlob }
 	if slices.ContainsFunc(outcomes, inBlob) {
 		object = r.blobBatchKey(id, batch)
-		buf := objectBuffers.Get().(*[]byte)
+		buf := objectBuffers.Get()
 		objectData, refs = batchObject(*buf, object, outcomes, inBlob)
 		defer func() {
-			if cap(objectData) <= maxPooledObject {
-				*buf = objectData[:0]
-				objectBuffers.Put(buf)
-			}
+			*buf = objectData
+			objectBuffers.Put(buf)
 		}()
 	}
 	if refs == nil {

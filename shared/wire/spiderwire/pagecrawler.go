@@ -7,9 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
-	"sync"
 	"unsafe"
 
+	"github.com/riptidecrawler/riptide/shared/bufpool"
 	"github.com/riptidecrawler/riptide/shared/core"
 	"github.com/riptidecrawler/riptide/shared/pipeline"
 	"github.com/riptidecrawler/riptide/shared/spider"
@@ -64,19 +64,16 @@ func (c PipelineCrawler) CrawlPage(ctx context.Context, req spider.PageRequest) 
 			// Hashed in place: []byte(d.Markdown) copied 50-200 KB a page.
 			sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(d.Markdown), len(d.Markdown)))
 			page.ContentHash = hex.EncodeToString(sum[:16])
-			buf := documentBuffers.Get().(*bytes.Buffer)
-			buf.Reset()
-			if err := json.NewEncoder(buf).Encode(d); err != nil {
-				documentBuffers.Put(buf)
+			pooled := documentBuffers.Get()
+			buf := bytes.NewBuffer(*pooled)
+			err := json.NewEncoder(buf).Encode(d)
+			*pooled = buf.Bytes() // the grown buffer, for the next page
+			if err != nil {
+				documentBuffers.Put(pooled)
 				return page, core.Wrap(core.ErrInternal, err, "encode document")
 			}
-			page.Document = bytes.TrimSuffix(buf.Bytes(), []byte("\n")) // Encode ends with a newline
-			page.Release = func() {
-				if buf.Cap() <= maxPooledDocument {
-					documentBuffers.Put(buf)
-				}
-			}
-			var err error
+			page.Document = bytes.TrimSuffix(*pooled, []byte("\n")) // Encode ends with a newline
+			page.Release = func() { documentBuffers.Put(pooled) }
 			if r.Extraction != nil {
 				if page.Extraction, err = json.Marshal(r.Extraction); err != nil {
 					return page, core.Wrap(core.ErrInternal, err, "encode extraction")
@@ -98,8 +95,4 @@ func (c PipelineCrawler) CrawlPage(ctx context.Context, req spider.PageRequest) 
 // json.Marshal allocating the document's size (20-300 KB) each time: an
 // eighth of what a spider run on Redis allocated, and the collector's work
 // with it.
-var documentBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// maxPooledDocument: a rare huge document's buffer is left to the
-// collector rather than kept for pages that never need it.
-const maxPooledDocument = 1 << 20
+var documentBuffers = bufpool.New(1 << 20)
